@@ -1,0 +1,31 @@
+# The two commands of the README:
+#   make demo   builds the demo company and runs every analysis on the embedded DuckDB default
+#   make test   runs the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-workspace
+
+.PHONY: demo test install clean bench
+
+$(BIN)/saleskpi: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(BIN)/saleskpi
+
+install: $(BIN)/saleskpi
+
+demo: install
+	$(BIN)/saleskpi demo $(DEMO_DIR)
+	$(BIN)/saleskpi compute $(DEMO_DIR)
+	@echo "Results are in $(DEMO_DIR)/ ; try: $(BIN)/saleskpi show $(DEMO_DIR) --list"
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/import_bench.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

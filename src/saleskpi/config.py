@@ -1,0 +1,154 @@
+"""Workspace settings: one human-readable TOML file, validated into typed objects.
+
+Every problem is collected and reported together, naming the file and the key
+(``settings.toml: [import] future_days: ...``), after dbt MetricFlow's habit of validating
+definitions apart from computing them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from saleskpi.errors import ConfigError
+
+#: Bulgaria's fixed conversion rate (Council Decision (EU) 2025/1407): 1 EUR = 1.95583 BGN.
+BGN_PER_EUR = 1.95583
+
+SETTINGS_FILE = "settings.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkspaceSection(_Section):
+    name: str = "saleskpi workspace"
+    backend: str = "duckdb://saleskpi.duckdb"
+    currency: str = Field(default="EUR", min_length=3, max_length=3)
+    as_of: str | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _upper(cls, v: str) -> str:
+        if not v.isalpha():
+            raise ValueError("must be a 3-letter ISO currency code such as EUR")
+        return v.upper()
+
+
+class ImportSection(_Section):
+    future_days: int = Field(default=31, ge=0)
+    date_formats: list[str] = Field(
+        default_factory=lambda: ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S",
+                                 "%d.%m.%Y %H:%M", "%m/%d/%Y %H:%M"],
+        min_length=1,
+    )
+    max_listed: int = Field(default=50, ge=1)
+    memory_limit: str = "1GB"
+
+
+class Settings(_Section):
+    workspace: WorkspaceSection = WorkspaceSection()
+    # "import" is a Python keyword; the TOML section keeps the user's word.
+    import_: ImportSection = Field(default=ImportSection(), alias="import")
+    currencies: dict[str, float] = Field(default_factory=dict)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("currencies")
+    @classmethod
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        for code, rate in v.items():
+            if len(code) != 3 or not code.isalpha():
+                raise ValueError(f"'{code}' is not a 3-letter currency code")
+            if not rate > 0:
+                raise ValueError(f"the rate of {code} must be positive, got {rate}")
+        return {k.upper(): float(r) for k, r in v.items()}
+
+    def rate(self, currency: str) -> float | None:
+        """Units of ``currency`` per 1 unit of the workspace currency, or None if unknown.
+
+        EUR/BGN is built in at the fixed 1.95583 and cannot be overridden.
+        """
+        home = self.workspace.currency
+        currency = currency.strip().upper()
+        if currency == home:
+            return 1.0
+        if home == "EUR" and currency == "BGN":
+            return BGN_PER_EUR
+        if home == "BGN" and currency == "EUR":
+            return 1.0 / BGN_PER_EUR
+        return self.currencies.get(currency)
+
+
+def parse_settings(data: dict[str, Any], *, source: str) -> Settings:
+    """Validate a settings mapping; every problem in one ConfigError naming ``source`` and key."""
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate a workspace's settings file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: settings file not found. Create the workspace with 'saleskpi init DIR'."
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the line named.") from None
+    return parse_settings(data, source=str(path))
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = [f"{source}: {exc.error_count()} invalid setting(s):"]
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        section = f"[{loc[0]}] " if len(loc) > 1 else ""
+        key = ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc)
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; remove it or check its spelling"
+        else:
+            msg = err["msg"]
+        got = err.get("input")
+        shown = "" if err["type"] == "extra_forbidden" or isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"  - {section}{key}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+SETTINGS_TEMPLATE = """\
+# saleskpi workspace settings. Lines starting with # are comments.
+# Change a value by removing the # and editing it; 'saleskpi compute' reads this file each run.
+
+[workspace]
+name = "{name}"
+# Where the data lives. The default is a DuckDB file inside this folder. Other engines:
+#   postgres://user@host:5432/db?schema=saleskpi     pyspark://local[2]?warehouse=/path
+backend = "{backend}"
+# The company currency: every stored amount is in it. Amounts in BGN are converted to EUR at
+# the fixed rate 1 EUR = 1.95583 BGN (Bulgaria joined the euro on 2026-01-01).
+currency = "{currency}"
+# The date the analyses treat as today (YYYY-MM-DD). Default: the last invoice date.
+# as_of = "2025-12-31"
+
+[import]
+# Dates more than this many days after today are refused as typing errors.
+future_days = 31
+# Date formats tried, in order, on date columns (the first that reads every value wins).
+date_formats = ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%m/%d/%Y %H:%M"]
+# How many problems an import lists before it only counts them.
+max_listed = 50
+# Memory the engine may use while importing; it spills to disk beyond this.
+memory_limit = "1GB"
+
+[currencies]
+# Other currencies your files may use: units of that currency per 1 {currency}.
+# USD = 1.08
+"""

@@ -1,0 +1,136 @@
+"""A workspace: a folder with ``settings.toml``, CSV templates and the database.
+
+``Workspace.init(path)`` creates it; ``Workspace.open(path)`` opens it. The database holds the
+input tables of the data contract (``saleskpi.data.schema``), the hidden truth of a demo
+company (``truth_*``), the import log (``meta_imports``), the run log (``meta_runs``) and the
+stored results (``result_*``).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from saleskpi import backend as engine
+from saleskpi.config import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
+from saleskpi.data.schema import TABLES, Table
+from saleskpi.errors import UsageError
+
+TEMPLATES_DIR = "templates"
+
+META_DDL = {
+    "meta_imports": (
+        "import_id BIGINT, table_name VARCHAR, file VARCHAR, rows_loaded BIGINT, "
+        "rows_skipped BIGINT, loaded_at TIMESTAMP, note VARCHAR"
+    ),
+    "meta_runs": (
+        "run_id BIGINT, started_at TIMESTAMP, finished_at TIMESTAMP, as_of DATE, analyses VARCHAR"
+    ),
+}
+
+
+def table_ddl(tbl: Table) -> str:
+    """Column list of an input table as stored (contract columns, then ``import_id``)."""
+    cols = [f'"{c.name}" {c.sql_type}' for c in tbl.columns]
+    cols.append("import_id BIGINT")
+    return ", ".join(cols)
+
+
+@dataclass
+class Workspace:
+    """An opened workspace. Connect lazily; one writer at a time (DuckDB's rule)."""
+
+    path: Path
+    settings: Settings
+    read_only: bool = False
+    _con: object | None = field(default=None, repr=False)
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: str | Path, *, backend: str | None = None, currency: str = "EUR",
+             name: str | None = None, exist_ok: bool = False) -> "Workspace":
+        """Create a workspace folder with commented settings, CSV templates and empty tables."""
+        path = Path(path)
+        settings_path = path / SETTINGS_FILE
+        if settings_path.exists() and not exist_ok:
+            raise UsageError(f"{path} is already a workspace ({settings_path} exists). "
+                             "Use it as it is, or choose an empty folder.")
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{path} is a file, not a folder. Choose a folder for the workspace.")
+        path.mkdir(parents=True, exist_ok=True)
+        if not settings_path.exists():
+            settings_path.write_text(SETTINGS_TEMPLATE.format(
+                name=name or path.resolve().name,
+                backend=backend or "duckdb://saleskpi.duckdb",
+                currency=currency.upper(),
+            ), encoding="utf-8")
+        write_templates(path / TEMPLATES_DIR)
+        ws = cls.open(path)
+        ws.create_tables()
+        return ws
+
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False) -> "Workspace":
+        path = Path(path)
+        if not (path / SETTINGS_FILE).exists():
+            raise UsageError(f"{path} is not a saleskpi workspace (no {SETTINGS_FILE}). "
+                             "Create one with 'saleskpi init DIR' or 'saleskpi demo DIR'.")
+        return cls(path=path, settings=load_settings(path / SETTINGS_FILE), read_only=read_only)
+
+    @property
+    def backend(self) -> engine.BackendURL:
+        return engine.BackendURL.parse(self.settings.workspace.backend, base=self.path,
+                                       source=str(self.path / SETTINGS_FILE))
+
+    @property
+    def con(self):
+        """The Ibis connection (opened on first use)."""
+        if self._con is None:
+            self._con = engine.connect(self.backend, read_only=self.read_only)
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.disconnect()
+            self._con = None
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- tables -------------------------------------------------------------------------
+
+    def create_tables(self) -> None:
+        """Create every missing input and meta table (idempotent)."""
+        db = engine.raw(self.con)
+        for tbl in TABLES.values():
+            db.execute(f'CREATE TABLE IF NOT EXISTS "{tbl.name}" ({table_ddl(tbl)})')
+        for name, ddl in META_DDL.items():
+            db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
+
+    def table(self, name: str):
+        """An Ibis table expression of a stored table (input, truth, result or meta)."""
+        if name not in self.con.list_tables():
+            raise UsageError(f"The workspace {self.path} has no table '{name}'. "
+                             f"Tables: {', '.join(sorted(self.con.list_tables()))}.")
+        return self.con.table(name)
+
+    def list_tables(self) -> list[str]:
+        return sorted(self.con.list_tables())
+
+
+def write_templates(folder: Path) -> list[Path]:
+    """One CSV per input table with the contract's headers (UTF-8, comma separated)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for tbl in TABLES.values():
+        target = folder / f"{tbl.name}.csv"
+        headers = list(tbl.column_names)
+        with target.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerow(headers)
+        written.append(target)
+    return written
