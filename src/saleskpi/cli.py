@@ -38,25 +38,15 @@ class Format(str, Enum):
 
 
 def main() -> None:
-    """Entry point: run the app and turn project errors into messages and exit codes."""
+    """Entry point: run the app and turn project errors into messages and exit codes.
+
+    Click handles usage errors itself (exit 2); project errors carry their own exit code.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except SaleskpiError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show(file=sys.stderr)
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(0)
 
 
 @app.command()
@@ -102,6 +92,79 @@ def schema(
                          "key": "", "expected": "any number of extra numeric columns", "aliases": "",
                          "description": f"Free columns named {prefix}<name>."})
     _emit(rows, format, title="saleskpi data contract")
+
+
+@app.command()
+def compute(
+    directory: WorkspaceDir,
+    only: Annotated[Optional[list[str]], typer.Option("--only", help="Run only this analysis (and what it needs); repeatable.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Treat this date (YYYY-MM-DD) as today.")] = None,
+) -> None:
+    """Run every analysis that exists and store the results as one run."""
+    import datetime as dt
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from saleskpi.compute import compute as run_compute
+    from saleskpi.errors import UsageError
+    from saleskpi.workspace import Workspace
+
+    try:
+        as_of_date = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise UsageError(f"--as-of '{as_of}' is not a date; write it as YYYY-MM-DD.") from None
+    with Workspace.open(directory) as ws, Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=err, transient=False,
+    ) as bar:
+        task = bar.add_task("computing", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, description=f"computing {name}", completed=done, total=total)
+
+        report = run_compute(ws, only=only, as_of=as_of_date, progress=progress)
+    err.print(f"Run {report.run_id} (as of {report.as_of}) stored {len(report.stored)} result(s):")
+    for name, rows in report.stored.items():
+        err.print(f"  {name}: {rows:,} rows   (saleskpi show {directory} {name})")
+
+
+@app.command()
+def show(
+    directory: WorkspaceDir,
+    name: Annotated[Optional[str], typer.Argument(help="An input table, a result (e.g. abc-matrix), a truth_ or meta_ table.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="At most this many rows (default: 50 for table, all for csv/json).")] = None,
+    run: Annotated[Optional[int], typer.Option("--run", help="A result from this run (default: the newest).")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the tables and results there are.")] = False,
+) -> None:
+    """Show any input table or stored result, as a table, CSV or JSON on stdout."""
+    from saleskpi import results
+    from saleskpi.errors import UsageError
+    from saleskpi.workspace import Workspace
+
+    with Workspace.open(directory, read_only=True) as ws:
+        tables = ws.list_tables()
+        if list_ or name is None:
+            rows = []
+            for t in tables:
+                kind = ("result" if t.startswith(results.PREFIX) else "truth" if t.startswith("truth_")
+                        else "log" if t.startswith("meta_") else "input")
+                shown = results.result_name(t) if kind == "result" else t
+                rows.append({"name": shown, "kind": kind, "rows": ws.con.table(t).count().execute()})
+            _emit(rows, format, title=f"workspace {directory}")
+            return
+        if results.table_name(name) in tables:
+            expr = results.latest(ws.con, name, run_id=run)
+        elif name.replace("-", "_") in tables:
+            expr = ws.table(name.replace("-", "_"))
+        else:
+            raise UsageError(f"Nothing called '{name}' in {directory}. "
+                             f"See 'saleskpi show {directory} --list'.")
+        if limit is None and format is Format.table:
+            limit = 50
+        if limit is not None:
+            expr = expr.limit(limit)
+        _emit(expr.to_pyarrow().to_pylist(), format, title=name)
 
 
 def _emit(rows: list[dict], format: Format, *, title: str | None = None) -> None:

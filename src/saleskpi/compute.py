@@ -1,0 +1,76 @@
+"""The compute job: run every analysis (or some) and store the results of one run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from saleskpi import results
+from saleskpi.analyses import Context, registry
+from saleskpi.errors import UsageError
+
+
+@dataclass
+class ComputeReport:
+    run_id: int
+    as_of: dt.date
+    stored: dict[str, int] = field(default_factory=dict)  # result name -> rows
+
+
+def as_of_date(ws) -> dt.date:
+    """The date the analyses treat as today: settings' ``as_of``, else the last invoice date,
+    else today."""
+    configured = ws.settings.workspace.as_of
+    if configured:
+        try:
+            return dt.date.fromisoformat(configured)
+        except ValueError:
+            from saleskpi.errors import ConfigError
+
+            raise ConfigError(f"{ws.path / 'settings.toml'}: [workspace] as_of: '{configured}' is "
+                              "not a date; write it as YYYY-MM-DD.") from None
+    last = ws.table("sales").date.max().execute()
+    if last is None or last != last:
+        return dt.date.today()
+    return last if isinstance(last, dt.date) and not isinstance(last, dt.datetime) else last.date()
+
+
+def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
+            progress: Callable[[str, int, int], None] | None = None) -> ComputeReport:
+    """Run the analyses (all, or ``only`` these and what they depend on) as one stamped run."""
+    available = registry()
+    chosen = _select(available, only)
+    as_of = as_of or as_of_date(ws)
+    run_id = results.start_run(ws.con, as_of=as_of, analyses=chosen)
+    report = ComputeReport(run_id=run_id, as_of=as_of)
+    ctx = Context(ws=ws, run_id=run_id, as_of=as_of, stored=report.stored)
+    for i, name in enumerate(chosen):
+        if progress:
+            progress(name, i, len(chosen))
+        for result, expr in available[name].run(ctx).items():
+            report.stored[result] = results.store(ws.con, result, expr, run_id=run_id, as_of=as_of)
+    if progress:
+        progress("done", len(chosen), len(chosen))
+    results.finish_run(ws.con, run_id)
+    return report
+
+
+def _select(available, only: list[str] | None) -> list[str]:
+    if not only:
+        return list(available)
+    unknown = [n for n in only if n not in available]
+    if unknown:
+        names = ", ".join(available) or "none yet"
+        raise UsageError(f"Unknown analysis {', '.join(repr(u) for u in unknown)}. Analyses: {names}.")
+    wanted: set[str] = set()
+
+    def add(name: str) -> None:
+        if name not in wanted:
+            wanted.add(name)
+            for dep in available[name].depends_on:
+                add(dep)
+
+    for name in only:
+        add(name)
+    return [n for n in available if n in wanted]
