@@ -25,8 +25,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+out = Console(highlight=False, soft_wrap=True, markup=False)
 
 WorkspaceDir = Annotated[Path, typer.Argument(help="The workspace folder.")]
 
@@ -45,7 +45,10 @@ def main() -> None:
     try:
         app()
     except SaleskpiError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        from rich.markup import escape
+
+        # escape: messages quote settings sections like [import], which Rich reads as markup
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
         sys.exit(exc.exit_code)
 
 

@@ -497,9 +497,18 @@ def match_headers(tbl: Table, headers: list[str]) -> tuple[dict[str, str], list[
             lookup.setdefault(normalize_header(alias), col.name)
     for col in tbl.columns:
         lookup[normalize_header(col.name)] = col.name
+    canonical = set(tbl.column_names)
     found: dict[str, str] = {}
+    # first the headers that spell a column's own name, so that they win over aliases
+    for header in headers:
+        norm = normalize_header(header)
+        if norm in canonical and norm not in found:
+            found[norm] = header
+    claimed = set(found.values())
     extra: list[str] = []
     for header in headers:
+        if header in claimed:
+            continue
         norm = normalize_header(header)
         name = lookup.get(norm)
         if name is None and tbl.is_extra(norm):

@@ -1,0 +1,53 @@
+import datetime as dt
+
+import pytest
+
+from saleskpi import compute as compute_module
+from saleskpi import results
+from saleskpi.analyses import Analysis
+from saleskpi.backend import raw
+from saleskpi.errors import UsageError
+from saleskpi.workspace import Workspace
+
+
+def _fake_registry():
+    def counts(ctx):
+        t = ctx.table("customers")
+        return {"customer-count": t.aggregate(customers=t.count())}
+
+    def doubled(ctx):
+        prev = ctx.result("customer-count")
+        return {"customer-count-doubled": prev.mutate(customers=prev.customers * 2)}
+
+    return {
+        "counts": Analysis("counts", "Count", ("customer-count",), counts),
+        "doubled": Analysis("doubled", "Doubled", ("customer-count-doubled",), doubled, depends_on=("counts",)),
+    }
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch):
+    monkeypatch.setattr(compute_module, "registry", _fake_registry)
+    with Workspace.init(tmp_path / "ws") as ws:
+        raw(ws.con).execute("INSERT INTO customers (customer_id, name) VALUES ('C1','a'),('C2','b'),('C3','c')")
+        yield ws
+
+
+def test_runs_are_stamped_and_kept(ws):
+    first = compute_module.compute(ws, as_of=dt.date(2025, 12, 31))
+    assert first.run_id == 1 and first.stored == {"customer-count": 1, "customer-count-doubled": 1}
+    second = compute_module.compute(ws, only=["doubled"])
+    assert second.run_id == 2
+    assert second.as_of == dt.date.today()  # no sales yet: today
+    latest = results.latest(ws.con, "customer-count-doubled").to_pyarrow().to_pylist()
+    assert latest == [{"customers": 6, "run_id": 2, "as_of": dt.date.today()}]
+    assert results.runs_of(ws.con, "customer-count") == [1, 2]
+    runs = ws.table("meta_runs").order_by("run_id").to_pyarrow().to_pylist()
+    assert [r["analyses"] for r in runs] == ["counts,doubled", "counts,doubled"]
+    assert all(r["finished_at"] is not None for r in runs)
+
+
+def test_unknown_analysis_is_a_usage_error(ws):
+    with pytest.raises(UsageError, match="Unknown analysis 'nope'. Analyses: counts, doubled."):
+        compute_module.compute(ws, only=["nope"])
+    assert ws.table("meta_runs").count().execute() == 0
