@@ -57,3 +57,13 @@ def test_table_lookup_by_alias_and_unknown_name():
     assert table("Продажби").name == "sales"
     with pytest.raises(UsageError, match="no input table called 'invoices'.*saleskpi schema"):
         table("invoices")
+
+
+def test_the_contract_page_is_up_to_date():
+    from pathlib import Path
+
+    from saleskpi.data.schema import contract_markdown
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "data-contract.md"
+    assert page.read_text(encoding="utf-8") == contract_markdown(), (
+        "docs/data-contract.md is stale: run '.venv/bin/python -m saleskpi.data.schema > docs/data-contract.md'")

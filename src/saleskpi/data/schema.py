@@ -47,7 +47,7 @@ SQL_TYPES: dict[str, str] = {
 TYPE_HINTS: dict[str, str] = {
     "string": "text",
     "integer": "a whole number such as 12",
-    "quantity": "a number such as 12 or 12.5 (12,5 with decimal comma); negative for returns",
+    "quantity": "a number such as 12 or 12.5 (12,5 with decimal comma)",
     "money": "an amount such as 1234.50 (1234,50 with decimal comma)",
     "price": "a price such as 2.5500 (2,55 with decimal comma)",
     "number": "a number such as 12.5",
@@ -518,3 +518,37 @@ def match_headers(tbl: Table, headers: list[str]) -> tuple[dict[str, str], list[
         else:
             found[name] = header
     return found, extra
+
+
+def contract_markdown() -> str:
+    """The contract as a Markdown page (docs/data-contract.md is this text; a test keeps it so)."""
+    lines = [
+        "# The data contract",
+        "",
+        "Generated from `src/saleskpi/data/schema.py` (`python -m saleskpi.data.schema`); do not edit by hand.",
+        "Headers are matched without regard to case, spaces, underscores, dots or dashes, in English",
+        "or Bulgarian. `saleskpi schema TABLE` shows the same in the terminal.",
+        "",
+    ]
+    for tbl in TABLES.values():
+        lines += [f"## {tbl.name}", "", tbl.description, "",
+                  f"Key: {', '.join(tbl.key)}." + (f" Also accepted as: {', '.join(tbl.aliases)}." if tbl.aliases else ""),
+                  ""]
+        lines += ["| column | type | required | expected | other headers accepted |", "|---|---|---|---|---|"]
+        for col in tbl.columns:
+            lines.append(f"| `{col.name}` | {col.type} | {'yes' if col.required else ''} | {col.expected()} | "
+                         f"{', '.join(col.aliases)} |")
+        for prefix in tbl.extra_prefixes:
+            lines.append(f"| `{prefix}*` | number | | any number of extra numeric columns | |")
+        for group in tbl.one_of:
+            lines.append("")
+            lines.append(f"At least one of {', '.join(f'`{c}`' for c in group)} must be given on every row.")
+        for note in tbl.notes:
+            lines.append("")
+            lines.append(f"- {note}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(contract_markdown(), end="")
