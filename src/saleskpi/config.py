@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -50,8 +50,14 @@ class ImportSection(_Section):
     memory_limit: str = "1GB"
 
 
+class SalesSection(_Section):
+    # The period the sales analysis reports on: the one that holds the as-of date, to date.
+    period: Literal["year", "quarter", "month"] = "year"
+
+
 class Settings(_Section):
     workspace: WorkspaceSection = WorkspaceSection()
+    sales: SalesSection = SalesSection()
     # "import" is a Python keyword; the TOML section keeps the user's word.
     import_: ImportSection = Field(default=ImportSection(), alias="import")
     currencies: dict[str, float] = Field(default_factory=dict)
@@ -147,6 +153,11 @@ date_formats = ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%d.%m.
 max_listed = 50
 # Memory the engine may use while importing; it spills to disk beyond this.
 memory_limit = "1GB"
+
+[sales]
+# The period the sales analysis reports on: year, quarter or month. It is the period that holds
+# the as-of date, to date, compared with the previous period and the same dates a year before.
+period = "year"
 
 [currencies]
 # Other currencies your files may use: units of that currency per 1 {currency}.

@@ -1,0 +1,86 @@
+"""Reporting periods: the period that holds the as-of date, to date, and its comparisons.
+
+The current period runs from the start of the year/quarter/month that holds the as-of date
+to the as-of date itself. It is compared like for like: with the previous period over the
+same number of days, and with the same dates one year earlier (29 February falls back to
+28 February).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+Granularity = Literal["year", "quarter", "month"]
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Periods:
+    label: str  # "2026", "2026-Q4" or "2026-10": the key of the period in the targets table
+    current: Window
+    previous: Window
+    last_year: Window
+    #: the whole of last year's period (for the seasonal share of a target due to date)
+    last_year_whole: Window
+    #: share of the whole current period that has elapsed (for pro-rata targets)
+    elapsed_share: float
+
+
+def _start(day: dt.date, granularity: Granularity) -> dt.date:
+    if granularity == "year":
+        return dt.date(day.year, 1, 1)
+    if granularity == "quarter":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return dt.date(day.year, day.month, 1)
+
+
+def _shift_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _length_months(granularity: Granularity) -> int:
+    return {"year": 12, "quarter": 3, "month": 1}[granularity]
+
+
+def _one_year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def periods(as_of: dt.date, granularity: Granularity = "year") -> Periods:
+    """The current period to ``as_of`` and its two comparison windows."""
+    start = _start(as_of, granularity)
+    months = _length_months(granularity)
+    next_start = _shift_months(start, months)
+    elapsed = (as_of - start).days + 1
+    whole = (next_start - start).days
+    prev_start = _shift_months(start, -months)
+    prev_end = min(prev_start + dt.timedelta(days=elapsed - 1), start - dt.timedelta(days=1))
+    if granularity == "year":
+        label = f"{start.year}"
+    elif granularity == "quarter":
+        label = f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    else:
+        label = f"{start.year}-{start.month:02d}"
+    return Periods(
+        label=label,
+        current=Window(start, as_of),
+        previous=Window(prev_start, prev_end),
+        last_year=Window(_one_year_before(start), _one_year_before(as_of)),
+        last_year_whole=Window(_one_year_before(start), _one_year_before(next_start - dt.timedelta(days=1))),
+        elapsed_share=elapsed / whole,
+    )

@@ -1,0 +1,242 @@
+"""Sales management (course topic 3): turnover by business line > territory > team > rep > customer.
+
+Results:
+
+``sales``
+    One row per node of the organisation — the company, each business line, and each
+    territory, team, rep and customer both over all lines and per business line — for the
+    current period to date (``saleskpi.analyses.periods``): turnover in value and volume,
+    the same for the previous period and the same dates last year, growth, target and
+    attainment, target-product turnover and share, margin, active customers, assortment
+    breadth (distinct products and categories bought against those the line offers).
+
+``bridge``
+    The change in turnover against the previous period and against last year, split into
+    new customers, lost customers, price, volume and mix, whose parts add up to the total
+    change exactly (to the cent), for the company, each business line, territory and rep.
+
+Bridge method (a price-volume-mix analysis; e.g. Hollensen, *Marketing Management*, ch. on
+sales variance analysis): for a node, a customer is *new* if it bought nothing (net value
+<= 0) in the base window and something in the current one, *lost* in the opposite case,
+*retained* otherwise. New and lost contribute their whole change. For retained customers,
+per customer x product bought in both windows with positive quantity,
+``price = sum((p_c - p_b) * q_c)`` with ``p = value / quantity``; ``volume = (Q_c - Q_b) *
+V_b / Q_b`` over all retained lines (the change in volume at the base average price); ``mix``
+is the rest of the retained change (product mix, and products a retained customer started or
+stopped buying). Every part is rounded to cents; mix takes the rounding so that the parts
+sum exactly to the change.
+"""
+
+from __future__ import annotations
+
+import ibis
+from ibis import _
+
+from saleskpi.analyses import Analysis, Context
+from saleskpi.analyses.periods import Periods, Window, periods
+
+NO_LINE = "(none)"
+LEVELS = ("company", "business_line", "territory", "team", "rep", "customer")
+_LEVEL_KEY = {"territory": "territory_id", "team": "team_id", "rep": "rep_id", "customer": "customer_id"}
+_PATH = ("territory_id", "team_id", "rep_id", "customer_id")
+
+
+def _zero(x):
+    return x.fill_null(0)
+
+
+def enriched_lines(ctx: Context, since) -> ibis.Table:
+    """Invoice lines from ``since`` with business line, category, target flag, territory, the
+    rep credited (the line's rep, else the customer's) and that rep's team."""
+    products = ctx.table("products").select(
+        "product_id", business_line=_.business_line.fill_null(NO_LINE), category=_.category,
+        is_target=_.is_target.fill_null(False))
+    customers = ctx.table("customers").select("customer_id", "territory_id", customer_rep_id=_.rep_id)
+    reps = ctx.table("reps").select(rep_key=_.rep_id, team_id=_.team_id)
+    s = ctx.table("sales")
+    s = s.filter(s.date >= since).select("date", "customer_id", "product_id", "quantity", "net_value", "cost",
+                                         line_rep_id=_.rep_id)
+    j = s.left_join(products, "product_id").drop("product_id_right")
+    j = j.left_join(customers, "customer_id").drop("customer_id_right")
+    j = j.mutate(rep_id=ibis.coalesce(j.line_rep_id, j.customer_rep_id)).drop("line_rep_id", "customer_rep_id")
+    j = j.left_join(reps, j.rep_id == reps.rep_key).drop("rep_key")
+    return j
+
+
+def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
+    """Value, volume and cost per customer x product x credited rep in each window."""
+    lines = enriched_lines(ctx, min(p.previous.start, p.last_year.start))
+
+    def within(w: Window):
+        return lines.date.between(w.start, w.end)
+
+    cur, prev, ly = within(p.current), within(p.previous), within(p.last_year)
+    return lines.group_by(["customer_id", "territory_id", "team_id", "rep_id", "business_line", "category",
+                           "product_id", "is_target"]).aggregate(
+        value_cur=_zero(lines.net_value.sum(where=cur)),
+        value_prev=_zero(lines.net_value.sum(where=prev)),
+        value_ly=_zero(lines.net_value.sum(where=ly)),
+        volume_cur=_zero(lines.quantity.sum(where=cur)),
+        volume_prev=_zero(lines.quantity.sum(where=prev)),
+        volume_ly=_zero(lines.quantity.sum(where=ly)),
+        cost_cur=lines.cost.sum(where=cur),
+    )
+
+
+def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -> ibis.Table:
+    keys = [] if level in ("company", "business_line") else [_LEVEL_KEY[level]]
+    if level == "customer":
+        keys = ["customer_id", "territory_id"]
+    group = keys + (["business_line"] if by_line else [])
+    bought = grain.volume_cur > 0
+    metrics = dict(
+        turnover_value=grain.value_cur.sum(),
+        turnover_value_prev=grain.value_prev.sum(),
+        turnover_value_ly=grain.value_ly.sum(),
+        turnover_volume=grain.volume_cur.sum(),
+        turnover_volume_prev=grain.volume_prev.sum(),
+        turnover_volume_ly=grain.volume_ly.sum(),
+        cost=grain.cost_cur.sum(),
+        target_products_value=_zero(grain.value_cur.sum(where=grain.is_target)),
+        customers_active=grain.customer_id.nunique(where=grain.value_cur > 0),
+        products_bought=grain.product_id.nunique(where=bought),
+        categories_bought=grain.category.nunique(where=bought),
+    )
+    agg = grain.group_by(group).aggregate(**metrics) if group else grain.aggregate(**metrics)
+    if by_line:
+        agg = agg.left_join(offered, "business_line").drop("business_line_right")
+    else:
+        agg = agg.mutate(products_offered=offered.products_offered.sum().as_scalar(),
+                         business_line=ibis.null("string"))
+    key = ibis.literal("") if level == "company" else (agg.business_line if level == "business_line"
+                                                       else agg[_LEVEL_KEY[level]])
+    agg = agg.mutate(level=ibis.literal(level), key=key.cast("string"))
+    for col in _PATH:
+        if col not in agg.columns:
+            agg = agg.mutate(**{col: ibis.null("string")})
+    return agg
+
+
+def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: float) -> ibis.Table:
+    """The ``sales`` result: every node over all lines and per line, with targets."""
+    products = ctx.table("products")
+    offered = products.group_by(business_line=products.business_line.fill_null(NO_LINE)).aggregate(
+        products_offered=products.product_id.nunique())
+    parts = [_rollup(grain, "company", False, offered), _rollup(grain, "business_line", True, offered)]
+    for level in ("territory", "team", "rep", "customer"):
+        parts += [_rollup(grain, level, False, offered), _rollup(grain, level, True, offered)]
+    columns = ["level", "key", "business_line", *_PATH, "turnover_value", "turnover_value_prev",
+               "turnover_value_ly", "turnover_volume", "turnover_volume_prev", "turnover_volume_ly", "cost",
+               "target_products_value", "customers_active", "products_bought", "categories_bought",
+               "products_offered"]
+    rows = ibis.union(*[part.select(columns) for part in parts])
+
+    targets = ctx.table("targets").filter(_.period == p.label)
+
+    def target(kpi: str, name: str) -> ibis.Table:
+        t = targets.filter(targets.kpi == kpi)
+        return t.group_by(t_level=t.level, t_key=t.key.fill_null("")).aggregate(**{name: t.target.sum()})
+
+    for kpi, name in (("turnover_value", "target_value"), ("turnover_volume", "target_volume")):
+        t = target(kpi, name)
+        applies = rows.business_line.isnull() | (rows.level == "business_line")
+        rows = rows.left_join(t, [rows.level == t.t_level, rows.key == t.t_key, applies]).drop("t_level", "t_key")
+
+    def ratio(num, den):
+        return ibis.cases((den > 0, num.cast("float64") / den.cast("float64")), else_=ibis.null("float64"))
+
+    share = ibis.literal(seasonal_share, "float64")
+    rows = rows.mutate(
+        period=ibis.literal(p.label),
+        margin=rows.turnover_value - rows.cost,
+        growth_value_vs_prev=ratio(rows.turnover_value, rows.turnover_value_prev) - 1,
+        growth_value_vs_ly=ratio(rows.turnover_value, rows.turnover_value_ly) - 1,
+        growth_volume_vs_ly=ratio(rows.turnover_volume, rows.turnover_volume_ly) - 1,
+        target_value_to_date=rows.target_value * share,
+        target_volume_to_date=rows.target_volume * share,
+        target_products_share=ratio(rows.target_products_value, rows.turnover_value),
+        assortment_breadth=ratio(rows.products_bought, rows.products_offered),
+        currency=ibis.literal(ctx.settings.workspace.currency),
+    )
+    rows = rows.mutate(
+        attainment_value=ratio(rows.turnover_value, rows.target_value_to_date),
+        attainment_volume=ratio(rows.turnover_volume, rows.target_volume_to_date),
+    )
+    return rows
+
+
+def seasonal_share(ctx: Context, p: Periods) -> float:
+    """Share of last year's whole period that fell before the same date: the part of a
+    period's target due by the as-of date. Linear (elapsed days) when last year is empty."""
+    s = ctx.table("sales")
+    whole = p.last_year_whole
+    both = s.filter(s.date.between(whole.start, whole.end)).aggregate(
+        part=s.net_value.sum(where=s.date <= p.last_year.end), whole=s.net_value.sum()).to_pyarrow().to_pylist()[0]
+    if both["whole"] is None or not float(both["whole"]) > 0:
+        return p.elapsed_share
+    return min(1.0, max(0.0, float(both["part"] or 0) / float(both["whole"])))
+
+
+def bridge(grain: ibis.Table, ctx: Context) -> ibis.Table:
+    """The ``bridge`` result: change against previous period and last year, split exactly."""
+    parts = []
+    for comparison, base in (("previous", "prev"), ("last_year", "ly")):
+        g = grain.select(
+            "customer_id", "territory_id", "rep_id", "business_line", "product_id",
+            vb=grain[f"value_{base}"], vc=grain.value_cur, qb=grain[f"volume_{base}"], qc=grain.volume_cur)
+        for level in ("company", "business_line", "territory", "rep"):
+            keys = {"company": [], "business_line": ["business_line"], "territory": ["territory_id"],
+                    "rep": ["rep_id"]}[level]
+            parts.append(_bridge_node(g, keys, level, comparison))
+    out = ibis.union(*parts)
+    return out.mutate(currency=ibis.literal(ctx.settings.workspace.currency))
+
+
+def _bridge_node(g: ibis.Table, keys: list[str], level: str, comparison: str) -> ibis.Table:
+    per_customer = g.group_by([*keys, "customer_id"]).aggregate(cvb=g.vb.sum(), cvc=g.vc.sum())
+    status = ibis.cases(
+        ((per_customer.cvb <= 0) & (per_customer.cvc > 0), "new"),
+        ((per_customer.cvb > 0) & (per_customer.cvc <= 0), "lost"),
+        else_="retained")
+    per_customer = per_customer.mutate(status=status)
+    j = g.join(per_customer, [*keys, "customer_id"]).select(g, per_customer.status)
+    retained = j.status == "retained"
+    both = retained & (j.qb > 0) & (j.qc > 0)
+    price_term = j.vc.cast("float64") - (j.vb.cast("float64") / j.qb.cast("float64")) * j.qc.cast("float64")
+    metrics = dict(
+        base_value=j.vb.sum(),
+        current_value=j.vc.sum(),
+        new_customers=_zero(j.vc.sum(where=j.status == "new") - j.vb.sum(where=j.status == "new")),
+        lost_customers=_zero(j.vc.sum(where=j.status == "lost") - j.vb.sum(where=j.status == "lost")),
+        price_raw=_zero(price_term.sum(where=both)),
+        rv_b=_zero(j.vb.sum(where=retained)),
+        rq_b=_zero(j.qb.sum(where=retained)),
+        rq_c=_zero(j.qc.sum(where=retained)),
+        customers_new=j.customer_id.nunique(where=j.status == "new"),
+        customers_lost=j.customer_id.nunique(where=j.status == "lost"),
+    )
+    agg = j.group_by(keys).aggregate(**metrics) if keys else j.aggregate(**metrics)
+    volume_raw = ibis.cases((agg.rq_b > 0, (agg.rq_c - agg.rq_b).cast("float64") * agg.rv_b.cast("float64")
+                             / agg.rq_b.cast("float64")), else_=0.0)
+    agg = agg.mutate(
+        change=(agg.current_value - agg.base_value).cast("decimal(38, 2)"),
+        price=agg.price_raw.round(2).cast("decimal(38, 2)"),
+        volume=volume_raw.round(2).cast("decimal(38, 2)"),
+    )
+    agg = agg.mutate(mix=agg.change - agg.new_customers - agg.lost_customers - agg.price - agg.volume)
+    key = ibis.literal("") if level == "company" else agg[keys[0]].cast("string")
+    return agg.select(
+        comparison=ibis.literal(comparison), level=ibis.literal(level), key=key,
+        base_value=agg.base_value.cast("decimal(38, 2)"), current_value=agg.current_value.cast("decimal(38, 2)"),
+        change="change", new_customers=agg.new_customers.cast("decimal(38, 2)"),
+        lost_customers=agg.lost_customers.cast("decimal(38, 2)"), price="price", volume="volume",
+        mix=agg.mix.cast("decimal(38, 2)"), customers_new="customers_new", customers_lost="customers_lost")
+
+
+def run(ctx: Context) -> dict[str, ibis.Table]:
+    p = periods(ctx.as_of, ctx.settings.sales.period)
+    grain = customer_product_grain(ctx, p).cache()
+    return {"sales": sales_by_node(ctx, grain, p, seasonal_share(ctx, p)), "bridge": bridge(grain, ctx)}
+
+
+ANALYSIS = Analysis(name="sales", title="Sales management", outputs=("sales", "bridge"), run=run)

@@ -1,0 +1,121 @@
+"""Sales management on a hand-worked company (figures worked out in the comments)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from saleskpi.analyses import Context
+from saleskpi.analyses.periods import periods
+from saleskpi.analyses.sales import run
+from saleskpi.backend import raw
+from saleskpi.workspace import Workspace
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory):
+    ws = Workspace.init(tmp_path_factory.mktemp("sales") / "ws")
+    db = raw(ws.con)
+    db.execute("""
+        INSERT INTO territories (territory_id, name) VALUES ('T1', 'North'), ('T2', 'South');
+        INSERT INTO teams (team_id, name) VALUES ('M1', 'Team 1'), ('M2', 'Team 2');
+        INSERT INTO reps (rep_id, name, team_id) VALUES ('R1', 'Rep 1', 'M1'), ('R2', 'Rep 2', 'M2');
+        INSERT INTO customers (customer_id, name, territory_id, rep_id) VALUES
+            ('C1', 'c1', 'T1', 'R1'), ('C2', 'c2', 'T1', 'R1'), ('C3', 'c3', 'T2', 'R2'), ('C4', 'c4', 'T2', 'R2');
+        INSERT INTO products (product_id, name, category, business_line, is_target) VALUES
+            ('P1', 'p1', 'a1', 'A', true), ('P2', 'p2', 'a2', 'A', false), ('P3', 'p3', 'b1', 'B', false);
+        INSERT INTO sales (invoice_id, date, customer_id, product_id, quantity, net_value, cost) VALUES
+            -- the base half-year 2024
+            ('B1', '2024-03-10', 'C1', 'P1', 10, 100, 70), ('B1', '2024-03-10', 'C1', 'P2', 5, 50, 35),
+            ('B2', '2024-04-02', 'C2', 'P1', 4, 40, 28), ('B3', '2024-05-20', 'C3', 'P3', 10, 200, 140),
+            -- after the comparison window, before the year ends (counts only for seasonality)
+            ('B4', '2024-09-15', 'C1', 'P1', 10, 100, 70),
+            -- the current half-year 2025: C1 pays 11 instead of 10 for P1 and tries P3; C2 is lost;
+            -- C3 pays 22 instead of 20 but buys 8 instead of 10; C4 is new
+            ('N1', '2025-02-01', 'C1', 'P1', 12, 132, 92.4), ('N1', '2025-02-01', 'C1', 'P2', 5, 50, 35),
+            ('N2', '2025-03-01', 'C1', 'P3', 1, 20, 14), ('N3', '2025-04-01', 'C3', 'P3', 8, 176, 123.2),
+            ('N4', '2025-05-05', 'C4', 'P1', 3, 30, 21);
+        INSERT INTO targets (period, level, key, kpi, target) VALUES
+            ('2025', 'company', NULL, 'turnover_value', 1000), ('2025', 'rep', 'R1', 'turnover_value', 500),
+            ('2024', 'rep', 'R1', 'turnover_value', 99999);
+    """)
+    yield Context(ws=ws, run_id=1, as_of=AS_OF)
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def out(ctx):
+    return {name: expr.to_pyarrow().to_pylist() for name, expr in run(ctx).items()}
+
+
+def row(rows, **match):
+    found = [r for r in rows if all(r[k] == v for k, v in match.items())]
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+def test_periods_are_like_for_like():
+    p = periods(AS_OF, "year")
+    assert (p.label, p.current.start, p.previous.start, p.previous.end) == (
+        "2025", dt.date(2025, 1, 1), dt.date(2024, 1, 1), dt.date(2024, 6, 29))  # 181 days each
+    assert (p.last_year.start, p.last_year.end, p.last_year_whole.end) == (
+        dt.date(2024, 1, 1), dt.date(2024, 6, 30), dt.date(2024, 12, 31))
+    q = periods(dt.date(2024, 2, 29), "quarter")
+    assert (q.label, q.previous.start, q.previous.end, q.last_year.end) == (
+        "2024-Q1", dt.date(2023, 10, 1), dt.date(2023, 11, 29), dt.date(2023, 2, 28))
+    m = periods(dt.date(2026, 3, 31), "month")
+    assert (m.label, m.previous.start, m.previous.end, m.elapsed_share) == (
+        "2026-03", dt.date(2026, 2, 1), dt.date(2026, 2, 28), 1.0)
+
+
+def test_company_row(out):
+    c = row(out["sales"], level="company")
+    assert c["turnover_value"] == Decimal("408.00") and c["turnover_value_ly"] == Decimal("390.00")
+    assert c["turnover_value_prev"] == Decimal("390.00")
+    assert c["turnover_volume"] == Decimal("29.000") and c["turnover_volume_ly"] == Decimal("29.000")
+    assert c["margin"] == Decimal("122.40")
+    assert c["growth_value_vs_ly"] == pytest.approx(408 / 390 - 1)
+    assert c["target_products_value"] == Decimal("162.00")
+    assert c["target_products_share"] == pytest.approx(162 / 408)
+    assert (c["customers_active"], c["products_bought"], c["categories_bought"], c["products_offered"]) == (3, 3, 3, 3)
+    # target 1000 for 2025; last year 390 of 490 fell by 30 June, so 1000 * 390/490 is due
+    assert c["target_value"] == 1000 and c["target_value_to_date"] == pytest.approx(1000 * 390 / 490)
+    assert c["attainment_value"] == pytest.approx(408 / (1000 * 390 / 490))
+    assert c["currency"] == "EUR" and c["period"] == "2025"
+
+
+def test_levels_and_lines(out):
+    rows = out["sales"]
+    assert row(rows, level="business_line", key="A")["turnover_value"] == Decimal("212.00")
+    assert row(rows, level="business_line", key="B")["turnover_value"] == Decimal("196.00")
+    r1 = row(rows, level="rep", key="R1", business_line=None)
+    assert (r1["turnover_value"], r1["turnover_value_ly"]) == (Decimal("202.00"), Decimal("190.00"))
+    assert r1["attainment_value"] == pytest.approx(202 / (500 * 390 / 490))
+    assert row(rows, level="team", key="M1", business_line=None)["turnover_value"] == Decimal("202.00")
+    assert row(rows, level="territory", key="T2", business_line=None)["turnover_value_ly"] == Decimal("200.00")
+    c1 = row(rows, level="customer", key="C1", business_line=None)
+    assert (c1["products_bought"], c1["assortment_breadth"], c1["territory_id"]) == (3, 1.0, "T1")
+    c1a = row(rows, level="customer", key="C1", business_line="A")
+    assert (c1a["turnover_value"], c1a["products_offered"], c1a["assortment_breadth"]) == (Decimal("182.00"), 2, 1.0)
+    c4 = row(rows, level="customer", key="C4", business_line=None)
+    assert c4["growth_value_vs_ly"] is None and c4["target_value"] is None  # nothing last year, no target
+    c2 = row(rows, level="customer", key="C2", business_line=None)
+    assert c2["turnover_value"] == 0 and c2["growth_value_vs_ly"] == pytest.approx(-1.0)
+
+
+def test_bridge_parts_add_up_exactly(out):
+    b = row(out["bridge"], comparison="last_year", level="company")
+    # new C4 +30, lost C2 -40; retained C1, C3: price (132-120)+(50-50)+(176-160) = 28,
+    # volume (26-25) * 350/25 = 14, mix (378-350) - 28 - 14 = -14
+    assert (b["base_value"], b["current_value"], b["change"]) == (Decimal("390.00"), Decimal("408.00"), Decimal("18.00"))
+    assert (b["new_customers"], b["lost_customers"], b["price"], b["volume"], b["mix"]) == (
+        Decimal("30.00"), Decimal("-40.00"), Decimal("28.00"), Decimal("14.00"), Decimal("-14.00"))
+    assert (b["customers_new"], b["customers_lost"]) == (1, 1)
+    line_b = row(out["bridge"], comparison="last_year", level="business_line", key="B")
+    # C1 is new to line B (+20); C3 retained: price 16, volume (8-10) * 200/10 = -40, mix 0
+    assert (line_b["new_customers"], line_b["price"], line_b["volume"], line_b["mix"], line_b["change"]) == (
+        Decimal("20.00"), Decimal("16.00"), Decimal("-40.00"), Decimal("0.00"), Decimal("-4.00"))
+    for b in out["bridge"]:
+        assert b["new_customers"] + b["lost_customers"] + b["price"] + b["volume"] + b["mix"] == b["change"]
