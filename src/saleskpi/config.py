@@ -55,9 +55,39 @@ class SalesSection(_Section):
     period: Literal["year", "quarter", "month"] = "year"
 
 
+class PotentialSection(_Section):
+    # The estimate used where no stated potential exists: drivers, peer or topdown.
+    method: Literal["drivers", "peer", "topdown"] = "peer"
+    # Peer wallet: the conditional quantile of spend (Perlich et al. 2007 use 0.8 to 0.9).
+    quantile: float = Field(default=0.8, gt=0, lt=1)
+    # Drivers: the quantile of purchases per driver unit that sets a learned usage rate.
+    usage_quantile: float = Field(default=0.9, gt=0, lt=1)
+    # Flag a customer when its largest estimate exceeds its smallest by more than this factor.
+    disagreement_factor: float = Field(default=3.0, gt=1)
+    # Drivers: which driver column feeds each business line (default: the best correlated).
+    drivers: dict[str, str] = Field(default_factory=dict)
+    # Drivers: fixed usage rates, value per driver unit, keyed by business line.
+    usage_rates: dict[str, float] = Field(default_factory=dict)
+    # Top-down: weights of the customer drivers in the allocation index (default: equal).
+    topdown_weights: dict[str, float] = Field(default_factory=dict)
+    # Top-down: buying power index weights of the territory indicators (the classic 0.5/0.3/0.2).
+    territory_weights: dict[str, float] = Field(
+        default_factory=lambda: {"buying_income": 0.5, "retail_sales": 0.3, "population": 0.2})
+
+    @field_validator("topdown_weights", "territory_weights")
+    @classmethod
+    def _weights(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in v.values()):
+            raise ValueError("weights must not be negative")
+        if v and not sum(v.values()) > 0:
+            raise ValueError("weights must not all be zero")
+        return v
+
+
 class Settings(_Section):
     workspace: WorkspaceSection = WorkspaceSection()
     sales: SalesSection = SalesSection()
+    potential: PotentialSection = PotentialSection()
     # "import" is a Python keyword; the TOML section keeps the user's word.
     import_: ImportSection = Field(default=ImportSection(), alias="import")
     currencies: dict[str, float] = Field(default_factory=dict)
@@ -158,6 +188,18 @@ memory_limit = "1GB"
 # The period the sales analysis reports on: year, quarter or month. It is the period that holds
 # the as-of date, to date, compared with the previous period and the same dates a year before.
 period = "year"
+
+[potential]
+# Where no stated potential exists, the estimate used: peer (a high quantile of spend among
+# similar customers), drivers (driver x usage rate) or topdown (territory market allocated).
+method = "peer"
+quantile = 0.8
+usage_quantile = 0.9
+disagreement_factor = 3.0
+# drivers = {{ building = "driver_m2" }}          # the driver of each business line
+# usage_rates = {{ building = 12.5 }}             # value per driver unit, instead of learning it
+# topdown_weights = {{ driver_employees = 0.5, driver_m2 = 0.3, driver_outlets = 0.2 }}
+territory_weights = {{ buying_income = 0.5, retail_sales = 0.3, population = 0.2 }}
 
 [currencies]
 # Other currencies your files may use: units of that currency per 1 {currency}.

@@ -63,4 +63,4 @@ def registry() -> dict[str, Analysis]:
 
 
 #: Modules that define an ``ANALYSIS``; order = run order.
-_MODULES: tuple[str, ...] = ("sales",)
+_MODULES: tuple[str, ...] = ("sales", "potential")

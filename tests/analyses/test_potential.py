@@ -1,0 +1,100 @@
+"""Market potential methods on hand-worked cases (figures in the comments)."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from saleskpi.analyses import Context
+from saleskpi.analyses.potential import (
+    buying_power_index, drivers_estimate, last_12_months, reconcile, stated, territory_markets,
+    topdown_estimate)
+from saleskpi.backend import raw
+from saleskpi.config import PotentialSection
+
+
+def test_last_12_months_is_a_rolling_year():
+    assert last_12_months(dt.date(2026, 10, 31)) == (dt.date(2025, 11, 1), dt.date(2026, 10, 31))
+    assert last_12_months(dt.date(2024, 2, 29)) == (dt.date(2023, 3, 1), dt.date(2024, 2, 29))
+
+
+TERRITORIES = pd.DataFrame({
+    "territory_id": ["P", "A", "B"], "parent_id": [None, "P", "P"],
+    "buying_income": [100.0, 60.0, 40.0], "retail_sales": [100.0, 50.0, 50.0], "population": [100.0, 30.0, 70.0]})
+
+
+def test_buying_power_index_classic_weights():
+    # A: 0.5 * 60/100 + 0.3 * 50/100 + 0.2 * 30/100 = 0.51; B = 0.49; P alone at the top = 1
+    bpi = buying_power_index(TERRITORIES, {"buying_income": 0.5, "retail_sales": 0.3, "population": 0.2})
+    assert dict(zip(bpi.territory_id, bpi.bpi)) == pytest.approx({"P": 1.0, "A": 0.51, "B": 0.49})
+
+
+def frame(**cols):
+    base = {"territory_id": "A", "business_line": "X", "turnover_value_12m": 0.0, "turnover_volume_12m": 0.0}
+    n = len(next(iter(cols.values())))
+    return pd.DataFrame({**{k: [v] * n for k, v in base.items()}, **cols})
+
+
+def test_parent_market_is_split_by_bpi_and_allocated_by_driver_index():
+    customers = frame(territory_id=["A", "A", "B"], driver_x=[10.0, 30.0, 5.0], driver_y=[0.0, 20.0, np.nan])
+    markets = pd.DataFrame({"territory_id": ["P"], "business_line": ["X"], "market_value": [1000.0],
+                            "market_volume": [np.nan]})
+    m = territory_markets(customers, markets, TERRITORIES, PotentialSection().territory_weights)
+    assert dict(zip(m.territory_id, m.market_value)) == pytest.approx({"A": 510.0, "B": 490.0})
+    settings = PotentialSection(topdown_weights={"driver_x": 0.5, "driver_y": 0.5})
+    out = topdown_estimate(customers, ["driver_x", "driver_y"], markets, TERRITORIES, settings)
+    # in A: index c1 = .5 * 10/40 + .5 * 0/20 = .125, c2 = .5 * 30/40 + .5 * 20/20 = .875; B has one customer
+    assert out.topdown_value.tolist() == pytest.approx([510 * 0.125, 510 * 0.875, 490.0])
+    assert out.topdown_volume.isna().all()
+
+
+def test_an_all_lines_market_is_split_by_the_line_mix():
+    customers = pd.concat([frame(business_line=["X"], turnover_value_12m=[75.0], driver_x=[1.0]),
+                           frame(business_line=["Y"], turnover_value_12m=[25.0], driver_x=[1.0])], ignore_index=True)
+    markets = pd.DataFrame({"territory_id": ["A"], "business_line": ["*"], "market_value": [400.0],
+                            "market_volume": [np.nan]})
+    m = territory_markets(customers, markets, TERRITORIES, {})
+    assert dict(zip(m.business_line, m.market_value)) == {"X": 300.0, "Y": 100.0}
+
+
+def test_drivers_learn_a_high_quantile_usage_rate():
+    # eleven buyers buying 1..11 per driver unit: the 0.9 quantile of the rates is 10
+    d = np.arange(1.0, 12.0) * 2
+    f = frame(driver_x=d, turnover_value_12m=d * np.arange(1.0, 12.0), turnover_volume_12m=d)
+    out = drivers_estimate(f, ["driver_x"], PotentialSection())
+    assert out.usage_rate.iloc[0] == pytest.approx(10.0)
+    assert out.drivers_value.tolist() == pytest.approx((d * 10).tolist())
+    assert out.drivers_volume.tolist() == pytest.approx(d.tolist())  # one unit per driver unit, for all
+    fixed = drivers_estimate(f, ["driver_x"], PotentialSection(usage_rates={"X": 3.0}))
+    assert fixed.drivers_value.tolist() == pytest.approx((d * 3).tolist())
+
+
+def test_reconcile_prefers_stated_never_goes_below_purchases_and_flags_disagreement():
+    f = pd.DataFrame({
+        "stated_value": [500.0, np.nan, np.nan, np.nan], "stated_volume": [np.nan] * 4,
+        "drivers_value": [400.0, 100.0, 100.0, np.nan], "drivers_volume": [np.nan] * 4,
+        "peer_value": [450.0, 90.0, 400.0, np.nan], "peer_volume": [np.nan] * 4,
+        "topdown_value": [np.nan] * 4, "topdown_volume": [np.nan] * 4,
+        "turnover_value_12m": [100.0, 120.0, 50.0, 10.0], "turnover_volume_12m": [0.0] * 4})
+    out = reconcile(f, "peer", 3.0)
+    assert out.method.tolist()[:3] == ["stated", "peer", "peer"] and pd.isna(out.method.iloc[3])
+    assert out.potential_value.tolist()[:3] == [500.0, 120.0, 400.0]  # 90 raised to what was bought
+    assert np.isnan(out.potential_value.iloc[3])  # nothing to go on: null, not zero
+    assert out.raised_to_purchases.tolist() == [False, True, False, False]
+    assert out.methods_disagree.tolist() == [False, False, True, False]  # 400 > 3 x 100
+
+
+def test_stated_takes_the_latest_year_and_the_best_source(workspace):
+    db = raw(workspace.con)
+    db.execute("""
+        INSERT INTO customers (customer_id, name) VALUES ('C1', 'c1'), ('C2', 'c2');
+        INSERT INTO potential (customer_id, year, business_line, value, source) VALUES
+            ('C1', 2024, 'X', 100, 'survey'), ('C1', 2025, 'X', 200, 'rep_estimate'),
+            ('C1', 2025, 'X', 300, 'survey'), ('C1', 2027, 'X', 999, 'survey'),
+            ('C2', 2025, NULL, 50, 'external');
+    """)
+    ctx = Context(ws=workspace, run_id=1, as_of=dt.date(2026, 6, 30))
+    rows = sorted(stated(ctx).to_pyarrow().to_pylist(), key=lambda r: r["customer_id"])
+    assert [(r["customer_id"], r["business_line"], float(r["stated_value"]), r["stated_source"]) for r in rows] == [
+        ("C1", "X", 300.0, "survey"), ("C2", "*", 50.0, "external")]
