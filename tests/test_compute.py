@@ -51,3 +51,18 @@ def test_unknown_analysis_is_a_usage_error(ws):
     with pytest.raises(UsageError, match="Unknown analysis 'nope'. Analyses: counts, doubled."):
         compute_module.compute(ws, only=["nope"])
     assert ws.table("meta_runs").count().execute() == 0
+
+
+def test_a_failed_run_leaves_nothing_behind(ws, monkeypatch):
+    compute_module.compute(ws, only=["counts"])
+    reg = _fake_registry()
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    reg["doubled"] = Analysis("doubled", "Doubled", ("customer-count-doubled",), broken, depends_on=("counts",))
+    monkeypatch.setattr(compute_module, "registry", lambda: reg)
+    with pytest.raises(RuntimeError, match="boom"):
+        compute_module.compute(ws)
+    assert results.runs_of(ws.con, "customer-count") == [1]
+    assert ws.table("meta_runs").run_id.to_pyarrow().to_pylist() == [1]

@@ -45,11 +45,15 @@ def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
     run_id = results.start_run(ws.con, as_of=as_of, analyses=chosen)
     report = ComputeReport(run_id=run_id, as_of=as_of)
     ctx = Context(ws=ws, run_id=run_id, as_of=as_of, stored=report.stored)
-    for i, name in enumerate(chosen):
-        if progress:
-            progress(name, i, len(chosen))
-        for result, expr in available[name].run(ctx).items():
-            report.stored[result] = results.store(ws.con, result, expr, run_id=run_id, as_of=as_of)
+    try:
+        for i, name in enumerate(chosen):
+            if progress:
+                progress(name, i, len(chosen))
+            for result, expr in available[name].run(ctx).items():
+                report.stored[result] = results.store(ws.con, result, expr, run_id=run_id, as_of=as_of)
+    except BaseException:
+        results.discard_run(ws.con, run_id)
+        raise
     if progress:
         progress("done", len(chosen), len(chosen))
     results.finish_run(ws.con, run_id)

@@ -84,10 +84,49 @@ class PotentialSection(_Section):
         return v
 
 
+def _increasing_pair(v: tuple[float, float], what: str) -> tuple[float, float]:
+    if not (0 < v[0] < v[1] < 1):
+        raise ValueError(f"must be two increasing {what} in (0, 1), such as [0.8, 0.95]; got {list(v)}")
+    return v
+
+
+class AbcSection(_Section):
+    # pareto: fixed cut-offs on the cumulative share of the total; computed: Ultsch & Lötsch 2015.
+    method: Literal["pareto", "computed"] = "pareto"
+    cutoffs: tuple[float, float] = (0.8, 0.95)
+    # Share of wallet is a ratio, not a quantity that adds up: by default its classes are
+    # thresholds (A: at least 50 %, B: at least 20 %), or the same methods as the others.
+    share_method: Literal["thresholds", "pareto", "computed"] = "thresholds"
+    share_thresholds: tuple[float, float] = (0.2, 0.5)
+    # Recommended action per cell, keyed by the classes by value, potential and share
+    # ("CAC": purchases C, potential A, share C); overrides the built-in table.
+    actions: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("cutoffs")
+    @classmethod
+    def _cutoffs(cls, v: tuple[float, float]) -> tuple[float, float]:
+        return _increasing_pair(v, "cumulative shares")
+
+    @field_validator("share_thresholds")
+    @classmethod
+    def _thresholds(cls, v: tuple[float, float]) -> tuple[float, float]:
+        return _increasing_pair(v, "shares (the B floor, then the A floor)")
+
+    @field_validator("actions")
+    @classmethod
+    def _cells(cls, v: dict[str, str]) -> dict[str, str]:
+        for key in v:
+            if len(key) != 3 or any(c not in "ABC" for c in key.upper()):
+                raise ValueError(f"'{key}' is not a cell: use three letters A/B/C (value, potential, share), "
+                                 "such as \"CAC\"")
+        return {k.upper(): a for k, a in v.items()}
+
+
 class Settings(_Section):
     workspace: WorkspaceSection = WorkspaceSection()
     sales: SalesSection = SalesSection()
     potential: PotentialSection = PotentialSection()
+    abc: AbcSection = AbcSection()
     # "import" is a Python keyword; the TOML section keeps the user's word.
     import_: ImportSection = Field(default=ImportSection(), alias="import")
     currencies: dict[str, float] = Field(default_factory=dict)
@@ -152,9 +191,10 @@ def _describe(exc: ValidationError, source: str) -> str:
         if err["type"] == "extra_forbidden":
             msg = "unknown key; remove it or check its spelling"
         else:
-            msg = err["msg"]
+            msg = err["msg"].removeprefix("Value error, ")
         got = err.get("input")
-        shown = "" if err["type"] == "extra_forbidden" or isinstance(got, dict) else f" (got {got!r})"
+        shown = ("" if err["type"] in ("extra_forbidden", "value_error") or isinstance(got, dict)
+                 else f" (got {got!r})")
         lines.append(f"  - {section}{key}: {msg}{shown}")
     return "\n".join(lines)
 
@@ -200,6 +240,19 @@ disagreement_factor = 3.0
 # usage_rates = {{ building = 12.5 }}             # value per driver unit, instead of learning it
 # topdown_weights = {{ driver_employees = 0.5, driver_m2 = 0.3, driver_outlets = 0.2 }}
 territory_weights = {{ buying_income = 0.5, retail_sales = 0.3, population = 0.2 }}
+
+[abc]
+# pareto: A up to 80 % of the cumulative total, B up to 95 %; computed: Ultsch & Lötsch (2015).
+method = "pareto"
+cutoffs = [0.8, 0.95]
+# Share-of-wallet classes: thresholds (B from 20 %, A from 50 %), or pareto / computed.
+share_method = "thresholds"
+share_thresholds = [0.2, 0.5]
+
+[abc.actions]
+# The recommended action of a cell of the ABC matrix, keyed by the classes by purchases,
+# potential and share of wallet. Uncomment to override the built-in table, for example:
+# CAC = "grow share: priority visit plan"
 
 [currencies]
 # Other currencies your files may use: units of that currency per 1 {currency}.

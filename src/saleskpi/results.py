@@ -81,6 +81,19 @@ def latest(con, name: str, *, run_id: int | None = None) -> ibis.Table:
                          "(or check the name with 'saleskpi show DIR --list').")
     t = con.table(target)
     if run_id is None:
-        run_id = t.run_id.max().execute()
-    chosen = t.filter(t.run_id == run_id)
-    return chosen
+        # the newest run that finished: a run that failed or was killed half-way is not shown
+        runs = con.table("meta_runs")
+        done = runs.filter(runs.finished_at.notnull()).run_id
+        run_id = t.filter(t.run_id.isin(done)).run_id.max().execute()
+    return t.filter(t.run_id == run_id)
+
+
+def discard_run(con, run_id: int) -> None:
+    """Remove what a failed run stored, and its log line."""
+    from saleskpi.backend import raw
+
+    db = raw(con)
+    for table in con.list_tables():
+        if table.startswith(PREFIX):
+            db.execute(f'DELETE FROM "{table}" WHERE run_id = ?', [run_id])
+    db.execute("DELETE FROM meta_runs WHERE run_id = ?", [run_id])

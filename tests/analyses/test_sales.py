@@ -8,41 +8,13 @@ import pytest
 from saleskpi.analyses import Context
 from saleskpi.analyses.periods import periods
 from saleskpi.analyses.sales import run
-from saleskpi.backend import raw
-from saleskpi.workspace import Workspace
 
 AS_OF = dt.date(2025, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    ws = Workspace.init(tmp_path_factory.mktemp("sales") / "ws")
-    db = raw(ws.con)
-    db.execute("""
-        INSERT INTO territories (territory_id, name) VALUES ('T1', 'North'), ('T2', 'South');
-        INSERT INTO teams (team_id, name) VALUES ('M1', 'Team 1'), ('M2', 'Team 2');
-        INSERT INTO reps (rep_id, name, team_id) VALUES ('R1', 'Rep 1', 'M1'), ('R2', 'Rep 2', 'M2');
-        INSERT INTO customers (customer_id, name, territory_id, rep_id) VALUES
-            ('C1', 'c1', 'T1', 'R1'), ('C2', 'c2', 'T1', 'R1'), ('C3', 'c3', 'T2', 'R2'), ('C4', 'c4', 'T2', 'R2');
-        INSERT INTO products (product_id, name, category, business_line, is_target) VALUES
-            ('P1', 'p1', 'a1', 'A', true), ('P2', 'p2', 'a2', 'A', false), ('P3', 'p3', 'b1', 'B', false);
-        INSERT INTO sales (invoice_id, date, customer_id, product_id, quantity, net_value, cost) VALUES
-            -- the base half-year 2024
-            ('B1', '2024-03-10', 'C1', 'P1', 10, 100, 70), ('B1', '2024-03-10', 'C1', 'P2', 5, 50, 35),
-            ('B2', '2024-04-02', 'C2', 'P1', 4, 40, 28), ('B3', '2024-05-20', 'C3', 'P3', 10, 200, 140),
-            -- after the comparison window, before the year ends (counts only for seasonality)
-            ('B4', '2024-09-15', 'C1', 'P1', 10, 100, 70),
-            -- the current half-year 2025: C1 pays 11 instead of 10 for P1 and tries P3; C2 is lost;
-            -- C3 pays 22 instead of 20 but buys 8 instead of 10; C4 is new
-            ('N1', '2025-02-01', 'C1', 'P1', 12, 132, 92.4), ('N1', '2025-02-01', 'C1', 'P2', 5, 50, 35),
-            ('N2', '2025-03-01', 'C1', 'P3', 1, 20, 14), ('N3', '2025-04-01', 'C3', 'P3', 8, 176, 123.2),
-            ('N4', '2025-05-05', 'C4', 'P1', 3, 30, 21);
-        INSERT INTO targets (period, level, key, kpi, target) VALUES
-            ('2025', 'company', NULL, 'turnover_value', 1000), ('2025', 'rep', 'R1', 'turnover_value', 500),
-            ('2024', 'rep', 'R1', 'turnover_value', 99999);
-    """)
-    yield Context(ws=ws, run_id=1, as_of=AS_OF)
-    ws.close()
+def ctx(small_company):
+    return Context(ws=small_company, run_id=1, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")

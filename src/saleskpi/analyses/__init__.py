@@ -63,4 +63,12 @@ def registry() -> dict[str, Analysis]:
 
 
 #: Modules that define an ``ANALYSIS``; order = run order.
-_MODULES: tuple[str, ...] = ("sales", "potential")
+_MODULES: tuple[str, ...] = ("sales", "potential", "wallet", "abc")
+
+
+def frame_table(frame, types: dict[str, str]) -> ibis.Table:
+    """An in-memory result (a pandas frame from a model step) as a table with stated types,
+    so that empty or all-null columns still have one (engines refuse NULL-typed columns).
+    ``types`` maps every column, in output order, to an Ibis type name."""
+    frame = frame.reindex(columns=list(types))
+    return ibis.memtable(frame, schema=ibis.schema(types))

@@ -44,10 +44,24 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from saleskpi.analyses import Analysis, Context
+from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.sales import enriched_lines
 
 METHODS = ("stated", "drivers", "peer", "topdown")
+
+#: The columns of the ``potential`` result and their types (money in the workspace currency).
+POTENTIAL_TYPES = {
+    "customer_id": "string", "business_line": "string", "territory_id": "string", "rep_id": "string",
+    "turnover_value_12m": "float64", "turnover_volume_12m": "float64",
+    "stated_value": "float64", "stated_volume": "float64", "stated_source": "string", "stated_year": "int64",
+    "drivers_value": "float64", "drivers_volume": "float64", "driver": "string", "usage_rate": "float64",
+    "peer_value": "float64", "peer_volume": "float64", "topdown_value": "float64", "topdown_volume": "float64",
+    "estimate_value": "float64", "potential_value": "float64", "potential_volume": "float64", "method": "string",
+    "raised_to_purchases": "boolean", "lowest_value": "float64", "highest_value": "float64",
+    "methods_disagree": "boolean", "market_share": "float64", "currency": "string", "year": "int64",
+}
+REP_BIAS_TYPES = {"rep_id": "string", "estimates": "int64", "stated_to_model": "float64",
+                  "stated_to_bought": "float64"}
 SOURCE_PRIORITY = {"survey": 0, "external": 1, "rep_estimate": 2, "other": 3}
 ALL_LINES = "*"
 
@@ -280,6 +294,7 @@ def reconcile(frame: pd.DataFrame, method: str, factor: float) -> pd.DataFrame:
     low, high = estimates.min(axis=1), estimates.max(axis=1)
     bought = frame["turnover_value_12m"]
     return pd.DataFrame({
+        "estimate_value": value,
         "potential_value": np.maximum(value, bought).where(value.notna()),
         "potential_volume": np.maximum(volume, frame["turnover_volume_12m"]).where(volume.notna()),
         "method": chosen,
@@ -325,13 +340,8 @@ def estimate(ctx: Context) -> pd.DataFrame:
     frame["market_share"] = np.where(frame.potential_value > 0,
                                      frame.turnover_value_12m / frame.potential_value.where(frame.potential_value > 0),
                                      np.nan)
-    keep = ["customer_id", "business_line", "territory_id", "rep_id", "turnover_value_12m", "turnover_volume_12m",
-            "stated_value", "stated_volume", "stated_source", "stated_year", "drivers_value", "drivers_volume",
-            "driver", "usage_rate", "peer_value", "peer_volume", "topdown_value", "topdown_volume",
-            "potential_value", "potential_volume", "method", "raised_to_purchases", "lowest_value",
-            "highest_value", "methods_disagree", "market_share"]
-    out = frame[keep].copy()
-    money = [c for c in keep if c.endswith("_value") and c != "market_share"]
+    out = frame[list(POTENTIAL_TYPES)[:-2]].copy()
+    money = [c for c in out.columns if c.endswith("_value")]
     out[money] = out[money].round(2)
     return out
 
@@ -384,11 +394,11 @@ def rep_bias(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
 def run(ctx: Context) -> dict[str, ibis.Table]:
     frame = estimate(ctx)
     currency = ctx.settings.workspace.currency
-    table = ibis.memtable(frame.assign(currency=currency, year=ctx.as_of.year))
+    table = frame_table(frame.assign(currency=currency, year=ctx.as_of.year), POTENTIAL_TYPES)
     return {
         "potential": table,
         "potential-rollup": rollup(table).mutate(currency=ibis.literal(currency)),
-        "potential-rep-bias": ibis.memtable(rep_bias(ctx, frame)),
+        "potential-rep-bias": frame_table(rep_bias(ctx, frame), REP_BIAS_TYPES),
     }
 
 

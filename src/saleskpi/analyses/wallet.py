@@ -14,11 +14,14 @@ Over ranks 1..n the shares sum to 1. Tied brands take the average of the ranks t
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
-__all__ = ["average_ranks", "wallet_allocation_rule"]
+from saleskpi.analyses import Analysis, Context
+
+__all__ = ["average_ranks", "wallet_allocation_rule", "share_of_wallet", "links", "ANALYSIS"]
 
 
 def wallet_allocation_rule(rank: ArrayLike, n_brands: ArrayLike) -> np.ndarray | np.float64:
@@ -88,3 +91,120 @@ def average_ranks(scores: ArrayLike, *, axis: int = -1) -> np.ndarray:
     s = np.asarray(scores, dtype=float)
     # "average" is the tie rule of the Wallet Allocation Rule; negate so 1 = highest score.
     return rankdata(-s, method="average", axis=axis, nan_policy="omit")
+
+
+# --- the wallet analysis (course topic 5) ----------------------------------------------------
+#
+# Share of wallet = our purchases / the customer's potential (its wallet) over the same
+# period: the last 12 months against the yearly potential of the ``potential`` analysis.
+# Beside it, where the customer answered a survey, the Wallet Allocation Rule's estimate from
+# our rank among the brands it uses; and the share against the stated potential alone.
+
+NO_POTENTIAL = "no potential estimate"
+ZERO_POTENTIAL = "potential is zero"
+
+
+def _share(num, den):
+    return ibis.cases((den > 0, num.cast("float64") / den.cast("float64")), else_=ibis.null("float64"))
+
+
+def _reason(den):
+    return ibis.cases((den.isnull(), NO_POTENTIAL), (den <= 0, ZERO_POTENTIAL), else_=ibis.null("string"))
+
+
+def share_of_wallet(potential, surveys, as_of):
+    """Customer x line rows and customer rows (``business_line`` null) with every share estimate.
+
+    ``share_of_wallet_value`` = turnover / reconciled potential (never above 1, since the
+    reconciled potential is never below purchases); ``share_raw_value`` = turnover / the
+    estimate before that floor, kept as it is with ``above_potential`` where it exceeds 1;
+    ``share_stated_value`` = turnover / stated potential; ``share_war`` = the Wallet
+    Allocation Rule on the customer's latest survey answer (customer rows only). A null share
+    carries its reason in ``share_missing_reason``.
+    """
+    p = potential
+    per_line = p.select(
+        "customer_id", "business_line", "territory_id", "rep_id",
+        turnover_value=p.turnover_value_12m, turnover_volume=p.turnover_volume_12m,
+        potential_value=p.potential_value, potential_volume=p.potential_volume,
+        estimate_value=p.estimate_value, stated_value=p.stated_value)
+    total = per_line.group_by(["customer_id", "territory_id", "rep_id"]).aggregate(
+        turnover_value=per_line.turnover_value.sum(), turnover_volume=per_line.turnover_volume.sum(),
+        # a customer's wallet is the sum over the lines that have an estimate
+        potential_value=per_line.potential_value.sum(),
+        potential_volume=per_line.potential_volume.sum(),
+        estimate_value=per_line.estimate_value.sum(),
+        stated_value=per_line.stated_value.sum(),
+    ).mutate(business_line=ibis.null("string"))
+    rows = ibis.union(per_line, total.select(per_line.columns))
+
+    s = surveys.filter(surveys.our_rank.notnull() & surveys.brands_used.notnull() & (surveys.date <= as_of))
+    w = ibis.window(group_by=s.customer_id, order_by=[s.date.desc(), s.response_id.desc()])
+    s = s.mutate(n=ibis.row_number().over(w))
+    s = s.filter(s.n == 0)
+    valid = (s.our_rank >= 1) & (s.our_rank <= s.brands_used)
+    war = s.select(
+        war_customer_id=s.customer_id, survey_date=s.date, our_rank=s.our_rank, brands_used=s.brands_used,
+        # Keiningham et al. (2011): share = (1 - rank/(n+1)) * 2/n (as wallet_allocation_rule above)
+        share_war=ibis.cases((valid, (1 - s.our_rank.cast("float64") / (s.brands_used + 1))
+                              * 2 / s.brands_used.cast("float64")), else_=ibis.null("float64")))
+    rows = rows.left_join(war, [rows.customer_id == war.war_customer_id, rows.business_line.isnull()]).drop(
+        "war_customer_id")
+    raw = _share(rows.turnover_value, rows.estimate_value)
+    return rows.mutate(
+        share_of_wallet_value=_share(rows.turnover_value, rows.potential_value),
+        share_of_wallet_volume=_share(rows.turnover_volume, rows.potential_volume),
+        share_raw_value=raw,
+        above_potential=(raw > 1).fill_null(False),
+        share_stated_value=_share(rows.turnover_value, rows.stated_value),
+        share_missing_reason=_reason(rows.potential_value),
+        gap_value=(rows.potential_value - rows.turnover_value),
+    )
+
+
+def links(wallet, customers, members, as_of):
+    """Share of wallet against tenure and loyalty-programme membership (customer rows).
+
+    Tenure runs from ``acquired_on`` (else the first invoice is not known here: customers
+    without it are 'unknown'). Shares are given as the mean, the median and the
+    turnover-weighted share (sum of turnover / sum of potential).
+    """
+    c = wallet.filter(wallet.business_line.isnull() & wallet.share_of_wallet_value.notnull())
+    info = customers.select(info_id=customers.customer_id, acquired_on=customers.acquired_on)
+    m = members.filter((members.enrolled_on <= as_of) & (members.left_on.isnull() | (members.left_on > as_of)))
+    m = m.select(member_id=m.customer_id).distinct()
+    c = c.left_join(info, c.customer_id == info.info_id).drop("info_id")
+    c = c.left_join(m, c.customer_id == m.member_id)
+    years = (ibis.literal(as_of).delta(c.acquired_on, unit="day").cast("float64") / 365.25)
+    c = c.mutate(
+        tenure=ibis.cases((c.acquired_on.isnull(), "unknown"), (years < 1, "0-1 years"), (years < 3, "1-3 years"),
+                          (years < 5, "3-5 years"), else_="5+ years"),
+        membership=ibis.cases((c.member_id.notnull(), "member"), else_="non-member"),
+    )
+    parts = []
+    for link in ("tenure", "membership"):
+        agg = c.group_by(group=c[link]).aggregate(
+            customers=c.customer_id.nunique(),
+            mean_share=c.share_of_wallet_value.mean(),
+            median_share=c.share_of_wallet_value.median(),
+            turnover_value=c.turnover_value.sum(),
+            potential_value=c.potential_value.sum(),
+        )
+        parts.append(agg.mutate(link=ibis.literal(link)))
+    out = ibis.union(*parts)
+    return out.mutate(weighted_share=_share(out.turnover_value, out.potential_value)).select(
+        "link", "group", "customers", "mean_share", "median_share", "weighted_share", "turnover_value",
+        "potential_value")
+
+
+def run(ctx: Context) -> dict[str, ibis.Table]:
+    wallet = share_of_wallet(ctx.result("potential"), ctx.table("surveys"), ctx.as_of)
+    currency = ibis.literal(ctx.settings.workspace.currency)
+    return {
+        "wallet": wallet.mutate(currency=currency),
+        "wallet-links": links(wallet, ctx.table("customers"), ctx.table("loyalty_members"), ctx.as_of),
+    }
+
+
+ANALYSIS = Analysis(name="wallet", title="Share of wallet", outputs=("wallet", "wallet-links"), run=run,
+                    depends_on=("potential",))

@@ -1,0 +1,111 @@
+"""potential -> wallet -> abc -> class-a through the compute job, on a hand-worked company.
+
+The company of conftest.py, with stated potentials only (too few customers for the fitted
+methods), as of 2025-06-30. Purchases over the last 12 months (2024-07-01 .. 2025-06-30):
+C1 282 in line A (100 + 132 + 50) and 20 in B, C2 nothing, C3 176 in B, C4 30 in A.
+"""
+
+import datetime as dt
+
+import pytest
+
+from saleskpi import results
+from saleskpi.backend import raw
+from saleskpi.compute import compute
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def ws(small_company):
+    db = raw(small_company.con)
+    db.execute("""
+        INSERT INTO potential (customer_id, year, business_line, value, source) VALUES
+            ('C1', 2025, 'A', 500, 'survey'), ('C1', 2025, 'B', 100, 'survey'), ('C2', 2025, 'A', 200, 'survey'),
+            ('C3', 2025, 'B', 200, 'rep_estimate'), ('C4', 2025, 'A', 20, 'survey');
+        INSERT INTO surveys (response_id, customer_id, date, our_rank, brands_used) VALUES
+            ('S1', 'C1', '2025-03-01', 2, 3), ('S0', 'C1', '2024-03-01', 1, 3), ('S2', 'C3', '2025-03-01', 1, 2);
+        INSERT INTO loyalty_members (customer_id, enrolled_on) VALUES ('C3', '2024-01-01');
+    """)
+    db.execute("UPDATE customers SET acquired_on = DATE '2020-01-01' WHERE customer_id IN ('C1', 'C3')")
+    first = compute(small_company, as_of=AS_OF)
+    second = compute(small_company, as_of=AS_OF)
+    assert set(first.stored) == {"sales", "bridge", "potential", "potential-rollup", "potential-rep-bias", "wallet",
+                                 "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a"}
+    assert second.run_id == first.run_id + 1
+    return small_company
+
+
+def rows(ws, name):
+    return results.latest(ws.con, name).to_pyarrow().to_pylist()
+
+
+def pick(rows, **match):
+    found = [r for r in rows if all(r[k] == v for k, v in match.items())]
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+def test_potential_is_stated_and_never_below_purchases(ws):
+    pot = rows(ws, "potential")
+    c4 = pick(pot, customer_id="C4", business_line="A")
+    assert (c4["estimate_value"], c4["potential_value"], c4["method"], c4["raised_to_purchases"]) == (
+        20.0, 30.0, "stated", True)
+    c3a = pick(pot, customer_id="C3", business_line="A")
+    assert c3a["potential_value"] is None and c3a["method"] is None
+    roll = pick(rows(ws, "potential-rollup"), level="company")
+    assert (roll["potential_value"], roll["turnover_value"]) == (1030.0, 508.0)
+    assert roll["market_share"] == pytest.approx(508 / 1030)
+    assert rows(ws, "potential-rep-bias") == []  # C3's estimate names no rep
+
+
+def test_share_of_wallet_with_reasons_and_the_allocation_rule(ws):
+    w = rows(ws, "wallet")
+    assert pick(w, customer_id="C1", business_line="A")["share_of_wallet_value"] == pytest.approx(282 / 500)
+    c4 = pick(w, customer_id="C4", business_line="A")
+    assert (c4["share_of_wallet_value"], c4["share_raw_value"], c4["above_potential"]) == (1.0, 1.5, True)
+    c2b = pick(w, customer_id="C2", business_line="B")
+    assert (c2b["share_of_wallet_value"], c2b["share_missing_reason"]) == (None, "no potential estimate")
+    c1 = pick(w, customer_id="C1", business_line=None)
+    assert c1["share_of_wallet_value"] == pytest.approx(302 / 600)
+    # the latest answer: rank 2 of 3 -> (1 - 2/4) * 2/3 = 1/3; C3 rank 1 of 2 -> 2/3
+    assert (c1["our_rank"], c1["share_war"]) == (2, pytest.approx(1 / 3))
+    assert pick(w, customer_id="C3", business_line=None)["share_war"] == pytest.approx(2 / 3)
+    assert pick(w, customer_id="C1", business_line="A")["share_war"] is None  # surveys are per customer
+    links = rows(ws, "wallet-links")
+    member = pick(links, link="membership", group="member")
+    assert (member["customers"], member["mean_share"]) == (1, pytest.approx(0.88))
+    assert pick(links, link="tenure", group="5+ years")["customers"] == 2  # C1 and C3, since 2020
+    assert pick(links, link="tenure", group="unknown")["weighted_share"] == pytest.approx(30 / 230)
+
+
+def test_classes_cells_actions(ws):
+    abc = {r["customer_id"]: r for r in rows(ws, "abc")}
+    # value 302/176/30/0 of 508: C1 A, C3 A (59 % before it), C4 B (94 % before it), C2 C
+    assert {c: r["class_by_value"] for c, r in abc.items()} == {"C1": "A", "C2": "C", "C3": "A", "C4": "B"}
+    # potential 600/200/200/30 of 1030, C2 before C3 by id: C4 has 97 % before it -> C
+    assert {c: r["class_by_potential"] for c, r in abc.items()} == {"C1": "A", "C2": "A", "C3": "A", "C4": "C"}
+    assert {c: r["class_by_share"] for c, r in abc.items()} == {"C1": "A", "C2": "C", "C3": "A", "C4": "A"}
+    assert abc["C2"]["cell"] == "CAC" and abc["C2"]["action"] == "grow share: priority"
+    assert abc["C4"]["action"] == "serve efficiently"
+    assert not any(r["volume_value_mismatch"] for r in abc.values())
+    matrix = rows(ws, "abc-matrix")
+    assert len(matrix) == 27 and sum(r["customers"] for r in matrix) == 4
+    assert pick(matrix, cell="AAA")["customers"] == 2 and pick(matrix, cell="AAA")["gap_value"] == 322.0
+    limits = pick(rows(ws, "abc-limits"), criterion="value")
+    assert (limits["limit_ab"], limits["limit_bc"], limits["customers_a"]) == (176.0, 30.0, 2)
+
+
+def test_migration_between_runs_and_class_a_list(ws):
+    mig = rows(ws, "abc-migration")
+    value = [(r["from_class"], r["to_class"], r["customers"]) for r in mig if r["criterion"] == "value"]
+    assert sorted(value) == [("A", "A", 2), ("B", "B", 1), ("C", "C", 1)]
+    first_run = results.runs_of(ws.con, "abc-migration")[0]
+    before = results.latest(ws.con, "abc-migration", run_id=first_run).to_pyarrow().to_pylist()
+    assert {r["from_class"] for r in before} == {"new"}  # nothing to compare with on the first run
+    class_a = rows(ws, "class-a")
+    assert [r["customer_id"] for r in class_a] == ["C1", "C3"]
+    c1 = class_a[0]
+    assert (c1["turnover_value_period"], c1["products_bought"], c1["action"]) == (
+        202, 3, "defend: key-account plan, retain")
+    assert c1["as_of"] == dt.date(2025, 6, 30)
