@@ -46,3 +46,15 @@ def test_bad_toml_names_the_file(tmp_path: Path):
 def test_missing_file_says_how_to_create_it(tmp_path: Path):
     with pytest.raises(ConfigError, match="saleskpi init DIR"):
         load_settings(tmp_path / "settings.toml")
+
+
+def test_abc_cutoffs_are_refused_when_overlapping_or_out_of_range(tmp_path: Path):
+    path = tmp_path / "settings.toml"
+    path.write_text('[abc]\ncutoffs = [0.95, 0.8]\nshare_thresholds = [0.5, 1.2]\n[abc.actions]\nXYZ = "call"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: 3 invalid setting(s):")
+    assert "[abc] cutoffs: must be two increasing cumulative shares in (0, 1), such as [0.8, 0.95]; got [0.95, 0.8]" in text
+    assert "[abc] share_thresholds: must be two increasing shares" in text
+    assert "[abc] actions: 'XYZ' is not a cell" in text
