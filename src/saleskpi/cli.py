@@ -53,6 +53,48 @@ def main() -> None:
 
 
 @app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder of the new demo workspace.")] = Path("demo-workspace"),
+    customers: Annotated[int, typer.Option("--customers", help="Number of customers.")] = 2000,
+    years: Annotated[int, typer.Option("--years", help="Years of invoice history (ending 2026-10-31).")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed builds the same company.")] = 7,
+    timings: Annotated[bool, typer.Option("--timings", help="Show how long each step took.")] = False,
+) -> None:
+    """Build the demo company (a Bulgarian building-materials distributor) and its hidden truth."""
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from saleskpi.demo import STEPS, DemoSpec, build_demo
+
+    DemoSpec(customers=customers, years=years, seed=seed)  # refuse bad options before the bar
+    started = time.perf_counter()
+    spent: dict[str, float] = {}
+    current: list = [None, started]
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=False) as bar:
+        task = bar.add_task("demo", total=len(STEPS))
+
+        def progress(step: str) -> None:
+            now = time.perf_counter()
+            if current[0] is not None:
+                spent[current[0]] = now - current[1]
+                bar.advance(task)
+            current[0], current[1] = step, now
+            bar.update(task, description=f"demo: {step}")
+
+        with build_demo(directory, customers=customers, years=years, seed=seed, progress=progress) as ws:
+            progress("done")
+            sales = ws.con.table("sales").count().execute()
+    if timings:
+        for step, seconds in spent.items():
+            err.print(f"  {step:<28} {seconds:7.2f} s")
+    err.print(f"Demo workspace built in {time.perf_counter() - started:.1f} s: {directory} "
+              f"({customers:,} customers, {sales:,} invoice lines, {years} years, seed {seed}). "
+              f"Next: saleskpi compute {directory}")
+
+
+@app.command()
 def init(
     directory: WorkspaceDir,
     backend: Annotated[Optional[str], typer.Option(help="Backend URL (default: a DuckDB file inside the workspace).")] = None,
@@ -95,6 +137,36 @@ def schema(
                          "key": "", "expected": "any number of extra numeric columns", "aliases": "",
                          "description": f"Free columns named {prefix}<name>."})
     _emit(rows, format, title="saleskpi data contract")
+
+
+class Encoding(str, Enum):
+    auto = "auto"
+    utf8 = "utf-8"
+    cp1251 = "cp1251"
+    latin1 = "latin-1"
+
+
+@app.command("import")
+def import_(
+    directory: WorkspaceDir,
+    table: Annotated[str, typer.Argument(help="The input table to load (saleskpi schema lists them).")],
+    file: Annotated[Path, typer.Argument(help="A CSV, Excel (.xlsx) or Parquet file.")],
+    mapping: Annotated[Optional[Path], typer.Option("--mapping", help="A mapping file (TOML) for a foreign export; see docs/import.md.")] = None,
+    create_missing: Annotated[bool, typer.Option("--create-missing", help="Create unknown customers, products... with their id as name.")] = False,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet (default: the first).")] = None,
+    encoding: Annotated[Encoding, typer.Option("--encoding", help="Text encoding of a CSV file.")] = Encoding.auto,
+    delimiter: Annotated[Optional[str], typer.Option("--delimiter", help="CSV delimiter: ; , tab or | (default: detected).")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the table's rows instead of adding to them.")] = False,
+) -> None:
+    """Load a file into an input table: every problem is reported; the whole file or nothing."""
+    from saleskpi.data.importer import import_file
+    from saleskpi.workspace import Workspace
+
+    with Workspace.open(directory) as ws:
+        report = import_file(ws, table, file, mapping=mapping, create_missing=create_missing, sheet=sheet,
+                             encoding=encoding.value, delimiter=delimiter,
+                             mode="replace" if replace else "append")
+    err.print(report.summary(), markup=False)
 
 
 @app.command()
