@@ -74,13 +74,15 @@ def test_header_only(shop, tmp_path):
 
 def test_wrong_delimiter_detected_from_the_header(shop, tmp_path):
     err = refused(shop, write(tmp_path, "sales.csv", GOOD.replace(",", "|")))
-    assert "sales.csv, column 'invoice_id'" in err
-    assert "it looks like the delimiter is '|'. Use --delimiter '|'" in err
+    assert ("sales.csv, row 1: found 'invoice_id|line_no|date|customer_id|product_id|quantity|unit_price'; "
+            "the header did not split into columns with the delimiter ',': it looks like the delimiter "
+            "is '|'; use --delimiter '|'") in err
+    assert "1 problem(s)" in err
 
 
 def test_wrong_delimiter_given(shop, tmp_path):
     err = refused(shop, write(tmp_path, "sales.csv", GOOD.replace(",", ";")), "--delimiter", ",")
-    assert "so the delimiter ',' is wrong: it looks like the delimiter is ';'" in err
+    assert "the delimiter ',': it looks like the delimiter is ';'; use --delimiter ';'" in err
 
 
 def test_text_in_a_number_column(shop, tmp_path):

@@ -426,6 +426,15 @@ class _Pipeline:
                              f"{', '.join(col.choices)}; fix {mapping.source}")
             else:
                 self.fixed[name] = f"CAST({_lit(value)} AS {sql_type})"
+        if len(src.headers) == 1 and not self.bound and src.delimiter is not None:
+            guess = _guess_delimiter(src.headers[0])
+            if guess and guess != src.delimiter:
+                shown = _show_delim(guess)
+                self.problem(1, None, src.headers[0][:80],
+                             f"the header did not split into columns with the delimiter "
+                             f"{_show_delim(src.delimiter)}: it looks like the delimiter is {shown}; "
+                             f"use --delimiter {'tab' if guess == chr(9) else shown}")
+                self.refuse()
         for col in tbl.required:
             if not self.given(col.name):
                 self.problem(None, col.name, None, self._missing_column_text(col))
@@ -445,14 +454,6 @@ class _Pipeline:
         if col.aliases:
             text += f" (or one of: {', '.join(col.aliases[:6])})"
         text += ", or map your header to it in a mapping file"
-        if len(self.src.headers) == 1 and not self.bound and self.src.delimiter is not None:
-            guess = _guess_delimiter(self.src.headers[0])
-            if guess:
-                text = (f"the header has one column '{self.src.headers[0][:60]}', so the delimiter "
-                        f"{_show_delim(self.src.delimiter)} is wrong: it looks like the delimiter is "
-                        f"{_show_delim(guess)}. Use --delimiter '{guess}'" if guess != "\t"
-                        else "looks like the delimiter is tab. Use --delimiter tab") + \
-                       f" (required column '{col.name}' not found)"
         return text
 
     def stage(self) -> int:
@@ -773,17 +774,18 @@ class _Pipeline:
             n, = self.q1(f"SELECT count(*) FROM {_STAGE} s WHERE {where}")
             found = self.db.execute(f"SELECT s.rowid, {c} FROM {_STAGE} s WHERE {where} ORDER BY s.rowid "
                                     f"LIMIT {self.cap}").fetchall()
-            if self.create_missing and not stub_ok:
-                fix = (f"{target_name} rows cannot be created from an id alone (they need "
-                       f"{', '.join(c.name for c in target.required)}); import {target_name} first")
-            elif self.create_missing:
-                fix = f"add it to this file's {target_key} column, or import {target_name} first"
+            if target_name == tbl.name:
+                fix = (f"add a line with {target_key} {{val!r}} to this file, or leave {col.name} empty")
+            elif not stub_ok:
+                fix = (f"import {target_name} first ({target_name} rows cannot be created from an id "
+                       f"alone: they need {', '.join(r.name for r in target.required)})")
             else:
                 fix = (f"import {target_name} first, or import with --create-missing to create it with "
                        f"its id as name")
             for rowid, val in found:
                 self.problems.append(Problem(self.src.label, self.row_of(rowid), self.header_of(col.name), val,
-                                             f"no {target_name} has {target_key} {val!r}; {fix}"))
+                                             f"no {target_name} has {target_key} {val!r}; "
+                                             + fix.format(val=val)))
             self.total += n
 
     def check_currencies(self) -> dict[str, Fraction]:
