@@ -205,19 +205,24 @@ def _check_mode(mode: str) -> None:
 
 
 class _session:
-    """Run DuckDB with the settings' memory limit (it spills to disk beyond it) meanwhile."""
+    """Run DuckDB with the settings' memory limit (it spills to disk beyond it) meanwhile,
+    and drop the staging table afterwards."""
 
     def __init__(self, db, settings: Settings) -> None:
         self.db, self.limit = db, settings.import_.memory_limit
 
     def __enter__(self):
-        self.before = self.db.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        self.before = self.db.execute("SELECT current_setting('memory_limit'), "
+                                      "current_setting('enable_progress_bar')").fetchone()
         self.db.execute(f"SET memory_limit = {_lit(self.limit)}")
+        # DuckDB's own bars would write to stdout, which is for data; the CLI reports instead.
+        self.db.execute("SET enable_progress_bar = false")
         return self
 
     def __exit__(self, *exc) -> None:
         self.db.execute(f"DROP TABLE IF EXISTS {_STAGE}")
-        self.db.execute(f"SET memory_limit = {_lit(self.before)}")
+        self.db.execute(f"SET memory_limit = {_lit(self.before[0])}")
+        self.db.execute(f"SET enable_progress_bar = {_lit(bool(self.before[1]))}")
 
 
 def _q(name: str) -> str:
@@ -832,15 +837,18 @@ class _Pipeline:
         tbl = self.tbl
         names, exprs = [], []
         staged = {name: self.col(name) for name in tbl.column_names}
+        # Alternatives of an amount, each converted and rounded on its own (a coalesce of
+        # raw decimals would widen them to 128 bits, several times slower on millions of rows).
+        options: dict[str, list[str]] = {}
         if tbl.name == "sales":
             # The contract's derived amounts: net_value = quantity x unit_price, cost = net - margin.
-            if not self.given("net_value") and self.given("unit_price"):
-                staged["net_value"] = f"({staged['quantity']} * {staged['unit_price']})"
-            elif self.given("net_value") and self.given("unit_price"):
-                staged["net_value"] = (f"coalesce({staged['net_value']}, "
-                                       f"{staged['quantity']} * {staged['unit_price']})")
+            q, p, net, margin = (staged[n] for n in ("quantity", "unit_price", "net_value", "margin"))
+            if self.given("unit_price"):
+                options["net_value"] = ([net] if self.given("net_value") else []) + [f"({q} * {p})"]
             if not self.given("cost") and self.given("margin"):
-                staged["cost"] = f"({staged['net_value']} - {staged['margin']})"
+                options["cost"] = [f"({net} - {margin})"] if not self.given("unit_price") else [
+                    f"(CASE WHEN {net} IS NOT NULL THEN {net} ELSE {q} * {p} END - {margin})"
+                    if self.given("net_value") else f"({q} * {p} - {margin})"]
         for col in tbl.columns:
             expr = staged[col.name]
             if col.name == self.generated:
@@ -850,8 +858,9 @@ class _Pipeline:
             elif col.name == "currency" and any(c.is_amount for c in tbl.columns):
                 # Every stored amount is in the workspace currency, and says so.
                 expr = _lit(self.settings.workspace.currency)
-            elif col.is_amount and expr != "NULL":
-                expr = self.amount_sql(col, expr)
+            elif col.is_amount and (col.name in options or expr != "NULL"):
+                parts = [self.amount_sql(col, e) for e in options.get(col.name, [expr])]
+                expr = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
             elif expr == "NULL":
                 continue
             names.append(_q(col.name))
