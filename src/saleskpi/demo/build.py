@@ -1,0 +1,110 @@
+"""Build a demo workspace: generate the company, load it through the importer, store the truth.
+
+Every input table goes through :func:`saleskpi.data.importer.load_arrow`, the same checks as a
+user's file, so a demo that loads is also a test that the generator keeps the data contract.
+The ``truth_*`` tables are not input tables; they are written with the Ibis connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+
+from saleskpi.config import SETTINGS_FILE
+from saleskpi.demo.generator import INPUT_TABLES, TRUTH_TABLES, DemoSpec, generate
+from saleskpi.workspace import Workspace
+
+#: Steps reported to ``progress``, in order (one per table, then the end).
+STEPS: tuple[str, ...] = ("workspace",) + INPUT_TABLES + TRUTH_TABLES
+
+WORKSPACE_NAME = "Строймат (demo company)"
+
+
+def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed: int = 7,
+               end: dt.date = dt.date(2026, 10, 31),
+               progress: Callable[[str], None] | None = None) -> Workspace:
+    """Create a workspace at ``path`` holding the demo company and its hidden truth.
+
+    ``customers``, ``years``, ``seed`` and ``end`` fix the company (see
+    :class:`saleskpi.demo.generator.DemoSpec`); the same values always give the same tables.
+    ``progress``, if given, is called with the name of each step (``STEPS``) as it starts.
+    Returns the opened :class:`~saleskpi.workspace.Workspace` (the caller closes it).
+    Raises :class:`~saleskpi.errors.UsageError` if ``path`` is already a workspace or a
+    parameter is out of range, and :class:`~saleskpi.errors.InputDataError` if the importer
+    refuses a generated table (a bug in the generator).
+    """
+    from saleskpi.data.importer import load_arrow
+
+    spec = DemoSpec(customers=customers, years=years, seed=seed, end=end)
+    report = progress or (lambda step: None)
+    report("workspace")
+    ws = Workspace.init(path, name=WORKSPACE_NAME)
+    try:
+        ws = _allow_future_dates(ws, spec.end)
+        stream = _Peekable(generate(spec))
+        for name, first in stream:
+            report(name)
+            if name.startswith("truth_"):
+                ws.con.create_table(name, first, overwrite=True)
+                continue
+            if stream.peek_name() == name:  # chunked table: stream it in one load
+                chunks = _chunks(first, name, stream)
+                data = pa.RecordBatchReader.from_batches(first.schema, chunks)
+            else:
+                data = first
+            load_arrow(ws, name, data, source=f"demo:{name} (seed {spec.seed})")
+    except BaseException:
+        ws.close()
+        raise
+    return ws
+
+
+def _allow_future_dates(ws: Workspace, end: dt.date) -> Workspace:
+    """The importer refuses dates after today + future_days; a demo ending later raises it."""
+    today = dt.date.today()
+    if end <= today:
+        return ws
+    days = (end - today).days + 31
+    settings = ws.path / SETTINGS_FILE
+    text = re.sub(r"(?m)^future_days = \d+", f"future_days = {days}", settings.read_text(encoding="utf-8"))
+    settings.write_text(text, encoding="utf-8")
+    ws.close()
+    return Workspace.open(ws.path)
+
+
+def _chunks(first: pa.Table, name: str, stream: "_Peekable") -> Iterator[pa.RecordBatch]:
+    yield from first.to_batches()
+    while stream.peek_name() == name:
+        _, table = next(stream)
+        yield from table.cast(first.schema).to_batches()
+
+
+class _Peekable:
+    """An iterator of (name, table) pairs that can look at the next name."""
+
+    _END = object()
+
+    def __init__(self, it: Iterator[tuple[str, pa.Table]]):
+        self._it = it
+        self._next: object = self._END
+        self._advance()
+
+    def _advance(self) -> None:
+        self._next = next(self._it, self._END)
+
+    def peek_name(self) -> str | None:
+        return None if self._next is self._END else self._next[0]  # type: ignore[index]
+
+    def __iter__(self) -> "_Peekable":
+        return self
+
+    def __next__(self) -> tuple[str, pa.Table]:
+        if self._next is self._END:
+            raise StopIteration
+        item = self._next
+        self._advance()
+        return item  # type: ignore[return-value]
