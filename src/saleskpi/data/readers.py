@@ -111,7 +111,7 @@ def _scan(path: Path, encoding: str, out: Path | None) -> tuple[str, list[int]]:
                 counted += data.count(b"\n", last, pos + 1)
                 last = pos + 1
                 blank.append(counted + 1)
-            if decoder is not None:
+            if decoder is not None and not (chunk.isascii() and not decoder.getstate()[0]):
                 pending = len(decoder.getstate()[0])
                 try:
                     decoder.decode(chunk)
