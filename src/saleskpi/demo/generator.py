@@ -1567,7 +1567,7 @@ class _Company:
             "customer_id": self.customer_ids,
             "latent_satisfaction": np.round(C["sat"], 6),
             "p_promoter": np.round(pp, 6), "p_detractor": np.round(pd, 6),
-            "expected_nps": np.round(self.NPS_CENTRE + self.NPS_SCALE * C["sat"], 4),
+            "expected_nps_score": np.round(self.NPS_CENTRE + self.NPS_SCALE * C["sat"], 4),
             "p_csat_top2": np.round(self.csat_top2(C["sat"]), 6),
             "response_probability": np.round(_logistic(RESPONSE_LOGIT[0] + RESPONSE_LOGIT[1] * C["sat"] + RESPONSE_LOGIT[2] * C["z_size"]), 6),
             "response_probability_rep_selected": np.round(_logistic(1.0 + 0.5 * C["sat"]), 6),
