@@ -154,6 +154,16 @@ def test_rep_estimates_carry_each_reps_known_bias(small_db):
     assert bias.min() < 0.9 and bias.max() > 1.1  # some under-, some over-estimate
 
 
+def test_a_history_ending_after_today_still_loads(tmp_path):
+    """The importer refuses dates after today + future_days; the demo widens that window."""
+    end = dt.date.today() + dt.timedelta(days=120)
+    with build_demo(tmp_path / "ws", customers=60, years=1, end=end) as ws:
+        from saleskpi.backend import raw
+
+        last = raw(ws.con).execute("SELECT max(date) FROM sales").fetchone()[0]
+    assert dt.date.today() < last <= end
+
+
 def test_build_refuses_an_existing_workspace(small_ws):
     with pytest.raises(UsageError, match="is already a workspace"):
         build_demo(small_ws.path, customers=60, years=1)

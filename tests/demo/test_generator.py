@@ -72,9 +72,12 @@ def test_sales_come_in_chunks_with_unique_keys():
     assert pc.max(per_invoice["date_count_distinct"]).as_py() == 1
 
 
-def test_only_the_tables_asked_for():
-    names = [name for name, _ in generate(customers=60, years=1, tables={"customers", "truth_customers"})]
-    assert names == ["customers", "truth_customers"]
+def test_only_the_tables_asked_for_and_the_same_as_in_the_whole_company(small_tables, small_spec):
+    wanted = {"customers", "loyalty_events", "truth_customers"}
+    got = list(generate(**small_spec, tables=wanted))
+    assert [name for name, _ in got] == ["customers", "loyalty_events", "truth_customers"]
+    for name, table in got:
+        assert table.equals(small_tables[name]), name
 
 
 @pytest.mark.parametrize("kwargs, message", [
