@@ -1,0 +1,160 @@
+"""The per-customer recency-frequency-monetary summary that the lifetime models take.
+
+:func:`rfm_summary` turns a transaction table into one row per customer in the convention of
+the published BG/NBD, Pareto/NBD and Gamma-Gamma fits on CDNOW (Fader, Hardie & Lee 2005;
+``../shared/data/README.md``):
+
+* purchases on the same day count once (their values are summed);
+* ``frequency`` = number of repeat purchase days (the first purchase day excluded);
+* ``recency`` = time from the first to the last purchase day, ``T`` = time from the first
+  purchase day to the end of the (calibration) period, both counted in days and expressed in
+  ``time_unit`` as fractions (a customer first seen 1997-01-01 with the period ending
+  1997-09-30 has T = 272/7 = 38.857 weeks);
+* ``monetary_value`` = mean value of the repeat purchase days (0 when there is none).
+
+Bucketing by calendar week instead (lifetimes' ``freq="W"``) gives other numbers and is not
+the published convention.
+
+The whole summary is one backend-portable Ibis expression: no data leaves the engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from saleskpi.errors import UsageError
+
+__all__ = ["TIME_UNIT_DAYS", "rfm_summary"]
+
+#: Days per time unit: "D" day, "W" week, "M" month of an average (Julian) year.
+TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
+
+
+def _as_date(value: object, name: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise UsageError(
+        f"The {name!r} argument of rfm_summary must be a date (datetime.date or 'YYYY-MM-DD'). "
+        f"Got {value!r} instead."
+    )
+
+
+def rfm_summary(
+    transactions: ir.Table,
+    *,
+    customer: str,
+    date: str,
+    value: str,
+    observation_end: dt.date | str,
+    calibration_end: dt.date | str | None = None,
+    time_unit: str = "W",
+) -> ir.Table:
+    """One row per customer: frequency, recency, T, monetary_value (and the holdout columns).
+
+    Parameters
+    ----------
+    transactions
+        An Ibis table with one row per transaction (or transaction line).
+    customer, date, value
+        Its columns: the customer id, the transaction date (a date or timestamp column; the
+        time of day is ignored) and the transaction value (money).
+    observation_end
+        The last day observed (inclusive); later transactions are ignored.
+    calibration_end
+        If given, the last day of the calibration period (inclusive, before
+        ``observation_end``): only customers first seen on or before it are summarised,
+        frequency/recency/T/monetary_value describe the calibration period, and three columns
+        describe the holdout period (calibration_end, observation_end]: ``frequency_holdout``
+        (purchase days in it), ``monetary_value_holdout`` (their mean value, 0 when none) and
+        ``duration_holdout`` (its length in ``time_unit``).
+    time_unit
+        ``"D"`` (days), ``"W"`` (weeks, 7 days) or ``"M"`` (months, 365.25/12 days).
+
+    Returns
+    -------
+    ibis.Table
+        Columns ``<customer>``, ``frequency`` (int64), ``recency``, ``T``, ``monetary_value``
+        (float64) [, ``frequency_holdout``, ``monetary_value_holdout``, ``duration_holdout``],
+        ordered by customer.
+    """
+    if time_unit not in TIME_UNIT_DAYS:
+        raise UsageError(
+            f"The 'time_unit' parameter of rfm_summary must be one of 'D', 'W', 'M'. "
+            f"Got {time_unit!r} instead."
+        )
+    for name in (customer, date, value):
+        if name not in transactions.columns:
+            raise UsageError(
+                f"rfm_summary: the transactions have no column {name!r}; the columns are "
+                f"{', '.join(transactions.columns)}. Name the customer, date and value columns."
+            )
+    obs = _as_date(observation_end, "observation_end")
+    cal = obs if calibration_end is None else _as_date(calibration_end, "calibration_end")
+    if cal > obs:
+        raise UsageError(
+            f"rfm_summary: calibration_end {cal} is after observation_end {obs}; the "
+            f"calibration period must end on or before the observation end."
+        )
+    day_type = transactions[date].type()
+    if day_type.is_timestamp():
+        day = transactions[date].date()
+    elif day_type.is_date():
+        day = transactions[date]
+    else:
+        raise UsageError(
+            f"rfm_summary: column {date!r} must be a date or timestamp; it is {day_type}. "
+            f"Convert it first (e.g. with .cast('date') or .as_date('%Y%m%d'))."
+        )
+    unit = TIME_UNIT_DAYS[time_unit]
+    obs_lit, cal_lit = ibis.date(obs), ibis.date(cal)
+
+    lines = transactions.select(
+        c_=transactions[customer], d_=day, v_=transactions[value].cast("float64")
+    ).filter(lambda t: t.c_.notnull() & t.d_.notnull() & (t.d_ <= obs_lit))
+    # same-day purchases count once, with their values summed
+    days = lines.group_by(["c_", "d_"]).aggregate(v_=lambda t: t.v_.sum().coalesce(0.0))
+    first = (
+        days.filter(days.d_ <= cal_lit).group_by("c_").aggregate(first_=lambda t: t.d_.min())
+    )
+    j = days.inner_join(first, "c_")
+    in_cal = j.d_ <= cal_lit
+    repeat = in_cal & (j.d_ > j.first_)
+    holdout = j.d_ > cal_lit
+    per = j.group_by("c_").aggregate(
+        first_=j.first_.min(),
+        last_=j.d_.max(where=in_cal),
+        frequency=j.d_.count(where=repeat),
+        repeat_value=j.v_.sum(where=repeat),
+        frequency_holdout=j.d_.count(where=holdout),
+        holdout_value=j.v_.sum(where=holdout),
+    )
+    columns = {
+        customer: per.c_,
+        "frequency": per.frequency.cast("int64"),
+        "recency": per.last_.delta(per.first_, unit="day").cast("float64") / unit,
+        "T": cal_lit.delta(per.first_, unit="day").cast("float64") / unit,
+        "monetary_value": ibis.ifelse(
+            per.frequency > 0, per.repeat_value.coalesce(0.0) / per.frequency.cast("float64"), 0.0
+        ),
+    }
+    if calibration_end is not None:
+        columns |= {
+            "frequency_holdout": per.frequency_holdout.cast("int64"),
+            "monetary_value_holdout": ibis.ifelse(
+                per.frequency_holdout > 0,
+                per.holdout_value.coalesce(0.0) / per.frequency_holdout.cast("float64"),
+                0.0,
+            ),
+            "duration_holdout": ibis.literal((obs - cal).days / unit, type="float64"),
+        }
+    return per.select(**columns).order_by(customer)

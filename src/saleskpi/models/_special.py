@@ -1,0 +1,166 @@
+"""Special functions the models need, vectorised and safe from overflow.
+
+scipy.special.hyp2f1 overflows or loses precision in the corners the customer models reach
+(large frequency, parameters far apart), and gives no derivatives. The hypergeometric
+functions here are summed as power series in a form chosen so that every series converges at
+least geometrically, with the terms of all rows advanced together and a row dropped as soon as
+its sum has converged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["expm1_ratio", "hyp2f1_1bc", "pfq_series"]
+
+#: A row stops when its next terms cannot change the sum by more than this, relatively.
+_RTOL = 1e-16
+
+#: Terms advanced for all rows together; rows still open then go on in blocks of terms.
+_ROW_TERMS = 64
+_BLOCK_TERMS = 1024
+_BLOCK_ROWS = 256
+
+#: Series that converge this slowly belong to parameters far outside any fit (alpha and beta
+#: about 10^6 apart); they are cut off here, with the geometric estimate of the rest added.
+_MAX_TERMS = 2_000_000
+
+
+def expm1_ratio(k: np.ndarray | float, log_q: np.ndarray | float) -> np.ndarray:
+    """(1 - q**k) / k = -expm1(k * log q) / k, with its limit -log q at k = 0, without 0/0."""
+    k = np.asarray(k, dtype=float)
+    log_q = np.asarray(log_q, dtype=float)
+    kl = k * log_q
+    small = np.abs(kl) < 1e-8
+    safe_k = np.where(small, 1.0, k)
+    # second-order series near k = 0: -log q * (1 + k log q / 2)
+    return np.where(small, -log_q * (1.0 + 0.5 * kl), -np.expm1(kl) / safe_k)
+
+
+def hyp2f1_1bc(
+    b: np.ndarray, c: np.ndarray, z: np.ndarray, *, derivatives: bool = False
+) -> tuple[np.ndarray, ...]:
+    """Gauss's 2F1(1, b; c; z) = sum_n (b)_n / (c)_n z**n, for c > b > 0 and -1 < z < 1.
+
+    Returns the value, and with ``derivatives=True`` also its partial derivatives with respect to
+    b, c and z (summed term by term from the same series). Every term's ratio to the one before
+    is (b + n)/(c + n) z, smaller than |z| in size, so the series converges geometrically and the
+    rest after a term t is at most |t| |z| / (1 - |z|); the caller keeps |z| small by choosing
+    the transformation (Abramowitz & Stegun 15.3.4, 15.3.5).
+
+    The first terms are advanced for all rows at once; the few rows whose z is close to 1 (they
+    need thousands of terms) then continue in blocks of terms at a time.
+    """
+    b, c, z = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(b, c, z))
+    shape = b.shape
+    b, c, z = b.ravel(), c.ravel(), z.ravel()
+    size = b.size
+    total = np.ones(size)
+    d_b = np.zeros(size)
+    d_c = np.zeros(size)
+    d_z = np.zeros(size)
+    idx = np.arange(size)
+    term = np.ones(size)
+    h_b = np.zeros(size)
+    h_c = np.zeros(size)
+    bb, cc, zz = b, c, z
+    tf = np.abs(z) / np.maximum(1.0 - np.abs(z), 1e-300)
+    n = 0
+    while idx.size and n < _ROW_TERMS:
+        bn = bb + n
+        cn = cc + n
+        ratio = bn / cn
+        prev = term
+        term = prev * ratio * zz
+        total[idx] += term
+        if derivatives:
+            h_b = h_b + 1.0 / bn
+            h_c = h_c + 1.0 / cn
+            d_b[idx] += term * h_b
+            d_c[idx] -= term * h_c
+            d_z[idx] += (n + 1) * prev * ratio
+        n += 1
+        # stop once the (geometrically bounded) rest cannot move the sum; the derivatives'
+        # terms carry an extra factor n, so allow them a few more terms
+        open_ = np.abs(term) * tf * (n + 1) > _RTOL * np.abs(total[idx])
+        if not open_.all():
+            idx = idx[open_]
+            term, bb, cc, zz, tf = term[open_], bb[open_], cc[open_], zz[open_], tf[open_]
+            h_b, h_c = h_b[open_], h_c[open_]
+    for lo in range(0, idx.size, _BLOCK_ROWS):
+        sl = slice(lo, lo + _BLOCK_ROWS)
+        _continue_in_blocks(
+            idx[sl], term[sl], h_b[sl], h_c[sl], bb[sl], cc[sl], zz[sl], tf[sl], n,
+            total, d_b, d_c, d_z, derivatives,
+        )
+    out = (total.reshape(shape),)
+    if derivatives:
+        out += (d_b.reshape(shape), d_c.reshape(shape), d_z.reshape(shape))
+    return out
+
+
+def _continue_in_blocks(idx, term, h_b, h_c, b, c, z, tf, n, total, d_b, d_c, d_z, derivatives):
+    """Carry slowly converging rows of :func:`hyp2f1_1bc` on, _BLOCK_TERMS terms per step."""
+    k = np.arange(_BLOCK_TERMS, dtype=float)[None, :]
+    while idx.size and n < _MAX_TERMS:
+        bn = b[:, None] + n + k
+        cn = c[:, None] + n + k
+        ratio = bn / cn * z[:, None]
+        terms = term[:, None] * np.cumprod(ratio, axis=1)  # terms n+1 .. n+K
+        total[idx] += terms.sum(axis=1)
+        if derivatives:
+            hb = h_b[:, None] + np.cumsum(1.0 / bn, axis=1)
+            hc = h_c[:, None] + np.cumsum(1.0 / cn, axis=1)
+            prev = np.concatenate([term[:, None], terms[:, :-1]], axis=1)
+            d_b[idx] += (terms * hb).sum(axis=1)
+            d_c[idx] -= (terms * hc).sum(axis=1)
+            d_z[idx] += ((n + 1 + k) * prev * (bn / cn)).sum(axis=1)
+            h_b, h_c = hb[:, -1], hc[:, -1]
+        term = terms[:, -1]
+        n += _BLOCK_TERMS
+        open_ = np.abs(term) * tf * (n + 1) > _RTOL * np.abs(total[idx])
+        idx, term, h_b, h_c, b, c, z, tf = (
+            v[open_] for v in (idx, term, h_b, h_c, b, c, z, tf)
+        )
+    if idx.size:  # cut off: add the geometric estimate of the rest to the value
+        last = (b + n) / (c + n) * z
+        total[idx] += term * last / np.maximum(1.0 - last, 1e-300)
+
+
+def pfq_series(
+    num: list[np.ndarray | float], den: list[np.ndarray | float], z: np.ndarray | float
+) -> np.ndarray:
+    """The generalised hypergeometric series sum_n prod (num)_n / (prod (den)_n n!) z**n, |z| < 1.
+
+    Summed until the terms, whose ratio tends to z, stop changing the sum (for predictions, not
+    inside a fit: no derivatives).
+    """
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in [*num, *den, z]))
+    shape = arrays[0].shape
+    flat = [a.ravel() for a in arrays]
+    p = len(num)
+    nums, dens, zz = flat[:p], flat[p:-1], flat[-1]
+    total = np.ones(zz.size)
+    term = np.ones(zz.size)
+    idx = np.arange(zz.size)
+    az = np.abs(zz)
+    n = 0
+    while idx.size and n < _MAX_TERMS:
+        ratio = zz / (n + 1.0)
+        for a in nums:
+            ratio = ratio * (a + n)
+        for d in dens:
+            ratio = ratio / (d + n)
+        term = term * ratio
+        total[idx] += term
+        n += 1
+        # past the point where |ratio| < 1 for good, the rest is bounded geometrically
+        bound = np.abs(term) * az / np.maximum(1.0 - az, 1e-300)
+        open_ = (bound > _RTOL * np.abs(total[idx])) | (np.abs(ratio) >= 1.0)
+        open_ &= term != 0.0
+        if not open_.all():
+            idx = idx[open_]
+            term, zz, az = term[open_], zz[open_], az[open_]
+            nums = [a[open_] for a in nums]
+            dens = [d[open_] for d in dens]
+    return total.reshape(shape)

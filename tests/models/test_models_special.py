@@ -1,0 +1,37 @@
+"""The series behind the models' hypergeometric functions, against scipy."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import hyp2f1
+
+from saleskpi.models._special import expm1_ratio, hyp2f1_1bc, pfq_series
+
+
+def test_hyp2f1_1bc_and_its_derivatives_equal_scipy():
+    b = np.array([0.3, 1.6, 5.0, 1.6, 0.06, 1.6, 10_000.3, 2.0])
+    c = np.array([1.5, 2.0, 7.0, 2.7, 1.47, 1.67, 10_001.9, 2.5])
+    z = np.array([0.3, 0.9, -0.4, 0.999, 0.9993, 0.99999, 0.99, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, d_b, d_c, d_z = hyp2f1_1bc(b, c, z, derivatives=True)
+    np.testing.assert_allclose(value, hyp2f1(1, b, c, z), rtol=1e-11)
+    h = 1e-6
+    np.testing.assert_allclose(d_b, (hyp2f1(1, b + h, c, z) - hyp2f1(1, b - h, c, z)) / (2 * h), rtol=1e-5)
+    np.testing.assert_allclose(d_c, (hyp2f1(1, b, c + h, z) - hyp2f1(1, b, c - h, z)) / (2 * h), rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(d_z, b / c * hyp2f1(2, b + 1, c + 1, z), rtol=1e-7)
+
+
+def test_pfq_series_equals_scipy_for_2f1():
+    a, b, c = np.array([0.5, 3.0, -0.7]), np.array([1.2, 0.4, 2.0]), np.array([2.5, 7.0, 30.0])
+    z = np.array([0.3, 0.95, 0.8])
+    np.testing.assert_allclose(pfq_series([a, b], [c], z), hyp2f1(a, b, c, z), rtol=1e-12)
+
+
+def test_expm1_ratio_and_its_limit():
+    assert expm1_ratio(0.0, np.log(0.5))[()] == pytest.approx(np.log(2), rel=1e-15)
+    assert expm1_ratio(1e-12, np.log(0.5))[()] == pytest.approx(np.log(2), rel=1e-11)
+    assert expm1_ratio(2.0, np.log(0.5))[()] == pytest.approx((1 - 0.25) / 2, rel=1e-15)
