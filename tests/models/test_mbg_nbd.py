@@ -71,3 +71,20 @@ def test_unfitted_model_refuses_to_predict():
 
 def test_is_not_a_bg_nbd():
     assert not isinstance(ModifiedBetaGeo(), BetaGeo)
+
+
+@pytest.mark.parametrize("params", [(0.3, 2.0, 0.4, 0.6), (0.25, 4.4, 0.8, 2.4), (0.3, 2.0, 1.0, 0.6)])
+def test_expected_purchases_new_equals_the_integral_over_p(params):
+    """E[X(t)] = E_p[(1-p)/p (1 - (alpha/(alpha+pt))^r)] (MBG/NBD), E_p[1/p (...)] (BG/NBD),
+    also where a + b = 1 (eq. (9)'s 2F1 has c = 0) and a = 1 (its 0/0)."""
+    from scipy.integrate import quad
+    from scipy.stats import beta as beta_dist
+
+    r, alpha, a, b = params
+    for cls, weight in ((ModifiedBetaGeo, lambda p: (1 - p) / p), (BetaGeo, lambda p: 1 / p)):
+        model = cls()
+        model.params_ = dict(zip(("r", "alpha", "a", "b"), params, strict=True))
+        for t in (1.0, 10.0, 100.0):
+            f = lambda p: weight(p) * (1 - (alpha / (alpha + p * t)) ** r) * beta_dist.pdf(p, a, b)  # noqa: B023, E731
+            expected = quad(f, 0, 1, limit=200, epsrel=1e-12)[0]
+            assert model.expected_purchases_new(t)[()] == pytest.approx(expected, rel=1e-8)

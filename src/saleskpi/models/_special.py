@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["expm1_ratio", "hyp2f1_1bc", "pfq_series"]
+__all__ = ["dot", "expm1_ratio", "hyp2f1_1bc", "pfq_series"]
 
 #: A row stops when its next terms cannot change the sum by more than this, relatively.
 _RTOL = 1e-16
@@ -24,6 +24,17 @@ _BLOCK_ROWS = 256
 #: Series that converge this slowly belong to parameters far outside any fit (alpha and beta
 #: about 10^6 apart); they are cut off here, with the geometric estimate of the rest added.
 _MAX_TERMS = 2_000_000
+
+
+def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for a vector b, without BLAS, summed pairwise.
+
+    OpenBLAS runs dot products of long vectors on several threads; on a machine whose cores are
+    busy, its threads wait on each other and a 1 ms product takes 30 ms. numpy's own pairwise
+    sum stays on one thread and keeps the rounding error of a million terms near 1e-16, which
+    the optimizer's stopping rule relies on.
+    """
+    return (a * b).sum(axis=-1)
 
 
 def expm1_ratio(k: np.ndarray | float, log_q: np.ndarray | float) -> np.ndarray:

@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
 from saleskpi.errors import UsageError
+from saleskpi.models._special import dot
 from saleskpi.models.base import LifetimeModel, aggregate, read_columns, refuse
 
 __all__ = ["BetaGeoBetaBinom"]
@@ -136,8 +137,8 @@ class BetaGeoBetaBinom(LifetimeModel):
             logs, grads = _terms(params, x, tx, n, True)
             ll = _log_sum(logs)
             share = np.exp(logs - ll[:, None])  # each term's share of the row's likelihood
-            g = np.einsum("krc,rc->kr", grads, share) @ w
-            return float(w @ ll), g
+            g = np.einsum("krc,rc,r->k", grads, share, w)
+            return float(dot(w, ll)), g
 
         self._fit_params(loglik, float(w.sum()))
         return self

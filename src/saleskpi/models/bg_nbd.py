@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln
 
 from saleskpi.errors import UsageError
-from saleskpi.models._special import expm1_ratio, pfq_series
+from saleskpi.models._special import dot, expm1_ratio, pfq_series
 from saleskpi.models.base import Encoded, LifetimeModel, check_rfm, read_columns
 
 __all__ = ["BetaGeo"]
@@ -101,12 +101,12 @@ class _BetaGeoFamily(LifetimeModel):
             w3 = a_w * np.exp(d - soft)
             dinv = np.take(inv_t, a_ibig) - np.take(inv_tx, a_it)
 
-            ll = w_x @ part_x - (r * w_t + wx_t) @ l_t + a_w @ soft
-            g_r = w_x @ (digamma(rx) - digamma(r) + np.log(alpha)) - w_t @ l_t + w3 @ dl
-            g_alpha = (r / alpha * total_w - (r * w_t + wx_t) @ inv_t
-                       + r * (w3 @ dinv) + (w3 * a_x) @ dinv)
-            g_a = w_x @ common + w3.sum() / a
-            g_b = w_x @ (digamma(bxk) - digamma(b) + common) - w3 @ np.take(inv_bxk1, a_ix)
+            ll = dot(w_x, part_x) - dot(r * w_t + wx_t, l_t) + dot(a_w, soft)
+            g_r = dot(w_x, digamma(rx) - digamma(r) + np.log(alpha)) - dot(w_t, l_t) + dot(w3, dl)
+            g_alpha = (r / alpha * total_w - dot(r * w_t + wx_t, inv_t)
+                       + dot(w3 * (r + a_x), dinv))
+            g_a = dot(w_x, common) + w3.sum() / a
+            g_b = dot(w_x, digamma(bxk) - digamma(b) + common) - dot(w3, np.take(inv_bxk1, a_ix))
             return float(ll), np.array([g_r, g_alpha, g_a, g_b])
 
         return loglik
@@ -169,10 +169,10 @@ class _BetaGeoFamily(LifetimeModel):
         log_1mz = np.log(alpha + big_t) - np.log(alpha + big_t + t)
         a1 = a + bp - 1.0 - r
         c = a + bp + x - 1.0
-        # S = sum_{n>=1} (a1)_n (a)_(n-1) / ((c)_n n!) z^n = a1 z / c * 3F2(a1+1, a, 1; c+1, 2; z)
-        s = a1 * z / c * pfq_series([a1 + 1.0, a, 1.0], [c + 1.0, 2.0], z)
-        bracket = expm1_ratio(a - 1.0, log_1mz) - np.exp((a - 1.0) * log_1mz) * s
-        return c * bracket
+        # c S = c sum_{n>=1} (a1)_n (a)_(n-1) / ((c)_n n!) z^n = a1 z 3F2(a1+1, a, 1; c+1, 2; z)
+        # (c + 1 > 0 always, while c itself may be 0 or negative when a + b' < 1)
+        c_s = a1 * z * pfq_series([a1 + 1.0, a, 1.0], [c + 1.0, 2.0], z)
+        return c * expm1_ratio(a - 1.0, log_1mz) - np.exp((a - 1.0) * log_1mz) * c_s
 
     def expected_purchases(self, data: object, *, t: float | np.ndarray) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: each customer's expected repeat purchases in the next t periods.

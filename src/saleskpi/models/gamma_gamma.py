@@ -15,6 +15,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from saleskpi.errors import UsageError
+from saleskpi.models._special import dot
 from saleskpi.models.base import LifetimeModel, aggregate, read_columns, refuse
 
 __all__ = ["GammaGamma"]
@@ -87,12 +88,12 @@ class GammaGamma(LifetimeModel):
             p, q, g = params
             px = p * x
             l_gxz = np.log(g + xz)
-            ll = w @ (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + px * log_x
-                      + (px - 1.0) * log_z - (px + q) * l_gxz)
+            ll = dot(w, gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + px * log_x
+                     + (px - 1.0) * log_z - (px + q) * l_gxz)
             dig = digamma(px + q)
-            g_p = w @ (x * (dig - digamma(px) + log_x + log_z - l_gxz))
-            g_q = w @ (dig - digamma(q) + np.log(g) - l_gxz)
-            g_g = w @ (q / g - (px + q) / (g + xz))
+            g_p = dot(w, x * (dig - digamma(px) + log_x + log_z - l_gxz))
+            g_q = dot(w, dig - digamma(q) + np.log(g) - l_gxz)
+            g_g = dot(w, q / g - (px + q) / (g + xz))
             return float(ll), np.array([g_p, g_q, g_g])
 
         self._fit_params(loglik, float(w.sum()))

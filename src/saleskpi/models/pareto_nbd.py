@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from saleskpi.models._special import expm1_ratio, hyp2f1_1bc
+from saleskpi.models._special import dot, expm1_ratio, hyp2f1_1bc
 from saleskpi.models.base import Encoded, LifetimeModel, check_rfm, read_columns
 from saleskpi.models.bg_nbd import _check_t
 
@@ -193,7 +193,7 @@ class ParetoNBD(LifetimeModel):
 
             def loglik(params: np.ndarray) -> tuple[float, np.ndarray]:
                 ll, _, grad = _row_terms(params, prep, True)
-                return float(prep.w @ ll), grad @ prep.w
+                return float(dot(prep.w, ll)), dot(grad, prep.w)
 
             return loglik
 

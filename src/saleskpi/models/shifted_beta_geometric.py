@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import betaln, digamma
 
 from saleskpi.errors import UsageError
-from saleskpi.models._special import hyp2f1_1bc
+from saleskpi.models._special import dot, hyp2f1_1bc
 from saleskpi.models.base import LifetimeModel
 
 __all__ = ["ShiftedBetaGeometric"]
@@ -85,13 +85,13 @@ class ShiftedBetaGeometric(LifetimeModel):
             b_ab = betaln(a, b)
             log_p = betaln(a + 1.0, b + t - 1.0) - b_ab
             log_s = betaln(a, b + n) - b_ab
-            ll = churned @ log_p + last * log_s
+            ll = dot(churned, log_p) + last * log_s
             psi_ab = digamma(a + b)
             d_ab_a = digamma(a) - psi_ab  # d betaln(a, b) / da
             d_ab_b = digamma(b) - psi_ab
             psi_abt = digamma(a + b + t)
-            g_a = churned @ (digamma(a + 1.0) - psi_abt - d_ab_a)
-            g_b = churned @ (digamma(b + t - 1.0) - psi_abt - d_ab_b)
+            g_a = dot(churned, digamma(a + 1.0) - psi_abt - d_ab_a)
+            g_b = dot(churned, digamma(b + t - 1.0) - psi_abt - d_ab_b)
             psi_abn = digamma(a + b + n)
             g_a += last * (digamma(a) - psi_abn - d_ab_a)
             g_b += last * (digamma(b + n) - psi_abn - d_ab_b)
