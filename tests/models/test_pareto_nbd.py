@@ -73,7 +73,8 @@ def _loglik_integral(params, x, tx, big_t):
 
 
 @pytest.mark.parametrize(
-    "params", [(0.5, 1e-2, 0.6, 100.0), (0.5, 100.0, 0.6, 1e-2), (0.3, 5.0, 2.5, 0.05)]
+    "params",
+    [(0.5, 1e-2, 0.6, 100.0), (0.5, 100.0, 0.6, 1e-2), (0.3, 5.0, 2.5, 0.05), (0.5, 1e-3, 0.6, 1e3)],
 )
 def test_loglik_equals_the_integral_where_alpha_and_beta_are_far_apart(params):
     rows = [(0, 0.0, 50.0), (1, 0.5, 50.0), (3, 2.0, 10.0), (40, 30.0, 52.0), (200, 10.0, 60.0)]

@@ -10,6 +10,7 @@ its sum has converged.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import hyp2f1
 
 __all__ = ["dot", "expm1_ratio", "hyp2f1_1bc", "pfq_series"]
 
@@ -20,6 +21,9 @@ _RTOL = 1e-16
 _ROW_TERMS = 64
 _BLOCK_TERMS = 1024
 _BLOCK_ROWS = 256
+
+#: Beyond this z the series needs more than about a million terms.
+_NEAR_ONE = 1.0 - 2e-5
 
 #: Series that converge this slowly belong to parameters far outside any fit (alpha and beta
 #: about 10^6 apart); they are cut off here, with the geometric estimate of the rest added.
@@ -60,7 +64,9 @@ def hyp2f1_1bc(
     the transformation (Abramowitz & Stegun 15.3.4, 15.3.5).
 
     The first terms are advanced for all rows at once; the few rows whose z is close to 1 (they
-    need thousands of terms) then continue in blocks of terms at a time.
+    need thousands of terms) then continue in blocks of terms at a time. Rows with z within 2e-5
+    of 1 (a million terms and more: alpha and beta of the Pareto/NBD far apart) take scipy's
+    hyp2f1, which continues the function around z = 1, where it is finite.
     """
     b, c, z = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(b, c, z))
     shape = b.shape
@@ -71,11 +77,17 @@ def hyp2f1_1bc(
     d_c = np.zeros(size)
     d_z = np.zeros(size)
     idx = np.arange(size)
-    term = np.ones(size)
-    h_b = np.zeros(size)
-    h_c = np.zeros(size)
-    bb, cc, zz = b, c, z
-    tf = np.abs(z) / np.maximum(1.0 - np.abs(z), 1e-300)
+    near_one = z > _NEAR_ONE
+    if near_one.any():
+        # millions of terms: take scipy's analytic continuation around z = 1 (A&S 15.3.6, 15.3.11)
+        # where it is finite, and sum the rest
+        done = _near_one(b, c, z, np.flatnonzero(near_one), total, d_b, d_c, d_z, derivatives)
+        idx = np.setdiff1d(idx, done, assume_unique=True)
+    term = np.ones(idx.size)
+    h_b = np.zeros(idx.size)
+    h_c = np.zeros(idx.size)
+    bb, cc, zz = b[idx], c[idx], z[idx]
+    tf = np.abs(zz) / np.maximum(1.0 - np.abs(zz), 1e-300)
     n = 0
     while idx.size and n < _ROW_TERMS:
         bn = bb + n
@@ -108,6 +120,23 @@ def hyp2f1_1bc(
     if derivatives:
         out += (d_b.reshape(shape), d_c.reshape(shape), d_z.reshape(shape))
     return out
+
+
+def _near_one(b, c, z, rows, total, d_b, d_c, d_z, derivatives) -> np.ndarray:
+    """scipy's hyp2f1 for rows with z near 1 (derivatives in b and c by central differences);
+    returns the rows it could do."""
+    bb, cc, zz = b[rows], c[rows], z[rows]
+    value = hyp2f1(1.0, bb, cc, zz)
+    ok = np.isfinite(value) & (value > 0)
+    if derivatives:
+        hb, hc = 1e-6 * bb, 1e-6 * cc
+        db = (hyp2f1(1.0, bb + hb, cc, zz) - hyp2f1(1.0, bb - hb, cc, zz)) / (2 * hb)
+        dc = (hyp2f1(1.0, bb, cc + hc, zz) - hyp2f1(1.0, bb, cc - hc, zz)) / (2 * hc)
+        dz = bb / cc * hyp2f1(2.0, bb + 1.0, cc + 1.0, zz)
+        ok &= np.isfinite(db) & np.isfinite(dc) & np.isfinite(dz)
+        d_b[rows[ok]], d_c[rows[ok]], d_z[rows[ok]] = db[ok], dc[ok], dz[ok]
+    total[rows[ok]] = value[ok]
+    return rows[ok]
 
 
 def _continue_in_blocks(idx, term, h_b, h_c, b, c, z, tf, n, total, d_b, d_c, d_z, derivatives):
