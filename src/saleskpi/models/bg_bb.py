@@ -87,7 +87,7 @@ class BetaGeoBetaBinom(LifetimeModel):
         ``{"alpha", "beta", "gamma", "delta"}``: transaction probability ~ Beta(alpha, beta),
         drop-out probability ~ Beta(gamma, delta).
     log_likelihood_ : float
-        Total log-likelihood (FHS 2010 eq. (5)).
+        Total log-likelihood (FHS 2010, the likelihood function of section 3).
     standard_errors_ : dict
         From the inverse of the numerical Hessian of the negative log-likelihood.
     """
@@ -124,7 +124,8 @@ class BetaGeoBetaBinom(LifetimeModel):
 
         L(alpha, beta, gamma, delta | x, t_x, n) = B(alpha+x, beta+n-x)/B(alpha, beta)
         B(gamma, delta+n)/B(gamma, delta) + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/
-        B(alpha, beta) B(gamma+1, delta+t_x+i)/B(gamma, delta), FHS 2010 eq. (5).
+        B(alpha, beta) B(gamma+1, delta+t_x+i)/B(gamma, delta), FHS 2010, the likelihood function of
+        section 3.
         """
         cols = self._read(data, "fit", ("weights",))
         (x, tx, n), w = aggregate(
@@ -148,7 +149,7 @@ class BetaGeoBetaBinom(LifetimeModel):
         return np.array([p["alpha"], p["beta"], p["gamma"], p["delta"]])
 
     def score_samples(self, data: object) -> np.ndarray:
-        """Each row's log-likelihood at the fitted parameters (FHS 2010 eq. (5)), per customer
+        """Each row's log-likelihood at the fitted parameters (FHS 2010, section 3), per customer
         (a row's ``weights`` are not applied)."""
         params = self._params()
         cols = self._read(data, "score_samples")

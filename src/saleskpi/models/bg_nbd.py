@@ -144,8 +144,8 @@ class _BetaGeoFamily(LifetimeModel):
         """P(alive | x, t_x, T), the probability that each customer is still active at T.
 
         BG/NBD: 1 / (1 + [x > 0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)), Fader, Hardie & Lee
-        (2008), "Computing P(alive) Using the BG/NBD Model", note 021 (brucehardie.com), eq. (1)
-        (it corrects the expression in FHL 2005). MBG/NBD: 1 / (1 + a/(b+x)
+        (2008), "Computing P(alive) Using the BG/NBD Model", note 021 (brucehardie.com), which
+        adds the [x > 0] to the expression of FHL 2005. MBG/NBD: 1 / (1 + a/(b+x)
         ((alpha+T)/(alpha+t_x))^(r+x)), Batislam, Denizel & Filiztekin (2007), Appendix A,
         eq. (5).
         """

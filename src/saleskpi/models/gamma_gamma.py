@@ -66,7 +66,7 @@ class GammaGamma(LifetimeModel):
         """Estimate p, q, gamma by maximum likelihood; returns self.
 
         Log-likelihood of one repeat buyer, the density of her mean spend z_bar with nu
-        integrated out (FHL 2005b; Fader & Hardie 2013, note 025):
+        integrated out (Fader & Hardie 2013, note 025, eq. (1a); FHL 2005b):
         log G(px+q) - log G(px) - log G(q) + q log gamma + px log x + (px-1) log z_bar
         - (px+q) log(gamma + x z_bar).
         """

@@ -220,8 +220,8 @@ class ParetoNBD(LifetimeModel):
     def p_alive(self, data: object) -> np.ndarray:
         """P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0).
 
-        F&H (2005) eq. (36)-(37) (Schmittlein et al. 1987 eq. (11)); computed from the terms of
-        the likelihood in log space.
+        F&H (2005) eq. (36)-(37) (section 5.1); computed from the terms of the likelihood in
+        log space.
         """
         params = self._params()
         return _row_terms(params, self._prepared(data, "p_alive"), False)[1]
@@ -230,8 +230,7 @@ class ParetoNBD(LifetimeModel):
         """E[Y(t) | x, t_x, T]: each customer's expected purchases in the next t periods.
 
         (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)] * P(alive), F&H
-        (2005) eq. (41) (Schmittlein et al. 1987 eq. (22)); the limit s = 1, a logarithm, is
-        taken without 0/0.
+        (2005) eq. (41); the limit s = 1, a logarithm, is taken without 0/0.
         """
         params = self._params()
         r, alpha, s, beta = params
