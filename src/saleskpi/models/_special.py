@@ -19,11 +19,11 @@ _RTOL = 1e-16
 
 #: Terms advanced for all rows together; rows still open then go on in blocks of terms.
 _ROW_TERMS = 64
-_BLOCK_TERMS = 1024
+_BLOCK_TERMS = 4096
 _BLOCK_ROWS = 256
 
-#: Beyond this z the series needs more than about a million terms.
-_NEAR_ONE = 1.0 - 2e-5
+#: Beyond this z the series needs tens of thousands of terms and more.
+_NEAR_ONE = 1.0 - 1e-3
 
 #: Series that converge this slowly belong to parameters far outside any fit (alpha and beta
 #: about 10^6 apart); they are cut off here, with the geometric estimate of the rest added.
@@ -64,9 +64,9 @@ def hyp2f1_1bc(
     the transformation (Abramowitz & Stegun 15.3.4, 15.3.5).
 
     The first terms are advanced for all rows at once; the few rows whose z is close to 1 (they
-    need thousands of terms) then continue in blocks of terms at a time. Rows with z within 2e-5
-    of 1 (a million terms and more: alpha and beta of the Pareto/NBD far apart) take scipy's
-    hyp2f1, which continues the function around z = 1, where it is finite.
+    need thousands of terms) then continue in blocks of terms at a time. Rows with z within 1e-3
+    of 1 (tens of thousands of terms and more: alpha and beta of the Pareto/NBD far apart)
+    take scipy's hyp2f1, which continues the function around z = 1, where it is finite.
     """
     b, c, z = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(b, c, z))
     shape = b.shape
@@ -103,6 +103,8 @@ def hyp2f1_1bc(
             d_c[idx] -= term * h_c
             d_z[idx] += (n + 1) * prev * ratio
         n += 1
+        if n % 4:
+            continue
         # stop once the (geometrically bounded) rest cannot move the sum; the derivatives'
         # terms carry an extra factor n, so allow them a few more terms
         open_ = np.abs(term) * tf * (n + 1) > _RTOL * np.abs(total[idx])
@@ -141,8 +143,10 @@ def _near_one(b, c, z, rows, total, d_b, d_c, d_z, derivatives) -> np.ndarray:
 
 def _continue_in_blocks(idx, term, h_b, h_c, b, c, z, tf, n, total, d_b, d_c, d_z, derivatives):
     """Carry slowly converging rows of :func:`hyp2f1_1bc` on, _BLOCK_TERMS terms per step."""
-    k = np.arange(_BLOCK_TERMS, dtype=float)[None, :]
+    block = _BLOCK_TERMS // 8
     while idx.size and n < _MAX_TERMS:
+        block = min(2 * block, _BLOCK_TERMS)  # 256, 512, 1024, ... terms at a time
+        k = np.arange(block, dtype=float)[None, :]
         bn = b[:, None] + n + k
         cn = c[:, None] + n + k
         ratio = bn / cn * z[:, None]
@@ -157,7 +161,7 @@ def _continue_in_blocks(idx, term, h_b, h_c, b, c, z, tf, n, total, d_b, d_c, d_
             d_z[idx] += ((n + 1 + k) * prev * (bn / cn)).sum(axis=1)
             h_b, h_c = hb[:, -1], hc[:, -1]
         term = terms[:, -1]
-        n += _BLOCK_TERMS
+        n += block
         open_ = np.abs(term) * tf * (n + 1) > _RTOL * np.abs(total[idx])
         idx, term, h_b, h_c, b, c, z, tf = (
             v[open_] for v in (idx, term, h_b, h_c, b, c, z, tf)
