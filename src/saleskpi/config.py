@@ -56,8 +56,19 @@ class SalesSection(_Section):
 
 
 class PotentialSection(_Section):
-    # The estimate used where no stated potential exists: drivers, peer or topdown.
-    method: Literal["drivers", "peer", "topdown"] = "peer"
+    # The estimate used where no stated potential exists: auto (per line, the method that agrees
+    # best with the stated figures), drivers, peer or topdown.
+    method: Literal["auto", "drivers", "peer", "topdown"] = "auto"
+    # Scale each fitted method to the stated potentials where at least min_pairs customers have both.
+    calibrate: bool = True
+    min_pairs: int = Field(default=30, ge=3)
+    # Divide rep estimates by their rep's bias (median stated / model) once a rep has made
+    # at least min_rep_estimates estimates.
+    debias_reps: bool = True
+    # Yearly market growth per business line, to carry stated figures of earlier years forward
+    # (default: our like-for-like turnover growth in the line).
+    growth: dict[str, float] = Field(default_factory=dict)
+    min_rep_estimates: int = Field(default=5, ge=1)
     # Peer wallet: the conditional quantile of spend (Perlich et al. 2007 use 0.8 to 0.9).
     quantile: float = Field(default=0.8, gt=0, lt=1)
     # Drivers: the quantile of purchases per driver unit that sets a learned usage rate.
@@ -230,9 +241,16 @@ memory_limit = "1GB"
 period = "year"
 
 [potential]
-# Where no stated potential exists, the estimate used: peer (a high quantile of spend among
-# similar customers), drivers (driver x usage rate) or topdown (territory market allocated).
-method = "peer"
+# Where no stated potential exists, the estimate used: auto (per business line, the method that
+# agrees best with the stated figures), peer (a high quantile of spend among similar customers),
+# drivers (driver x usage rate) or topdown (territory market allocated).
+method = "auto"
+# Scale the fitted methods to the stated potentials (where min_pairs customers have both).
+calibrate = true
+min_pairs = 30
+# Correct rep estimates by each rep's measured bias (median of stated / model).
+debias_reps = true
+min_rep_estimates = 5
 quantile = 0.8
 usage_quantile = 0.9
 disagreement_factor = 3.0

@@ -8,8 +8,8 @@ import pytest
 
 from saleskpi.analyses import Context
 from saleskpi.analyses.potential import (
-    buying_power_index, drivers_estimate, last_12_months, reconcile, stated, territory_markets,
-    topdown_estimate)
+    buying_power_index, calibrate, carry_forward, choose_methods, debias, drivers_estimate, last_12_months,
+    reconcile, stated, territory_markets, topdown_estimate)
 from saleskpi.backend import raw
 from saleskpi.config import PotentialSection
 
@@ -98,3 +98,37 @@ def test_stated_takes_the_latest_year_and_the_best_source(workspace):
     rows = sorted(stated(ctx).to_pyarrow().to_pylist(), key=lambda r: r["customer_id"])
     assert [(r["customer_id"], r["business_line"], float(r["stated_value"]), r["stated_source"]) for r in rows] == [
         ("C1", "X", 300.0, "survey"), ("C2", "*", 50.0, "external")]
+
+
+def test_calibration_takes_the_level_from_survey_answers_and_auto_picks_the_best_method():
+    rng = np.random.default_rng(0)
+    n = 40
+    truth = np.exp(rng.normal(8, 1, n))
+    f = frame(
+        stated_value=truth, stated_volume=np.full(n, np.nan), stated_source=["survey"] * n,
+        drivers_value=truth * 0.5 * np.exp(rng.normal(0, 0.05, n)),  # right order, half the level
+        drivers_volume=np.full(n, np.nan),
+        peer_value=truth * 2 * np.exp(rng.normal(0, 0.8, n)), peer_volume=np.full(n, np.nan),
+        topdown_value=np.full(n, np.nan), topdown_volume=np.full(n, np.nan))
+    settings = PotentialSection()
+    scaled, quality = calibrate(f, settings)
+    drivers = quality[quality.method == "drivers"].iloc[0]
+    assert drivers.calibration_factor == pytest.approx(2.0, rel=0.05) and drivers.calibrated_on == "survey"
+    assert np.median(scaled.drivers_value / truth) == pytest.approx(1.0, rel=0.01)
+    assert choose_methods(quality, scaled, settings) == {"X": "drivers"}  # it ranks customers best
+    assert choose_methods(quality, scaled, PotentialSection(method="peer")) == {"X": "peer"}
+
+
+def test_stated_figures_are_carried_forward_and_rep_estimates_debiased():
+    f = frame(stated_value=[100.0, 100.0], stated_volume=[10.0, np.nan], stated_year=[2024, 2026],
+              stated_source=["survey", "rep_estimate"], stated_rep_id=[None, "R1"])
+    grown = carry_forward(f, {"X": 0.1}, 2026)
+    assert grown.stated_value.tolist() == pytest.approx([121.0, 100.0])  # two years at 10 %
+    assert grown.stated_volume.iloc[0] == pytest.approx(12.1)
+    bias = pd.DataFrame({"rep_id": ["R1"], "estimates": [5], "stated_to_model": [1.25], "stated_to_bought": [2.0]})
+    out = debias(grown, bias, PotentialSection())
+    assert out.stated_value.tolist() == pytest.approx([121.0, 80.0])
+    assert out.stated_raw_value.tolist() == pytest.approx([121.0, 100.0])
+    assert np.isnan(out.rep_bias_factor.iloc[0]) and out.rep_bias_factor.iloc[1] == 1.25
+    kept = debias(grown, bias.assign(estimates=4), PotentialSection())  # too few estimates to judge
+    assert kept.stated_value.tolist() == pytest.approx([121.0, 100.0])

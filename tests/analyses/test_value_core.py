@@ -30,7 +30,8 @@ def ws(small_company):
     db.execute("UPDATE customers SET acquired_on = DATE '2020-01-01' WHERE customer_id IN ('C1', 'C3')")
     first = compute(small_company, as_of=AS_OF)
     second = compute(small_company, as_of=AS_OF)
-    assert set(first.stored) == {"sales", "bridge", "potential", "potential-rollup", "potential-rep-bias", "wallet",
+    assert set(first.stored) == {"sales", "bridge", "potential", "potential-rollup", "potential-rep-bias",
+                                 "potential-methods", "wallet",
                                  "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a"}
     assert second.run_id == first.run_id + 1
     return small_company

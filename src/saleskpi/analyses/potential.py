@@ -54,12 +54,16 @@ POTENTIAL_TYPES = {
     "customer_id": "string", "business_line": "string", "territory_id": "string", "rep_id": "string",
     "turnover_value_12m": "float64", "turnover_volume_12m": "float64",
     "stated_value": "float64", "stated_volume": "float64", "stated_source": "string", "stated_year": "int64",
+    "stated_rep_id": "string", "stated_raw_value": "float64", "rep_bias_factor": "float64",
     "drivers_value": "float64", "drivers_volume": "float64", "driver": "string", "usage_rate": "float64",
     "peer_value": "float64", "peer_volume": "float64", "topdown_value": "float64", "topdown_volume": "float64",
-    "estimate_value": "float64", "potential_value": "float64", "potential_volume": "float64", "method": "string",
+    "modelled_value": "float64", "estimate_value": "float64", "potential_value": "float64", "potential_volume": "float64", "method": "string",
     "raised_to_purchases": "boolean", "lowest_value": "float64", "highest_value": "float64",
     "methods_disagree": "boolean", "market_share": "float64", "currency": "string", "year": "int64",
 }
+METHOD_TYPES = {"business_line": "string", "method": "string", "customers_estimated": "int64",
+                "pairs_with_stated": "int64", "spearman_with_stated": "float64", "calibration_factor": "float64",
+                "calibrated_on": "string", "chosen": "boolean"}
 REP_BIAS_TYPES = {"rep_id": "string", "estimates": "int64", "stated_to_model": "float64",
                   "stated_to_bought": "float64"}
 SOURCE_PRIORITY = {"survey": 0, "external": 1, "rep_estimate": 2, "other": 3}
@@ -99,7 +103,38 @@ def stated(ctx: Context) -> ibis.Table:
     pot = pot.mutate(rank=ibis.row_number().over(w))
     best = pot.filter(pot.rank == 0)
     return best.select("customer_id", "business_line", stated_value=best.value, stated_volume=best.volume,
-                       stated_source=best.source, stated_year=best.year)
+                       stated_source=best.source, stated_year=best.year, stated_rep_id=best.rep_id)
+
+
+def line_growth(ctx: Context) -> dict[str, float]:
+    """Yearly like-for-like growth per business line: the last 12 months' turnover over the
+    12 months before, of the customers who bought the line in both and had bought it before
+    them (so that a customer's first, partial year does not count as growth); clipped to
+    -30 %..+50 %. Configured ``[potential] growth`` rates win."""
+    start, end = last_12_months(ctx.as_of)
+    before_start, _ = last_12_months(start - dt.timedelta(days=1))
+    lines = enriched_lines(ctx, dt.date(1900, 1, 1))
+    lines = lines.filter(lines.date <= end)
+    per = lines.group_by(["customer_id", "business_line"]).aggregate(
+        last=lines.net_value.sum(where=lines.date >= start),
+        before=lines.net_value.sum(where=(lines.date >= before_start) & (lines.date < start)),
+        first=lines.date.min())
+    both = per.filter((per.last > 0) & (per.before > 0) & (per.first < before_start))
+    rows = both.group_by("business_line").aggregate(last=both.last.sum(), before=both.before.sum())
+    growth = {r["business_line"]: min(0.5, max(-0.3, float(r["last"]) / float(r["before"]) - 1))
+              for r in rows.to_pyarrow().to_pylist()}
+    growth.update(ctx.settings.potential.growth)
+    return growth
+
+
+def carry_forward(frame: pd.DataFrame, growth: dict[str, float], year: int) -> pd.DataFrame:
+    """Stated figures of earlier years grown to ``year`` at their line's yearly growth."""
+    frame = frame.copy()
+    years = (year - frame["stated_year"].astype("float64")).clip(lower=0)
+    factor = (1 + frame["business_line"].map(growth).astype("float64").fillna(0.0)) ** years
+    frame["stated_value"] = frame["stated_value"] * factor
+    frame["stated_volume"] = frame["stated_volume"] * factor
+    return frame
 
 
 def customer_lines(ctx: Context) -> pd.DataFrame:
@@ -143,7 +178,11 @@ def choose_driver(frame: pd.DataFrame, drivers: list[str], target: str = "turnov
 
 
 def drivers_estimate(frame: pd.DataFrame, drivers: list[str], settings) -> pd.DataFrame:
-    """driver x usage rate per line; returns columns drivers_value, drivers_volume, driver, usage_rate."""
+    """driver x usage rate per line; returns columns drivers_value, drivers_volume, driver, usage_rate.
+
+    The usage rate is learned per line and industry (a hotel and a hospital use a line
+    differently per bed) where the industry has at least 10 buying customers, else per line.
+    """
     out = pd.DataFrame(index=frame.index, columns=["drivers_value", "drivers_volume", "driver", "usage_rate"],
                        dtype=object)
     for line, part in frame.groupby("business_line", sort=True):
@@ -151,22 +190,104 @@ def drivers_estimate(frame: pd.DataFrame, drivers: list[str], settings) -> pd.Da
         if driver is None or driver not in part:
             continue
         d = part[driver]
-        buyers = part[(part.turnover_value_12m > 0) & (d > 0)]
-        rate = settings.usage_rates.get(line)
-        if rate is None:
-            if len(buyers) < 10:
-                continue
-            rate = float(np.quantile(buyers.turnover_value_12m / buyers[driver], settings.usage_quantile))
-        vol_buyers = part[(part.turnover_volume_12m > 0) & (d > 0)]
-        vol_rate = (float(np.quantile(vol_buyers.turnover_volume_12m / vol_buyers[driver],
-                                      settings.usage_quantile)) if len(vol_buyers) >= 10 else np.nan)
-        out.loc[part.index, "drivers_value"] = d * rate
-        out.loc[part.index, "drivers_volume"] = d * vol_rate
+        fixed = settings.usage_rates.get(line)
+        line_rate = fixed if fixed is not None else _usage_rate(part, driver, "turnover_value_12m", settings)
+        if line_rate is None:
+            continue
+        value_rate = pd.Series(line_rate, index=part.index, dtype=float)
+        volume_rate = pd.Series(_usage_rate(part, driver, "turnover_volume_12m", settings), index=part.index,
+                                dtype=float)
+        if fixed is None:
+            industry = part["industry"].fillna("") if "industry" in part else pd.Series("", index=part.index)
+            for _, group in part.groupby(industry, sort=True):
+                rate = _usage_rate(group, driver, "turnover_value_12m", settings)
+                if rate is not None:
+                    value_rate[group.index] = rate
+                    volume_rate[group.index] = _usage_rate(group, driver, "turnover_volume_12m", settings)
+        out.loc[part.index, "drivers_value"] = d * value_rate
+        out.loc[part.index, "drivers_volume"] = d * volume_rate
         out.loc[part.index, "driver"] = driver
-        out.loc[part.index, "usage_rate"] = rate
+        out.loc[part.index, "usage_rate"] = value_rate
     out[["drivers_value", "drivers_volume", "usage_rate"]] = out[
         ["drivers_value", "drivers_volume", "usage_rate"]].astype("float64")
     return out
+
+
+def _usage_rate(part: pd.DataFrame, driver: str, target: str, settings, minimum: int = 10) -> float | None:
+    """The ``usage_quantile`` of purchases per driver unit among at least ``minimum`` buyers."""
+    buyers = part[(part[target] > 0) & (part[driver] > 0)]
+    if len(buyers) < minimum:
+        return None
+    return float(np.quantile(buyers[target] / buyers[driver], settings.usage_quantile))
+
+
+def calibrate(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scale each model method, per line, to the stated potentials it can be compared with.
+
+    A fitted method gets the level of a wallet only up to a factor (the peer quantile is
+    spend with us, a learned usage rate assumes the best buyers buy everything from us, a
+    top-down market includes firms that are not our customers). Where at least
+    ``min_pairs`` customers have both a stated figure of the reference source (survey
+    answers, else external research, else any) and the method's, the method is multiplied by
+    exp(median(log(stated / method))): the surveyed subsample sets the level for the whole
+    base, as in Du, Kamakura & Mela (2007, J. Marketing 71: 94-113). Returns
+    the scaled frame and one row per line x method with the factor, the number of pairs and
+    the Spearman rank correlation with the stated figures (before scaling; scaling does not
+    change ranks).
+    """
+    from scipy.stats import spearmanr
+
+    frame = frame.copy()
+    rows = []
+    for line, part in frame.groupby("business_line", sort=True):
+        reference = _reference_source(part, settings.min_pairs)
+        for method in METHODS[1:]:
+            for kind in ("value", "volume"):
+                est, said = part[f"{method}_{kind}"], part[f"stated_{kind}"]
+                pair = (est > 0) & (said > 0)
+                n = int(pair.sum())
+                factor, rho = np.nan, np.nan
+                if n >= 3:
+                    rho = float(spearmanr(est[pair], said[pair]).statistic)
+                level = pair & (part["stated_source"] == reference) if reference else pair
+                if settings.calibrate and int(level.sum()) >= settings.min_pairs:
+                    factor = float(np.exp(np.median(np.log(said[level] / est[level]))))
+                    frame.loc[part.index, f"{method}_{kind}"] = est * factor
+                if kind == "value":
+                    rows.append({"business_line": line, "method": method,
+                                 "customers_estimated": int(est.notna().sum()), "pairs_with_stated": n,
+                                 "spearman_with_stated": rho, "calibration_factor": factor,
+                                 "calibrated_on": reference or "all stated"})
+    return frame, pd.DataFrame(rows, columns=[c for c in METHOD_TYPES if c != "chosen"])
+
+
+def _reference_source(part: pd.DataFrame, min_pairs: int) -> str | None:
+    """The stated source that sets the level: customers' own survey answers, else external
+    research, when at least ``min_pairs`` customers gave one; else None (all sources).
+    Rep estimates never do alone: they carry each rep's personal bias."""
+    for source in ("survey", "external"):
+        if int(((part["stated_source"] == source) & (part["stated_value"] > 0)).sum()) >= min_pairs:
+            return source
+    return None
+
+
+def choose_methods(quality: pd.DataFrame, frame: pd.DataFrame, settings) -> dict[str, str]:
+    """The method used per line where nothing is stated. ``auto``: the method that agrees best
+    (Spearman) with the stated figures over at least ``min_pairs`` customers; else peer,
+    drivers, top-down, whichever exists."""
+    chosen = {}
+    for line, part in frame.groupby("business_line", sort=True):
+        if settings.method != "auto":
+            chosen[line] = settings.method
+            continue
+        q = quality[(quality.business_line == line) & (quality.pairs_with_stated >= settings.min_pairs)]
+        q = q.dropna(subset=["spearman_with_stated"])
+        if not q.empty:
+            chosen[line] = q.sort_values(["spearman_with_stated", "method"], ascending=[False, True]).method.iloc[0]
+            continue
+        available = [m for m in ("peer", "drivers", "topdown") if part[f"{m}_value"].notna().any()]
+        chosen[line] = available[0] if available else "peer"
+    return chosen
 
 
 def _features(part: pd.DataFrame, drivers: list[str]) -> np.ndarray:
@@ -283,17 +404,28 @@ def buying_power_index(territories: pd.DataFrame, weights: dict[str, float]) -> 
     return t[["territory_id", "bpi"]]
 
 
-def reconcile(frame: pd.DataFrame, method: str, factor: float) -> pd.DataFrame:
-    """Stated where present, else ``method``; never below purchases; range and disagreement."""
-    value = frame["stated_value"].where(frame["stated_value"].notna(), frame[f"{method}_value"])
+def reconcile(frame: pd.DataFrame, method: str | dict[str, str], factor: float) -> pd.DataFrame:
+    """Stated where present, else ``method`` (one, or one per business line); never below
+    purchases; the range across methods and a disagreement flag."""
+    per_row = (frame["business_line"].map(method) if isinstance(method, dict)
+               else pd.Series(method, index=frame.index))
+    modelled_value = pd.Series(np.nan, index=frame.index)
+    modelled_volume = pd.Series(np.nan, index=frame.index)
+    for m in METHODS[1:]:
+        use = per_row == m
+        modelled_value[use] = frame.loc[use, f"{m}_value"]
+        modelled_volume[use] = frame.loc[use, f"{m}_volume"]
+    has_stated = frame["stated_value"].notna()
+    value = frame["stated_value"].where(has_stated, modelled_value)
     chosen = pd.Series(None, index=frame.index, dtype=object)
-    chosen[frame[f"{method}_value"].notna()] = method
-    chosen[frame["stated_value"].notna()] = "stated"
-    volume = frame["stated_volume"].where(frame["stated_volume"].notna(), frame[f"{method}_volume"])
+    chosen[modelled_value.notna()] = per_row[modelled_value.notna()]
+    chosen[has_stated] = "stated"
+    volume = frame["stated_volume"].where(frame["stated_volume"].notna(), modelled_volume)
     estimates = frame[[f"{m}_value" for m in METHODS]]
     low, high = estimates.min(axis=1), estimates.max(axis=1)
     bought = frame["turnover_value_12m"]
     return pd.DataFrame({
+        "modelled_value": modelled_value,
         "estimate_value": value,
         "potential_value": np.maximum(value, bought).where(value.notna()),
         "potential_volume": np.maximum(volume, frame["turnover_volume_12m"]).where(volume.notna()),
@@ -327,23 +459,47 @@ def _inputs(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     return markets, territories
 
 
-def estimate(ctx: Context) -> pd.DataFrame:
-    """The ``potential`` result as a data frame (every method, the reconciled figure)."""
-    frame = customer_lines(ctx)
+def estimate(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``potential`` result as a data frame (every method, the reconciled figure), and the
+    ``potential-methods`` quality table."""
     settings = ctx.settings.potential
+    frame = carry_forward(customer_lines(ctx), line_growth(ctx), ctx.as_of.year)
     drivers = [c for c in frame.columns if c.startswith("driver_")]
     markets, territories = _inputs(ctx)
     frame = frame.join(drivers_estimate(frame, drivers, settings))
     frame = frame.join(peer_estimate(frame, drivers, settings.quantile))
     frame = frame.join(topdown_estimate(frame, drivers, markets, territories, settings))
-    frame = frame.join(reconcile(frame, settings.method, settings.disagreement_factor))
+    frame, quality = calibrate(frame, settings)
+    chosen = choose_methods(quality, frame, settings)
+    quality["chosen"] = quality.business_line.map(chosen) == quality.method
+    first = reconcile(frame, chosen, settings.disagreement_factor)
+    bias = rep_bias(ctx, frame.assign(modelled_value=first.modelled_value))
+    frame = debias(frame, bias, settings)
+    frame = frame.join(reconcile(frame, chosen, settings.disagreement_factor))
     frame["market_share"] = np.where(frame.potential_value > 0,
                                      frame.turnover_value_12m / frame.potential_value.where(frame.potential_value > 0),
                                      np.nan)
     out = frame[list(POTENTIAL_TYPES)[:-2]].copy()
     money = [c for c in out.columns if c.endswith("_value")]
     out[money] = out[money].round(2)
-    return out
+    return out, quality, bias
+
+
+def debias(frame: pd.DataFrame, bias: pd.DataFrame, settings) -> pd.DataFrame:
+    """Divide each rep estimate by its rep's estimating bias (median stated / model over at
+    least ``min_rep_estimates`` estimates), when ``debias_reps`` is on. The raw figure stays
+    in ``stated_raw_value`` and the factor in ``rep_bias_factor``."""
+    frame = frame.copy()
+    frame["stated_raw_value"] = frame["stated_value"]
+    usable = bias[(bias.estimates >= settings.min_rep_estimates) & (bias.stated_to_model > 0)]
+    factor = frame["stated_rep_id"].map(usable.set_index("rep_id")["stated_to_model"])
+    factor = factor.where(frame["stated_source"] == "rep_estimate")
+    frame["rep_bias_factor"] = factor
+    if settings.debias_reps:
+        apply = factor.notna()
+        frame.loc[apply, "stated_value"] = frame.loc[apply, "stated_value"] / factor[apply]
+        frame.loc[apply, "stated_volume"] = frame.loc[apply, "stated_volume"] / factor[apply]
+    return frame
 
 
 def rollup(potential: ibis.Table) -> ibis.Table:
@@ -366,8 +522,14 @@ def rollup(potential: ibis.Table) -> ibis.Table:
 
 
 def rep_bias(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
-    """Each rep's stated estimates against the model (the configured method) and against
-    what the customer bought in the estimate's year: medians of the ratios, and their count."""
+    """Each rep's estimating bias: the median of stated / model over the rep's current
+    estimates (each customer x line's latest, carried forward to this year), and the median
+    of stated / what the customer bought from us in the year each estimate was for (over all
+    the rep's estimates; below 1/share it is an underestimate)."""
+    mine = frame[(frame["stated_source"] == "rep_estimate") & frame["stated_rep_id"].notna()]
+    mine = mine.assign(to_model=mine["stated_value"] / mine["modelled_value"].where(mine["modelled_value"] > 0))
+    current = mine.groupby("stated_rep_id").agg(estimates=("stated_value", "size"),
+                                                stated_to_model=("to_model", "median"))
     pot = ctx.table("potential")
     pot = pot.filter((pot.source == "rep_estimate") & pot.customer_id.notnull() & pot.rep_id.notnull()
                      & pot.value.notnull())
@@ -377,30 +539,26 @@ def rep_bias(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     pot = pot.mutate(business_line=pot.business_line.fill_null(ALL_LINES))
     j = pot.left_join(by_year, [pot.customer_id == by_year.customer_id, pot.business_line == by_year.business_line,
                                 pot.year == by_year.year])
-    est = j.select(rep_id=j.rep_id, customer_id=j.customer_id, business_line=j.business_line, year=j.year,
-                   stated=j.value.cast("float64"), bought=j.bought.cast("float64")).to_pyarrow().to_pandas()
-    if est.empty:
-        return pd.DataFrame(columns=["rep_id", "estimates", "stated_to_model", "stated_to_bought"])
-    method = ctx.settings.potential.method
-    model = frame[["customer_id", "business_line", f"{method}_value"]].rename(columns={f"{method}_value": "model"})
-    est = est.merge(model, how="left", on=["customer_id", "business_line"])
-    est["to_model"] = est.stated / est.model.where(est.model > 0)
-    est["to_bought"] = est.stated / est.bought.where(est.bought > 0)
-    out = est.groupby("rep_id").agg(estimates=("stated", "size"), stated_to_model=("to_model", "median"),
-                                    stated_to_bought=("to_bought", "median")).reset_index()
-    return out
+    j = j.mutate(ratio=ibis.cases((j.bought > 0, j.value.cast("float64") / j.bought.cast("float64")),
+                                  else_=ibis.null("float64")))
+    history = j.group_by("rep_id").aggregate(stated_to_bought=j.ratio.median()).to_pyarrow().to_pandas()
+    out = current.reset_index().rename(columns={"stated_rep_id": "rep_id"})
+    out = out.merge(history, how="outer", on="rep_id")
+    out["estimates"] = out["estimates"].fillna(0).astype("int64")
+    return out.sort_values("rep_id").reset_index(drop=True)
 
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
-    frame = estimate(ctx)
+    frame, quality, bias = estimate(ctx)
     currency = ctx.settings.workspace.currency
     table = frame_table(frame.assign(currency=currency, year=ctx.as_of.year), POTENTIAL_TYPES)
     return {
         "potential": table,
         "potential-rollup": rollup(table).mutate(currency=ibis.literal(currency)),
-        "potential-rep-bias": frame_table(rep_bias(ctx, frame), REP_BIAS_TYPES),
+        "potential-rep-bias": frame_table(bias, REP_BIAS_TYPES),
+        "potential-methods": frame_table(quality, METHOD_TYPES),
     }
 
 
 ANALYSIS = Analysis(name="potential", title="Market potential",
-                    outputs=("potential", "potential-rollup", "potential-rep-bias"), run=run)
+                    outputs=("potential", "potential-rollup", "potential-rep-bias", "potential-methods"), run=run)
