@@ -17,7 +17,7 @@ $(BIN)/saleskpi: pyproject.toml
 install: $(BIN)/saleskpi
 
 demo: install
-	$(BIN)/saleskpi demo $(DEMO_DIR)
+	$(BIN)/saleskpi demo $(DEMO_DIR) --replace
 	$(BIN)/saleskpi compute $(DEMO_DIR)
 	@echo "Results are in $(DEMO_DIR)/ ; try: $(BIN)/saleskpi show $(DEMO_DIR) --list"
 

@@ -42,3 +42,20 @@ def test_bad_settings_exit_3_naming_file_and_key(tmp_path: Path):
     done = saleskpi("compute", str(ws))
     assert done.returncode == 3
     assert f"{settings}: 1 invalid setting(s):" in done.stderr and "[import] future_days" in done.stderr
+
+
+def test_show_picks_columns_and_rows_and_refuses_unknown_ones(tmp_path: Path):
+    ws = tmp_path / "ws"
+    assert saleskpi("init", str(ws)).returncode == 0
+    template = ws / "templates" / "territories.csv"
+    template.write_text(template.read_text(encoding="utf-8") + "BG,Bulgaria,,country,6445000,,,,,\nBG-22,Sofia,BG,region,1280000,,,,,\n",
+                        encoding="utf-8")
+    assert saleskpi("import", str(ws), "territories", str(template)).returncode == 0
+    shown = saleskpi("show", str(ws), "territories", "--columns", "territory_id,population", "--where", "parent_id=BG",
+                     "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == [{"territory_id": "BG-22", "population": 1280000.0}]
+    bad = saleskpi("show", str(ws), "territories", "--columns", "nope")
+    assert bad.returncode == 2 and "no column nope in territories" in bad.stderr
+    table = saleskpi("show", str(ws), "territories")
+    assert "6,445,000.00" in table.stdout  # numbers read with thousands separators in the terminal table

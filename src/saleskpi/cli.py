@@ -59,8 +59,10 @@ def demo(
     years: Annotated[int, typer.Option("--years", help="Years of invoice history (ending 2026-10-31).")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed builds the same company.")] = 7,
     timings: Annotated[bool, typer.Option("--timings", help="Show how long each step took.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Rebuild over an existing workspace in DIR.")] = False,
 ) -> None:
     """Build the demo company (a Bulgarian building-materials distributor) and its hidden truth."""
+    import shutil
     import time
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -68,6 +70,9 @@ def demo(
     from saleskpi.demo import STEPS, DemoSpec, build_demo
 
     DemoSpec(customers=customers, years=years, seed=seed)  # refuse bad options before the bar
+    if replace and (directory / "settings.toml").is_file():
+        # only a folder that is a saleskpi workspace is ever removed
+        shutil.rmtree(directory)
     started = time.perf_counter()
     spent: dict[str, float] = {}
     current: list = [None, started]
@@ -211,6 +216,8 @@ def show(
     limit: Annotated[Optional[int], typer.Option("--limit", help="At most this many rows (default: 50 for table, all for csv/json).")] = None,
     run: Annotated[Optional[int], typer.Option("--run", help="A result from this run (default: the newest).")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the tables and results there are.")] = False,
+    columns: Annotated[Optional[str], typer.Option("--columns", help="Only these columns, comma-separated.")] = None,
+    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows where COLUMN=VALUE; repeatable.")] = None,
 ) -> None:
     """Show any input table or stored result, as a table, CSV or JSON on stdout."""
     from saleskpi import results
@@ -228,18 +235,37 @@ def show(
                 rows.append({"name": shown, "kind": kind, "rows": ws.con.table(t).count().execute()})
             _emit(rows, format, title=f"workspace {directory}")
             return
+        title = name
         if results.table_name(name) in tables:
             expr = results.latest(ws.con, name, run_id=run)
+            if format is Format.table:
+                stamp = expr.select("run_id", "as_of").limit(1).to_pyarrow().to_pylist()
+                if stamp:
+                    title = f"{name} (run {stamp[0]['run_id']}, as of {stamp[0]['as_of']})"
+                expr = expr.drop("run_id", "as_of")
         elif name.replace("-", "_") in tables:
             expr = ws.table(name.replace("-", "_"))
         else:
             raise UsageError(f"Nothing called '{name}' in {directory}. "
                              f"See 'saleskpi show {directory} --list'.")
+        for condition in where or []:
+            column, sep, value = condition.partition("=")
+            if not sep or column not in expr.columns:
+                raise UsageError(f"--where '{condition}': write COLUMN=VALUE with one of the columns "
+                                 f"{', '.join(expr.columns)}.")
+            expr = expr.filter(expr[column].cast("string") == value)
+        if columns:
+            wanted = [c.strip() for c in columns.split(",") if c.strip()]
+            unknown = [c for c in wanted if c not in expr.columns]
+            if unknown:
+                raise UsageError(f"--columns: no column {', '.join(unknown)} in {name}; "
+                                 f"columns: {', '.join(expr.columns)}.")
+            expr = expr.select(*wanted)
         if limit is None and format is Format.table:
             limit = 50
         if limit is not None:
             expr = expr.limit(limit)
-        _emit(expr.to_pyarrow().to_pylist(), format, title=name)
+        _emit(expr.to_pyarrow().to_pylist(), format, title=title)
 
 
 def _emit(rows: list[dict], format: Format, *, title: str | None = None) -> None:
@@ -257,8 +283,26 @@ def _emit(rows: list[dict], format: Format, *, title: str | None = None) -> None
         writer.writerows(rows)
         return
     grid = RichTable(title=title, show_lines=False)
+    # piped into a file or a pager, a table keeps its rows on one line each
+    printer = out if out.is_terminal else Console(highlight=False, markup=False, width=max(160, out.width))
     for name in (rows[0] if rows else {}):
         grid.add_column(name, overflow="fold")
     for row in rows:
-        grid.add_row(*["" if v is None else str(v) for v in row.values()])
-    out.print(grid)
+        grid.add_row(*[_cell(v) for v in row.values()])
+    printer.print(grid)
+
+
+def _cell(value) -> str:
+    """A value as the terminal table shows it: floats rounded for reading (CSV and JSON keep
+    every digit)."""
+    from decimal import Decimal
+
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    return str(value)
