@@ -133,11 +133,47 @@ class AbcSection(_Section):
         return {k.upper(): a for k, a in v.items()}
 
 
+class ClvSection(_Section):
+    # Purchase model: bgnbd (BG/NBD, Fader, Hardie & Lee 2005) or pareto (Pareto/NBD).
+    model: Literal["bgnbd", "pareto"] = "bgnbd"
+    # L2 penalty of the model fits (lifetimes' convention); 0 = plain maximum likelihood.
+    penalizer: float = Field(default=0.0, ge=0)
+    # Fit the purchase model on customers acquired inside the sales history (older ones are
+    # left-truncated), or on all.
+    fit_customers: Literal["acquired_in_history", "all"] = "acquired_in_history"
+    # Historical value: full years shown besides the year to date, the yearly rate that brings a
+    # past year's margin to today's money, and the weights of the full years (most recent first).
+    history_years: int = Field(default=5, ge=1, le=20)
+    history_rate: float = Field(default=0.08, ge=0, lt=1)
+    history_weights: list[float] | None = None
+    # Predicted value: monthly discount rate of the 12- and 36-month margin.
+    monthly_rate: float = Field(default=0.01, ge=0, lt=1)
+    # Opportunity: the share of wallet to reach; offer budget: share of the 12-month margin.
+    target_share: float = Field(default=0.5, gt=0, le=1)
+    budget_share: float = Field(default=0.10, ge=0, le=1)
+    # Validation: weeks before the as-of date held out of the calibration.
+    holdout_weeks: int = Field(default=26, ge=1)
+
+    @field_validator("history_weights")
+    @classmethod
+    def _history_weights(cls, v: list[float] | None, info) -> list[float] | None:
+        if v is None:
+            return v
+        years = info.data.get("history_years")
+        if years is not None and len(v) != years:
+            raise ValueError(f"give one weight per full year ({years}, history_years), the most recent "
+                             f"first; got {len(v)}")
+        if any(w < 0 for w in v) or not sum(v) > 0:
+            raise ValueError("weights must be >= 0 and not all zero")
+        return v
+
+
 class Settings(_Section):
     workspace: WorkspaceSection = WorkspaceSection()
     sales: SalesSection = SalesSection()
     potential: PotentialSection = PotentialSection()
     abc: AbcSection = AbcSection()
+    clv: ClvSection = ClvSection()
     # "import" is a Python keyword; the TOML section keeps the user's word.
     import_: ImportSection = Field(default=ImportSection(), alias="import")
     currencies: dict[str, float] = Field(default_factory=dict)
@@ -271,6 +307,27 @@ share_thresholds = [0.2, 0.5]
 # The recommended action of a cell of the ABC matrix, keyed by the classes by purchases,
 # potential and share of wallet. Uncomment to override the built-in table, for example:
 # CAC = "grow share: priority visit plan"
+
+[clv]
+# Purchase model: bgnbd (BG/NBD) or pareto (Pareto/NBD); margin per purchase: Gamma-Gamma.
+model = "bgnbd"
+# A small L2 penalty (e.g. 0.001) helps a fit that does not converge; 0 = plain maximum likelihood.
+penalizer = 0.0
+# Fit on customers acquired inside the sales history (acquired_in_history) or on all.
+fit_customers = "acquired_in_history"
+# Historical value: full years besides the year to date, and the yearly rate that brings a past
+# year's margin to today's money.
+history_years = 5
+history_rate = 0.08
+# Weights of the full years in the weighted profit, the most recent first (normalised to sum 1).
+# history_weights = [0.35, 0.25, 0.20, 0.12, 0.08]
+# Monthly discount rate of the predicted 12- and 36-month margin.
+monthly_rate = 0.01
+# Opportunity: the share of wallet to reach. Offer budget: this share of the 12-month margin.
+target_share = 0.5
+budget_share = 0.10
+# Validation: weeks before the as-of date held out of the calibration.
+holdout_weeks = 26
 
 [currencies]
 # Other currencies your files may use: units of that currency per 1 {currency}.

@@ -32,7 +32,8 @@ def ws(small_company):
     second = compute(small_company, as_of=AS_OF)
     assert set(first.stored) == {"sales", "bridge", "potential", "potential-rollup", "potential-rep-bias",
                                  "potential-methods", "wallet",
-                                 "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a"}
+                                 "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a",
+                                 "clv", "clv-history", "clv-validation", "clv-params"}
     assert second.run_id == first.run_id + 1
     return small_company
 

@@ -63,7 +63,7 @@ def registry() -> dict[str, Analysis]:
 
 
 #: Modules that define an ``ANALYSIS``; order = run order.
-_MODULES: tuple[str, ...] = ("sales", "potential", "wallet", "abc")
+_MODULES: tuple[str, ...] = ("sales", "potential", "wallet", "abc", "clv")
 
 
 def frame_table(frame, types: dict[str, str]) -> ibis.Table:

@@ -1,0 +1,674 @@
+"""Customer lifetime value (course topic 4): what each customer has been worth, and will be.
+
+Results (docs/clv.md tells how to read them):
+
+``clv-history``
+    Historical value. Per customer and calendar year over the last ``[clv] history_years`` full
+    years and the year to date: purchases (net value), margin (net value - cost), purchase days,
+    and the margin compounded to today's money at the yearly rate ``history_rate``:
+    ``margin * (1 + d)^k`` for the year k years before the as-of year (Kumar & Reinartz,
+    *Customer Relationship Management*, 2nd ed. 2012, "past customer value"). One more row per
+    customer (``year`` NULL, ``period`` 'total') adds them up, with the weighted profit
+    ``sum_k w_k * margin_k * (1 + d)^k`` over the full years (weights, most recent year first,
+    normalised to sum 1: a weighted average year's profit) and the customer's ``rank`` by it.
+
+``clv``
+    Predicted value per customer. Repeat purchases by BG/NBD (Fader, Hardie & Lee 2005,
+    Marketing Science 24(2)) or Pareto/NBD (Schmittlein, Morrison & Colombo 1987) on the
+    summary of purchase days (:func:`saleskpi.analyses.clv_summary.rfm_summary`, weeks);
+    margin per purchase by Gamma-Gamma (Fader, Hardie & Lee 2005, J. Marketing Research
+    42(4)) fitted on the MARGIN of the repeat purchase days. P(alive), expected purchases and
+    the discounted expected margin over 12 and 36 months (:func:`discounted_purchases`), the
+    future opportunity if share of wallet reached its target (:func:`opportunity`) and an
+    allowable offer budget (:func:`offer_budget`).
+
+``clv-validation``
+    The same models calibrated on the history before the last ``holdout_weeks`` weeks and
+    asked to predict those weeks: by decile of predicted purchases, customers and the mean
+    predicted and actual purchases and margin (a total row has ``decile`` NULL).
+
+``clv-params``
+    The fitted parameters of both fits (the main one and the calibration one), with standard
+    errors, the number of customers and the log-likelihood.
+
+A purchase day is a customer's invoice day whose lines add up to a positive net value (a day
+with only returns or credit notes is no purchase; its value and margin count in the
+historical value only). Only the per-customer summary is pulled into memory for the fits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from saleskpi.analyses import Analysis, Context, frame_table
+from saleskpi.analyses.clv_summary import TIME_UNIT_DAYS, rfm_summary
+from saleskpi.errors import SaleskpiError, UsageError
+from saleskpi.models import BetaGeo, ConvergenceError, GammaGamma, ParetoNBD
+
+__all__ = [
+    "ANALYSIS",
+    "DEFAULT_HISTORY_WEIGHTS",
+    "WEEKS_PER_MONTH",
+    "discounted_purchases",
+    "fit_models",
+    "history",
+    "history_weights",
+    "margin_per_purchase",
+    "offer_budget",
+    "opportunity",
+    "predict",
+    "purchase_days",
+    "validation",
+]
+
+#: Default weights of the full years in the weighted profit, the most recent year first.
+DEFAULT_HISTORY_WEIGHTS: tuple[float, ...] = (0.35, 0.25, 0.20, 0.12, 0.08)
+
+#: Weeks in an average month (a Julian year of 365.25 days / 12 / 7 days).
+WEEKS_PER_MONTH = 365.25 / 12.0 / 7.0
+
+#: Horizons of the predicted value, in months.
+HORIZONS = (12, 36)
+
+#: Customers scored at once (P(alive) and the value gather); bounds the memory of a large base.
+CHUNK_ROWS = 500_000
+
+#: Iteration limit of the model fits (a module constant so that a test can force a failure).
+MAXITER = 2000
+
+#: Fewer customers acquired inside the history than this: the fit takes every customer.
+MIN_FIT_CUSTOMERS = 50
+
+#: Below these counts the models are not fitted: the ``clv`` rows carry a note instead of
+#: predictions and ``clv-validation`` and ``clv-params`` stay empty (the rest of the run goes on).
+MIN_MODEL_CUSTOMERS = 20
+MIN_REPEAT_BUYERS = 10
+
+MODEL_NAMES = {"bgnbd": "BG/NBD", "pareto": "Pareto/NBD"}
+
+# margin_basis values in the clv result
+BASIS_MODEL = "gamma-gamma"
+BASIS_POPULATION = "population mean (no repeat purchase)"
+BASIS_OWN = "own mean (not positive)"
+BASIS_FIRST = "gamma-gamma on the first purchase (no finite population mean)"
+BASIS_FIRST_OWN = "first purchase (no finite population mean)"
+
+
+# --- historical value --------------------------------------------------------------------------
+
+
+def history_weights(years: int, weights: Sequence[float] | None = None) -> np.ndarray:
+    """Weights of the full years, the most recent first, normalised to sum 1.
+
+    ``weights`` default to :data:`DEFAULT_HISTORY_WEIGHTS`, cut to ``years`` (or padded with
+    the last weight when more years are asked) before the normalisation.
+    """
+    if years < 1:
+        raise UsageError(f"The 'years' argument of history_weights must be an int >= 1. Got {years!r} instead.")
+    if weights is None:
+        base = list(DEFAULT_HISTORY_WEIGHTS[:years])
+        base += [DEFAULT_HISTORY_WEIGHTS[-1]] * (years - len(base))
+    else:
+        base = [float(w) for w in weights]
+        if len(base) != years:
+            raise UsageError(f"history_weights: {len(base)} weight(s) given for {years} year(s); give one "
+                             "weight per full year, the most recent first.")
+    w = np.asarray(base, dtype=float)
+    if np.any(w < 0) or not w.sum() > 0:
+        raise UsageError(f"history_weights: the weights must be >= 0 and not all 0. Got {base} instead.")
+    return w / w.sum()
+
+
+def _margin(sales: ibis.Table):
+    """The line's margin: the margin column, else net value - cost (NULL when neither is known)."""
+    return ibis.coalesce(sales.margin.cast("float64"),
+                         sales.net_value.cast("float64") - sales.cost.cast("float64"))
+
+
+def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: int = 5,
+            yearly_rate: float = 0.08, weights: Sequence[float] | None = None) -> ibis.Table:
+    """The ``clv-history`` rows: customer x year, and one total row per customer.
+
+    Parameters
+    ----------
+    sales, customers
+        The workspace's invoice lines and customers (for territory and rep).
+    as_of
+        Today: the years are ``as_of.year - years`` .. ``as_of.year - 1`` (full) and
+        ``as_of.year`` to the as-of date (year to date).
+    years, yearly_rate, weights
+        Full years shown; the yearly rate d that compounds a past year's margin to today's
+        money, ``(1 + d)^(as_of.year - year)``; the weights of the full years, most recent
+        first (:func:`history_weights`).
+
+    Returns
+    -------
+    ibis.Table
+        ``customer_id, territory_id, rep_id, year, period, purchases_value, margin_value,
+        purchase_days, discount_factor, margin_discounted, weight, weighted_profit, rank``.
+        Year rows exist where the customer has lines in that year; the total row
+        (``year`` NULL, ``period`` 'total') exists for every customer with a line in the
+        window. ``rank`` 1 = the highest weighted profit (ties by customer id).
+    """
+    w = history_weights(years, weights)
+    first_year = as_of.year - years
+    s = sales.filter((sales.date >= dt.date(first_year, 1, 1)) & (sales.date <= as_of))
+    s = s.select("customer_id", "date", value=s.net_value.cast("float64"), margin=_margin(s),
+                 year=s.date.year().cast("int64"))
+    days = s.group_by(["customer_id", "year", "date"]).aggregate(value=s.value.sum(), margin=s.margin.sum())
+    per_year = days.group_by(["customer_id", "year"]).aggregate(
+        purchases_value=days.value.sum().round(2),
+        margin_value=days.margin.sum().fill_null(0.0).round(2),
+        purchase_days=days.date.count(where=days.value > 0),
+    )
+    age = ibis.literal(as_of.year, "int64") - per_year.year
+    weight = ibis.cases(*[(age == k + 1, float(wk)) for k, wk in enumerate(w)], else_=0.0)
+    factor = ibis.literal(1.0 + float(yearly_rate)) ** age.cast("float64")
+    per_year = per_year.mutate(
+        period=ibis.ifelse(age == 0, per_year.year.cast("string") + " YTD", per_year.year.cast("string")),
+        discount_factor=factor,
+        margin_discounted=(per_year.margin_value * factor).round(2),
+        weight=weight,
+    )
+    total = per_year.group_by("customer_id").aggregate(
+        purchases_value=per_year.purchases_value.sum().round(2),
+        margin_value=per_year.margin_value.sum().round(2),
+        purchase_days=per_year.purchase_days.sum(),
+        margin_discounted=per_year.margin_discounted.sum().round(2),
+        weighted_profit=(per_year.margin_discounted * per_year.weight).sum().round(2),
+    )
+    total = total.mutate(
+        rank=(ibis.row_number().over(order_by=[total.weighted_profit.desc(), total.customer_id]) + 1).cast("int64"),
+        year=ibis.null("int64"), period=ibis.literal("total"), discount_factor=ibis.null("float64"),
+        weight=ibis.null("float64"))
+    per_year = per_year.mutate(weighted_profit=(per_year.margin_discounted * per_year.weight).round(2),
+                               rank=ibis.null("int64"))
+    columns = ["customer_id", "year", "period", "purchases_value", "margin_value", "purchase_days",
+               "discount_factor", "margin_discounted", "weight", "weighted_profit", "rank"]
+    rows = ibis.union(per_year.select(columns), total.select(columns))
+    info = customers.select(info_id=customers.customer_id, territory_id=customers.territory_id,
+                            rep_id=customers.rep_id)
+    rows = rows.left_join(info, rows.customer_id == info.info_id).drop("info_id")
+    return rows.select("customer_id", "territory_id", "rep_id", *columns[1:]).order_by(
+        [rows.customer_id, rows.year.isnull(), rows.year])
+
+
+# --- the summary the models take -----------------------------------------------------------------
+
+
+def purchase_days(sales: ibis.Table, as_of: dt.date) -> ibis.Table:
+    """One row per customer x purchase day up to ``as_of``: ``value`` (net) and ``margin``.
+
+    A purchase day is a day whose lines add up to a positive net value; days of returns or
+    credit notes only are left out. Lines without cost or margin add no margin.
+    """
+    s = sales.filter(sales.date <= as_of)
+    s = s.select("customer_id", "date", value=s.net_value.cast("float64"), margin=_margin(s))
+    days = s.group_by(["customer_id", "date"]).aggregate(value=s.value.sum(),
+                                                         margin=s.margin.sum().fill_null(0.0))
+    return days.filter(days.value > 0)
+
+
+def _summary(days: ibis.Table, as_of: dt.date, calibration_end: dt.date | None = None) -> pd.DataFrame:
+    """rfm_summary of the purchase days' margins (weeks), in memory, with ``first_purchase`` (date)
+    and ``first_margin`` (the margin of the first purchase day)."""
+    summary = rfm_summary(days, customer="customer_id", date="date", value="margin",
+                          observation_end=as_of, calibration_end=calibration_end, time_unit="W")
+    first = days.group_by("customer_id").aggregate(first_margin=days.margin.argmin(days.date))
+    summary = summary.left_join(first, summary.customer_id == first.customer_id).drop("customer_id_right")
+    frame = summary.to_pyarrow().to_pandas().sort_values("customer_id", ignore_index=True)
+    week = TIME_UNIT_DAYS["W"]
+    cal = as_of if calibration_end is None else calibration_end
+    frame["first_purchase"] = pd.Timestamp(cal) - pd.to_timedelta(np.round(frame["T"] * week), unit="D")
+    return frame
+
+
+def _fit_population(frame: pd.DataFrame, customers: ibis.Table, history_start: dt.date,
+                    fit_customers: str) -> np.ndarray:
+    """Which customers the purchase model is fitted on (a boolean mask over ``frame``).
+
+    ``acquired_in_history``: customers acquired on or after the first day of the sales history
+    (``customers.acquired_on``; where it is not given, the first purchase day stands for it).
+    Customers acquired earlier are left-truncated: their first purchase in the data is not
+    their first, and their earlier drop-out chances are unseen. With fewer than
+    ``MIN_FIT_CUSTOMERS`` such customers, or ``fit_customers = "all"``, every customer.
+    """
+    everyone = np.ones(len(frame), dtype=bool)
+    if fit_customers == "all":
+        return everyone
+    acq = customers.select("customer_id", "acquired_on").to_pyarrow().to_pandas()
+    acquired = frame[["customer_id"]].merge(acq, on="customer_id", how="left")["acquired_on"]
+    acquired = pd.to_datetime(acquired).fillna(frame["first_purchase"])
+    mask = (acquired >= pd.Timestamp(history_start)).to_numpy()
+    return mask if mask.sum() >= MIN_FIT_CUSTOMERS else everyone
+
+
+# --- the models ----------------------------------------------------------------------------------
+
+
+def too_few(summary: pd.DataFrame, fit_mask: np.ndarray) -> str | None:
+    """Why the models cannot be fitted on these customers, or None when they can."""
+    n_fit = int(fit_mask.sum())
+    n_repeat = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
+    if n_fit >= MIN_MODEL_CUSTOMERS and n_repeat >= MIN_REPEAT_BUYERS:
+        return None
+    return (f"too few customers to fit the models: {n_fit} for the purchase model (at least "
+            f"{MIN_MODEL_CUSTOMERS} needed) and {n_repeat} repeat buyers with a positive margin for "
+            f"Gamma-Gamma (at least {MIN_REPEAT_BUYERS} needed)")
+
+
+def _purchase_model(name: str, penalizer: float):
+    if name == "bgnbd":
+        return BetaGeo(penalizer=penalizer, maxiter=MAXITER)
+    if name == "pareto":
+        return ParetoNBD(penalizer=penalizer, maxiter=MAXITER)
+    raise UsageError(f"clv: unknown purchase model {name!r}; use 'bgnbd' or 'pareto'.")
+
+
+def fit_models(summary: pd.DataFrame, *, model: str = "bgnbd", penalizer: float = 0.0,
+               fit_mask: np.ndarray | None = None, what: str = "the clv fit"):
+    """Fit the purchase model on ``summary[fit_mask]`` and Gamma-Gamma on the margins.
+
+    Gamma-Gamma is fitted on every repeat buyer whose mean margin per repeat purchase day is
+    positive (the model needs positive amounts; the spend process is not truncated by an
+    early acquisition). Returns ``(purchase_model, gamma_gamma)``. A fit that does not converge
+    raises :class:`saleskpi.models.ConvergenceError` naming the fit, the data and the fix.
+    """
+    mask = np.ones(len(summary), dtype=bool) if fit_mask is None else fit_mask
+    data = summary.loc[mask, ["frequency", "recency", "T"]]
+    label = MODEL_NAMES.get(model, model)
+    purchases = _purchase_model(model, penalizer)
+    try:
+        purchases.fit(data)
+    except ConvergenceError as exc:
+        raise ConvergenceError(
+            f"{what}: the {label} purchase model on {len(data):,} customers did not converge "
+            f"(optimizer: {exc.optimizer_message!r}). Try [clv] model = "
+            f"\"{'pareto' if model == 'bgnbd' else 'bgnbd'}\" or a small [clv] penalizer such as 0.001 "
+            "in settings.toml.", optimizer_message=exc.optimizer_message) from None
+    repeat = summary[(summary.frequency > 0) & (summary.monetary_value > 0)]
+    if len(repeat) < 2:
+        raise SaleskpiError(
+            f"{what}: only {len(repeat)} customer(s) have repeat purchases with a positive margin; "
+            "the Gamma-Gamma margin model needs more. Check that the sales have cost or margin.")
+    spend = GammaGamma(penalizer=penalizer, maxiter=MAXITER)
+    try:
+        spend.fit(repeat[["frequency", "monetary_value"]])
+    except ConvergenceError as exc:
+        raise ConvergenceError(
+            f"{what}: the Gamma-Gamma margin model on {len(repeat):,} repeat buyers did not converge "
+            f"(optimizer: {exc.optimizer_message!r}). Try a small [clv] penalizer such as 0.001 in "
+            "settings.toml.", optimizer_message=exc.optimizer_message) from None
+    return purchases, spend
+
+
+def margin_per_purchase(spend: GammaGamma, frequency: np.ndarray, monetary_value: np.ndarray,
+                        first_margin: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Expected margin per future purchase, and its basis, per customer.
+
+    * repeat buyers with a positive mean margin z over their x repeat purchase days: the
+      Gamma-Gamma conditional expectation p (gamma + x z) / (p x + q - 1) (FHL 2005 JMR; Fader
+      & Hardie 2013, note 025, eq. (5));
+    * no repeat purchase: the population mean p gamma / (q - 1). When the fit gives q <= 1
+      that mean is infinite (margins per purchase are heavy-tailed across customers, as in a
+      B2B base with a few very large customers); the customer's first purchase day is then
+      taken as one observation, p (gamma + z_1) / (p + q - 1), where its margin z_1 is
+      positive, and z_1 itself otherwise;
+    * a non-positive mean margin over the repeat purchases (they sold at or below cost): that
+      mean itself, as it stands. Gamma-Gamma cannot describe such amounts, and the population
+      mean would credit a loss-making customer with an average profit.
+    """
+    p, q, g = spend.params_["p"], spend.params_["q"], spend.params_["gamma"]
+    x = np.asarray(frequency, dtype=float)
+    m = np.asarray(monetary_value, dtype=float)
+    positive = (x > 0) & (m > 0) & (p * x + q - 1.0 > 0)
+    own = (x > 0) & ~positive
+    new = x == 0
+    out = np.empty(len(x))
+    basis = np.empty(len(x), dtype=object)
+    out[positive] = p * (g + x[positive] * m[positive]) / (p * x[positive] + q - 1.0)
+    basis[positive] = BASIS_MODEL
+    out[own] = m[own]
+    basis[own] = BASIS_OWN
+    if q > 1:
+        out[new] = spend.mean_spend()
+        basis[new] = BASIS_POPULATION
+    else:
+        z1 = np.zeros(len(x)) if first_margin is None else np.asarray(first_margin, dtype=float)
+        shrink = new & (z1 > 0) & (p + q - 1.0 > 0)
+        out[shrink] = p * (g + z1[shrink]) / (p + q - 1.0)
+        basis[shrink] = BASIS_FIRST
+        rest = new & ~shrink
+        out[rest] = z1[rest]
+        basis[rest] = BASIS_FIRST_OWN
+    return out, basis.astype(str)
+
+
+def discounted_purchases(model, frequency, recency, T, *, months: Sequence[int] = HORIZONS,
+                         monthly_rate: float = 0.01,
+                         weeks_per_month: float = WEEKS_PER_MONTH) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Expected and discounted expected purchases over each horizon of ``months``.
+
+    The discounted expected transactions of Fader, Hardie & Lee (2005), "RFM and CLV", J.
+    Marketing Research 42(4), in the monthly form lifetimes computes
+    (``customer_lifetime_value``): with E(t) = E[Y(t) | x, t_x, T] the model's expected repeat
+    purchases in the next t weeks and t_m = m * ``weeks_per_month``,
+
+        DET(M) = sum_{m=1..M} (E(t_m) - E(t_{m-1})) / (1 + d)^m,
+
+    so that the discounted expected margin is DET(M) times the margin per purchase. Returns
+    ``{M: (E(t_M), DET(M))}`` as arrays over the customers. The time unit of the model is the
+    week.
+
+    E factorises as P(alive | x, t_x, T) * g(x, T, t) in the three models (FHL 2005 eq. (10);
+    Fader & Hardie 2005 note 009 eq. (41)), so g is computed once per distinct (x, T) pair,
+    as E / P(alive) at t_x = T (at t_x = 0 where x = 0), and P(alive) once per customer.
+    """
+    if not monthly_rate > -1 or not math.isfinite(monthly_rate):
+        raise UsageError(f"The 'monthly_rate' argument of discounted_purchases must be a rate > -1. "
+                         f"Got {monthly_rate!r} instead.")
+    horizons = sorted({int(m) for m in months})
+    if not horizons or horizons[0] < 1:
+        raise UsageError(f"The 'months' argument of discounted_purchases must be whole months >= 1. "
+                         f"Got {list(months)!r} instead.")
+    x = np.asarray(frequency, dtype=float)
+    tx = np.asarray(recency, dtype=float)
+    big_t = np.asarray(T, dtype=float)
+    n = len(x)
+    # distinct (x, T) pairs
+    u_t, i_t = np.unique(big_t, return_inverse=True)
+    u_x, i_x = np.unique(x, return_inverse=True)
+    u_key, i_pair = np.unique(i_x.astype(np.int64) * len(u_t) + i_t, return_inverse=True)
+    px, pt = u_x[u_key // len(u_t)], u_t[u_key % len(u_t)]
+    pairs = {"frequency": px, "recency": np.where(px > 0, pt, 0.0), "T": pt}
+    alive_pairs = model.p_alive(pairs)
+    out_pairs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    previous = np.zeros(len(px))
+    det = np.zeros(len(px))
+    for m in range(1, horizons[-1] + 1):
+        cumulative = model.expected_purchases(pairs, t=m * weeks_per_month) / alive_pairs
+        det += (cumulative - previous) / (1.0 + monthly_rate) ** m
+        previous = cumulative
+        if m in horizons:
+            out_pairs[m] = (cumulative.copy(), det.copy())
+    result = {m: (np.empty(n), np.empty(n)) for m in horizons}
+    for start in range(0, n, CHUNK_ROWS):
+        part = slice(start, min(n, start + CHUNK_ROWS))
+        alive = model.p_alive({"frequency": x[part], "recency": tx[part], "T": big_t[part]})
+        idx = i_pair[part]
+        for m in horizons:
+            result[m][0][part] = out_pairs[m][0][idx] * alive
+            result[m][1][part] = out_pairs[m][1][idx] * alive
+    return result
+
+
+def annuity(months: int, monthly_rate: float) -> float:
+    """Present value of 1/12 a month for ``months`` months: sum_{m=1..M} (1/12) / (1 + d)^m.
+
+    A yearly amount spread evenly over the months and discounted as the predicted margin is
+    (12 months at d = 0 give 1, 36 give 3)."""
+    return float(sum((1.0 / 12.0) / (1.0 + monthly_rate) ** m for m in range(1, months + 1)))
+
+
+def opportunity(margin_rate, share_of_wallet, potential_value, *, target_share: float = 0.5,
+                months: int = 12, monthly_rate: float = 0.01) -> np.ndarray:
+    """The margin a customer would add over ``months`` if its share of wallet reached the target.
+
+    opportunity = max(0, margin_rate * (target_share - share_of_wallet) * potential_value) *
+    :func:`annuity` (months, monthly_rate), with ``potential_value`` the yearly wallet (the
+    ``wallet`` result) and ``margin_rate`` = margin / net value. NaN where the share or the
+    potential is unknown. A customer at or above the target has no opportunity (0).
+    """
+    rate = np.asarray(margin_rate, dtype=float)
+    share = np.asarray(share_of_wallet, dtype=float)
+    pot = np.asarray(potential_value, dtype=float)
+    yearly = rate * (target_share - share) * pot
+    with np.errstate(invalid="ignore"):
+        yearly = np.where(np.isnan(yearly), np.nan, np.maximum(yearly, 0.0))
+    return yearly * annuity(months, monthly_rate)
+
+
+def offer_budget(clv_12m, *, budget_share: float = 0.10) -> np.ndarray:
+    """Allowable offer budget: ``budget_share`` of the 12-month predicted margin, never below 0."""
+    return np.maximum(np.asarray(clv_12m, dtype=float), 0.0) * budget_share
+
+
+# --- prediction and validation -------------------------------------------------------------------
+
+
+def predict(summary: pd.DataFrame, purchases, spend: GammaGamma, *, monthly_rate: float = 0.01,
+            months: Sequence[int] = HORIZONS) -> pd.DataFrame:
+    """Per customer of ``summary``: p_alive, expected purchases, margin per purchase and the
+    discounted expected margin (``clv_<M>m``) for each horizon."""
+    x, tx, big_t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    values = discounted_purchases(purchases, x, tx, big_t, months=months, monthly_rate=monthly_rate)
+    margin, basis = margin_per_purchase(spend, x, summary["monetary_value"].to_numpy(dtype=float),
+                                        summary["first_margin"].to_numpy(dtype=float))
+    out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()})
+    alive = np.empty(len(x))
+    for start in range(0, len(x), CHUNK_ROWS):
+        part = slice(start, min(len(x), start + CHUNK_ROWS))
+        alive[part] = purchases.p_alive({"frequency": x[part], "recency": tx[part], "T": big_t[part]})
+    out["p_alive"] = alive
+    for m in sorted(values):
+        out[f"expected_purchases_{m}m"] = values[m][0]
+    out["margin_per_purchase"] = margin
+    out["margin_basis"] = basis
+    for m in sorted(values):
+        out[f"clv_{m}m"] = values[m][1] * margin
+    return out
+
+
+def _deciles(score: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Decile 1 (lowest) .. 10 (highest) of ``score``, equal counts, ties broken by id."""
+    order = np.lexsort((ids, score))
+    rank = np.empty(len(score), dtype=np.int64)
+    rank[order] = np.arange(len(score))
+    return (rank * 10) // max(len(score), 1) + 1
+
+
+def validation(days: ibis.Table, customers: ibis.Table, as_of: dt.date, *, holdout_weeks: int = 26,
+               model: str = "bgnbd", penalizer: float = 0.0, fit_customers: str = "acquired_in_history",
+               history_start: dt.date | None = None):
+    """Calibrate on the purchase days up to ``as_of - holdout_weeks`` weeks, predict the holdout.
+
+    Returns ``(table, per_customer, purchase_model, gamma_gamma)``: the ``clv-validation``
+    frame by decile of predicted holdout purchases (1 = lowest, 10 = highest, and a total row
+    with ``decile`` NULL) over every customer first seen in the calibration period, and the
+    per-customer frame behind it (``predicted_purchases``, ``actual_purchases``,
+    ``predicted_margin`` = predicted purchases x margin per purchase, ``actual_margin``).
+    With too few customers to fit (:func:`too_few`) the frames are empty and the models None.
+    """
+    calibration_end = as_of - dt.timedelta(weeks=holdout_weeks)
+    summary = _summary(days, as_of, calibration_end)
+    start = history_start or (summary["first_purchase"].min().date() if len(summary) else calibration_end)
+    mask = _fit_population(summary, customers, start, fit_customers)
+    if too_few(summary, mask):
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in VALIDATION_TYPES if c != "currency"})
+        return empty, pd.DataFrame(), None, None
+    purchases, spend = fit_models(summary, model=model, penalizer=penalizer, fit_mask=mask,
+                                  what=f"the clv holdout calibration (to {calibration_end})")
+    x, tx, big_t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    duration = float(summary["duration_holdout"].iloc[0])
+    predicted = purchases.expected_purchases({"frequency": x, "recency": tx, "T": big_t}, t=duration)
+    margin, _ = margin_per_purchase(spend, x, summary["monetary_value"].to_numpy(dtype=float),
+                                    summary["first_margin"].to_numpy(dtype=float))
+    per = pd.DataFrame({
+        "customer_id": summary["customer_id"].to_numpy(),
+        "in_fit": mask,
+        "predicted_purchases": predicted,
+        "actual_purchases": summary["frequency_holdout"].to_numpy(dtype=float),
+        "predicted_margin": predicted * margin,
+        "actual_margin": summary["frequency_holdout"].to_numpy(dtype=float)
+        * summary["monetary_value_holdout"].to_numpy(dtype=float),
+    })
+    per["decile"] = _deciles(per["predicted_purchases"].to_numpy(), per["customer_id"].astype(str).to_numpy())
+    agg = dict(customers=("customer_id", "size"),
+               predicted_purchases_mean=("predicted_purchases", "mean"),
+               actual_purchases_mean=("actual_purchases", "mean"),
+               predicted_margin_mean=("predicted_margin", "mean"),
+               actual_margin_mean=("actual_margin", "mean"))
+    table = per.groupby("decile").agg(**agg).reset_index()
+    total = per.assign(decile=0).groupby("decile").agg(**agg).reset_index()
+    total["decile"] = pd.NA
+    table = pd.concat([table, total], ignore_index=True)
+    table["predicted_purchases_total"] = table["predicted_purchases_mean"] * table["customers"]
+    table["actual_purchases_total"] = table["actual_purchases_mean"] * table["customers"]
+    table["calibration_end"] = calibration_end
+    table["holdout_weeks"] = holdout_weeks
+    return table, per, purchases, spend
+
+
+def params_frame(fit: str, purchases, spend: GammaGamma, n_purchase: int, model: str) -> pd.DataFrame:
+    """Rows of ``clv-params`` for one fit: every parameter, and the two means they imply."""
+    rows = []
+    for label, m, n in ((MODEL_NAMES[model], purchases, n_purchase), ("Gamma-Gamma", spend, None)):
+        for name, value in m.params_.items():
+            rows.append({"fit": fit, "model": label, "parameter": name, "value": value,
+                         "standard_error": m.standard_errors_.get(name), "log_likelihood": m.log_likelihood_,
+                         "customers": n})
+    p = purchases.params_
+    derived = {"mean purchase rate per week (r/alpha)": p["r"] / p["alpha"]}
+    if model == "bgnbd":
+        derived["mean drop-out probability per purchase (a/(a+b))"] = p["a"] / (p["a"] + p["b"])
+    else:
+        derived["mean drop-out rate per week (s/beta)"] = p["s"] / p["beta"]
+    mean = spend.mean_spend()
+    derived["mean margin per purchase (p gamma/(q-1); NULL: infinite, q <= 1)"] = mean if math.isfinite(mean) else None
+    for name, value in derived.items():
+        rows.append({"fit": fit, "model": "derived", "parameter": name, "value": value,
+                     "standard_error": None, "log_likelihood": None, "customers": None})
+    return pd.DataFrame(rows)
+
+
+# --- the analysis ----------------------------------------------------------------------------------
+
+CLV_TYPES = {
+    "customer_id": "string", "territory_id": "string", "rep_id": "string", "first_purchase": "date",
+    "frequency": "int64", "recency_weeks": "float64", "T_weeks": "float64", "in_fit": "boolean",
+    "p_alive": "float64", "expected_purchases_12m": "float64", "expected_purchases_36m": "float64",
+    "margin_per_purchase": "float64", "margin_basis": "string", "clv_12m": "float64", "clv_36m": "float64",
+    "margin_rate": "float64", "share_of_wallet_value": "float64", "potential_value": "float64",
+    "target_share": "float64", "opportunity_12m": "float64", "opportunity_36m": "float64",
+    "offer_budget": "float64", "rank": "int64", "note": "string", "currency": "string",
+}
+VALIDATION_TYPES = {
+    "decile": "int64", "customers": "int64", "predicted_purchases_mean": "float64",
+    "actual_purchases_mean": "float64", "predicted_margin_mean": "float64", "actual_margin_mean": "float64",
+    "predicted_purchases_total": "float64", "actual_purchases_total": "float64", "calibration_end": "date",
+    "holdout_weeks": "int64", "currency": "string",
+}
+PARAM_TYPES = {"fit": "string", "model": "string", "parameter": "string", "value": "float64",
+               "standard_error": "float64", "log_likelihood": "float64", "customers": "int64"}
+
+
+def margin_rates(sales: ibis.Table, as_of: dt.date) -> pd.DataFrame:
+    """Per customer: margin / net value over the last 12 months, else over the whole history.
+
+    Columns ``customer_id, margin_rate``; NULL where the customer's net value is not positive.
+    """
+    from saleskpi.analyses.potential import last_12_months
+
+    start, _ = last_12_months(as_of)
+    s = sales.filter(sales.date <= as_of)
+    s = s.select("customer_id", "date", value=s.net_value.cast("float64"), margin=_margin(s))
+    recent = s.date >= start
+    agg = s.group_by("customer_id").aggregate(
+        v12=s.value.sum(where=recent), m12=s.margin.sum(where=recent), v=s.value.sum(), m=s.margin.sum())
+    rate = ibis.cases((agg.v12 > 0, agg.m12 / agg.v12), (agg.v > 0, agg.m / agg.v), else_=ibis.null("float64"))
+    return agg.select("customer_id", margin_rate=rate).to_pyarrow().to_pandas()
+
+
+def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *,
+           wallet: ibis.Table | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``clv`` frame (one row per customer with a purchase day) and its ``clv-params`` rows.
+
+    ``settings`` is the ``[clv]`` section. ``wallet`` (the ``wallet`` result) supplies the
+    share of wallet and the potential per customer for the opportunity; without it those
+    columns are NaN.
+    """
+    days = purchase_days(sales, as_of)
+    summary = _summary(days, as_of)
+    history_start = sales.date.min().execute()
+    history_start = as_of if history_start is None else pd.Timestamp(history_start).date()
+    mask = _fit_population(summary, customers, history_start, settings.fit_customers)
+    note = too_few(summary, mask)
+    if note is None:
+        purchases, spend = fit_models(summary, model=settings.model, penalizer=settings.penalizer,
+                                      fit_mask=mask, what=f"the clv fit (as of {as_of})")
+        out = predict(summary, purchases, spend, monthly_rate=settings.monthly_rate)
+        params = params_frame("main", purchases, spend, int(mask.sum()), settings.model)
+    else:
+        out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()})
+        for col in ("p_alive", "expected_purchases_12m", "expected_purchases_36m", "margin_per_purchase",
+                    "clv_12m", "clv_36m"):
+            out[col] = np.nan
+        out["margin_basis"] = None
+        params = pd.DataFrame(columns=list(PARAM_TYPES))
+    out["note"] = note
+    out.insert(1, "first_purchase", summary["first_purchase"].dt.date.to_numpy())
+    out.insert(2, "frequency", summary["frequency"].to_numpy())
+    out.insert(3, "recency_weeks", summary["recency"].to_numpy())
+    out.insert(4, "T_weeks", summary["T"].to_numpy())
+    out.insert(5, "in_fit", mask)
+    info = customers.select("customer_id", "territory_id", "rep_id").to_pyarrow().to_pandas()
+    out = out.merge(info, on="customer_id", how="left")
+    out = out.merge(margin_rates(sales, as_of), on="customer_id", how="left")
+    if wallet is not None:
+        w = wallet.filter(wallet.business_line.isnull()).select(
+            "customer_id", "share_of_wallet_value", "potential_value").to_pyarrow().to_pandas()
+        out = out.merge(w.drop_duplicates("customer_id"), on="customer_id", how="left")
+    else:
+        out["share_of_wallet_value"] = np.nan
+        out["potential_value"] = np.nan
+    out["target_share"] = settings.target_share
+    for m in HORIZONS:
+        out[f"opportunity_{m}m"] = opportunity(
+            out["margin_rate"].to_numpy(dtype=float), out["share_of_wallet_value"].to_numpy(dtype=float),
+            out["potential_value"].to_numpy(dtype=float), target_share=settings.target_share, months=m,
+            monthly_rate=settings.monthly_rate)
+    out["offer_budget"] = offer_budget(out["clv_12m"], budget_share=settings.budget_share)
+    for col in ("clv_12m", "clv_36m", "opportunity_12m", "opportunity_36m", "offer_budget", "margin_per_purchase"):
+        out[col] = out[col].round(2)
+    order = np.lexsort((out["customer_id"].astype(str).to_numpy(), -out["clv_36m"].fillna(0).to_numpy()))
+    rank = np.empty(len(out), dtype=np.int64)
+    rank[order] = np.arange(1, len(out) + 1)
+    out["rank"] = rank if note is None else pd.array([pd.NA] * len(out), dtype="Int64")
+    return out.sort_values("customer_id").reset_index(drop=True), params
+
+
+def run(ctx: Context) -> dict[str, ibis.Table]:
+    cfg = ctx.settings.clv
+    currency = ctx.settings.workspace.currency
+    sales, customers = ctx.table("sales"), ctx.table("customers")
+    try:
+        wallet = ctx.result("wallet")
+    except UsageError:  # the wallet analysis stored nothing: no opportunity figures
+        wallet = None
+    frame, params = scores(sales, customers, ctx.as_of, cfg, wallet=wallet)
+    history_start = pd.Timestamp(sales.date.min().execute()).date()
+    table, per, cal_purchases, cal_spend = validation(
+        purchase_days(sales, ctx.as_of), customers, ctx.as_of, holdout_weeks=cfg.holdout_weeks, model=cfg.model,
+        penalizer=cfg.penalizer, fit_customers=cfg.fit_customers, history_start=history_start)
+    if cal_purchases is not None:
+        n_cal = int(per["in_fit"].sum())
+        params = pd.concat([params, params_frame("calibration", cal_purchases, cal_spend, n_cal, cfg.model)],
+                           ignore_index=True)
+    return {
+        "clv": frame_table(frame.assign(currency=currency), CLV_TYPES),
+        "clv-history": history(sales, customers, ctx.as_of, years=cfg.history_years, yearly_rate=cfg.history_rate,
+                               weights=cfg.history_weights).mutate(currency=ibis.literal(currency)),
+        "clv-validation": frame_table(table.assign(currency=currency), VALIDATION_TYPES),
+        "clv-params": frame_table(params, PARAM_TYPES),
+    }
+
+
+ANALYSIS = Analysis(name="clv", title="Customer lifetime value",
+                    outputs=("clv", "clv-history", "clv-validation", "clv-params"), run=run,
+                    depends_on=("wallet",))
