@@ -160,6 +160,11 @@ class _BetaGeoFamily(LifetimeModel):
         into 1 - (1-z)^(a-1) 2F1(a+b'-1-r, a-1; a+b'+x-1; z), whose series has small numerator
         parameters whatever x; writing that 2F1 as 1 + (a-1) S keeps a = 1 free of 0/0:
         bracket / (a-1) = (1 - (1-z)^(a-1))/(a-1) - (1-z)^(a-1) S.
+
+        Where (a-1) z is large (a fit with a and b both huge, i.e. nearly the same drop-out
+        probability for everyone) the terms of S grow like e^((a-1) z) before they fall and
+        overflow, while (1-z)^(a-1) vanishes; there the bracket is summed in its original form,
+        whose series has the ratio (r+x+n)(b'+x+n) / ((a+b'+x-1+n)(n+1)) z and no such growth.
         """
         p = self.params_
         r, alpha, a = p["r"], p["alpha"], p["a"]
@@ -171,8 +176,24 @@ class _BetaGeoFamily(LifetimeModel):
         c = a + bp + x - 1.0
         # c S = c sum_{n>=1} (a1)_n (a)_(n-1) / ((c)_n n!) z^n = a1 z 3F2(a1+1, a, 1; c+1, 2; z)
         # (c + 1 > 0 always, while c itself may be 0 or negative when a + b' < 1)
-        c_s = a1 * z * pfq_series([a1 + 1.0, a, 1.0], [c + 1.0, 2.0], z)
-        return c * expm1_ratio(a - 1.0, log_1mz) - np.exp((a - 1.0) * log_1mz) * c_s
+        x, big_t, z, log_1mz, c = np.broadcast_arrays(x, big_t, z, log_1mz, c)
+        shape = z.shape
+        x, z, log_1mz, c = (np.ravel(v) for v in (x, z, log_1mz, c))
+        out = np.empty(z.shape)
+        direct = (a - 1.0) * z > 30.0
+        euler = ~direct
+        if euler.any():
+            ze, ce = z[euler], c[euler]
+            with np.errstate(over="ignore", invalid="ignore"):
+                c_s = a1 * ze * pfq_series([a1 + 1.0, a, 1.0], [ce + 1.0, 2.0], ze)
+                out[euler] = (ce * expm1_ratio(a - 1.0, log_1mz[euler])
+                              - np.exp((a - 1.0) * log_1mz[euler]) * c_s)
+            direct[euler] = ~np.isfinite(out[euler])
+        if direct.any():
+            xd, zd, cd = x[direct], z[direct], c[direct]
+            series = pfq_series([r + xd, bp + xd], [cd], zd)
+            out[direct] = cd / (a - 1.0) * -np.expm1((r + xd) * log_1mz[direct] + np.log(series))
+        return out.reshape(shape)
 
     def expected_purchases(self, data: object, *, t: float | np.ndarray) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: each customer's expected repeat purchases in the next t periods.
