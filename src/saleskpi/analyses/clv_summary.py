@@ -123,28 +123,28 @@ def rfm_summary(
     ).filter(lambda t: t.c_.notnull() & t.d_.notnull() & (t.d_ <= obs_lit))
     # same-day purchases count once, with their values summed
     days = lines.group_by(["c_", "d_"]).aggregate(v_=lambda t: t.v_.sum().coalesce(0.0))
-    first = (
-        days.filter(days.d_ <= cal_lit).group_by("c_").aggregate(first_=lambda t: t.d_.min())
-    )
-    j = days.inner_join(first, "c_")
-    in_cal = j.d_ <= cal_lit
-    repeat = in_cal & (j.d_ > j.first_)
-    holdout = j.d_ > cal_lit
-    per = j.group_by("c_").aggregate(
-        first_=j.first_.min(),
-        last_=j.d_.max(where=in_cal),
-        frequency=j.d_.count(where=repeat),
-        repeat_value=j.v_.sum(where=repeat),
-        frequency_holdout=j.d_.count(where=holdout),
-        holdout_value=j.v_.sum(where=holdout),
-    )
+    # One pass over the purchase days, no join: a customer's first day is her first in the
+    # calibration period whenever she has one there (days after it are all later), so the repeat
+    # purchases are the calibration days less one and their value the total less the first day's.
+    if calibration_end is None:
+        per = days.group_by("c_").aggregate(
+            first_=days.d_.min(), first_value=days.v_.argmin(days.d_), last_=days.d_.max(),
+            days_=days.d_.count(), value_=days.v_.sum())
+    else:
+        in_cal = days.d_ <= cal_lit
+        per = days.group_by("c_").aggregate(
+            first_=days.d_.min(), first_value=days.v_.argmin(days.d_), last_=days.d_.max(where=in_cal),
+            days_=days.d_.count(where=in_cal), value_=days.v_.sum(where=in_cal),
+            frequency_holdout=days.d_.count(where=~in_cal), holdout_value=days.v_.sum(where=~in_cal))
+        per = per.filter(per.first_ <= cal_lit)
+    per = per.mutate(frequency=per.days_ - 1, repeat_value=per.value_.coalesce(0.0) - per.first_value)
     columns = {
         customer: per.c_,
         "frequency": per.frequency.cast("int64"),
         "recency": per.last_.delta(per.first_, unit="day").cast("float64") / unit,
         "T": cal_lit.delta(per.first_, unit="day").cast("float64") / unit,
         "monetary_value": ibis.ifelse(
-            per.frequency > 0, per.repeat_value.coalesce(0.0) / per.frequency.cast("float64"), 0.0
+            per.frequency > 0, per.repeat_value / per.frequency.cast("float64"), 0.0
         ),
     }
     if calibration_end is not None:
