@@ -337,6 +337,12 @@ def _factorize(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             position = np.cumsum(present) - 1
             return np.flatnonzero(present).astype(float), position[as_int]
     if n > 200_000:
+        # rfm_summary's weeks and months are whole days / 7 and / (365.25/12): find the days
+        for unit in (7.0, 365.25 / 12.0):
+            days = np.rint(col * unit)
+            if np.array_equal(days / unit, col):
+                values, codes = _factorize(days)
+                return values / unit, codes
         # Usually few distinct values (ages in days): find most of them on an evenly spread
         # subsample, add the ones it missed, and look every value up (cheaper than a full sort).
         values = np.unique(col[:: max(1, n // 65_536)])
@@ -368,7 +374,7 @@ class Encoded:
             key = np.zeros(n, dtype=np.int64)
             for size, (_, code) in zip(sizes, factors, strict=True):
                 key = key * size + code
-            order = np.argsort(key, kind="stable")
+            order = np.argsort(key)  # rows with one key are identical: any order within it
             sorted_key = key[order]
             change = np.ones(n, dtype=bool)
             change[1:] = sorted_key[1:] != sorted_key[:-1]
