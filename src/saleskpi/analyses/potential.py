@@ -45,7 +45,7 @@ import pandas as pd
 from ibis import _
 
 from saleskpi.analyses import Analysis, Context, frame_table
-from saleskpi.analyses.sales import enriched_lines
+from saleskpi.analyses.sales import product_attributes
 
 METHODS = ("stated", "drivers", "peer", "topdown")
 
@@ -83,13 +83,31 @@ def driver_columns(customers: ibis.Table) -> list[str]:
     return [c for c in customers.columns if c.startswith("driver_")]
 
 
-def purchases_12m(ctx: Context) -> ibis.Table:
-    """Our turnover per customer x business line over the last 12 months."""
+def purchases_by_year(ctx: Context) -> ibis.Table:
+    """Our turnover per customer x business line x calendar year (``bought``, all invoice
+    lines), with the parts in the last 12 months (``value_12m``, ``volume_12m``) and in the 12
+    months before them (``value_before``), and the first invoice date up to the as-of date
+    (``first``): the one pass over the invoice lines that :func:`purchases_12m`,
+    :func:`line_growth` and :func:`rep_bias` read (cache it)."""
     start, end = last_12_months(ctx.as_of)
-    lines = enriched_lines(ctx, start)
-    lines = lines.filter(lines.date <= end)
-    return lines.group_by(["customer_id", "business_line"]).aggregate(
-        turnover_value_12m=lines.net_value.sum(), turnover_volume_12m=lines.quantity.sum())
+    before_start, _ = last_12_months(start - dt.timedelta(days=1))
+    s = ctx.table("sales")
+    lines = s.left_join(product_attributes(ctx).select("product_id", "business_line"), "product_id")
+    in_12m = lines.date.between(start, end)
+    return lines.group_by("customer_id", "business_line", year=lines.date.year()).aggregate(
+        bought=lines.net_value.sum(),
+        value_12m=lines.net_value.sum(where=in_12m),
+        volume_12m=lines.quantity.sum(where=in_12m),
+        value_before=lines.net_value.sum(where=(lines.date >= before_start) & (lines.date < start)),
+        first=lines.date.min(where=lines.date <= end),
+    )
+
+
+def purchases_12m(by_year: ibis.Table) -> ibis.Table:
+    """Our turnover per customer x business line over the last 12 months (from
+    :func:`purchases_by_year`; null where nothing was bought in them)."""
+    return by_year.group_by(["customer_id", "business_line"]).aggregate(
+        turnover_value_12m=by_year.value_12m.sum(), turnover_volume_12m=by_year.volume_12m.sum())
 
 
 def stated(ctx: Context) -> ibis.Table:
@@ -106,19 +124,16 @@ def stated(ctx: Context) -> ibis.Table:
                        stated_source=best.source, stated_year=best.year, stated_rep_id=best.rep_id)
 
 
-def line_growth(ctx: Context) -> dict[str, float]:
+def line_growth(ctx: Context, by_year: ibis.Table) -> dict[str, float]:
     """Yearly like-for-like growth per business line: the last 12 months' turnover over the
     12 months before, of the customers who bought the line in both and had bought it before
     them (so that a customer's first, partial year does not count as growth); clipped to
-    -30 %..+50 %. Configured ``[potential] growth`` rates win."""
-    start, end = last_12_months(ctx.as_of)
+    -30 %..+50 %. Configured ``[potential] growth`` rates win. ``by_year`` is
+    :func:`purchases_by_year`."""
+    start, _ = last_12_months(ctx.as_of)
     before_start, _ = last_12_months(start - dt.timedelta(days=1))
-    lines = enriched_lines(ctx, dt.date(1900, 1, 1))
-    lines = lines.filter(lines.date <= end)
-    per = lines.group_by(["customer_id", "business_line"]).aggregate(
-        last=lines.net_value.sum(where=lines.date >= start),
-        before=lines.net_value.sum(where=(lines.date >= before_start) & (lines.date < start)),
-        first=lines.date.min())
+    per = by_year.group_by(["customer_id", "business_line"]).aggregate(
+        last=by_year.value_12m.sum(), before=by_year.value_before.sum(), first=by_year.first.min())
     both = per.filter((per.last > 0) & (per.before > 0) & (per.first < before_start))
     rows = both.group_by("business_line").aggregate(last=both.last.sum(), before=both.before.sum())
     growth = {r["business_line"]: min(0.5, max(-0.3, float(r["last"]) / float(r["before"]) - 1))
@@ -137,21 +152,24 @@ def carry_forward(frame: pd.DataFrame, growth: dict[str, float], year: int) -> p
     return frame
 
 
-def customer_lines(ctx: Context) -> pd.DataFrame:
-    """The per-customer x line summary every estimate is fitted on (one row per pair)."""
+def customer_lines(ctx: Context, by_year: ibis.Table) -> pd.DataFrame:
+    """The per-customer x line summary every estimate is fitted on (one row per pair);
+    ``by_year`` is :func:`purchases_by_year`."""
     customers = ctx.table("customers")
     drivers = driver_columns(customers)
-    products = ctx.table("products")
-    lines = products.select(business_line=products.business_line.fill_null("(none)")).distinct()
+    lines = product_attributes(ctx).select("business_line").distinct()
     base = customers.select("customer_id", "territory_id", "rep_id", "industry", "size_band", *drivers)
     base = base.cross_join(lines)
-    bought = purchases_12m(ctx)
+    bought = purchases_12m(by_year)
     base = base.left_join(bought, ["customer_id", "business_line"]).drop("customer_id_right",
                                                                          "business_line_right")
     said = stated(ctx)
     base = base.left_join(said, [base.customer_id == said.customer_id,
                                  base.business_line == said.business_line]).drop(
         "customer_id_right", "business_line_right")
+    # money as float64 in the engine: converting Decimal objects in pandas is slow
+    money = ("turnover_value_12m", "turnover_volume_12m", "stated_value", "stated_volume")
+    base = base.mutate(**{col: base[col].cast("float64") for col in money})
     frame = base.order_by(["customer_id", "business_line"]).to_pyarrow().to_pandas()
     for col in ("turnover_value_12m", "turnover_volume_12m", "stated_value", "stated_volume", *drivers):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
@@ -185,7 +203,11 @@ def drivers_estimate(frame: pd.DataFrame, drivers: list[str], settings) -> pd.Da
     """
     out = pd.DataFrame(index=frame.index, columns=["drivers_value", "drivers_volume", "driver", "usage_rate"],
                        dtype=object)
-    for line, part in frame.groupby("business_line", sort=True):
+    # split only the columns used here (each group is a copy of what is split)
+    used = ["business_line", "industry", "turnover_value_12m", "turnover_volume_12m", *drivers,
+            *settings.drivers.values()]
+    used = [c for c in dict.fromkeys(used) if c in frame.columns]
+    for line, part in frame[used].groupby("business_line", sort=True):
         driver = settings.drivers.get(line) or choose_driver(part, drivers)
         if driver is None or driver not in part:
             continue
@@ -239,7 +261,9 @@ def calibrate(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, pd.DataFrame
 
     frame = frame.copy()
     rows = []
-    for line, part in frame.groupby("business_line", sort=True):
+    used = ["business_line", "stated_source", "stated_value", "stated_volume",
+            *[f"{m}_{kind}" for m in METHODS[1:] for kind in ("value", "volume")]]
+    for line, part in frame[used].groupby("business_line", sort=True):
         reference = _reference_source(part, settings.min_pairs)
         for method in METHODS[1:]:
             for kind in ("value", "volume"):
@@ -276,7 +300,8 @@ def choose_methods(quality: pd.DataFrame, frame: pd.DataFrame, settings) -> dict
     (Spearman) with the stated figures over at least ``min_pairs`` customers; else peer,
     drivers, top-down, whichever exists."""
     chosen = {}
-    for line, part in frame.groupby("business_line", sort=True):
+    used = [c for c in ("business_line", *[f"{m}_value" for m in METHODS[1:]]) if c in frame.columns]
+    for line, part in frame[used].groupby("business_line", sort=True):
         if settings.method != "auto":
             chosen[line] = settings.method
             continue
@@ -302,24 +327,30 @@ def _features(part: pd.DataFrame, drivers: list[str]) -> np.ndarray:
 def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float) -> pd.DataFrame:
     """Perlich et al. (2007) wallet: the tau-quantile of log spend given firmographics."""
     from sklearn.ensemble import HistGradientBoostingRegressor
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
     out = pd.DataFrame(np.nan, index=frame.index, columns=["peer_value", "peer_volume"])
     n_cat = 2
-    for line, part in frame.groupby("business_line", sort=True):
-        x = _features(part, drivers)
-        if x.shape[1] == 0:
-            continue
-        categorical = [False] * len(drivers) + [True] * n_cat
-        for target, column in (("turnover_value_12m", "peer_value"), ("turnover_volume_12m", "peer_volume")):
-            y = part[target].to_numpy(dtype=float)
-            train = y > 0
-            if train.sum() < 50:
+    # One OpenMP thread: each boosting iteration runs many short parallel regions whose
+    # threads wait for each other when other work holds a core (a fit took 10x longer with two
+    # threads than with one on 2 busy cores). The fitted trees are the same.
+    used = ["business_line", "industry", "size_band", "turnover_value_12m", "turnover_volume_12m", *drivers]
+    with threadpool_limits(limits=1, user_api="openmp"):
+        for line, part in frame[used].groupby("business_line", sort=True):
+            x = _features(part, drivers)
+            if x.shape[1] == 0:
                 continue
-            model = HistGradientBoostingRegressor(
-                loss="quantile", quantile=quantile, max_iter=150, learning_rate=0.1, max_leaf_nodes=15,
-                min_samples_leaf=20, early_stopping=False, categorical_features=categorical, random_state=0)
-            model.fit(x[train], np.log(y[train]))
-            out.loc[part.index, column] = np.exp(model.predict(x))
+            categorical = [False] * len(drivers) + [True] * n_cat
+            for target, column in (("turnover_value_12m", "peer_value"), ("turnover_volume_12m", "peer_volume")):
+                y = part[target].to_numpy(dtype=float)
+                train = y > 0
+                if train.sum() < 50:
+                    continue
+                model = HistGradientBoostingRegressor(
+                    loss="quantile", quantile=quantile, max_iter=150, learning_rate=0.1, max_leaf_nodes=15,
+                    min_samples_leaf=20, early_stopping=False, categorical_features=categorical, random_state=0)
+                model.fit(x[train], np.log(y[train]))
+                out.loc[part.index, column] = np.exp(model.predict(x))
     return out
 
 
@@ -463,7 +494,8 @@ def estimate(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``potential`` result as a data frame (every method, the reconciled figure), and the
     ``potential-methods`` quality table."""
     settings = ctx.settings.potential
-    frame = carry_forward(customer_lines(ctx), line_growth(ctx), ctx.as_of.year)
+    by_year = purchases_by_year(ctx).cache()
+    frame = carry_forward(customer_lines(ctx, by_year), line_growth(ctx, by_year), ctx.as_of.year)
     drivers = [c for c in frame.columns if c.startswith("driver_")]
     markets, territories = _inputs(ctx)
     frame = frame.join(drivers_estimate(frame, drivers, settings))
@@ -473,7 +505,7 @@ def estimate(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     chosen = choose_methods(quality, frame, settings)
     quality["chosen"] = quality.business_line.map(chosen) == quality.method
     first = reconcile(frame, chosen, settings.disagreement_factor)
-    bias = rep_bias(ctx, frame.assign(modelled_value=first.modelled_value))
+    bias = rep_bias(ctx, frame.assign(modelled_value=first.modelled_value), by_year)
     frame = debias(frame, bias, settings)
     frame = frame.join(reconcile(frame, chosen, settings.disagreement_factor))
     frame["market_share"] = np.where(frame.potential_value > 0,
@@ -521,11 +553,12 @@ def rollup(potential: ibis.Table) -> ibis.Table:
                                                out.turnover_value / out.potential_value), else_=ibis.null("float64")))
 
 
-def rep_bias(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
+def rep_bias(ctx: Context, frame: pd.DataFrame, by_year: ibis.Table) -> pd.DataFrame:
     """Each rep's estimating bias: the median of stated / model over the rep's current
     estimates (each customer x line's latest, carried forward to this year), and the median
     of stated / what the customer bought from us in the year each estimate was for (over all
-    the rep's estimates; below 1/share it is an underestimate)."""
+    the rep's estimates; below 1/share it is an underestimate). ``by_year`` is
+    :func:`purchases_by_year`."""
     mine = frame[(frame["stated_source"] == "rep_estimate") & frame["stated_rep_id"].notna()]
     mine = mine.assign(to_model=mine["stated_value"] / mine["modelled_value"].where(mine["modelled_value"] > 0))
     current = mine.groupby("stated_rep_id").agg(estimates=("stated_value", "size"),
@@ -533,9 +566,7 @@ def rep_bias(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     pot = ctx.table("potential")
     pot = pot.filter((pot.source == "rep_estimate") & pot.customer_id.notnull() & pot.rep_id.notnull()
                      & pot.value.notnull())
-    lines = enriched_lines(ctx, dt.date(1900, 1, 1))
-    lines = lines.mutate(year=lines.date.year())
-    by_year = lines.group_by(["customer_id", "business_line", "year"]).aggregate(bought=lines.net_value.sum())
+    by_year = by_year.select("customer_id", "business_line", "year", "bought")
     pot = pot.mutate(business_line=pot.business_line.fill_null(ALL_LINES))
     j = pot.left_join(by_year, [pot.customer_id == by_year.customer_id, pot.business_line == by_year.business_line,
                                 pot.year == by_year.year])

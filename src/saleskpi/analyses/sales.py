@@ -45,18 +45,21 @@ def _zero(x):
     return x.fill_null(0)
 
 
-def enriched_lines(ctx: Context, since) -> ibis.Table:
-    """Invoice lines from ``since`` with business line, category, target flag, territory, the
-    rep credited (the line's rep, else the customer's) and that rep's team."""
-    products = ctx.table("products").select(
+def product_attributes(ctx: Context) -> ibis.Table:
+    """Each product's business line (``NO_LINE`` when it has none), category and target flag."""
+    return ctx.table("products").select(
         "product_id", business_line=_.business_line.fill_null(NO_LINE), category=_.category,
         is_target=_.is_target.fill_null(False))
+
+
+def with_attributes(ctx: Context, t: ibis.Table) -> ibis.Table:
+    """``t`` (rows with ``customer_id``, ``product_id`` and the line's ``line_rep_id``) with
+    business line, category, target flag, territory, the rep credited (the line's rep, else
+    the customer's) and that rep's team."""
+    products = product_attributes(ctx)
     customers = ctx.table("customers").select("customer_id", "territory_id", customer_rep_id=_.rep_id)
     reps = ctx.table("reps").select(rep_key=_.rep_id, team_id=_.team_id)
-    s = ctx.table("sales")
-    s = s.filter(s.date >= since).select("date", "customer_id", "product_id", "quantity", "net_value", "cost",
-                                         line_rep_id=_.rep_id)
-    j = s.left_join(products, "product_id").drop("product_id_right")
+    j = t.left_join(products, "product_id").drop("product_id_right")
     j = j.left_join(customers, "customer_id").drop("customer_id_right")
     j = j.mutate(rep_id=ibis.coalesce(j.line_rep_id, j.customer_rep_id)).drop("line_rep_id", "customer_rep_id")
     j = j.left_join(reps, j.rep_id == reps.rep_key).drop("rep_key")
@@ -65,21 +68,35 @@ def enriched_lines(ctx: Context, since) -> ibis.Table:
 
 def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
     """Value, volume and cost per customer x product x credited rep in each window."""
-    lines = enriched_lines(ctx, min(p.previous.start, p.last_year.start))
+    s = ctx.table("sales")
+    s = s.filter(s.date >= min(p.previous.start, p.last_year.start))
 
     def within(w: Window):
-        return lines.date.between(w.start, w.end)
+        return s.date.between(w.start, w.end)
 
     cur, prev, ly = within(p.current), within(p.previous), within(p.last_year)
-    return lines.group_by(["customer_id", "territory_id", "team_id", "rep_id", "business_line", "category",
-                           "product_id", "is_target"]).aggregate(
-        value_cur=_zero(lines.net_value.sum(where=cur)),
-        value_prev=_zero(lines.net_value.sum(where=prev)),
-        value_ly=_zero(lines.net_value.sum(where=ly)),
-        volume_cur=_zero(lines.quantity.sum(where=cur)),
-        volume_prev=_zero(lines.quantity.sum(where=prev)),
-        volume_ly=_zero(lines.quantity.sum(where=ly)),
-        cost_cur=lines.cost.sum(where=cur),
+    # The lines are summed per customer x product x line rep first, so that the attributes (each
+    # a function of those keys) are joined to the sums rather than to every line; the second
+    # sum only merges a line without a rep with its customer's rep's lines of the product.
+    sums = s.group_by("customer_id", "product_id", line_rep_id=s.rep_id).aggregate(
+        value_cur=s.net_value.sum(where=cur),
+        value_prev=s.net_value.sum(where=prev),
+        value_ly=s.net_value.sum(where=ly),
+        volume_cur=s.quantity.sum(where=cur),
+        volume_prev=s.quantity.sum(where=prev),
+        volume_ly=s.quantity.sum(where=ly),
+        cost_cur=s.cost.sum(where=cur),
+    )
+    j = with_attributes(ctx, sums)
+    return j.group_by(["customer_id", "territory_id", "team_id", "rep_id", "business_line", "category",
+                       "product_id", "is_target"]).aggregate(
+        value_cur=_zero(j.value_cur.sum()),
+        value_prev=_zero(j.value_prev.sum()),
+        value_ly=_zero(j.value_ly.sum()),
+        volume_cur=_zero(j.volume_cur.sum()),
+        volume_prev=_zero(j.volume_prev.sum()),
+        volume_ly=_zero(j.volume_ly.sum()),
+        cost_cur=j.cost_cur.sum(),
     )
 
 
@@ -137,10 +154,15 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
         t = targets.filter(targets.kpi == kpi)
         return t.group_by(t_level=t.level, t_key=t.key.fill_null("")).aggregate(**{name: t.target.sum()})
 
+    # Targets apply to the nodes over all lines and to the business lines themselves. The key
+    # is nulled elsewhere (null matches nothing), so the join is on equalities alone: a
+    # condition on one side of a left join would make engines compare every pair of rows.
+    applies = rows.business_line.isnull() | (rows.level == "business_line")
+    rows = rows.mutate(target_key=ibis.cases((applies, rows.key), else_=ibis.null("string")))
     for kpi, name in (("turnover_value", "target_value"), ("turnover_volume", "target_volume")):
         t = target(kpi, name)
-        applies = rows.business_line.isnull() | (rows.level == "business_line")
-        rows = rows.left_join(t, [rows.level == t.t_level, rows.key == t.t_key, applies]).drop("t_level", "t_key")
+        rows = rows.left_join(t, [rows.level == t.t_level, rows.target_key == t.t_key]).drop("t_level", "t_key")
+    rows = rows.drop("target_key")
 
     def ratio(num, den):
         return ibis.cases((den > 0, num.cast("float64") / den.cast("float64")), else_=ibis.null("float64"))
@@ -179,43 +201,50 @@ def seasonal_share(ctx: Context, p: Periods) -> float:
 
 def bridge(grain: ibis.Table, ctx: Context) -> ibis.Table:
     """The ``bridge`` result: change against previous period and last year, split exactly."""
+    # Every node below is a set of customer x rep x business line cells, and every part of the
+    # bridge a sum over the node's customers (the price term is summed per product before),
+    # so the grain is summed into cells once and each node works on the cells.
+    sums = {"vc": _.value_cur.sum(), "qc": _.volume_cur.sum()}
+    for base in ("prev", "ly"):
+        vb, qb, qc = _[f"value_{base}"], _[f"volume_{base}"], _.volume_cur
+        price_term = _.value_cur.cast("float64") - (vb.cast("float64") / qb.cast("float64")) * qc.cast("float64")
+        sums.update({f"vb_{base}": vb.sum(), f"qb_{base}": qb.sum(),
+                     f"price_{base}": _zero(price_term.sum(where=(qb > 0) & (qc > 0)))})
+    cells = grain.group_by(["customer_id", "territory_id", "rep_id", "business_line"]).aggregate(**sums)
     parts = []
     for comparison, base in (("previous", "prev"), ("last_year", "ly")):
-        g = grain.select(
-            "customer_id", "territory_id", "rep_id", "business_line", "product_id",
-            vb=grain[f"value_{base}"], vc=grain.value_cur, qb=grain[f"volume_{base}"], qc=grain.volume_cur)
+        c = cells.select("customer_id", "territory_id", "rep_id", "business_line", "vc", "qc",
+                         vb=cells[f"vb_{base}"], qb=cells[f"qb_{base}"], price_raw=cells[f"price_{base}"])
         for level in ("company", "business_line", "territory", "rep"):
             keys = {"company": [], "business_line": ["business_line"], "territory": ["territory_id"],
                     "rep": ["rep_id"]}[level]
-            parts.append(_bridge_node(g, keys, level, comparison))
+            parts.append(_bridge_node(c, keys, level, comparison))
     out = ibis.union(*parts)
     return out.mutate(currency=ibis.literal(ctx.settings.workspace.currency))
 
 
-def _bridge_node(g: ibis.Table, keys: list[str], level: str, comparison: str) -> ibis.Table:
-    per_customer = g.group_by([*keys, "customer_id"]).aggregate(cvb=g.vb.sum(), cvc=g.vc.sum())
-    status = ibis.cases(
-        ((per_customer.cvb <= 0) & (per_customer.cvc > 0), "new"),
-        ((per_customer.cvb > 0) & (per_customer.cvc <= 0), "lost"),
-        else_="retained")
-    per_customer = per_customer.mutate(status=status)
-    j = g.join(per_customer, [*keys, "customer_id"]).select(g, per_customer.status)
-    retained = j.status == "retained"
-    both = retained & (j.qb > 0) & (j.qc > 0)
-    price_term = j.vc.cast("float64") - (j.vb.cast("float64") / j.qb.cast("float64")) * j.qc.cast("float64")
+def _bridge_node(cells: ibis.Table, keys: list[str], level: str, comparison: str) -> ibis.Table:
+    c = cells
+    for k in keys:  # a customer without a territory or rep is in no such node
+        c = c.filter(c[k].notnull())
+    pc = c.group_by([*keys, "customer_id"]).aggregate(
+        cvb=c.vb.sum(), cvc=c.vc.sum(), cqb=c.qb.sum(), cqc=c.qc.sum(), price=c.price_raw.sum())
+    new = (pc.cvb <= 0) & (pc.cvc > 0)
+    lost = (pc.cvb > 0) & (pc.cvc <= 0)
+    retained = ~new & ~lost
     metrics = dict(
-        base_value=j.vb.sum(),
-        current_value=j.vc.sum(),
-        new_customers=_zero(j.vc.sum(where=j.status == "new") - j.vb.sum(where=j.status == "new")),
-        lost_customers=_zero(j.vc.sum(where=j.status == "lost") - j.vb.sum(where=j.status == "lost")),
-        price_raw=_zero(price_term.sum(where=both)),
-        rv_b=_zero(j.vb.sum(where=retained)),
-        rq_b=_zero(j.qb.sum(where=retained)),
-        rq_c=_zero(j.qc.sum(where=retained)),
-        customers_new=j.customer_id.nunique(where=j.status == "new"),
-        customers_lost=j.customer_id.nunique(where=j.status == "lost"),
+        base_value=pc.cvb.sum(),
+        current_value=pc.cvc.sum(),
+        new_customers=_zero(pc.cvc.sum(where=new) - pc.cvb.sum(where=new)),
+        lost_customers=_zero(pc.cvc.sum(where=lost) - pc.cvb.sum(where=lost)),
+        price_raw=_zero(pc.price.sum(where=retained)),
+        rv_b=_zero(pc.cvb.sum(where=retained)),
+        rq_b=_zero(pc.cqb.sum(where=retained)),
+        rq_c=_zero(pc.cqc.sum(where=retained)),
+        customers_new=pc.customer_id.nunique(where=new),
+        customers_lost=pc.customer_id.nunique(where=lost),
     )
-    agg = j.group_by(keys).aggregate(**metrics) if keys else j.aggregate(**metrics)
+    agg = pc.group_by(keys).aggregate(**metrics) if keys else pc.aggregate(**metrics)
     volume_raw = ibis.cases((agg.rq_b > 0, (agg.rq_c - agg.rq_b).cast("float64") * agg.rv_b.cast("float64")
                              / agg.rq_b.cast("float64")), else_=0.0)
     agg = agg.mutate(

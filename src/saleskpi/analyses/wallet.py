@@ -136,7 +136,6 @@ def share_of_wallet(potential, surveys, as_of):
         estimate_value=per_line.estimate_value.sum(),
         stated_value=per_line.stated_value.sum(),
     ).mutate(business_line=ibis.null("string"))
-    rows = ibis.union(per_line, total.select(per_line.columns))
 
     s = surveys.filter(surveys.our_rank.notnull() & surveys.brands_used.notnull() & (surveys.date <= as_of))
     w = ibis.window(group_by=s.customer_id, order_by=[s.date.desc(), s.response_id.desc()])
@@ -148,8 +147,13 @@ def share_of_wallet(potential, surveys, as_of):
         # Keiningham et al. (2011): share = (1 - rank/(n+1)) * 2/n (as wallet_allocation_rule above)
         share_war=ibis.cases((valid, (1 - s.our_rank.cast("float64") / (s.brands_used + 1))
                               * 2 / s.brands_used.cast("float64")), else_=ibis.null("float64")))
-    rows = rows.left_join(war, [rows.customer_id == war.war_customer_id, rows.business_line.isnull()]).drop(
-        "war_customer_id")
+    # surveys are per customer: the customer rows take the answer, the line rows nulls (joined
+    # before the union, as a condition on one side of a left join makes engines compare
+    # every pair of rows)
+    total = total.left_join(war, total.customer_id == war.war_customer_id).drop("war_customer_id")
+    war_columns = [c for c in war.columns if c != "war_customer_id"]
+    per_line = per_line.mutate(**{c: ibis.null(war.schema()[c]) for c in war_columns})
+    rows = ibis.union(per_line, total.select(per_line.columns))
     raw = _share(rows.turnover_value, rows.estimate_value)
     return rows.mutate(
         share_of_wallet_value=_share(rows.turnover_value, rows.potential_value),
