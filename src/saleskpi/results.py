@@ -33,20 +33,21 @@ def start_run(con, *, as_of: dt.date, analyses: list[str]) -> int:
     last = runs.run_id.max().execute()
     run_id = 1 if last is None or last != last else int(last) + 1
     now = dt.datetime.now().replace(microsecond=0)
+    # typed up front: PostgreSQL refuses a memtable column of NULL type (finished_at)
     row = ibis.memtable({
         "run_id": [run_id], "started_at": [now], "finished_at": [None],
         "as_of": [as_of], "analyses": [",".join(analyses)],
-    }).cast(runs.schema())
+    }, schema=runs.schema())
     con.insert("meta_runs", row)
     return run_id
 
 
 def finish_run(con, run_id: int) -> None:
     """Stamp the run's finish time (the run is complete only then)."""
-    from saleskpi.backend import raw
+    from saleskpi.backend import update_rows
 
-    raw(con).execute("UPDATE meta_runs SET finished_at = ? WHERE run_id = ?",
-                     [dt.datetime.now().replace(microsecond=0), run_id])
+    update_rows(con, "meta_runs", {"finished_at": dt.datetime.now().replace(microsecond=0)},
+                where=("run_id", run_id))
 
 
 def store(con, name: str, expr: ibis.Table, *, run_id: int, as_of: dt.date) -> int:
@@ -90,10 +91,9 @@ def latest(con, name: str, *, run_id: int | None = None) -> ibis.Table:
 
 def discard_run(con, run_id: int) -> None:
     """Remove what a failed run stored, and its log line."""
-    from saleskpi.backend import raw
+    from saleskpi.backend import delete_rows
 
-    db = raw(con)
     for table in con.list_tables():
         if table.startswith(PREFIX):
-            db.execute(f'DELETE FROM "{table}" WHERE run_id = ?', [run_id])
-    db.execute("DELETE FROM meta_runs WHERE run_id = ?", [run_id])
+            delete_rows(con, table, "run_id", run_id)
+    delete_rows(con, "meta_runs", "run_id", run_id)

@@ -12,6 +12,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ibis
+
 from saleskpi import backend as engine
 from saleskpi.config import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
 from saleskpi.data.schema import TABLES, Table
@@ -19,15 +21,21 @@ from saleskpi.errors import UsageError
 
 TEMPLATES_DIR = "templates"
 
-META_DDL = {
-    "meta_imports": (
-        "import_id BIGINT, table_name VARCHAR, file VARCHAR, rows_loaded BIGINT, "
-        "rows_skipped BIGINT, loaded_at TIMESTAMP, note VARCHAR"
-    ),
-    "meta_runs": (
-        "run_id BIGINT, started_at TIMESTAMP, finished_at TIMESTAMP, as_of DATE, analyses VARCHAR"
-    ),
+#: The contract's SQL types as Ibis types (what every engine is asked to create).
+IBIS_TYPES = {
+    "VARCHAR": "string", "BIGINT": "int64", "DOUBLE": "float64", "DATE": "date",
+    "BOOLEAN": "boolean", "TIMESTAMP": "timestamp",
+    "DECIMAL(18,2)": "decimal(18, 2)", "DECIMAL(18,3)": "decimal(18, 3)", "DECIMAL(18,4)": "decimal(18, 4)",
 }
+
+#: The import log and the run log: column -> SQL type.
+META_TABLES: dict[str, dict[str, str]] = {
+    "meta_imports": {"import_id": "BIGINT", "table_name": "VARCHAR", "file": "VARCHAR", "rows_loaded": "BIGINT",
+                     "rows_skipped": "BIGINT", "loaded_at": "TIMESTAMP", "note": "VARCHAR"},
+    "meta_runs": {"run_id": "BIGINT", "started_at": "TIMESTAMP", "finished_at": "TIMESTAMP", "as_of": "DATE",
+                  "analyses": "VARCHAR"},
+}
+META_DDL = {name: ", ".join(f"{c} {t}" for c, t in cols.items()) for name, cols in META_TABLES.items()}
 
 
 def table_ddl(tbl: Table) -> str:
@@ -35,6 +43,16 @@ def table_ddl(tbl: Table) -> str:
     cols = [f'"{c.name}" {c.sql_type}' for c in tbl.columns]
     cols.append("import_id BIGINT")
     return ", ".join(cols)
+
+
+def table_schema(tbl: Table) -> ibis.Schema:
+    """The Ibis schema of an input table as stored (contract columns, then ``import_id``)."""
+    return ibis.schema({c.name: IBIS_TYPES[c.sql_type] for c in tbl.columns} | {"import_id": "int64"})
+
+
+def meta_schema(name: str) -> ibis.Schema:
+    """The Ibis schema of a meta table (``meta_imports``, ``meta_runs``)."""
+    return ibis.schema({c: IBIS_TYPES[t] for c, t in META_TABLES[name].items()})
 
 
 @dataclass
@@ -93,7 +111,7 @@ class Workspace:
 
     def close(self) -> None:
         if self._con is not None:
-            self._con.disconnect()
+            engine.disconnect(self._con)
             self._con = None
 
     def __enter__(self) -> "Workspace":
@@ -105,12 +123,14 @@ class Workspace:
     # --- tables -------------------------------------------------------------------------
 
     def create_tables(self) -> None:
-        """Create every missing input and meta table (idempotent)."""
-        db = engine.raw(self.con)
-        for tbl in TABLES.values():
-            db.execute(f'CREATE TABLE IF NOT EXISTS "{tbl.name}" ({table_ddl(tbl)})')
-        for name, ddl in META_DDL.items():
-            db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
+        """Create every missing input and meta table (idempotent), on any engine: the types
+        are the contract's, as Ibis types."""
+        present = set(self.con.list_tables())
+        wanted = [(tbl.name, table_schema(tbl)) for tbl in TABLES.values()]
+        wanted += [(name, meta_schema(name)) for name in META_TABLES]
+        for name, schema in wanted:
+            if name not in present:
+                self.con.create_table(name, schema=schema)
 
     def table(self, name: str):
         """An Ibis table expression of a stored table (input, truth, result or meta)."""

@@ -22,6 +22,14 @@ The pipeline, all in DuckDB so that millions of lines stream without passing thr
    references (``create_missing``) + ``INSERT ... SELECT`` with amounts converted to the
    workspace currency and rounded to the contract's scale + one ``meta_imports`` row.
 
+On a DuckDB workspace all of this runs in the workspace's own database. On PostgreSQL and
+Spark it runs in an in-memory DuckDB instead: the checks that read stored rows (keys,
+references, dangling references, the next import id) read a copy of just the columns they
+need (:meth:`_Pipeline.mirror`); the load runs there as above, and the rows it added (the
+table's, the stub rows, the ``meta_imports`` row) are staged as Parquet and handed to
+:func:`saleskpi.backend.load_batches`: one transaction on PostgreSQL, a journal rolled
+forward on Spark (docs/backends.md).
+
 Row numbers in problems are the rows a spreadsheet shows (the header is row 1); for Parquet and
 Arrow data the first record is row 2 likewise. This module is part of the backend layer: it is
 the one place, with ``saleskpi.backend``, that writes SQL.
@@ -32,7 +40,9 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import shutil
 import signal
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -114,8 +124,7 @@ def load_arrow(ws: "Workspace", table: str, data: "pa.Table | pa.RecordBatchRead
     if not isinstance(data, (pa.Table, pa.RecordBatchReader)):
         raise UsageError(f"load_arrow({table!r}): data must be a pyarrow Table or RecordBatchReader, "
                          f"got {type(data).__name__}. Convert it with pyarrow.Table.from_pandas(df).")
-    db = engine.raw(ws.con)
-    with _session(db, ws.settings):
+    with _staging_db(ws) as db, _session(db, ws.settings):
         db.register(_SRC + "_arrow", data)
         try:
             relation = _SRC + "_arrow"
@@ -156,8 +165,7 @@ def import_file(ws: "Workspace", table: str, path: str | Path, *, mapping: Mappi
     mapping.check(tbl)
     if encoding == "auto" and mapping.encoding:
         encoding = mapping.encoding
-    db = engine.raw(ws.con)
-    with _session(db, ws.settings):
+    with _staging_db(ws) as db, _session(db, ws.settings):
         with readers.open_source(db, Path(path), sheet=sheet or mapping.sheet, encoding=encoding,
                                  delimiter=delimiter or mapping.delimiter) as src:
             return _Pipeline(ws, db, tbl, src, mapping, create_missing, mode).run()
@@ -202,6 +210,28 @@ def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise UsageError(f"Import mode '{mode}' is not known. Use 'append' (add rows) or "
                          "'replace' (replace the table's rows).")
+
+
+class _staging_db:
+    """The DuckDB connection an import stages and checks in: the workspace's own on DuckDB,
+    a private in-memory one (closed afterwards) on the other engines."""
+
+    def __init__(self, ws: "Workspace") -> None:
+        self.ws, self.own = ws, None
+
+    def __enter__(self):
+        if engine.kind_of(self.ws.con) == "duckdb":
+            return engine.raw(self.ws.con)
+        import duckdb
+
+        self.spill = tempfile.mkdtemp(prefix="saleskpi-spill-")
+        self.own = duckdb.connect(config={"temp_directory": self.spill})
+        return self.own
+
+    def __exit__(self, *exc) -> None:
+        if self.own is not None:
+            self.own.close()
+            shutil.rmtree(self.spill, ignore_errors=True)
 
 
 class _session:
@@ -324,6 +354,8 @@ class _Pipeline:
         self.generated: str | None = None    # a key column numbered on load (sales.line_no)
         self.missing_refs: dict[str, int] = {}
         self._line_k: list[int] | None = None
+        #: Checks and load run on a copy of the stored keys, then ship (PostgreSQL, Spark).
+        self.remote = engine.kind_of(ws.con) != "duckdb"
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -374,6 +406,8 @@ class _Pipeline:
     def run(self) -> ImportReport:
         self.bind()
         rows = self.stage()
+        if self.remote:
+            self.mirror()
         self.apply_skip_rules()
         self.check_rows()
         self.check_duplicates_and_keys()
@@ -878,6 +912,7 @@ class _Pipeline:
         import_id = self.q1("SELECT coalesce(max(import_id), 0) + 1 FROM meta_imports")[0]
         names, exprs = self.select_list(import_id)
         stored = {r[0] for r in db.execute(f"DESCRIBE {_q(tbl.name)}").fetchall()}
+        new_columns = tuple(n for n in self.bound if n not in tbl.column_names and n not in stored)
         created: dict[str, int] = {}
         # Stored order does not matter (staged rowids already gave the rows); dropping it lets
         # DuckDB insert in parallel, about twice as fast.
@@ -903,7 +938,8 @@ class _Pipeline:
                                "warnings": self.warnings}, ensure_ascii=False)
             db.execute("INSERT INTO meta_imports VALUES (?, ?, ?, ?, ?, current_timestamp, ?)",
                        [import_id, tbl.name, self.src.label, loaded, sum(self.skipped.values()), note])
-            _fault("before-commit")
+            if not self.remote:
+                _fault("before-commit")
             db.execute("COMMIT")
         except BaseException:
             try:
@@ -915,9 +951,72 @@ class _Pipeline:
             db.execute("RESET preserve_insertion_order")
             for col_name in [c.name for c in tbl.columns if c.references]:
                 db.execute(f"DROP TABLE IF EXISTS __saleskpi_missing_{col_name}")
+        if self.remote:
+            self.ship(import_id, new_columns)
         return ImportReport(table=tbl.name, source=self.src.label, rows_loaded=loaded,
                             skipped={k: v for k, v in self.skipped.items() if v}, warnings=self.warnings,
                             created=created, import_id=import_id)
+
+    # --- PostgreSQL and Spark: check against a copy, then ship the new rows -------------------
+
+    def mirror(self) -> None:
+        """Copy into the staging DuckDB the stored columns the checks and the load read.
+
+        Each table that is read gets its full stored schema (so the load's SQL runs as on a
+        DuckDB workspace) but only the columns read are filled, distinct: the table's own key
+        (append), the keys its references point to, the columns of other tables that point to
+        it (replace: dangling references), and the last import id.
+        """
+        tbl, con = self.tbl, self.ws.con
+        needs: dict[str, set[str]] = {tbl.name: set()}
+        if self.mode == "append":
+            needs[tbl.name] |= {k for k in tbl.key if self.given(k) and k != self.generated}
+        for col in tbl.columns:
+            if col.references and self.given(col.name):
+                target, key = col.references.split(".")
+                if not (target == tbl.name and self.mode == "replace"):
+                    needs.setdefault(target, set()).add(key)
+        if self.mode == "replace":
+            for other in TABLES.values():
+                for col in other.columns:
+                    if col.references and col.references.split(".")[0] == tbl.name and other.name != tbl.name:
+                        needs.setdefault(other.name, set()).add(col.name)
+        needs["meta_imports"] = {"import_id"}
+        for name, cols in needs.items():
+            t = con.table(name)
+            self.db.register("__saleskpi_shape", t.schema().to_pyarrow().empty_table())
+            self.db.execute(f"CREATE TABLE {_q(name)} AS SELECT * FROM __saleskpi_shape")
+            self.db.unregister("__saleskpi_shape")
+            if not cols:
+                continue
+            rows = (t.aggregate(import_id=t.import_id.max()) if name == "meta_imports"
+                    else t.select(*sorted(cols)).distinct())
+            self.db.register("__saleskpi_stored", rows.to_pyarrow())
+            names = ", ".join(_q(c) for c in sorted(cols))
+            self.db.execute(f"INSERT INTO {_q(name)} ({names}) SELECT {names} FROM __saleskpi_stored")
+            self.db.unregister("__saleskpi_stored")
+
+    def ship(self, import_id: int, new_columns: tuple[str, ...]) -> None:
+        """Stage the rows this import added to the copy as Parquet and load them into the
+        workspace's engine (:func:`saleskpi.backend.load_batches`)."""
+        tables = [self.tbl.column(c).references.split(".")[0] for c in self.missing_refs]
+        tables = list(dict.fromkeys(t for t in tables if t != self.tbl.name)) + [self.tbl.name, "meta_imports"]
+        folder = engine.staging_folder(self.ws.backend)
+        try:
+            batches = []
+            for name in tables:
+                path = folder / f"{name}.parquet"
+                self.db.execute(f"COPY (SELECT * FROM {_q(name)} WHERE import_id = {int(import_id)}) "
+                                f"TO {_lit(str(path))} (FORMAT parquet)")
+                columns = tuple(r[0] for r in self.db.execute(f"DESCRIBE {_q(name)}").fetchall())
+                batches.append(engine.Batch(
+                    name, path, columns, replace=name == self.tbl.name and self.mode == "replace",
+                    new_columns=new_columns if name == self.tbl.name else ()))
+            engine.load_batches(self.ws.con, self.ws.backend, batches, import_id=import_id,
+                                before_commit=lambda: _fault("before-commit"))
+        finally:
+            if not (folder / "journal.json").exists():  # a Spark journal is rolled forward later
+                shutil.rmtree(folder, ignore_errors=True)
 
     def check_dangling(self) -> None:
         """After a replace, rows of other tables must not refer to ids that are gone."""
