@@ -76,8 +76,7 @@ def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
 
     cur, prev, ly = within(p.current), within(p.previous), within(p.last_year)
     # The lines are summed per customer x product x line rep first, so that the attributes (each
-    # a function of those keys) are joined to the sums rather than to every line; the second
-    # sum only merges a line without a rep with its customer's rep's lines of the product.
+    # a function of those keys) are joined to the sums rather than to every line.
     sums = s.group_by("customer_id", "product_id", line_rep_id=s.rep_id).aggregate(
         value_cur=s.net_value.sum(where=cur),
         value_prev=s.net_value.sum(where=prev),
@@ -88,16 +87,14 @@ def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
         cost_cur=s.cost.sum(where=cur),
     )
     j = with_attributes(ctx, sums)
-    return j.group_by(["customer_id", "territory_id", "team_id", "rep_id", "business_line", "category",
-                       "product_id", "is_target"]).aggregate(
-        value_cur=_zero(j.value_cur.sum()),
-        value_prev=_zero(j.value_prev.sum()),
-        value_ly=_zero(j.value_ly.sum()),
-        volume_cur=_zero(j.volume_cur.sum()),
-        volume_prev=_zero(j.volume_prev.sum()),
-        volume_ly=_zero(j.volume_ly.sum()),
-        cost_cur=j.cost_cur.sum(),
-    )
+    keys = ["customer_id", "territory_id", "team_id", "rep_id", "business_line", "category", "product_id",
+            "is_target"]
+    measures = ["value_cur", "value_prev", "value_ly", "volume_cur", "volume_prev", "volume_ly"]
+    if s.rep_id.isnull().any().execute():
+        # a line without a rep is credited to its customer's rep: merge it with that rep's lines
+        # of the product (when every line names its rep, each sum above is already one row)
+        return j.group_by(keys).aggregate(**{m: _zero(j[m].sum()) for m in measures}, cost_cur=j.cost_cur.sum())
+    return j.select(*keys, **{m: _zero(j[m]) for m in measures}, cost_cur=j.cost_cur)
 
 
 def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -> ibis.Table:
@@ -115,7 +112,9 @@ def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -
         turnover_volume_ly=grain.volume_ly.sum(),
         cost=grain.cost_cur.sum(),
         target_products_value=_zero(grain.value_cur.sum(where=grain.is_target)),
-        customers_active=grain.customer_id.nunique(where=grain.value_cur > 0),
+        # a customer node holds one customer: active if any of its rows sold (no distinct count)
+        customers_active=((grain.value_cur > 0).any().cast("int64") if level == "customer"
+                          else grain.customer_id.nunique(where=grain.value_cur > 0)),
         products_bought=grain.product_id.nunique(where=bought),
         categories_bought=grain.category.nunique(where=bought),
     )
