@@ -165,7 +165,17 @@ def connect(backend: BackendURL, *, read_only: bool = False, memory_limit: str |
 
 def disconnect(con) -> None:
     """Close a connection. A Spark connection leaves the process's Spark context running
-    (other workspaces may use it; :func:`stop_spark` ends it)."""
+    (other workspaces may use it; :func:`stop_spark` ends it).
+
+    Tables the analyses cached (``expr.cache()``) are released first: Ibis would otherwise
+    drop them when they are garbage-collected, on a connection already closed (PostgreSQL
+    then prints "the connection is closed" tracebacks at exit).
+    """
+    for name in list(getattr(con, "_cache_name_to_entry", {})):
+        try:
+            con._finalize_cached_table(name)
+        except Exception:  # a connection already broken: nothing left to release
+            pass
     if kind_of(con) == "pyspark":
         return
     con.disconnect()
@@ -206,15 +216,19 @@ def _connect_postgres(backend: BackendURL, *, read_only: bool):
 
 
 def _postgres_compiler():
-    """Ibis 12's PostgreSQL compiler, except that a float literal is typed DOUBLE PRECISION.
+    """Ibis 12's PostgreSQL compiler with two fixes, used by this connection only (nothing
+    global is patched):
 
-    Ibis writes ``26.0`` bare, which PostgreSQL reads as NUMERIC; a column made of such a
-    literal then comes back as Python decimals and Ibis fails to turn it into a float64
-    Arrow column (``ArrowInvalid: Could not convert Decimal('26.0')``). Used by this
-    connection only; nothing global is patched.
+    - a float literal is typed DOUBLE PRECISION. Ibis writes ``26.0`` bare, which PostgreSQL
+      reads as NUMERIC; a column made of such a literal then comes back as Python decimals and
+      Ibis fails to turn it into a float64 Arrow column (``ArrowInvalid: Could not convert
+      Decimal('26.0')``);
+    - a boolean cast to a 64- or 16-bit integer goes through INTEGER: PostgreSQL casts
+      boolean to int4 only (``CannotCoerce: cannot cast type boolean to bigint``).
     """
     import math
 
+    import ibis.expr.datatypes as dt
     import sqlglot.expressions as sge
     from ibis.backends.sql.compilers.postgres import PostgresCompiler
 
@@ -223,6 +237,11 @@ def _postgres_compiler():
             if dtype.is_floating() and math.isfinite(value):
                 return self.cast(sge.convert(value), dtype)
             return super().visit_NonNullLiteral(op, value=value, dtype=dtype)
+
+        def visit_Cast(self, op, *, arg, to):
+            if op.arg.dtype.is_boolean() and to.is_integer() and not to.is_int32():
+                arg = self.cast(arg, dt.int32)
+            return super().visit_Cast(op, arg=arg, to=to)
 
     return Compiler()
 
