@@ -1,0 +1,225 @@
+"""Value-core benchmark: ``saleskpi compute`` (sales, potential, wallet, abc) on a 10M-line company.
+
+Run from the repository root::
+
+    .venv/bin/python bench/value_core_bench.py                 # build once (cached), then measure
+    .venv/bin/python bench/value_core_bench.py --repeat 3      # three measured compute runs
+    .venv/bin/python bench/value_core_bench.py --rebuild       # build the company again
+    .venv/bin/python bench/value_core_bench.py --customers 20000   # smaller (its own cache)
+
+Phases, each in its own subprocess under a tiny measuring process that reads
+``resource.getrusage(RUSAGE_CHILDREN)`` (as bench/import_bench.py does), so the peak RSS printed
+is that phase's own:
+
+1. ``build`` (only when the cache under ``bench/out/value-core/`` is missing or was made with
+   other parameters): the demo company with 100,000 customers, 2 years and ``basket_scale``
+   0.55 (about 10.1 million invoice lines, as in bench/import_bench.py), every input table
+   loaded through the real importer (``saleskpi.data.importer.load_arrow``: the same checks
+   as a user's file), sales streamed in chunks.
+2. ``compute``: the cached workspace is copied to a scratch folder (so every measured run is a
+   first run on the same data) and ``saleskpi.compute.compute`` — what ``saleskpi compute DIR``
+   runs — computes and stores sales, potential, wallet and abc. Wall time per analysis (its
+   expressions, fits and the stores of its results), the total, and the process's peak RSS.
+3. ``bare scan``: ONE DuckDB aggregate over the same sales lines, best of 3, as the yardstick:
+   ``SELECT customer_id, sum(net_value), sum(quantity), count(*) FROM sales GROUP BY 1``.
+
+Targets: the four analyses under 30 s wall and under 4 GB peak RSS on 2 cores; total / bare
+scan <= 10. Figures measured on the project machines are in bench/README.md. This is a
+command that prints figures, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "bench" / "out" / "value-core"
+ANALYSES = ("sales", "potential", "wallet", "abc")
+BARE_SCAN = "SELECT customer_id, sum(net_value), sum(quantity), count(*) FROM sales GROUP BY 1"
+TARGET_WALL_S, TARGET_RSS_MB, TARGET_RATIO = 30.0, 4096.0, 10.0
+
+# Linux carries a process's peak RSS over fork and exec: the parent stays small (standard
+# library only) and runs each phase as parent -> MEASURE (tiny) -> the phase.
+MEASURE = r"""
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": p.returncode, "wall": time.perf_counter() - t, "stdout": p.stdout,
+                  "stderr": p.stderr[-6000:], "rss_mb": u.ru_maxrss / 1024, "cpu": u.ru_utime + u.ru_stime}))
+"""
+
+
+def measured(cmd: list[str]) -> dict:
+    """Run ``cmd`` under MEASURE: its wall time, CPU time, peak RSS (MB), stdout and stderr."""
+    proc = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout)
+    if result["rc"] != 0:
+        raise SystemExit(f"{' '.join(cmd[3:6])} ... failed:\n{result['stderr']}")
+    return result
+
+
+def child(*args: str, src: Path | None = None) -> list[str]:
+    """A phase as a command; ``src``: run it with the saleskpi package of another source tree."""
+    env = ["env", f"PYTHONPATH={src}"] if src else []
+    return [*env, sys.executable, str(Path(__file__).resolve()), "--child", *args]
+
+
+# --- the phases, run in children --------------------------------------------------------------
+
+
+def child_build(ws_dir: Path, spec_json: str) -> dict:
+    """The demo company with every input table loaded through the importer (no truth tables)."""
+    import pyarrow as pa
+
+    from saleskpi.data.importer import load_arrow
+    from saleskpi.demo import INPUT_TABLES, DemoSpec, generate
+    from saleskpi.workspace import Workspace
+
+    spec = DemoSpec(**json.loads(spec_json))
+    if ws_dir.exists():
+        shutil.rmtree(ws_dir)
+    rows: dict[str, int] = {}
+    t0 = time.perf_counter()
+    with Workspace.init(ws_dir, name="value-core benchmark") as ws:
+        stream = generate(spec, tables=INPUT_TABLES)
+        pending = next(stream, None)
+        while pending is not None:
+            name, first = pending
+            pending = next(stream, None)
+
+            def batches():  # consecutive chunks of one table stream into one load
+                nonlocal pending
+                yield from first.to_batches()
+                while pending is not None and pending[0] == name:
+                    yield from pending[1].cast(first.schema).to_batches()
+                    pending = next(stream, None)
+
+            reader = pa.RecordBatchReader.from_batches(first.schema, batches())
+            rows[name] = load_arrow(ws, name, reader, source=f"demo:{name} (seed {spec.seed})").rows_loaded
+    return {"rows": rows, "build_s": time.perf_counter() - t0}
+
+
+def child_compute(ws_dir: Path) -> dict:
+    """``saleskpi compute`` on the workspace, with the wall time of each analysis."""
+    from saleskpi.compute import compute
+    from saleskpi.workspace import Workspace
+
+    marks: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+    with Workspace.open(ws_dir) as ws:
+        report = compute(ws, only=list(ANALYSES), progress=lambda name, done, total: marks.append(
+            (name, time.perf_counter())))
+    total = time.perf_counter() - t0
+    per = {name: marks[i + 1][1] - at for i, (name, at) in enumerate(marks[:-1])}
+    import saleskpi
+
+    return {"analyses": per, "compute_s": total, "setup_s": marks[0][1] - t0 if marks else 0.0,
+            "stored": report.stored, "package": str(Path(saleskpi.__file__).parent)}
+
+
+def child_scan(db_file: Path, repeat: int) -> dict:
+    """The yardstick: one aggregate scan of the sales lines, best of ``repeat``."""
+    import duckdb
+
+    con = duckdb.connect(str(db_file), read_only=True)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = con.execute(BARE_SCAN).fetchnumpy()
+        times.append(time.perf_counter() - t)
+    lines = con.execute("SELECT count(*) FROM sales").fetchone()[0]
+    return {"best_s": min(times), "times": times, "customers": len(out["customer_id"]), "lines": lines}
+
+
+def run_child(argv: list[str]) -> None:
+    kind, rest = argv[0], argv[1:]
+    if kind == "build":
+        out = child_build(Path(rest[0]), rest[1])
+    elif kind == "compute":
+        out = child_compute(Path(rest[0]))
+    elif kind == "scan":
+        out = child_scan(Path(rest[0]), int(rest[1]))
+    else:
+        raise SystemExit(f"unknown child phase {kind}")
+    print(json.dumps(out))
+
+
+# --- the parent ---------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        run_child(argv[1:])
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--customers", type=int, default=100_000)
+    ap.add_argument("--years", type=int, default=2)
+    ap.add_argument("--basket-scale", type=float, default=0.55,
+                    help="lines per invoice scale; 0.55 gives about 10M lines at 100,000 customers x 2 years")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="cache folder (kept between runs)")
+    ap.add_argument("--rebuild", action="store_true", help="build the company again even if cached")
+    ap.add_argument("--repeat", type=int, default=1, help="measured compute runs")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument("--src", type=Path, help="compute with the saleskpi package of this source folder (e.g. an "
+                    "older version unpacked with 'git archive REV src | tar -x -C DIR': DIR/src), for before/after")
+    args = ap.parse_args(argv)
+
+    spec = {"customers": args.customers, "years": args.years, "seed": args.seed, "basket_scale": args.basket_scale}
+    cache = args.out / f"c{args.customers}-y{args.years}-b{args.basket_scale}-s{args.seed}"
+    ws_dir, scratch, done = cache / "workspace", cache / "scratch", cache / "workspace.json"
+    print(f"saleskpi value-core benchmark{f' (saleskpi from {args.src})' if args.src else ''}: {args.customers:,} customers, {args.years} years, basket scale "
+          f"{args.basket_scale}, seed {args.seed}; {os.cpu_count()} CPUs, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+    if args.rebuild or not done.exists() or json.loads(done.read_text()).get("spec") != spec:
+        done.unlink(missing_ok=True)
+        r = measured(child("build", str(ws_dir), json.dumps(spec)))
+        info = json.loads(r["stdout"])
+        done.write_text(json.dumps({"spec": spec, **info}))
+        print(f"build (generate + load_arrow) {r['wall']:7.1f} s wall {r['cpu']:7.1f} s CPU  peak RSS "
+              f"{r['rss_mb']:6.0f} MB  {info['rows']['sales']:,} sales lines", flush=True)
+    else:
+        print(f"reusing {ws_dir} ({json.loads(done.read_text())['rows']['sales']:,} sales lines)")
+
+    runs = []
+    for i in range(args.repeat):
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.copytree(ws_dir, scratch, ignore=shutil.ignore_patterns("templates"))
+        load = os.getloadavg()[0]
+        r = measured(child("compute", str(scratch), src=args.src.resolve() if args.src else None))
+        info = json.loads(r["stdout"])
+        runs.append({"wall": r["wall"], "cpu": r["cpu"], "rss_mb": r["rss_mb"], "load": load, **info})
+        per = "  ".join(f"{a} {info['analyses'][a]:5.1f} s" for a in ANALYSES)
+        print(f"compute run {i + 1}: {per}  | four analyses {info['compute_s']:5.1f} s; process {r['wall']:5.1f} s "
+              f"wall {r['cpu']:5.1f} s CPU, peak RSS {r['rss_mb']:6.0f} MB (load {load:.1f} at start)", flush=True)
+        if args.src:
+            print(f"    (saleskpi imported from {info['package']})")
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    s = measured(child("scan", str(ws_dir / "saleskpi.duckdb"), "3"))
+    scan = json.loads(s["stdout"])
+    print(f"bare scan ({scan['lines']:,} lines -> {scan['customers']:,} customers): best of 3 "
+          f"{scan['best_s']:.3f} s ({', '.join(f'{t:.3f}' for t in scan['times'])}), peak RSS {s['rss_mb']:.0f} MB")
+    best = min(runs, key=lambda x: x["wall"])
+    ratio = best["compute_s"] / scan["best_s"]
+    peak = max(x["rss_mb"] for x in runs)
+    ok = best["wall"] < TARGET_WALL_S and peak < TARGET_RSS_MB
+    print(f"best run: the four analyses {best['compute_s']:.1f} s ({ratio:.0f} x the bare scan), the whole process "
+          f"{best['wall']:.1f} s; peak RSS {peak:.0f} MB. Target (process < {TARGET_WALL_S:.0f} s, "
+          f"< {TARGET_RSS_MB:.0f} MB): {'met' if ok else 'NOT met'}; ratio <= {TARGET_RATIO:.0f}: "
+          f"{'met' if ratio <= TARGET_RATIO else 'not met'}")
+    if args.json:
+        args.json.write_text(json.dumps({"spec": spec, "runs": runs, "scan": scan, "ratio": ratio}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
