@@ -146,8 +146,10 @@ def test_a_killed_postgres_import_leaves_nothing(kind, backend_url, tmp_path):
         load_arrow(ws, "territories", pa.table({{"territory_id": ["T1", "T2", "T9"], "name": ["a", "b", "c"]}}),
                    source="new", mode="replace")
     """)
+    scratch = tmp_path / "tmp"  # a killed process leaves its staging files: keep them in here
+    scratch.mkdir()
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            env={**os.environ, "SALESKPI_FAULT": "before-commit"})
+                            env={**os.environ, "SALESKPI_FAULT": "before-commit", "TMPDIR": str(scratch)})
     assert killed.returncode == -9, killed.stderr  # SIGKILL right before COMMIT
     with Workspace.open(tmp_path / "ws") as ws:
         assert rows(ws, "territories", "territory_id", "name") == [("T1", "North"), ("T2", "South")]
