@@ -6,6 +6,7 @@ Run from the repository root::
     .venv/bin/python bench/value_core_bench.py --repeat 3      # three measured compute runs
     .venv/bin/python bench/value_core_bench.py --rebuild       # build the company again
     .venv/bin/python bench/value_core_bench.py --customers 20000   # smaller (its own cache)
+    .venv/bin/python bench/value_core_bench.py --src /tmp/old/src   # another version's saleskpi
 
 Phases, each in its own subprocess under a tiny measuring process that reads
 ``resource.getrusage(RUSAGE_CHILDREN)`` (as bench/import_bench.py does), so the peak RSS printed
@@ -23,9 +24,10 @@ is that phase's own:
 3. ``bare scan``: ONE DuckDB aggregate over the same sales lines, best of 3, as the yardstick:
    ``SELECT customer_id, sum(net_value), sum(quantity), count(*) FROM sales GROUP BY 1``.
 
-Targets: the four analyses under 30 s wall and under 4 GB peak RSS on 2 cores; total / bare
-scan <= 10. Figures measured on the project machines are in bench/README.md. This is a
-command that prints figures, not a test.
+Targets: the four analyses under 30 s wall (checked on the whole compute process, start-up
+included) and under 4 GB peak RSS on 2 cores; aim: the four analyses <= 10 x the bare scan.
+Figures measured on the project machines are in bench/README.md. This is a command that
+prints figures, not a test.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def measured(cmd: list[str]) -> dict:
     proc = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True)
     result = json.loads(proc.stdout)
     if result["rc"] != 0:
-        raise SystemExit(f"{' '.join(cmd[3:6])} ... failed:\n{result['stderr']}")
+        phase = cmd[cmd.index("--child") + 1:] if "--child" in cmd else cmd
+        raise SystemExit(f"{' '.join(phase)} failed:\n{result['stderr']}")
     return result
 
 
