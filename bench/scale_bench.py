@@ -361,6 +361,8 @@ def main(argv: list[str] | None = None) -> None:
             finally:
                 if ctx is not None:
                     ctx.__exit__(None, None, None)
+                for scratch in ("spark-warehouse", "spark-tmp"):
+                    shutil.rmtree(args.out / size / scratch, ignore_errors=True)
             figures["engines"][kind] = {"import_s": c["out"]["import_s"], "import_wall": c["wall"],
                                         "wall": r["wall"], "rss_mb": r["rss_mb"], "load": before, **r["out"]}
             shutil.rmtree(ws_dir, ignore_errors=True)
