@@ -12,7 +12,8 @@ from scipy.special import gammaln, hyp2f1, logsumexp
 
 from saleskpi.errors import NotFittedError
 from saleskpi.models import ConvergenceError, ParetoNBD
-from saleskpi.models.pareto_nbd import _Prepared, _row_terms
+from saleskpi.models import pareto_nbd
+from saleskpi.models.pareto_nbd import _Prepared, _row_terms, _total
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,7 @@ def _loglik_hyp2f1(params, x, tx, big_t):
 def test_loglik_equals_the_hypergeometric_form(cdnow_summary, params):
     d = cdnow_summary
     x, tx, big_t = (d[c].to_numpy(float) for c in ("frequency", "recency", "T"))
-    ours = _row_terms(np.array(params), _Prepared(x, tx, big_t, np.ones(len(x))), False)[0]
+    ours = _row_terms(np.array(params), _Prepared(x, tx, big_t, np.ones(len(x))))[0]
     np.testing.assert_allclose(ours, _loglik_hyp2f1(params, x, tx, big_t), rtol=1e-10)
 
 
@@ -79,7 +80,7 @@ def _loglik_integral(params, x, tx, big_t):
 def test_loglik_equals_the_integral_where_alpha_and_beta_are_far_apart(params):
     rows = [(0, 0.0, 50.0), (1, 0.5, 50.0), (3, 2.0, 10.0), (40, 30.0, 52.0), (200, 10.0, 60.0)]
     x, tx, big_t = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
-    ours = _row_terms(np.array(params), _Prepared(x, tx, big_t, np.ones(len(x))), False)[0]
+    ours = _row_terms(np.array(params), _Prepared(x, tx, big_t, np.ones(len(x))))[0]
     expected = [_loglik_integral(params, *row) for row in rows]
     np.testing.assert_allclose(ours, expected, rtol=1e-9)
 
@@ -92,15 +93,38 @@ def test_gradient_equals_finite_differences(cdnow_summary, params):
     x, tx, big_t = (d[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     prep = _Prepared(x, tx, big_t, np.ones(len(x)))
     p = np.array(params)
-    grad = _row_terms(p, prep, True)[2].sum(axis=1)
+    ll, grad = _total(p, prep)
+    assert ll == pytest.approx(_row_terms(p, prep)[0].sum(), rel=1e-13)
     numeric = []
     for j in range(4):
         h = 1e-6 * p[j]
         up, down = p.copy(), p.copy()
         up[j] += h
         down[j] -= h
-        numeric.append((_row_terms(up, prep, False)[0].sum() - _row_terms(down, prep, False)[0].sum()) / (2 * h))
+        numeric.append((_row_terms(up, prep)[0].sum() - _row_terms(down, prep)[0].sum()) / (2 * h))
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "params", [(0.55, 10.6, 0.61, 11.7), (0.5, 0.5, 0.6, 30.0), (0.5, 40.0, 0.6, 0.5), (0.9, 11.4, 1.04, 75.2)]
+)
+def test_grid_and_pairwise_series_give_the_same_likelihood_and_gradient(cdnow_summary, monkeypatch, params):
+    d = cdnow_summary
+    x, tx, big_t = (d[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    w = np.arange(len(x)) % 3 + 1.0
+    p = np.array(params)
+    on_grid = _Prepared(x, tx, big_t, w)
+    assert on_grid.grid
+    monkeypatch.setattr(pareto_nbd, "_GRID_RATIO", 0)
+    by_pair = _Prepared(x, tx, big_t, w)
+    assert not by_pair.grid
+    np.testing.assert_allclose(_row_terms(p, on_grid)[0], _row_terms(p, by_pair)[0], rtol=1e-12)
+    ll_grid, g_grid = _total(p, on_grid)
+    ll_pair, g_pair = _total(p, by_pair)
+    assert ll_grid == pytest.approx(ll_pair, rel=1e-13)
+    np.testing.assert_allclose(g_grid, g_pair, rtol=1e-10)
+    # the weights count rows: the weighted total is the sum over the rows repeated w times
+    assert ll_grid == pytest.approx(float(np.dot(w, _row_terms(p, on_grid)[0])), rel=1e-13)
 
 
 def test_predictions_equal_the_plain_formulas(pnbd, cdnow_summary):

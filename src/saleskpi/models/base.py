@@ -17,6 +17,7 @@ observed information matrix).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -136,6 +137,15 @@ class LifetimeModel:
         on large data that saves most of the expensive full evaluations.
         """
         self._check_hyper_parameters()
+        with _one_blas_thread():
+            self._fit_on_one_thread(loglik, n_customers, warm)
+
+    def _fit_on_one_thread(
+        self,
+        loglik: LogLikelihood,
+        n_customers: float,
+        warm: Sequence[tuple[LogLikelihood, float]],
+    ) -> None:
         x0 = np.log(np.asarray(self._start, dtype=float))
         for warm_loglik, warm_n in warm:
             first = self._minimize(warm_loglik, warm_n, x0, gtol=max(float(self.tol), 1e-7))
@@ -210,6 +220,21 @@ class LifetimeModel:
                 ok = diag > 0
                 se[ok] = np.sqrt(diag[ok])
         return {name: float(v) for name, v in zip(self._param_names, se, strict=True)}
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """Run BLAS (and OpenMP) on one thread for the duration of a fit.
+
+    The fit's products are small (a few milliseconds) and L-BFGS-B calls BLAS on 4-vectors;
+    OpenBLAS's threads on a machine whose cores are busy wait on each other: on 2 shared cores
+    the Pareto/NBD fit of 100,000 customers took 0.64-0.83 s with OpenBLAS's default threads
+    and 0.42 s on one. threadpoolctl comes with scikit-learn; without it nothing is limited.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn requires threadpoolctl
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
 
 
 # --- reading inputs ----------------------------------------------------------------------------

@@ -34,91 +34,134 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from saleskpi.models._special import dot, expm1_ratio, hyp2f1_1bc
-from saleskpi.models.base import Encoded, LifetimeModel, check_rfm, read_columns
+from saleskpi.models._special import GRID_MAX_Z, dot, expm1_ratio, hyp2f1_1bc, hyp2f1_1bc_grid
+from saleskpi.models.base import Encoded, LifetimeModel, _factorize, check_rfm, read_columns
 from saleskpi.models.bg_nbd import _check_t
 
 __all__ = ["ParetoNBD"]
 
 
-def _unique_pairs(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (x, t) pairs and, for every input pair, the index of its distinct pair."""
-    order = np.lexsort((t, x))
-    xs, ts = x[order], t[order]
-    change = np.ones(len(x), dtype=bool)
-    change[1:] = (xs[1:] != xs[:-1]) | (ts[1:] != ts[:-1])
-    group = np.cumsum(change) - 1
-    inverse = np.empty(len(x), dtype=np.intp)
-    inverse[order] = group
-    return xs[change], ts[change], inverse
+def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values (sorted) and each element's index among them."""
+    return _factorize(values)
 
 
-def _log_f(params, x, t, derivatives):
-    """log F(t) for pairs (x, t) (module docstring) and, optionally, its gradient (4 rows)."""
-    r, alpha, s, beta = params
-    at = alpha + t
-    bt = beta + t
-    w = (alpha - beta) / at
-    direct = w >= -0.5
-    log_e = np.empty(len(x))
-    grads = np.empty((4, len(x))) if derivatives else None
-    if direct.any():
-        xd, atd, btd = x[direct], at[direct], bt[direct]
-        res = hyp2f1_1bc(r + xd, r + s + xd + 1.0, w[direct], derivatives=derivatives)
-        e = res[0]
-        log_e[direct] = np.log(e)
-        if derivatives:
-            e_b, e_c, e_z = (v / e for v in res[1:])
-            grads[0, direct] = e_b + e_c
-            grads[1, direct] = e_z * btd / atd**2
-            grads[2, direct] = e_c
-            grads[3, direct] = -e_z / atd
-    pf = ~direct
-    if pf.any():
-        xp, atp, btp = x[pf], at[pf], bt[pf]
-        v = (beta - alpha) / btp
-        res = hyp2f1_1bc(s + 1.0, r + s + xp + 1.0, v, derivatives=derivatives)
-        p = res[0]
-        log_e[pf] = np.log(atp) - np.log(btp) + np.log(p)
-        if derivatives:
-            p_b, p_c, p_z = (u / p for u in res[1:])
-            grads[0, pf] = p_c
-            grads[1, pf] = 1.0 / atp - p_z / btp
-            grads[2, pf] = p_b + p_c
-            grads[3, pf] = -1.0 / btp + p_z * atp / btp**2
-    l_at, l_bt = np.log(at), np.log(bt)
-    log_f = -(r + x) * l_at - s * l_bt + log_e
-    if derivatives:
-        grads[0] += -l_at
-        grads[1] += -(r + x) / at
-        grads[2] += -l_bt
-        grads[3] += -s / bt
-    return log_f, grads
+#: The grid of distinct frequencies x distinct ages is summed as a matrix product
+#: (:func:`hyp2f1_1bc_grid`) when it has at most this many times as many cells as there are
+#: distinct (x, t) pairs, and at most _GRID_CELLS cells; otherwise pair by pair.
+_GRID_RATIO = 8
+_GRID_CELLS = 2_000_000
 
 
 class _Prepared:
-    """The data of a fit or prediction, reduced to the distinct values each term needs."""
+    """The data of a fit or prediction, reduced to the distinct values each term needs.
+
+    Rows (x, t_x, T) with weights w; ``ux`` the distinct frequencies and ``ut`` the distinct
+    ages (t_x and T together); ``pair_x``/``pair_t`` index the distinct (x, t) pairs whose F(t)
+    the likelihood needs, and ``i_tx``/``i_t`` each row's two pairs.
+    """
 
     def __init__(self, x: np.ndarray, tx: np.ndarray, big_t: np.ndarray, w: np.ndarray) -> None:
         self.x, self.tx, self.big_t, self.w = x, tx, big_t, w
-        self.ux, self.ix = np.unique(x, return_inverse=True)
-        px, pt, inv = _unique_pairs(np.concatenate([x, x]), np.concatenate([tx, big_t]))
-        self.pair_x, self.pair_t = px, pt
         n = len(x)
+        self.ux, self.ix = _codes(x)
+        self.ut, it = _codes(np.concatenate([tx, big_t]))
+        key = np.concatenate([self.ix, self.ix]).astype(np.int64) * len(self.ut) + it
+        pairs, inv = np.unique(key, return_inverse=True)
+        self.pair_x, self.pair_t = pairs // len(self.ut), pairs % len(self.ut)
         self.i_tx, self.i_t = inv[:n], inv[n:]
+        self.it_big_t = it[n:]
+        self.w_x = np.bincount(self.ix, weights=w, minlength=len(self.ux))
+        self.w_sum = float(w.sum())
+        cells = len(self.ux) * len(self.ut)
+        self.grid = cells <= min(_GRID_RATIO * len(pairs), _GRID_CELLS)
 
 
-def _row_terms(params, prep: _Prepared, derivatives: bool):
-    """Per-row log-likelihood, P(alive) and (optionally) the per-row gradient (4 x n)."""
+def _log_f(params, prep: _Prepared, derivatives: bool):
+    """log F(t) of every distinct pair (x, t) (module docstring) and, optionally, its gradient
+    (4 rows): on the grid of distinct x and t as matrix products where that is cheaper, else
+    pair by pair; ages whose series would converge slowly (|argument| > GRID_MAX_Z) pair by pair."""
     r, alpha, s, beta = params
-    x, big_t = prep.x, prep.big_t
-    log_f, g_f = _log_f(params, prep.pair_x, prep.pair_t, derivatives)
-    a_ux = r + s + prep.ux
-    log_c_x = gammaln(r + prep.ux) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    log_q_shift_x = np.log(s) - np.log(a_ux)  # log(s/(r+s+x))
-    log_q_shift = log_q_shift_x[prep.ix]
-    l_at, l_bt = np.log(alpha + big_t), np.log(beta + big_t)
-    log_p1 = -(r + x) * l_at - s * l_bt
+    ut = prep.ut
+    at, bt = alpha + ut, beta + ut
+    w = (alpha - beta) / at  # the argument of the direct form, per age
+    v = (beta - alpha) / bt  # Pfaff's argument (A&S 15.3.4), used for w < -1/2
+    direct_t = w >= -0.5
+    z_t = np.where(direct_t, w, v)
+    px, pt = prep.pair_x, prep.pair_t
+    n_pairs = len(px)
+    e = np.empty(n_pairs)
+    de = np.empty((3, n_pairs)) if derivatives else None  # d log E / d(b, c, z), before the chain rule
+    on_grid = np.zeros(n_pairs, dtype=bool)
+    if prep.grid:
+        ok_t = np.abs(z_t) <= GRID_MAX_Z
+        for branch_t, b_x in ((direct_t, r + prep.ux), (~direct_t, np.full(len(prep.ux), s + 1.0))):
+            sel_t = np.flatnonzero(branch_t & ok_t)
+            if not sel_t.size:
+                continue
+            # the branch's series for every x at its ages: b = r+x (direct) or s+1 (Pfaff),
+            # c = r+s+x+1 in both
+            res = hyp2f1_1bc_grid(b_x, r + s + prep.ux + 1.0, z_t[sel_t], derivatives=derivatives)
+            row_of_t = np.full(len(ut), -1)
+            row_of_t[sel_t] = np.arange(sel_t.size)
+            rows = row_of_t[pt]
+            here = rows >= 0
+            ri, ci = rows[here], px[here]
+            e[here] = res[0][ri, ci]
+            if derivatives:
+                for j in range(3):
+                    de[j, here] = res[j + 1][ri, ci] / e[here]
+            on_grid |= here
+    rest = np.flatnonzero(~on_grid)
+    if rest.size:
+        xr, tr = prep.ux[px[rest]], pt[rest]
+        dr = direct_t[tr]
+        b = np.where(dr, r + xr, s + 1.0)
+        res = hyp2f1_1bc(b, r + s + xr + 1.0, z_t[tr], derivatives=derivatives)
+        e[rest] = res[0]
+        if derivatives:
+            for j in range(3):
+                de[j, rest] = res[j + 1] / res[0]
+    x = prep.ux[px]
+    atp, btp = at[pt], bt[pt]
+    l_at, l_bt = np.log(at)[pt], np.log(bt)[pt]
+    direct = direct_t[pt]
+    # E = 2F1(1, r+x; r+s+x+1; w) (direct) or (alpha+t)/(beta+t) 2F1(1, s+1; r+s+x+1; v) (Pfaff)
+    log_e = np.log(e) + np.where(direct, 0.0, l_at - l_bt)
+    log_f = -(r + x) * l_at - s * l_bt + log_e
+    if not derivatives:
+        return log_f, None
+    e_b, e_c, e_z = de
+    grads = np.empty((4, n_pairs))
+    # chain rule: direct b = r+x, c = r+s+x+1, z = (alpha-beta)/(alpha+t):
+    #   dz/dalpha = (beta+t)/(alpha+t)^2, dz/dbeta = -1/(alpha+t);
+    # Pfaff b = s+1, c = r+s+x+1, z = (beta-alpha)/(beta+t), with log((alpha+t)/(beta+t)) in front:
+    #   dz/dalpha = -1/(beta+t), dz/dbeta = (alpha+t)/(beta+t)^2
+    grads[0] = np.where(direct, e_b + e_c, e_c)
+    grads[1] = np.where(direct, e_z * btp / atp**2, 1.0 / atp - e_z / btp)
+    grads[2] = np.where(direct, e_c, e_b + e_c)
+    grads[3] = np.where(direct, -e_z / atp, -1.0 / btp + e_z * atp / btp**2)
+    grads[0] += -l_at
+    grads[1] += -(r + x) / atp
+    grads[2] += -l_bt
+    grads[3] += -s / btp
+    return log_f, grads
+
+
+def _row_parts(params, prep: _Prepared, log_f: np.ndarray):
+    """The terms of each row's likelihood, F&H (2005) eq. (18) in log space:
+
+    L = C_x [P1 + s/(r+s+x) (F(t_x) - F(T))],  C_x = G(r+x) alpha^r beta^s / G(r),
+    P1 = (alpha+T)^-(r+x) (beta+T)^-s  (alive at T),
+
+    returned as log C_x (per distinct x), the shift m and e1, e2, e3 = P1, s/(r+s+x) F(t_x),
+    s/(r+s+x) F(T) divided by e^m, and their combination ``total`` = e1 + e2 - e3.
+    """
+    r, alpha, s, beta = params
+    ux = prep.ux
+    log_c_x = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    log_q_shift = (np.log(s) - np.log(r + s + ux))[prep.ix]  # log(s/(r+s+x))
+    log_p1 = -(r + prep.x) * np.log(alpha + prep.ut)[prep.it_big_t] - s * np.log(beta + prep.ut)[prep.it_big_t]
     log_q_tx = log_q_shift + log_f[prep.i_tx]
     log_q_t = log_q_shift + log_f[prep.i_t]
     m = np.maximum(log_p1, log_q_tx)
@@ -127,24 +170,54 @@ def _row_terms(params, prep: _Prepared, derivatives: bool):
     e3 = np.exp(log_q_t - m)
     # e2 >= e3 in exact arithmetic (the integral is positive) and e3 <= e1, so the sum stays >= e1
     total = np.maximum(e1 + e2 - e3, e1)
-    ll = log_c_x[prep.ix] + m + np.log(total)
-    p_alive = e1 / total
-    if not derivatives:
-        return ll, p_alive, None
-    u1, u2, u3 = p_alive, e2 / total, e3 / total
-    inv_a = (1.0 / a_ux)[prep.ix]
-    grad = np.empty((4, len(x)))
-    d_q_r = -inv_a
-    d_q_s = 1.0 / s - inv_a
-    # d log C
-    g_c_r = (digamma(r + prep.ux) - digamma(r) + np.log(alpha))[prep.ix]
-    grad[0] = g_c_r + u1 * (-l_at) + u2 * (d_q_r + g_f[0, prep.i_tx]) - u3 * (d_q_r + g_f[0, prep.i_t])
-    grad[1] = (r / alpha + u1 * (-(r + x) / (alpha + big_t))
-               + u2 * g_f[1, prep.i_tx] - u3 * g_f[1, prep.i_t])
-    grad[2] = np.log(beta) + u1 * (-l_bt) + u2 * (d_q_s + g_f[2, prep.i_tx]) - u3 * (d_q_s + g_f[2, prep.i_t])
-    grad[3] = (s / beta + u1 * (-s / (beta + big_t))
-               + u2 * g_f[3, prep.i_tx] - u3 * g_f[3, prep.i_t])
-    return ll, p_alive, grad
+    return log_c_x, m, e1, e2, e3, total
+
+
+def _row_terms(params, prep: _Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's log-likelihood (F&H 2005 eq. (18)) and P(alive) (eq. (36)-(37): P1 / (L / C_x))."""
+    log_f, _ = _log_f(params, prep, False)
+    log_c_x, m, e1, _, _, total = _row_parts(params, prep, log_f)
+    return log_c_x[prep.ix] + m + np.log(total), e1 / total
+
+
+def _total(params, prep: _Prepared) -> tuple[float, np.ndarray]:
+    """The weighted total log-likelihood sum_i w_i log L_i (F&H 2005 eq. (18)) and its gradient
+    in (r, alpha, s, beta).
+
+    d log L = d log C_x + (e1 d log P1 + e2 d log(s/(r+s+x) F(t_x)) - e3 d log(s/(r+s+x) F(T))) /
+    total. Terms that depend on x only or on one (x, t) pair only are summed per distinct x or
+    pair first (their row weights added up with bincount), so that per row only the weights
+    u_k = w e_k / total are computed.
+    """
+    r, alpha, s, beta = params
+    log_f, g_f = _log_f(params, prep, True)
+    log_c_x, m, e1, e2, e3, total = _row_parts(params, prep, log_f)
+    w = prep.w
+    ll = float(dot(w, log_c_x[prep.ix] + m + np.log(total)))
+    u1, u2, u3 = w * e1 / total, w * e2 / total, w * e3 / total
+    ux, nx = prep.ux, len(prep.ux)
+    w_x = prep.w_x  # total weight per distinct x
+    q_x = np.bincount(prep.ix, weights=u2 - u3, minlength=nx)  # weight of d log(s/(r+s+x))
+    inv_a = 1.0 / (r + s + ux)
+    grad = np.empty(4)
+    # d log C_x: (digamma(r+x) - digamma(r) + log alpha, r/alpha, log beta, s/beta)
+    grad[0] = dot(w_x, digamma(r + ux) - digamma(r) + np.log(alpha)) - dot(q_x, inv_a)
+    grad[1] = prep.w_sum * r / alpha
+    grad[2] = prep.w_sum * np.log(beta) + dot(q_x, 1.0 / s - inv_a)
+    grad[3] = prep.w_sum * s / beta
+    # d log P1 = (-log(alpha+T), -(r+x)/(alpha+T), -log(beta+T), -s/(beta+T))
+    u1_t = np.bincount(prep.it_big_t, weights=u1, minlength=len(prep.ut))
+    at, bt = alpha + prep.ut, beta + prep.ut
+    grad[0] -= dot(u1_t, np.log(at))
+    grad[1] -= dot(u1, (r + prep.x) / at[prep.it_big_t])
+    grad[2] -= dot(u1_t, np.log(bt))
+    grad[3] -= s * dot(u1_t, 1.0 / bt)
+    # d log F per pair, weighted by u2 at t_x and -u3 at T
+    n_pairs = g_f.shape[1]
+    u_pair = (np.bincount(prep.i_tx, weights=u2, minlength=n_pairs)
+              - np.bincount(prep.i_t, weights=u3, minlength=n_pairs))
+    grad += dot(g_f, u_pair)
+    return ll, grad
 
 
 class ParetoNBD(LifetimeModel):
@@ -192,13 +265,16 @@ class ParetoNBD(LifetimeModel):
             prep = _Prepared(x[rows], tx[rows], big_t[rows], w[rows])
 
             def loglik(params: np.ndarray) -> tuple[float, np.ndarray]:
-                ll, _, grad = _row_terms(params, prep, True)
-                return float(dot(prep.w, ll)), dot(grad, prep.w)
+                return _total(params, prep)
 
             return loglik
 
-        warm = [(make_loglik(rows), float(w[rows].sum())) for rows in enc.warm_start_subsamples()]
-        self._fit_params(make_loglik(slice(None)), float(w.sum()), warm)
+        full = _Prepared(x, tx, big_t, w)
+        # A rough fit on a subsample first saves full evaluations when their cost grows with the
+        # rows; on the grid of distinct (x, t) a subsample costs about as much as all the data.
+        subsamples = [] if full.grid else enc.warm_start_subsamples()
+        warm = [(make_loglik(rows), float(w[rows].sum())) for rows in subsamples]
+        self._fit_params(lambda params: _total(params, full), float(w.sum()), warm)
         return self
 
     def _prepared(self, data: object, name: str) -> _Prepared:
@@ -215,7 +291,7 @@ class ParetoNBD(LifetimeModel):
     def score_samples(self, data: object) -> np.ndarray:
         """Each customer's log-likelihood at the fitted parameters (F&H 2005 eq. (18))."""
         params = self._params()
-        return _row_terms(params, self._prepared(data, "score_samples"), False)[0]
+        return _row_terms(params, self._prepared(data, "score_samples"))[0]
 
     def p_alive(self, data: object) -> np.ndarray:
         """P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) (alpha+T)^(r+x) (beta+T)^s A0).
@@ -224,7 +300,7 @@ class ParetoNBD(LifetimeModel):
         log space.
         """
         params = self._params()
-        return _row_terms(params, self._prepared(data, "p_alive"), False)[1]
+        return _row_terms(params, self._prepared(data, "p_alive"))[1]
 
     def expected_purchases(self, data: object, *, t: float | np.ndarray) -> np.ndarray:
         """E[Y(t) | x, t_x, T]: each customer's expected purchases in the next t periods.
@@ -236,7 +312,7 @@ class ParetoNBD(LifetimeModel):
         r, alpha, s, beta = params
         prep = self._prepared(data, "expected_purchases")
         t = _check_t(t, "ParetoNBD")
-        p_alive = _row_terms(params, prep, False)[1]
+        p_alive = _row_terms(params, prep)[1]
         x, big_t = prep.x, prep.big_t
         log_q = np.log(beta + big_t) - np.log(beta + big_t + t)
         return (r + x) * (beta + big_t) / (alpha + big_t) * expm1_ratio(s - 1.0, log_q) * p_alive
