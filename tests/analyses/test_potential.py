@@ -8,7 +8,7 @@ import pytest
 
 from saleskpi.analyses import Context
 from saleskpi.analyses.potential import (
-    buying_power_index, calibrate, carry_forward, choose_methods, debias, drivers_estimate, last_12_months,
+    buying_power_index, calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate, last_12_months,
     reconcile, stated, territory_markets, topdown_estimate)
 from saleskpi.backend import raw
 from saleskpi.config import PotentialSection
@@ -68,6 +68,28 @@ def test_drivers_learn_a_high_quantile_usage_rate():
     assert out.drivers_volume.tolist() == pytest.approx(d.tolist())  # one unit per driver unit, for all
     fixed = drivers_estimate(f, ["driver_x"], PotentialSection(usage_rates={"X": 3.0}))
     assert fixed.drivers_value.tolist() == pytest.approx((d * 3).tolist())
+
+
+def test_the_driver_is_the_one_that_predicts_stated_wallets_within_industries():
+    # 40 customers in two industries. Stated wallets are exactly 10 x driver_a; purchases
+    # (share x wallet, shares varying) happen to follow driver_b. driver_c separates the two
+    # industries (so pooled over them it correlates with the wallets) but is noise within each.
+    rng = np.random.default_rng(1)
+    a = rng.uniform(10, 100, 40)
+    industry = np.repeat(["hotel", "shop"], 20)
+    c = np.where(industry == "hotel", 1.0, 1000.0) * rng.uniform(0.5, 2.0, 40)
+    wallet = 10 * a * np.where(industry == "hotel", 1.0, 50.0)
+    f = frame(industry=list(industry), driver_a=list(a), driver_b=list(rng.uniform(10, 100, 40)),
+              driver_c=list(c), stated_value=list(wallet), stated_source=["survey"] * 40)
+    f["turnover_value_12m"] = 3.0 * f["driver_b"]
+    drivers = ["driver_a", "driver_b", "driver_c"]
+    assert choose_driver(f, drivers, min_pairs=30) == "driver_a"
+    # pooled over the industries driver_c would have looked best
+    pooled = np.corrcoef(np.log(f.driver_c), np.log(f.stated_value))[0, 1]
+    assert pooled > np.corrcoef(np.log(f.driver_a), np.log(f.stated_value))[0, 1]
+    # fewer stated figures than min_pairs: the driver that best follows purchases
+    assert choose_driver(f, drivers, min_pairs=41) == "driver_b"
+    assert choose_driver(f, drivers) == "driver_b"
 
 
 def test_reconcile_prefers_stated_never_goes_below_purchases_and_flags_disagreement():

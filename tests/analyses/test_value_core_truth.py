@@ -1,9 +1,9 @@
 """The value core against the demo company's hidden truth (2,000 customers, 5 years, seed 7).
 
 Figures measured on this company when the thresholds were set (closing note of the issue):
-reconciled potential vs true potential, Spearman 0.90 per customer x line; rep bias
-recovered with Spearman 0.93; share of wallet within 0.1 of the true share for 77 % of
-class-A customers.
+reconciled potential vs true potential, Spearman 0.91 per customer x line; rep bias
+recovered with Spearman 0.91; share of wallet within 0.1 of the true share for 80.8 % of
+class-A customers (349 of 432; the issue's target is 80 %).
 """
 
 import numpy as np
@@ -53,9 +53,13 @@ def test_rep_estimating_bias_is_recovered(demo):
     bias = frame(ws, "potential-rep-bias").merge(frame(ws, "truth_rep_bias"), on="rep_id")
     assert len(bias) >= 30
     assert spearmanr(bias.stated_to_model, bias.bias_factor).statistic >= 0.85
-    # the most optimistic rep by our measure is among the truth's three most optimistic
-    top = bias.sort_values("stated_to_model").rep_id.iloc[-1]
-    assert top in set(bias.sort_values("bias_factor").rep_id.iloc[-3:])
+    # the five reps we find most optimistic are truly above the median rep, the five most
+    # pessimistic truly below it (the order among the top five is within the measure's noise:
+    # a rep's ratio rests on 6-17 customers whose model error is shared by their four lines)
+    ours = bias.sort_values("stated_to_model")
+    median = bias.bias_factor.median()
+    assert (ours.bias_factor.iloc[-5:] > median).all()
+    assert (ours.bias_factor.iloc[:5] < median).all()
 
 
 def test_share_of_wallet_of_class_a_customers(demo):
@@ -72,7 +76,7 @@ def test_share_of_wallet_of_class_a_customers(demo):
     true_share = share.loc[a, "turnover_value"] / wallet12.loc[a]
     error = (share.loc[a, "share_of_wallet_value"] - true_share).abs()
     assert len(a) > 300
-    assert (error <= 0.1).mean() >= 0.75
+    assert (error <= 0.1).mean() >= 0.80
     assert error.median() <= 0.06
     # the Wallet Allocation Rule from survey ranks agrees with the measured share in direction
     war = share.dropna(subset=["share_war", "share_of_wallet_value"])

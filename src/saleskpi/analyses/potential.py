@@ -179,15 +179,36 @@ def customer_lines(ctx: Context, by_year: ibis.Table) -> pd.DataFrame:
 # --- the methods, on the summary ------------------------------------------------------------
 
 
-def choose_driver(frame: pd.DataFrame, drivers: list[str], target: str = "turnover_value_12m") -> str | None:
-    """The driver whose log best correlates with log purchases among buyers (Pearson on logs)."""
+def choose_driver(frame: pd.DataFrame, drivers: list[str], target: str = "turnover_value_12m",
+                  min_pairs: int | None = None) -> str | None:
+    """The driver whose logarithm correlates best (Pearson on logs) with the logarithm of the
+    stated potentials of the reference source (see :func:`_reference_source`) where at least
+    ``min_pairs`` customers have one: a stated wallet measures the potential itself, while our
+    purchases are share x potential, and the share varies from customer to customer. Without
+    enough stated figures, with the logarithm of purchases among buyers."""
+    reference = _reference_source(frame, min_pairs) if min_pairs and "stated_source" in frame else None
+    if reference is not None:
+        said = frame[(frame["stated_source"] == reference) & (frame["stated_value"] > 0)]
+        best = _best_log_correlation(said, drivers, "stated_value", min_pairs)
+        if best is not None:
+            return best
+    return _best_log_correlation(frame[frame[target] > 0], drivers, target, 10)
+
+
+def _best_log_correlation(rows: pd.DataFrame, drivers: list[str], target: str, minimum: int) -> str | None:
+    """The driver with the highest Pearson correlation of logs with ``target`` within
+    industries (both logs centred on their industry's mean, since the usage rate is learned
+    per industry); None when no driver has ``minimum`` usable rows."""
     best, best_r = None, -np.inf
-    buyers = frame[frame[target] > 0]
+    industry = rows["industry"].fillna("") if "industry" in rows else pd.Series("", index=rows.index)
     for d in drivers:
-        ok = buyers[d] > 0
-        if ok.sum() < 10:
+        ok = rows[d] > 0
+        if ok.sum() < minimum:
             continue
-        r = np.corrcoef(np.log(buyers.loc[ok, d]), np.log(buyers.loc[ok, target]))[0, 1]
+        x, y = np.log(rows.loc[ok, d]), np.log(rows.loc[ok, target])
+        group = industry[ok]
+        x, y = x - x.groupby(group).transform("mean"), y - y.groupby(group).transform("mean")
+        r = np.corrcoef(x, y)[0, 1] if x.std() > 0 and y.std() > 0 else np.nan
         if np.isfinite(r) and r > best_r:
             best, best_r = d, r
     return best
@@ -202,11 +223,11 @@ def drivers_estimate(frame: pd.DataFrame, drivers: list[str], settings) -> pd.Da
     out = pd.DataFrame(index=frame.index, columns=["drivers_value", "drivers_volume", "driver", "usage_rate"],
                        dtype=object)
     # split only the columns used here (each group is a copy of what is split)
-    used = ["business_line", "industry", "turnover_value_12m", "turnover_volume_12m", *drivers,
-            *settings.drivers.values()]
+    used = ["business_line", "industry", "turnover_value_12m", "turnover_volume_12m", "stated_value",
+            "stated_source", *drivers, *settings.drivers.values()]
     used = [c for c in dict.fromkeys(used) if c in frame.columns]
     for line, part in frame[used].groupby("business_line", sort=True):
-        driver = settings.drivers.get(line) or choose_driver(part, drivers)
+        driver = settings.drivers.get(line) or choose_driver(part, drivers, min_pairs=settings.min_pairs)
         if driver is None or driver not in part:
             continue
         d = part[driver]
