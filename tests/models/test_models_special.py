@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.special import hyp2f1
 
-from saleskpi.models._special import expm1_ratio, hyp2f1_1bc, pfq_series
+from saleskpi.models._special import GRID_MAX_Z, expm1_ratio, hyp2f1_1bc, hyp2f1_1bc_grid, pfq_series
 
 
 def test_hyp2f1_1bc_and_its_derivatives_equal_scipy():
@@ -23,6 +23,26 @@ def test_hyp2f1_1bc_and_its_derivatives_equal_scipy():
     np.testing.assert_allclose(d_b, (hyp2f1(1, b + h, c, z) - hyp2f1(1, b - h, c, z)) / (2 * h), rtol=1e-5)
     np.testing.assert_allclose(d_c, (hyp2f1(1, b, c + h, z) - hyp2f1(1, b, c - h, z)) / (2 * h), rtol=1e-5, atol=1e-12)
     np.testing.assert_allclose(d_z, b / c * hyp2f1(2, b + 1, c + 1, z), rtol=1e-7)
+
+
+def test_hyp2f1_1bc_grid_equals_scipy_on_every_cell():
+    b = np.array([0.3, 1.6, 5.0, 0.06, 2.03, 10_000.3])
+    c = np.array([1.5, 2.7, 7.0, 1.47, 2.93, 10_001.9])
+    z = np.array([-GRID_MAX_Z, -0.5, 0.0, 0.3, 0.85, 0.9, GRID_MAX_Z])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, d_b, d_c, d_z = hyp2f1_1bc_grid(b, c, z, derivatives=True)
+    assert value.shape == (len(z), len(b))
+    bb, cc, zz = np.broadcast_arrays(b[None, :], c[None, :], z[:, None])
+    np.testing.assert_allclose(value, hyp2f1(1, bb, cc, zz), rtol=1e-13)
+    h = 1e-6
+    np.testing.assert_allclose(d_b, (hyp2f1(1, bb + h, cc, zz) - hyp2f1(1, bb - h, cc, zz)) / (2 * h), rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(d_c, (hyp2f1(1, bb, cc + h, zz) - hyp2f1(1, bb, cc - h, zz)) / (2 * h), rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(d_z, bb / cc * hyp2f1(2, bb + 1, cc + 1, zz), rtol=1e-11)
+    # the same numbers as the row-wise series
+    row = hyp2f1_1bc(bb, cc, zz, derivatives=True)
+    for grid_value, row_value in zip((value, d_b, d_c, d_z), row, strict=True):
+        np.testing.assert_allclose(grid_value, row_value, rtol=1e-12, atol=1e-300)
 
 
 def test_pfq_series_equals_scipy_for_2f1():

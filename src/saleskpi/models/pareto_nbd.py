@@ -27,6 +27,13 @@ x in the thousands). For w < -1/2 (beta much larger than alpha) Pfaff's transfor
 15.3.4) gives E = (alpha+t)/(beta+t) * 2F1(1, s+1; r+s+x+1; (beta-alpha)/(beta+t)) with a
 positive argument below 1. Everything is then summed in log space, and the gradient follows
 term by term from the same series.
+
+Speed. Both series have coefficients that depend on x only ((r+x)_n/(r+s+x+1)_n or
+(s+1)_n/(r+s+x+1)_n) and an argument that depends on t only, and summaries in whole days take
+few distinct values of each (86 frequencies x 1,095 ages for 100,000 customers in the bench):
+all series of the grid of distinct x and t are then summed at once as one matrix product
+(:func:`saleskpi.models._special.hyp2f1_1bc_grid`), and the gradient is summed per distinct x
+and per (x, t) pair rather than per row.
 """
 
 from __future__ import annotations
