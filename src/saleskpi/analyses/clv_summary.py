@@ -15,7 +15,9 @@ the published BG/NBD, Pareto/NBD and Gamma-Gamma fits on CDNOW (Fader, Hardie & 
 Bucketing by calendar week instead (lifetimes' ``freq="W"``) gives other numbers and is not
 the published convention.
 
-The whole summary is one backend-portable Ibis expression: no data leaves the engine.
+The whole summary is one backend-portable Ibis expression: no data leaves the engine. Its cost
+on large data is the grouping of the lines into customer-days; a workspace that keeps those
+(:mod:`saleskpi.analyses.purchase_days`) can hand them over with ``unique_days=True``.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def rfm_summary(
     observation_end: dt.date | str,
     calibration_end: dt.date | str | None = None,
     time_unit: str = "W",
+    unique_days: bool = False,
 ) -> ir.Table:
     """One row per customer: frequency, recency, T, monetary_value (and the holdout columns).
 
@@ -79,6 +82,12 @@ def rfm_summary(
         ``duration_holdout`` (its length in ``time_unit``).
     time_unit
         ``"D"`` (days), ``"W"`` (weeks, 7 days) or ``"M"`` (months, 365.25/12 days).
+    unique_days
+        True when ``transactions`` already has at most one row per customer and day, e.g. a
+        purchase table of :func:`saleskpi.analyses.purchase_days.purchase_days` (with a date
+        column): the same-day sum is then skipped, and the summary reads the customer-days
+        only (on the bench's 12.2M lines / 4.9M customer-days about 3x less time). The
+        result is the same; with several rows of a customer on one day it would not be.
 
     Returns
     -------
@@ -121,8 +130,12 @@ def rfm_summary(
     lines = transactions.select(
         c_=transactions[customer], d_=day, v_=transactions[value].cast("float64")
     ).filter(lambda t: t.c_.notnull() & t.d_.notnull() & (t.d_ <= obs_lit))
-    # same-day purchases count once, with their values summed
-    days = lines.group_by(["c_", "d_"]).aggregate(v_=lambda t: t.v_.sum().coalesce(0.0))
+    # same-day purchases count once, with their values summed (a day whose values are all NULL
+    # is worth 0)
+    if unique_days:
+        days = lines.mutate(v_=lines.v_.coalesce(0.0))
+    else:
+        days = lines.group_by(["c_", "d_"]).aggregate(v_=lambda t: t.v_.sum().coalesce(0.0))
     # One pass over the purchase days, no join: a customer's first day is her first in the
     # calibration period whenever she has one there (days after it are all later), so the repeat
     # purchases are the calibration days less one and their value the total less the first day's.

@@ -1,0 +1,153 @@
+"""The customer x day purchase table: invoice lines summed per customer and day.
+
+Every customer-lifetime summary counts purchase days, not lines (purchases on the same day
+count once, ``saleskpi.analyses.clv_summary``), so each summary of the lines starts by grouping
+them into customer-days: on the bench's 12.2M lines / 4.9M customer-days that grouping is most
+of the summary's time. A workspace that keeps this table (built once, then refreshed with each
+import's new lines) lets :func:`saleskpi.analyses.clv_summary.rfm_summary` read the 4.9M
+customer-days instead (``unique_days=True``).
+
+The table is a plain sum of the lines, so it can be kept up to date by adding: lines imported
+later change only the customer-days they touch (:func:`refreshed_days`), and
+:func:`merged_days` gives the whole refreshed table for engines that rewrite tables rather than
+delete rows. Days whose lines add up to zero or less (returns, credit notes) are kept, with
+their sums: whoever reads the table decides what a purchase day is (``value > 0`` in
+``saleskpi.analyses.clv``).
+
+Columns: ``<customer>``, ``<date>`` (a date; a timestamp is cut to its day), ``value`` (the sum
+of the lines' values, in their type), ``margin`` (the sum of the lines' margins, NULL when no
+line has one; only when a margin is given) and ``lines`` (int64, how many lines). All of it is
+backend-portable Ibis: nothing leaves the engine.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from saleskpi.errors import UsageError
+
+__all__ = ["merged_days", "purchase_days", "refreshed_days"]
+
+
+def _column(lines: ir.Table, spec: str | ir.Value, what: str) -> ir.Value:
+    if isinstance(spec, str):
+        if spec not in lines.columns:
+            raise UsageError(
+                f"purchase_days: the lines have no column {spec!r} (the {what}); the columns are "
+                f"{', '.join(lines.columns)}."
+            )
+        return lines[spec]
+    return spec
+
+
+def purchase_days(
+    lines: ir.Table,
+    *,
+    customer: str = "customer_id",
+    date: str = "date",
+    value: str | ir.Value = "net_value",
+    margin: str | ir.Value | None = None,
+) -> ir.Table:
+    """One row per customer and day with lines: the sums of ``value`` and ``margin``, and ``lines``.
+
+    Parameters
+    ----------
+    lines
+        An Ibis table of invoice lines.
+    customer, date
+        Column names: the customer id and the date (date or timestamp; a timestamp is cut to
+        its day). The output keeps these names. Lines without a customer or date are left out.
+    value, margin
+        A column name or an Ibis expression over ``lines``: each line's value, and (optionally)
+        its margin, e.g. ``coalesce(margin, net_value - cost)``.
+
+    Returns
+    -------
+    ibis.Table
+        ``<customer>, <date>, value, [margin,] lines``, one row per customer and day (unordered).
+    """
+    cust = _column(lines, customer, "customer")
+    day = _column(lines, date, "date")
+    day_type = day.type()
+    if day_type.is_timestamp():
+        day = day.date()
+    elif not day_type.is_date():
+        raise UsageError(
+            f"purchase_days: column {date!r} must be a date or timestamp; it is {day_type}. "
+            f"Convert it first (e.g. with .cast('date'))."
+        )
+    columns = {customer: cust, date: day, "value": _column(lines, value, "value")}
+    if margin is not None:
+        columns["margin"] = _column(lines, margin, "margin")
+    rows = lines.select(**columns)
+    rows = rows.filter(rows[customer].notnull() & rows[date].notnull())
+    return _sum_days(rows, customer, date, margin is not None, count=True)
+
+
+def _sum_days(rows: ir.Table, customer: str, date: str, with_margin: bool, *, count: bool) -> ir.Table:
+    """Group by customer and day: sums of value (and margin), and lines counted (count=True) or
+    summed (rows that are already customer-days)."""
+    metrics = {"value": rows.value.sum()}
+    if with_margin:
+        metrics["margin"] = rows.margin.sum()
+    metrics["lines"] = rows.count().cast("int64") if count else rows.lines.sum().cast("int64")
+    return rows.group_by([customer, date]).aggregate(**metrics)
+
+
+def refreshed_days(
+    days: ir.Table,
+    new_lines: ir.Table,
+    *,
+    customer: str = "customer_id",
+    date: str = "date",
+    value: str | ir.Value = "net_value",
+    margin: str | ir.Value | None = None,
+) -> ir.Table:
+    """The rows that replace ``days``' rows after ``new_lines`` are added to the lines.
+
+    One row per customer and day that ``new_lines`` touch: the stored sums (if the day was
+    stored) plus the new lines' sums. A workspace deletes the stored rows of these customer-days
+    and inserts these rows; the other stored rows stay as they are. Costs about a scan of
+    ``days`` (a semi-join) and a grouping of the new lines, not of all lines.
+
+    ``days`` is a table built by :func:`purchase_days` with the same ``customer``, ``date`` and
+    margin choice; the other arguments are those of :func:`purchase_days`, for ``new_lines``.
+    """
+    new = purchase_days(new_lines, customer=customer, date=date, value=value, margin=margin)
+    with_margin = margin is not None
+    _check_days(days, customer, date, with_margin)
+    keys = [customer, date]
+    cols = [customer, date, "value", *(["margin"] if with_margin else []), "lines"]
+    touched = new.select(*keys)
+    old = days.semi_join(touched, keys).select(*cols)
+    both = ibis.union(old, new.select(*cols).cast(old.schema()), distinct=False)
+    return _sum_days(both, customer, date, with_margin, count=False).cast(old.schema())
+
+
+def merged_days(
+    days: ir.Table,
+    new_lines: ir.Table,
+    *,
+    customer: str = "customer_id",
+    date: str = "date",
+    value: str | ir.Value = "net_value",
+    margin: str | ir.Value | None = None,
+) -> ir.Table:
+    """The whole purchase table after ``new_lines`` are added: ``days``' untouched rows and
+    :func:`refreshed_days`; equal to :func:`purchase_days` of all the lines (sums in another
+    order: float values may differ in the last bits, decimals not at all)."""
+    refreshed = refreshed_days(days, new_lines, customer=customer, date=date, value=value, margin=margin)
+    keys = [customer, date]
+    kept = days.anti_join(refreshed.select(*keys), keys).select(*refreshed.columns)
+    return ibis.union(kept, refreshed, distinct=False)
+
+
+def _check_days(days: ir.Table, customer: str, date: str, with_margin: bool) -> None:
+    want = [customer, date, "value", *(["margin"] if with_margin else []), "lines"]
+    missing = [c for c in want if c not in days.columns]
+    if missing:
+        raise UsageError(
+            f"refreshed_days: the purchase table has no column {', '.join(repr(m) for m in missing)}; "
+            f"expected {', '.join(want)} (a table built by purchase_days with the same arguments)."
+        )
