@@ -9,7 +9,7 @@ import pytest
 from saleskpi.analyses import Context
 from saleskpi.analyses.potential import (
     buying_power_index, calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate, last_12_months,
-    reconcile, stated, territory_markets, topdown_estimate)
+    peer_estimate, reconcile, stated, territory_markets, topdown_estimate)
 from saleskpi.backend import raw
 from saleskpi.config import PotentialSection
 
@@ -90,6 +90,26 @@ def test_the_driver_is_the_one_that_predicts_stated_wallets_within_industries():
     # fewer stated figures than min_pairs: the driver that best follows purchases
     assert choose_driver(f, drivers, min_pairs=41) == "driver_b"
     assert choose_driver(f, drivers) == "driver_b"
+
+
+def test_peer_wallet_needs_features_that_tell_customers_apart():
+    rng = np.random.default_rng(3)
+    n = 200
+    spend = rng.lognormal(5, 1, n)
+    # no driver, no industry, no size band (as in the UCI Online Retail data): no estimate,
+    # rather than one constant quantile for every customer
+    bare = frame(turnover_value_12m=list(spend), industry=[None] * n, size_band=[None] * n)
+    bare["turnover_volume_12m"] = spend / 10
+    assert peer_estimate(bare, [], 0.8).isna().all().all()
+    # one industry for all and a driver with one value: still nothing to go by
+    flat = bare.assign(industry="shop", driver_x=5.0)
+    assert peer_estimate(flat, ["driver_x"], 0.8).isna().all().all()
+    # a driver that varies: spend 10 x driver with noise; the 0.8 quantile lies above the median
+    x = rng.uniform(1, 100, n)
+    varied = bare.assign(driver_x=x, turnover_value_12m=10 * x * rng.lognormal(0, 0.3, n))
+    peer = peer_estimate(varied, ["driver_x"], 0.8).peer_value
+    assert peer.notna().all() and peer.nunique() > 10
+    assert 0.6 < (varied.turnover_value_12m < peer).mean() < 0.95
 
 
 def test_reconcile_prefers_stated_never_goes_below_purchases_and_flags_disagreement():

@@ -61,6 +61,23 @@ def test_potential_is_stated_and_never_below_purchases(ws):
     assert rows(ws, "potential-rep-bias") == []  # C3's estimate names no rep
 
 
+def test_sales_rows_carry_potential_and_market_share(ws):
+    # pairs with a potential: C1 A 500 / 282 bought, C1 B 100 / 20, C2 A 200 / 0, C3 B 200 / 176,
+    # C4 A 30 (raised to its purchases) / 30; C3 A, C2 B, C4 B have none and do not count
+    sales = [r for r in rows(ws, "sales")]
+    expected = {("company", "", None): (1030, 508), ("business_line", "B", "B"): (300, 196),
+                ("rep", "R1", None): (800, 302), ("rep", "R2", None): (230, 206), ("team", "M1", None): (800, 302),
+                ("territory", "T2", None): (230, 206), ("rep", "R1", "A"): (700, 282),
+                ("customer", "C3", None): (200, 176), ("customer", "C1", "B"): (100, 20)}
+    for (level, key, line), (potential, bought) in expected.items():
+        r = pick(sales, level=level, key=key, business_line=line)
+        assert (r["potential_value"], r["turnover_value_12m"]) == (potential, bought), (level, key, line)
+        assert r["market_share"] == pytest.approx(bought / potential), (level, key, line)
+    # the sales period (2025 to date) and the 12 months differ: C1 bought 202 this year, 302 in 12 months
+    c1 = pick(sales, level="customer", key="C1", business_line=None)
+    assert (c1["turnover_value"], c1["turnover_value_12m"]) == (202, 302)
+
+
 def test_share_of_wallet_with_reasons_and_the_allocation_rule(ws):
     w = rows(ws, "wallet")
     assert pick(w, customer_id="C1", business_line="A")["share_of_wallet_value"] == pytest.approx(282 / 500)

@@ -63,7 +63,7 @@ def registry() -> dict[str, Analysis]:
 
 
 #: Modules that define an ``ANALYSIS``; order = run order.
-_MODULES: tuple[str, ...] = ("sales", "potential", "wallet", "abc", "clv")
+_MODULES: tuple[str, ...] = ("potential", "sales", "wallet", "abc", "clv")
 
 
 def frame_table(frame, types: dict[str, str]) -> ibis.Table:

@@ -358,9 +358,14 @@ def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float) -> p
     with threadpool_limits(limits=1, user_api="openmp"):
         for line, part in frame[used].groupby("business_line", sort=True):
             x = _features(part, drivers)
-            if x.shape[1] == 0:
-                continue
             categorical = [False] * len(drivers) + [True] * n_cat
+            # a feature with one value (or none: no industry, no size band) tells peers apart in
+            # nothing; without any feature that does, the quantile is one constant for every
+            # customer, which is no estimate of a customer's wallet
+            informative = [j for j in range(x.shape[1]) if np.unique(x[~np.isnan(x[:, j]), j]).size >= 2]
+            if not informative:
+                continue
+            x, categorical = x[:, informative], [categorical[j] for j in informative]
             for target, column in (("turnover_value_12m", "peer_value"), ("turnover_volume_12m", "peer_volume")):
                 y = part[target].to_numpy(dtype=float)
                 train = y > 0

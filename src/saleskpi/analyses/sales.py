@@ -8,7 +8,10 @@ Results:
     current period to date (``saleskpi.analyses.periods``): turnover in value and volume,
     the same for the previous period and the same dates last year, growth, target and
     attainment, target-product turnover and share, margin, active customers, assortment
-    breadth (distinct products and categories bought against those the line offers).
+    breadth (distinct products and categories bought against those the line offers), and
+    our market share: turnover over the 12 months to the as-of date / the yearly potential of
+    the node's customers (from this run's ``potential`` result; a customer belongs to the
+    territory and rep of its customer record, and to that rep's team).
 
 ``bridge``
     The change in turnover against the previous period and against last year, split into
@@ -133,7 +136,36 @@ def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -
     return agg
 
 
-def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: float) -> ibis.Table:
+def market_by_node(potential: ibis.Table, reps: ibis.Table) -> ibis.Table:
+    """Potential and market share per node (``m_level``, ``m_key``, ``m_line``; ``m_line`` is
+    '' over all lines), from the ``potential`` result (customer x line). Market share = our
+    turnover over the last 12 months / potential, both summed over the node's customer x
+    line pairs that have a potential (a pair without one would add turnover and no wallet)."""
+    teams = reps.select(team_rep=_.rep_id, team_id=_.team_id)
+    pot = potential.filter(potential.potential_value.notnull())
+    pot = pot.left_join(teams, pot.rep_id == teams.team_rep).drop("team_rep")
+    parts = []
+    for level, column in (("company", None), ("business_line", "business_line"), ("territory", "territory_id"),
+                          ("team", "team_id"), ("rep", "rep_id"), ("customer", "customer_id")):
+        for by_line in ((False, True) if level not in ("company", "business_line") else (level == "business_line",)):
+            keys = ([column] if column else []) + (["business_line"] if by_line and column != "business_line" else [])
+            metrics = dict(potential_value=pot.potential_value.sum(), turnover_value_12m=pot.turnover_value_12m.sum())
+            agg = pot.group_by(keys).aggregate(**metrics) if keys else pot.aggregate(**metrics)
+            if column:
+                agg = agg.filter(agg[column].notnull())
+            parts.append(agg.select(
+                m_level=ibis.literal(level),
+                m_key=agg[column].cast("string") if column else ibis.literal(""),
+                m_line=agg.business_line if by_line else ibis.literal(""),
+                potential_value=agg.potential_value.cast("float64"),
+                turnover_value_12m=agg.turnover_value_12m.cast("float64")))
+    out = ibis.union(*parts)
+    return out.mutate(market_share=ibis.cases((out.potential_value > 0, out.turnover_value_12m / out.potential_value),
+                                              else_=ibis.null("float64")))
+
+
+def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: float,
+                  market: ibis.Table) -> ibis.Table:
     """The ``sales`` result: every node over all lines and per line, with targets."""
     products = ctx.table("products")
     offered = products.group_by(business_line=products.business_line.fill_null(NO_LINE)).aggregate(
@@ -162,6 +194,10 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
         t = target(kpi, name)
         rows = rows.left_join(t, [rows.level == t.t_level, rows.target_key == t.t_key]).drop("t_level", "t_key")
     rows = rows.drop("target_key")
+    # the node's potential and market share: joined on equalities alone (see above)
+    rows = rows.mutate(m_line_key=rows.business_line.fill_null(""))
+    rows = rows.left_join(market, [rows.level == market.m_level, rows.key == market.m_key,
+                                   rows.m_line_key == market.m_line]).drop("m_level", "m_key", "m_line", "m_line_key")
 
     def ratio(num, den):
         return ibis.cases((den > 0, num.cast("float64") / den.cast("float64")), else_=ibis.null("float64"))
@@ -264,7 +300,9 @@ def _bridge_node(cells: ibis.Table, keys: list[str], level: str, comparison: str
 def run(ctx: Context) -> dict[str, ibis.Table]:
     p = periods(ctx.as_of, ctx.settings.sales.period)
     grain = customer_product_grain(ctx, p).cache()
-    return {"sales": sales_by_node(ctx, grain, p, seasonal_share(ctx, p)), "bridge": bridge(grain, ctx)}
+    market = market_by_node(ctx.result("potential"), ctx.table("reps"))
+    return {"sales": sales_by_node(ctx, grain, p, seasonal_share(ctx, p), market), "bridge": bridge(grain, ctx)}
 
 
-ANALYSIS = Analysis(name="sales", title="Sales management", outputs=("sales", "bridge"), run=run)
+ANALYSIS = Analysis(name="sales", title="Sales management", outputs=("sales", "bridge"), run=run,
+                    depends_on=("potential",))
