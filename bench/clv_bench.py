@@ -13,16 +13,20 @@ Prints figures; it is not a test. What it does (bench/README.md has the results)
    ``lifetimes==0.11.3`` if it is not there: lifetimes is never installed into the project's
    own environment;
 3. runs saleskpi in one subprocess: ``rfm_summary`` (Ibis on DuckDB, the lines loaded into an
-   in-memory DuckDB table first), ``BetaGeo`` and ``GammaGamma`` fits on that summary, the
+   in-memory DuckDB table first) from the lines; the purchase-day table
+   (``saleskpi.analyses.purchase_days``: customer x day sums) built from the lines, the summary
+   read from it (``unique_days=True``), and the refresh of that table when the last 30 days of
+   lines arrive as a new import; ``BetaGeo`` and ``GammaGamma`` fits on the summary, the
    12-month discounted value of every customer, ``ParetoNBD`` on the first
    ``--pareto-customers`` customers; the summary goes to ``bench/out/clv_summary.parquet``;
 4. runs lifetimes in another subprocess, from its own venv: ``summary_data_from_transaction_data``
    (freq "D", freq_multiplier 7: the published convention) on the same lines as a pandas frame,
    then ``BetaGeoFitter``, ``GammaGammaFitter``, ``customer_lifetime_value`` and
-   ``ParetoNBDFitter`` on saleskpi's summary (the same summary for both fitters);
-5. compares: times, speed-ups, parameters (relative differences), the two summaries, the
-   12-month values, and each subprocess's peak RSS (``getrusage`` of the process itself; the
-   parent that generated the data is another process, since Linux carries peak RSS over fork).
+   ``ParetoNBDFitter`` (``--lifetimes-pareto-runs`` times: its fit is not reproducible) on
+   saleskpi's summary (the same summary for both fitters);
+5. compares: wall and CPU times, speed-ups, parameters (relative differences), the two
+   summaries, the 12-month values, and each subprocess's peak RSS (``bench/_measure.py``: the
+   subprocess's own, read by a tiny parent through ``RUSAGE_CHILDREN``).
 
 The 12-month value uses lifetimes' month of 4.345 weeks on both sides so the numbers compare.
 """
@@ -30,14 +34,16 @@ The 12-month value uses lifetimes' month of 4.345 weeks on both sides so the num
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _measure import measured, phase_command
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -53,10 +59,33 @@ MONTHLY_RATE = 0.01
 # the simulated population (weeks): purchase rate ~ Gamma(r, alpha), drop-out ~ Beta(a, b),
 # spend per purchase ~ Gamma(p, nu) with nu ~ Gamma(q, gamma)
 TRUE = {"r": 0.55, "alpha": 6.0, "a": 0.7, "b": 4.0, "p": 6.0, "q": 3.5, "gamma": 60.0}
+def use_folder(folder: Path) -> None:
+    """Keep the data and results in ``folder`` (the lifetimes venv stays in bench/out)."""
+    global OUT, LINES, SUMMARY
+    OUT = folder
+    LINES, SUMMARY = OUT / "clv_lines.parquet", OUT / "clv_summary.parquet"
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+REFRESH_DAYS = 30  # the purchase-day table's refresh: the last 30 days of lines as a new import
+
+
+def timer(out: dict, repeats: int):
+    """``timed(name, fn, n=repeats, setup=None)``: run ``fn`` n times (after ``setup`` each time,
+    not timed), keep each run's wall and CPU (process_time: all threads) seconds in out["times"]."""
+
+    def timed(name, fn, n=repeats, setup=None):
+        walls, cpus, value = [], [], None
+        for _ in range(n):
+            if setup is not None:
+                setup()
+            w0, c0 = time.perf_counter(), time.process_time()
+            value = fn()
+            walls.append(time.perf_counter() - w0)
+            cpus.append(time.process_time() - c0)
+        out["times"][name] = {"runs": walls, "median": statistics.median(walls), "cpu": statistics.median(cpus)}
+        return value
+
+    return timed
 
 
 # --- 1. the data -----------------------------------------------------------------------------
@@ -115,34 +144,58 @@ def generate(customers: int, seed: int = 20261126) -> dict:
 
 
 def run_ours(pareto_customers: int, repeats: int) -> dict:
-    import datetime as dt
-
     import ibis
     import numpy as np
     import pyarrow.parquet as pq
 
     from saleskpi.analyses.clv import discounted_purchases
     from saleskpi.analyses.clv_summary import rfm_summary
+    from saleskpi.analyses.purchase_days import purchase_days, refreshed_days
     from saleskpi.models import BetaGeo, GammaGamma, ParetoNBD
 
     con = ibis.duckdb.connect()
     con.raw_sql(f"CREATE TABLE lines AS SELECT * FROM read_parquet('{LINES}')")
     lines = con.table("lines")
     out: dict = {"times": {}}
-
-    def timed(name, fn, n=repeats):
-        runs, value = [], None
-        for _ in range(n):
-            t0 = time.perf_counter()
-            value = fn()
-            runs.append(time.perf_counter() - t0)
-        out["times"][name] = {"runs": runs, "median": statistics.median(runs)}
-        return value
-
+    timed = timer(out, repeats)
     end = dt.date.fromisoformat(OBSERVATION_END)
-    summary = timed("rfm_summary", lambda: rfm_summary(
-        lines, customer="customer_id", date="date", value="value", observation_end=end).to_pyarrow())
+    kw = {"customer": "customer_id", "date": "date", "value": "value", "observation_end": end}
+
+    # the summary from the lines (the portable expression), then from the purchase-day table
+    summary = timed("rfm_summary", lambda: rfm_summary(lines, **kw).to_pyarrow())
     pq.write_table(summary, SUMMARY)
+    timed("purchase_days_build", lambda: con.create_table(
+        "days", purchase_days(lines, value="value"), overwrite=True))
+    days = con.table("days")
+    from_days = timed("rfm_summary_days", lambda: rfm_summary(days, **kw, unique_days=True).to_pyarrow())
+    out["days_rows"] = int(days.count().execute())
+    out["days_vs_lines_max_abs_diff"] = {
+        c: float(np.max(np.abs(from_days.column(c).to_numpy() - summary.column(c).to_numpy())))
+        for c in ("frequency", "recency", "T", "monetary_value")}
+    out["days_vs_lines_same_customers"] = from_days.column("customer_id").equals(summary.column("customer_id"))
+
+    # refresh: the stored days of the lines before the cut-off, then the last days' lines arrive
+    cutoff = end - dt.timedelta(days=REFRESH_DAYS)
+    con.create_table("old_lines", lines.filter(lines.date <= cutoff), overwrite=True)
+    new_lines = con.create_table("new_lines", lines.filter(lines.date > cutoff), overwrite=True)
+    out["refresh_new_lines"] = int(new_lines.count().execute())
+
+    def stored_before():
+        con.create_table("days_inc", purchase_days(con.table("old_lines"), value="value"), overwrite=True)
+
+    def refresh():  # what a workspace would run at the import: delete the touched days, insert
+        rows = con.create_table("refreshed", refreshed_days(con.table("days_inc"), new_lines, value="value"),
+                                overwrite=True)
+        con.raw_sql("DELETE FROM days_inc WHERE (customer_id, date) IN (SELECT customer_id, date FROM refreshed)")
+        con.raw_sql("INSERT INTO days_inc SELECT * FROM refreshed")
+        return int(rows.count().execute())
+
+    out["refresh_rows"] = timed("purchase_days_refresh", refresh, setup=stored_before)
+    check = con.sql("SELECT count(*) AS n, sum(value) AS v, sum(lines) AS l FROM days_inc").to_pyarrow().to_pylist()[0]
+    full = con.sql("SELECT count(*) AS n, sum(value) AS v, sum(lines) AS l FROM days").to_pyarrow().to_pylist()[0]
+    out["refresh_equals_build"] = (check["n"] == full["n"] and check["l"] == full["l"]
+                                   and abs(check["v"] - full["v"]) <= 1e-9 * abs(full["v"]))
+
     cols = {c: summary.column(c).to_numpy() for c in ("frequency", "recency", "T", "monetary_value")}
     data = {c: cols[c].astype(float) for c in ("frequency", "recency", "T")}
     bg = timed("bgnbd_fit", lambda: BetaGeo().fit(data))
@@ -159,13 +212,13 @@ def run_ours(pareto_customers: int, repeats: int) -> dict:
 
     clv = timed("clv_12m", value_12m)
     first = {k: v[:pareto_customers] for k, v in data.items()}
-    pareto = timed("pareto_fit", lambda: ParetoNBD().fit(first), n=1)
+    pareto = timed("pareto_fit", lambda: ParetoNBD().fit(first))
     out |= {
         "rows": summary.num_rows, "repeat_buyers": int(rep.sum()),
         "bgnbd": bg.params_, "bgnbd_ll": bg.log_likelihood_, "gamma_gamma": gg.params_,
         "pareto": pareto.params_, "pareto_ll": pareto.log_likelihood_, "pareto_customers": pareto_customers,
+        "pareto_iterations": pareto.n_iterations_,
         "clv_12m_total": float(clv.sum()), "clv_12m_head": clv[:5].tolist(),
-        "peak_rss_mb": peak_rss_mb(),
     }
     np.save(OUT / "clv_12m_ours.npy", clv)
     return out
@@ -174,7 +227,7 @@ def run_ours(pareto_customers: int, repeats: int) -> dict:
 # --- 4. lifetimes (runs in its own venv: imports nothing from saleskpi) ---------------------------
 
 
-def run_lifetimes(pareto_customers: int) -> dict:
+def run_lifetimes(pareto_customers: int, pareto_runs: int) -> dict:
     import warnings
 
     import numpy as np
@@ -184,12 +237,7 @@ def run_lifetimes(pareto_customers: int) -> dict:
 
     warnings.simplefilter("ignore")
     out: dict = {"times": {}}
-
-    def timed(name, fn):
-        t0 = time.perf_counter()
-        value = fn()
-        out["times"][name] = {"runs": [time.perf_counter() - t0], "median": time.perf_counter() - t0}
-        return value
+    timed = timer(out, 1)
 
     lines = pd.read_parquet(LINES)
     own = timed("rfm_summary", lambda: summary_data_from_transaction_data(
@@ -207,7 +255,19 @@ def run_lifetimes(pareto_customers: int) -> dict:
         bgf, s["frequency"], s["recency"], s["T"], s["monetary_value"], time=12, discount_rate=MONTHLY_RATE,
         freq="W"))
     first = s.iloc[:pareto_customers]
-    pnf = timed("pareto_fit", lambda: ParetoNBDFitter().fit(first["frequency"], first["recency"], first["T"]))
+    pareto_runs_out = []
+    for i in range(pareto_runs):
+        pnf = timed(f"pareto_fit_{i + 1}", lambda: ParetoNBDFitter().fit(first["frequency"], first["recency"],
+                                                                         first["T"]))
+        pareto_runs_out.append({"seconds": out["times"][f"pareto_fit_{i + 1}"]["median"],
+                                "cpu": out["times"][f"pareto_fit_{i + 1}"]["cpu"],
+                                "params": {k: float(v) for k, v in pnf.params_.items()},
+                                # lifetimes' objective at its end: -LL / customers
+                                "objective": float(pnf._negative_log_likelihood_)})
+    # the step "pareto_fit": the median of the runs
+    out["times"]["pareto_fit"] = {"runs": [r["seconds"] for r in pareto_runs_out],
+                                  "median": statistics.median(r["seconds"] for r in pareto_runs_out),
+                                  "cpu": statistics.median(r["cpu"] for r in pareto_runs_out)}
     ours = np.load(OUT / "clv_12m_ours.npy")
     theirs = clv.to_numpy()
     big = np.abs(theirs) > 1.0
@@ -215,10 +275,10 @@ def run_lifetimes(pareto_customers: int) -> dict:
         "bgnbd": {k: float(v) for k, v in bgf.params_.items()},
         # lifetimes calls gamma "v"
         "gamma_gamma": {{"v": "gamma"}.get(k, k): float(v) for k, v in ggf.params_.items()},
-        "pareto": {k: float(v) for k, v in pnf.params_.items()},
+        "pareto": pareto_runs_out[-1]["params"],
+        "pareto_runs": pareto_runs_out,
         "clv_12m_total": float(theirs.sum()),
         "clv_12m_max_rel_diff": float(np.max(np.abs(ours[big] - theirs[big]) / np.abs(theirs[big]))),
-        "peak_rss_mb": peak_rss_mb(),
     }
     return out
 
@@ -236,13 +296,14 @@ def ensure_venv() -> Path:
     return python
 
 
-def child(python: str | Path, phase: str, args: argparse.Namespace) -> dict:
-    cmd = [str(python), __file__, "--phase", phase, "--customers", str(args.customers),
-           "--pareto-customers", str(args.pareto_customers), "--repeats", str(args.repeats)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"{phase} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def run_phase(python: str | Path, phase: str, args: argparse.Namespace) -> dict:
+    """One phase in its own process under bench/_measure.py: its JSON result, with the process's
+    wall and CPU seconds and peak RSS added."""
+    r = measured(phase_command(__file__, phase, "--customers", str(args.customers), "--pareto-customers",
+                               str(args.pareto_customers), "--repeats", str(args.repeats),
+                               "--lifetimes-pareto-runs", str(args.lifetimes_pareto_runs), "--out",
+                               str(args.out.resolve()), python=python))
+    return r["out"] | {"peak_rss_mb": r["rss_mb"], "process_wall": r["wall"], "process_cpu": r["cpu"]}
 
 
 def pareto_log_likelihoods(ours: dict, theirs: dict, customers: int) -> tuple[float, float]:
@@ -266,31 +327,63 @@ def sig_digits_equal(a: float, b: float, digits: int = 4) -> bool:
     return f"{a:.{digits - 1}e}" == f"{b:.{digits - 1}e}"
 
 
-def report(gen: dict | None, ours: dict, theirs: dict, load: str) -> None:
-    print(f"machine load at the start: {load}")
+def report(gen: dict | None, ours: dict, theirs: dict, load_start: str) -> None:
+    print(f"machine load at the start: {load_start}")
     if gen:
         print(f"data: {gen['customers']:,} customers, {gen['lines']:,} lines, {gen['purchase_events']:,} "
               f"purchase events (generated in {gen['seconds']:.1f} s)")
-    print(f"summary rows: {ours['rows']:,}; repeat buyers: {ours['repeat_buyers']:,}")
-    print(f"{'step':<18}{'saleskpi (median)':>20}{'lifetimes':>12}{'speed-up':>10}   saleskpi runs")
-    for step in ("rfm_summary", "bgnbd_fit", "gamma_gamma_fit", "clv_12m", "pareto_fit"):
-        a, b = ours["times"][step]["median"], theirs["times"][step]["median"]
-        runs = ", ".join(f"{r:.2f}" for r in ours["times"][step]["runs"])
-        print(f"{step:<18}{a:>19.3f}s{b:>11.2f}s{b / a:>9.1f}x   {runs}")
-    print(f"{'peak RSS':<18}{ours['peak_rss_mb']:>18.0f}MB{theirs['peak_rss_mb']:>10.0f}MB")
+    print(f"summary rows: {ours['rows']:,}; repeat buyers: {ours['repeat_buyers']:,}; purchase-day table: "
+          f"{ours['days_rows']:,} rows; refresh: {ours['refresh_new_lines']:,} new lines (the last {REFRESH_DAYS} "
+          f"days) -> {ours['refresh_rows']:,} customer-days rewritten")
+    t_ours, t_theirs = ours["times"], theirs["times"]
+    summary_lt = t_theirs["rfm_summary"]
+    build_and_read = {"median": t_ours["purchase_days_build"]["median"] + t_ours["rfm_summary_days"]["median"],
+                      "cpu": t_ours["purchase_days_build"]["cpu"] + t_ours["rfm_summary_days"]["cpu"], "runs": []}
+    rows = [
+        ("summary from the lines", t_ours["rfm_summary"], summary_lt),
+        ("purchase-day table: build", t_ours["purchase_days_build"], None),
+        ("  refresh (30 days' lines)", t_ours["purchase_days_refresh"], None),
+        ("summary from purchase days", t_ours["rfm_summary_days"], summary_lt),
+        ("  build + summary", build_and_read, summary_lt),
+        ("BG/NBD fit", t_ours["bgnbd_fit"], t_theirs["bgnbd_fit"]),
+        ("Gamma-Gamma fit", t_ours["gamma_gamma_fit"], t_theirs["gamma_gamma_fit"]),
+        ("12-month value", t_ours["clv_12m"], t_theirs["clv_12m"]),
+        ("Pareto/NBD fit", t_ours["pareto_fit"], t_theirs["pareto_fit"]),
+    ]
+    print(f"{'step':<29}{'saleskpi wall (CPU)':>22}{'lifetimes wall (CPU)':>23}{'x wall':>8}{'x CPU':>7}   "
+          f"saleskpi runs")
+    for name, a, b in rows:
+        runs = ", ".join(f"{r:.3f}" for r in a["runs"])
+        left = f"{a['median']:.3f} s ({a['cpu']:.3f})"
+        if b is None:
+            print(f"{name:<29}{left:>22}{'':>23}{'':>8}{'':>7}   {runs}")
+            continue
+        right = f"{b['median']:.2f} s ({b['cpu']:.2f})"
+        print(f"{name:<29}{left:>22}{right:>23}{b['median'] / a['median']:>7.1f}x{b['cpu'] / a['cpu']:>6.1f}x   {runs}")
+    print(f"{'peak RSS of the process':<29}{ours['peak_rss_mb']:>19,.0f} MB{theirs['peak_rss_mb']:>20,.0f} MB")
+    print(f"summary from purchase days vs from the lines: same customers {ours['days_vs_lines_same_customers']}, "
+          f"max |difference| {ours['days_vs_lines_max_abs_diff']}; refreshed table = built table: "
+          f"{ours['refresh_equals_build']}")
     for model in ("bgnbd", "gamma_gamma", "pareto"):
-        rows = []
+        cells = []
         for k, v in ours[model].items():
             w = theirs[model][k]
-            rows.append(f"{k} {v:.6g} / {w:.6g} (rel {abs(v - w) / abs(w):.1e}, "
-                        f"4 digits {'equal' if sig_digits_equal(v, w) else 'DIFFER'})")
-        print(f"{model}: " + "; ".join(rows))
-    ll_ours, ll_theirs = pareto_log_likelihoods(ours["pareto"], theirs["pareto"], ours["pareto_customers"])
-    print(f"pareto log-likelihood (saleskpi's formula) at saleskpi's / lifetimes' parameters: {ll_ours:,.3f} / "
-          f"{ll_theirs:,.3f}")
+            cells.append(f"{k} {v:.6g} / {w:.6g} (rel {abs(v - w) / abs(w):.1e}, "
+                         f"4 digits {'equal' if sig_digits_equal(v, w) else 'DIFFER'})")
+        print(f"{model}{' (lifetimes: last run)' if model == 'pareto' else ''}: " + "; ".join(cells))
+    print(f"pareto: saleskpi {ours['pareto_iterations']} iterations, log-likelihood {ours['pareto_ll']:,.3f}")
+    for i, run in enumerate(theirs["pareto_runs"], 1):
+        ll_ours, ll_theirs = pareto_log_likelihoods(ours["pareto"], run["params"], ours["pareto_customers"])
+        equal = all(sig_digits_equal(ours["pareto"][k], v) for k, v in run["params"].items())
+        params = ", ".join(f"{k} {v:.6g}" for k, v in run["params"].items())
+        print(f"  lifetimes run {i}: {run['seconds']:.2f} s ({run['cpu']:.2f} CPU), {params}; log-likelihood "
+              f"(saleskpi's formula) {ll_theirs:,.3f} vs saleskpi's {ll_ours:,.3f}; 4 digits "
+              f"{'equal' if equal else 'DIFFER'}; x wall {run['seconds'] / t_ours['pareto_fit']['median']:.1f}")
     print(f"summaries, max |saleskpi - lifetimes|: {theirs['summary_max_abs_diff']}")
     print(f"12-month value: total {ours['clv_12m_total']:,.2f} / {theirs['clv_12m_total']:,.2f}; max relative "
           f"difference per customer (value > 1) {theirs['clv_12m_max_rel_diff']:.1e}")
+    print(f"processes: saleskpi {ours['process_wall']:.1f} s wall / {ours['process_cpu']:.1f} s CPU; lifetimes "
+          f"{theirs['process_wall']:.1f} s / {theirs['process_cpu']:.1f} s")
 
 
 def main() -> None:
@@ -298,26 +391,30 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=1_000_000)
     ap.add_argument("--pareto-customers", type=int, default=100_000)
     ap.add_argument("--repeats", type=int, default=3, help="runs of each saleskpi step (median shown)")
+    ap.add_argument("--lifetimes-pareto-runs", type=int, default=2,
+                    help="runs of lifetimes' ParetoNBDFitter (each shown; the median is compared)")
     ap.add_argument("--reuse", action="store_true", help="keep an existing bench/out/clv_lines.parquet")
-    ap.add_argument("--phase", choices=["generate", "ours", "lifetimes"], help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, default=OUT, help="folder of the data and results (default bench/out)")
+    ap.add_argument("--child", choices=["generate", "ours", "lifetimes"], help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.phase == "generate":
+    use_folder(args.out)
+    if args.child == "generate":
         print(json.dumps(generate(args.customers)))
         return
-    if args.phase == "ours":
+    if args.child == "ours":
         print(json.dumps(run_ours(args.pareto_customers, args.repeats)))
         return
-    if args.phase == "lifetimes":
-        print(json.dumps(run_lifetimes(args.pareto_customers)))
+    if args.child == "lifetimes":
+        print(json.dumps(run_lifetimes(args.pareto_customers, args.lifetimes_pareto_runs)))
         return
     python = ensure_venv()
     gen = None
     if not (args.reuse and LINES.exists()):
-        gen = child(sys.executable, "generate", args)
-    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    ours = child(sys.executable, "ours", args)
-    theirs = child(python, "lifetimes", args)
-    report(gen, ours, theirs, load)
+        gen = run_phase(sys.executable, "generate", args)
+    start = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    ours = run_phase(sys.executable, "ours", args)
+    theirs = run_phase(python, "lifetimes", args)
+    report(gen, ours, theirs, start)
     after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"machine load at the end: {after}")
 

@@ -27,42 +27,20 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _measure import measured, phase_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "bench" / "out"
 #: Tables written and imported, in reference order; sales is the big one.
 TABLES = ("territories", "teams", "reps", "customers", "products", "sales")
 
-# Linux carries a process's peak RSS over fork and exec, so a child started by a parent that
-# holds a lot of memory reports at least the parent's size. The parent therefore stays small
-# (standard library only) and runs each phase as: parent -> MEASURE (tiny) -> the phase; MEASURE
-# reads RUSAGE_CHILDREN, which is then the phase's own peak.
-MEASURE = r"""
-import json, resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"rc": p.returncode, "wall": time.perf_counter() - t, "stdout": p.stdout,
-                  "stderr": p.stderr[-6000:], "rss_mb": u.ru_maxrss / 1024, "cpu": u.ru_utime + u.ru_stime}))
-"""
-
-
-def measured(cmd: list[str]) -> dict:
-    """Run ``cmd`` under MEASURE: its wall time, peak RSS (MB), stdout and stderr."""
-    proc = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True)
-    result = json.loads(proc.stdout)
-    if result["rc"] != 0:
-        raise SystemExit(f"{' '.join(cmd[:4])} ... failed:\n{result['stderr']}")
-    return result
-
-
 def child(*args: str) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), "--child", *args]
+    return phase_command(__file__, *args)
 
 
 # --- the phases, run in children --------------------------------------------------------------

@@ -39,6 +39,8 @@ import sys
 import time
 from pathlib import Path
 
+from _measure import load, measured, phase_command
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "bench" / "out" / "scale"
 SIZES = {"1M": 10_000, "10M": 100_000, "100M": 999_999}  # label -> customers
@@ -47,31 +49,8 @@ LOAD_ORDER = ("territories", "teams", "reps", "customers", "products", "sales", 
               "survey_invitations", "surveys", "loyalty_members", "loyalty_events", "targets",
               "competency_assessments")
 
-MEASURE = r"""
-import json, resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"rc": p.returncode, "wall": time.perf_counter() - t, "stdout": p.stdout,
-                  "stderr": p.stderr[-6000:], "rss_mb": u.ru_maxrss / 1024, "cpu": u.ru_utime + u.ru_stime}))
-"""
-
-
-def measured(cmd: list[str]) -> dict:
-    proc = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True)
-    result = json.loads(proc.stdout)
-    if result["rc"] != 0:
-        raise SystemExit(f"{' '.join(cmd[3:6])} ... failed:\n{result['stderr']}")
-    result["out"] = json.loads(result["stdout"].strip().splitlines()[-1])
-    return result
-
-
 def child(*args: str) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), "--child", *args]
-
-
-def load() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return phase_command(__file__, *args)
 
 
 # --- children -------------------------------------------------------------------------------------

@@ -36,10 +36,11 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _measure import measured, phase_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "bench" / "out" / "value-core"
@@ -47,32 +48,9 @@ ANALYSES = ("sales", "potential", "wallet", "abc")
 BARE_SCAN = "SELECT customer_id, sum(net_value), sum(quantity), count(*) FROM sales GROUP BY 1"
 TARGET_WALL_S, TARGET_RSS_MB, TARGET_RATIO = 30.0, 4096.0, 10.0
 
-# Linux carries a process's peak RSS over fork and exec: the parent stays small (standard
-# library only) and runs each phase as parent -> MEASURE (tiny) -> the phase.
-MEASURE = r"""
-import json, resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"rc": p.returncode, "wall": time.perf_counter() - t, "stdout": p.stdout,
-                  "stderr": p.stderr[-6000:], "rss_mb": u.ru_maxrss / 1024, "cpu": u.ru_utime + u.ru_stime}))
-"""
-
-
-def measured(cmd: list[str]) -> dict:
-    """Run ``cmd`` under MEASURE: its wall time, CPU time, peak RSS (MB), stdout and stderr."""
-    proc = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True)
-    result = json.loads(proc.stdout)
-    if result["rc"] != 0:
-        phase = cmd[cmd.index("--child") + 1:] if "--child" in cmd else cmd
-        raise SystemExit(f"{' '.join(phase)} failed:\n{result['stderr']}")
-    return result
-
-
 def child(*args: str, src: Path | None = None) -> list[str]:
     """A phase as a command; ``src``: run it with the saleskpi package of another source tree."""
-    env = ["env", f"PYTHONPATH={src}"] if src else []
-    return [*env, sys.executable, str(Path(__file__).resolve()), "--child", *args]
+    return phase_command(__file__, *args, src=src)
 
 
 # --- the phases, run in children --------------------------------------------------------------
