@@ -33,7 +33,7 @@ def ws(small_company):
     assert set(first.stored) == {"sales", "bridge", "potential", "potential-rollup", "potential-rep-bias",
                                  "potential-methods", "wallet",
                                  "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a",
-                                 "clv", "clv-history", "clv-validation", "clv-params"}
+                                 "clv", "clv-history", "clv-validation", "clv-params", "clv-wallet"}
     assert second.run_id == first.run_id + 1
     return small_company
 

@@ -41,10 +41,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import ibis
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.clv_summary import TIME_UNIT_DAYS, rfm_summary
@@ -85,8 +88,10 @@ MAXITER = 2000
 #: Fewer customers acquired inside the history than this: the fit takes every customer.
 MIN_FIT_CUSTOMERS = 50
 
-#: Below these counts the models are not fitted: the ``clv`` rows carry a note instead of
-#: predictions and ``clv-validation`` and ``clv-params`` stay empty (the rest of the run goes on).
+#: Below these counts a model is not fitted: the purchase model (P(alive), expected purchases)
+#: needs MIN_MODEL_CUSTOMERS customers, Gamma-Gamma (the margin per purchase) MIN_REPEAT_BUYERS
+#: repeat buyers with a known, positive margin. The results then say why in their ``note``
+#: (the rest of the run goes on).
 MIN_MODEL_CUSTOMERS = 20
 MIN_REPEAT_BUYERS = 10
 
@@ -131,6 +136,17 @@ def _margin(sales: ibis.Table):
                          sales.net_value.cast("float64") - sales.cost.cast("float64"))
 
 
+#: Money in ``clv-history``: exact decimals, so that sums and half-cent roundings are the same on
+#: every engine (a double sum of cents x weights lands a hair either side of a half cent).
+MONEY = "decimal(18, 2)"
+#: Scale of the compounding factors and weights as decimals (1.08^5 = 1.4693280768 exactly).
+FACTOR = "decimal(18, 10)"
+
+
+def _decimal(value: float | Decimal, places: int = 10) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: int = 5,
             yearly_rate: float = 0.08, weights: Sequence[float] | None = None) -> ibis.Table:
     """The ``clv-history`` rows: customer x year, and one total row per customer.
@@ -155,40 +171,53 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
         Year rows exist where the customer has lines in that year; the total row
         (``year`` NULL, ``period`` 'total') exists for every customer with a line in the
         window. ``rank`` 1 = the highest weighted profit (ties by customer id).
+
+    The money columns are ``decimal(18, 2)`` computed in decimals: the factor (1 + d)^k and the
+    weights as decimals of 10 places, each year's ``margin_discounted`` = margin x factor
+    rounded to the cent, and ``weighted_profit`` = the exact sum of ``margin_discounted x
+    weight`` rounded to the cent, half away from zero, on every engine.
     """
     w = history_weights(years, weights)
     first_year = as_of.year - years
+    rate = Decimal(str(float(yearly_rate)))
+    factors = {k: _decimal((1 + rate) ** k) for k in range(years + 1)}
     s = sales.filter((sales.date >= dt.date(first_year, 1, 1)) & (sales.date <= as_of))
-    s = s.select("customer_id", "date", value=s.net_value.cast("float64"), margin=_margin(s),
+    margin = ibis.coalesce(s.margin.cast(MONEY), (s.net_value.cast(MONEY) - s.cost.cast(MONEY)).cast(MONEY))
+    s = s.select("customer_id", "date", value=s.net_value.cast(MONEY), margin=margin,
                  year=s.date.year().cast("int64"))
     days = s.group_by(["customer_id", "year", "date"]).aggregate(value=s.value.sum(), margin=s.margin.sum())
     per_year = days.group_by(["customer_id", "year"]).aggregate(
-        purchases_value=days.value.sum().round(2),
-        margin_value=days.margin.sum().fill_null(0.0).round(2),
+        purchases_value=days.value.sum().cast(MONEY),
+        margin_value=days.margin.sum().fill_null(0).cast(MONEY),
         purchase_days=days.date.count(where=days.value > 0),
     )
     age = ibis.literal(as_of.year, "int64") - per_year.year
-    weight = ibis.cases(*[(age == k + 1, float(wk)) for k, wk in enumerate(w)], else_=0.0)
-    factor = ibis.literal(1.0 + float(yearly_rate)) ** age.cast("float64")
+    zero = ibis.literal(Decimal(0), FACTOR)
+    weight = ibis.cases(*[(age == k + 1, ibis.literal(_decimal(wk), FACTOR)) for k, wk in enumerate(w)],
+                        else_=zero)
+    factor = ibis.cases(*[(age == k, ibis.literal(f, FACTOR)) for k, f in factors.items()],
+                        else_=ibis.null(FACTOR))
     per_year = per_year.mutate(
         period=ibis.ifelse(age == 0, per_year.year.cast("string") + " YTD", per_year.year.cast("string")),
-        discount_factor=factor,
-        margin_discounted=(per_year.margin_value * factor).round(2),
-        weight=weight,
+        discount_factor=factor.cast("float64"),
+        margin_discounted=(per_year.margin_value * factor).round(2).cast(MONEY),
+        weight_=weight,
     )
+    # Kumar & Reinartz (2012), past customer value: sum_k w_k margin_k (1 + d)^k, in decimals
+    weighted = per_year.margin_discounted * per_year.weight_
     total = per_year.group_by("customer_id").aggregate(
-        purchases_value=per_year.purchases_value.sum().round(2),
-        margin_value=per_year.margin_value.sum().round(2),
+        purchases_value=per_year.purchases_value.sum().cast(MONEY),
+        margin_value=per_year.margin_value.sum().cast(MONEY),
         purchase_days=per_year.purchase_days.sum(),
-        margin_discounted=per_year.margin_discounted.sum().round(2),
-        weighted_profit=(per_year.margin_discounted * per_year.weight).sum().round(2),
+        margin_discounted=per_year.margin_discounted.sum().cast(MONEY),
+        weighted_profit=weighted.sum().round(2).cast(MONEY),
     )
     total = total.mutate(
         rank=(ibis.row_number().over(order_by=[total.weighted_profit.desc(), total.customer_id]) + 1).cast("int64"),
         year=ibis.null("int64"), period=ibis.literal("total"), discount_factor=ibis.null("float64"),
         weight=ibis.null("float64"))
-    per_year = per_year.mutate(weighted_profit=(per_year.margin_discounted * per_year.weight).round(2),
-                               rank=ibis.null("int64"))
+    per_year = per_year.mutate(weight=per_year.weight_.cast("float64"),
+                               weighted_profit=weighted.round(2).cast(MONEY), rank=ibis.null("int64"))
     columns = ["customer_id", "year", "period", "purchases_value", "margin_value", "purchase_days",
                "discount_factor", "margin_discounted", "weight", "weighted_profit", "rank"]
     rows = ibis.union(per_year.select(columns), total.select(columns))
@@ -203,26 +232,37 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
 
 
 def purchase_days(sales: ibis.Table, as_of: dt.date) -> ibis.Table:
-    """One row per customer x purchase day up to ``as_of``: ``value`` (net) and ``margin``.
+    """One row per customer x purchase day up to ``as_of``: ``value`` (net), ``margin`` and
+    ``margin_known``.
 
     A purchase day is a day whose lines add up to a positive net value; days of returns or
-    credit notes only are left out. Lines without cost or margin add no margin.
+    credit notes only are left out. ``margin_known`` is true where every line of the day has a
+    cost or a margin; lines without either add no margin.
     """
     s = sales.filter(sales.date <= as_of)
-    s = s.select("customer_id", "date", value=s.net_value.cast("float64"), margin=_margin(s))
-    days = s.group_by(["customer_id", "date"]).aggregate(value=s.value.sum(),
-                                                         margin=s.margin.sum().fill_null(0.0))
-    return days.filter(days.value > 0)
+    s = s.select("customer_id", "date", net=s.net_value.cast(MONEY), margin=_margin(s))
+    # the day's value summed in decimals: lines that cancel out (a sale and its return on one day)
+    # add up to exactly 0, which a double sum can leave a hair above 0 (a purchase day too many)
+    days = s.group_by(["customer_id", "date"]).aggregate(
+        net=s.net.sum(), margin=s.margin.sum().fill_null(0.0),
+        margin_known=s.margin.count() == s.date.count())
+    days = days.filter(days.net > 0)
+    return days.select("customer_id", "date", value=days.net.cast("float64"), margin=days.margin,
+                       margin_known=days.margin_known)
 
 
 def _summary(days: ibis.Table, as_of: dt.date, calibration_end: dt.date | None = None) -> pd.DataFrame:
-    """rfm_summary of the purchase days' margins (weeks), in memory, with ``first_purchase`` (date)
-    and ``first_margin`` (the margin of the first purchase day)."""
+    """rfm_summary of the purchase days' margins (weeks), in memory, with ``first_purchase`` (date),
+    ``first_margin`` (the margin of the first purchase day) and ``margin_known`` (every purchase
+    day of the customer up to the as-of date has its margin)."""
     summary = rfm_summary(days, customer="customer_id", date="date", value="margin",
                           observation_end=as_of, calibration_end=calibration_end, time_unit="W")
-    first = days.group_by("customer_id").aggregate(first_margin=days.margin.argmin(days.date))
+    first = days.group_by("customer_id").aggregate(
+        first_margin=days.margin.argmin(days.date),
+        margin_known=days.margin_known.cast("int64").min() == 1)
     summary = summary.left_join(first, summary.customer_id == first.customer_id).drop("customer_id_right")
     frame = summary.to_pyarrow().to_pandas().sort_values("customer_id", ignore_index=True)
+    frame["margin_known"] = frame["margin_known"].fillna(False).astype(bool)
     week = TIME_UNIT_DAYS["W"]
     cal = as_of if calibration_end is None else calibration_end
     frame["first_purchase"] = pd.Timestamp(cal) - pd.to_timedelta(np.round(frame["T"] * week), unit="D")
@@ -251,16 +291,17 @@ def _fit_population(frame: pd.DataFrame, customers: ibis.Table, history_start: d
 
 # --- the models ----------------------------------------------------------------------------------
 
+#: ``note`` of a customer whose purchase days lack cost or margin (the model fits went well).
+NOTE_NO_MARGIN = ("no margin: cost or margin is missing on some or all of this customer's purchase days, so "
+                  "margin_per_purchase, clv_12m, clv_36m and offer_budget are empty (P(alive) and the expected "
+                  "purchases need dates only); import the sales with cost or margin to get them")
 
-def too_few(summary: pd.DataFrame, fit_mask: np.ndarray) -> str | None:
-    """Why the models cannot be fitted on these customers, or None when they can."""
-    n_fit = int(fit_mask.sum())
-    n_repeat = int(((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).sum())
-    if n_fit >= MIN_MODEL_CUSTOMERS and n_repeat >= MIN_REPEAT_BUYERS:
-        return None
-    return (f"too few customers to fit the models: {n_fit} for the purchase model (at least "
-            f"{MIN_MODEL_CUSTOMERS} needed) and {n_repeat} repeat buyers with a positive margin for "
-            f"Gamma-Gamma (at least {MIN_REPEAT_BUYERS} needed)")
+
+def spend_rows(summary: pd.DataFrame) -> np.ndarray:
+    """The customers Gamma-Gamma is fitted on: repeat buyers whose every purchase day has its
+    margin and whose mean margin per repeat purchase day is positive."""
+    known = summary["margin_known"].to_numpy(dtype=bool) if "margin_known" in summary else True
+    return ((summary["frequency"] > 0) & (summary["monetary_value"] > 0)).to_numpy() & known
 
 
 def _purchase_model(name: str, penalizer: float):
@@ -271,15 +312,12 @@ def _purchase_model(name: str, penalizer: float):
     raise UsageError(f"clv: unknown purchase model {name!r}; use 'bgnbd' or 'pareto'.")
 
 
-def fit_models(summary: pd.DataFrame, *, model: str = "bgnbd", penalizer: float = 0.0,
-               fit_mask: np.ndarray | None = None, what: str = "the clv fit"):
-    """Fit the purchase model on ``summary[fit_mask]`` and Gamma-Gamma on the margins.
-
-    Gamma-Gamma is fitted on every repeat buyer whose mean margin per repeat purchase day is
-    positive (the model needs positive amounts; the spend process is not truncated by an
-    early acquisition). Returns ``(purchase_model, gamma_gamma)``. A fit that does not converge
-    raises :class:`saleskpi.models.ConvergenceError` naming the fit, the data and the fix.
-    """
+def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", penalizer: float = 0.0,
+                       fit_mask: np.ndarray | None = None, what: str = "the clv fit"):
+    """The purchase model (BG/NBD or Pareto/NBD) fitted on ``summary[fit_mask]``: frequency,
+    recency and T only, no money. A fit that does not converge raises
+    :class:`saleskpi.models.ConvergenceError` naming the fit, the data, the optimizer's message
+    and the fix."""
     mask = np.ones(len(summary), dtype=bool) if fit_mask is None else fit_mask
     data = summary.loc[mask, ["frequency", "recency", "T"]]
     label = MODEL_NAMES.get(model, model)
@@ -292,10 +330,18 @@ def fit_models(summary: pd.DataFrame, *, model: str = "bgnbd", penalizer: float 
             f"(optimizer: {exc.optimizer_message!r}). Try [clv] model = "
             f"\"{'pareto' if model == 'bgnbd' else 'bgnbd'}\" or a small [clv] penalizer such as 0.001 "
             "in settings.toml.", optimizer_message=exc.optimizer_message) from None
-    repeat = summary[(summary.frequency > 0) & (summary.monetary_value > 0)]
+    return purchases
+
+
+def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0, what: str = "the clv fit") -> GammaGamma:
+    """Gamma-Gamma fitted on the margins of :func:`spend_rows` (the spend process is not
+    truncated by an early acquisition, so every such repeat buyer counts). Raises
+    :class:`saleskpi.errors.SaleskpiError` with fewer than two of them and
+    :class:`saleskpi.models.ConvergenceError` when the fit does not converge."""
+    repeat = summary[spend_rows(summary)]
     if len(repeat) < 2:
         raise SaleskpiError(
-            f"{what}: only {len(repeat)} customer(s) have repeat purchases with a positive margin; "
+            f"{what}: only {len(repeat)} customer(s) have repeat purchases with a known, positive margin; "
             "the Gamma-Gamma margin model needs more. Check that the sales have cost or margin.")
     spend = GammaGamma(penalizer=penalizer, maxiter=MAXITER)
     try:
@@ -305,7 +351,62 @@ def fit_models(summary: pd.DataFrame, *, model: str = "bgnbd", penalizer: float 
             f"{what}: the Gamma-Gamma margin model on {len(repeat):,} repeat buyers did not converge "
             f"(optimizer: {exc.optimizer_message!r}). Try a small [clv] penalizer such as 0.001 in "
             "settings.toml.", optimizer_message=exc.optimizer_message) from None
-    return purchases, spend
+    return spend
+
+
+def fit_models(summary: pd.DataFrame, *, model: str = "bgnbd", penalizer: float = 0.0,
+               fit_mask: np.ndarray | None = None, what: str = "the clv fit"):
+    """Both fits, raising on the first failure: ``(purchase_model, gamma_gamma)``
+    (:func:`fit_purchase_model`, :func:`fit_spend_model`)."""
+    return (fit_purchase_model(summary, model=model, penalizer=penalizer, fit_mask=fit_mask, what=what),
+            fit_spend_model(summary, penalizer=penalizer, what=what))
+
+
+@dataclass
+class Fits:
+    """The outcome of the two fits of one calibration: each model, or why there is none."""
+
+    purchases: object | None
+    spend: GammaGamma | None
+    purchase_note: str | None
+    spend_note: str | None
+    n_purchase: int
+    n_spend: int
+
+
+def fit_all(summary: pd.DataFrame, fit_mask: np.ndarray, *, model: str = "bgnbd", penalizer: float = 0.0,
+            what: str = "the clv fit") -> Fits:
+    """Fit what the data allow and say why a fit is missing, instead of failing the run.
+
+    The purchase model needs ``MIN_MODEL_CUSTOMERS`` customers to fit and dates only;
+    Gamma-Gamma needs ``MIN_REPEAT_BUYERS`` repeat buyers with a known, positive margin. A fit
+    that does not converge leaves its model None and its note the whole
+    :class:`~saleskpi.models.ConvergenceError` message (the optimizer's message and the fix).
+    """
+    n_fit = int(fit_mask.sum())
+    purchases = spend = None
+    p_note = s_note = None
+    if n_fit < MIN_MODEL_CUSTOMERS:
+        p_note = (f"{what}: too few customers to fit the purchase model: {n_fit} "
+                  f"(at least {MIN_MODEL_CUSTOMERS} needed)")
+    else:
+        try:
+            purchases = fit_purchase_model(summary, model=model, penalizer=penalizer, fit_mask=fit_mask, what=what)
+        except ConvergenceError as exc:
+            p_note = str(exc)
+    n_spend = int(spend_rows(summary).sum())
+    if "margin_known" in summary and not summary["margin_known"].any():
+        s_note = (f"{what}: no cost or margin in the sales, so no margin model (Gamma-Gamma): the "
+                  "margin-based value is not computed")
+    elif n_spend < MIN_REPEAT_BUYERS:
+        s_note = (f"{what}: too few repeat buyers with a known, positive margin to fit the margin model "
+                  f"(Gamma-Gamma): {n_spend} (at least {MIN_REPEAT_BUYERS} needed)")
+    else:
+        try:
+            spend = fit_spend_model(summary, penalizer=penalizer, what=what)
+        except ConvergenceError as exc:
+            s_note = str(exc)
+    return Fits(purchases, spend, p_note, s_note, n_fit, n_spend)
 
 
 def margin_per_purchase(spend: GammaGamma, frequency: np.ndarray, monetary_value: np.ndarray,
@@ -442,14 +543,26 @@ def offer_budget(clv_12m, *, budget_share: float = 0.10) -> np.ndarray:
 # --- prediction and validation -------------------------------------------------------------------
 
 
-def predict(summary: pd.DataFrame, purchases, spend: GammaGamma, *, monthly_rate: float = 0.01,
+def predict(summary: pd.DataFrame, purchases, spend: GammaGamma | None, *, monthly_rate: float = 0.01,
             months: Sequence[int] = HORIZONS) -> pd.DataFrame:
     """Per customer of ``summary``: p_alive, expected purchases, margin per purchase and the
-    discounted expected margin (``clv_<M>m``) for each horizon."""
+    discounted expected margin (``clv_<M>m``) for each horizon.
+
+    Without ``spend`` (no margin model) and for customers whose margin is not known
+    (``summary.margin_known`` false) the margin columns are NaN and ``margin_basis`` None."""
     x, tx, big_t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     values = discounted_purchases(purchases, x, tx, big_t, months=months, monthly_rate=monthly_rate)
-    margin, basis = margin_per_purchase(spend, x, summary["monetary_value"].to_numpy(dtype=float),
-                                        summary["first_margin"].to_numpy(dtype=float))
+    if spend is None:
+        margin = np.full(len(x), np.nan)
+        basis = np.full(len(x), None, dtype=object)
+    else:
+        margin, basis = margin_per_purchase(spend, x, summary["monetary_value"].to_numpy(dtype=float),
+                                            summary["first_margin"].to_numpy(dtype=float))
+        basis = basis.astype(object)
+        if "margin_known" in summary:
+            unknown = ~summary["margin_known"].to_numpy(dtype=bool)
+            margin[unknown] = np.nan
+            basis[unknown] = None
     out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()})
     alive = np.empty(len(x))
     for start in range(0, len(x), CHUNK_ROWS):
@@ -478,35 +591,45 @@ def validation(days: ibis.Table, customers: ibis.Table, as_of: dt.date, *, holdo
                history_start: dt.date | None = None):
     """Calibrate on the purchase days up to ``as_of - holdout_weeks`` weeks, predict the holdout.
 
-    Returns ``(table, per_customer, purchase_model, gamma_gamma)``: the ``clv-validation``
-    frame by decile of predicted holdout purchases (1 = lowest, 10 = highest, and a total row
-    with ``decile`` NULL) over every customer first seen in the calibration period, and the
-    per-customer frame behind it (``predicted_purchases``, ``actual_purchases``,
-    ``predicted_margin`` = predicted purchases x margin per purchase, ``actual_margin``).
-    With too few customers to fit (:func:`too_few`) the frames are empty and the models None.
+    Returns ``(table, per_customer, fits)``: the ``clv-validation`` frame by decile of
+    predicted holdout purchases (1 = lowest, 10 = highest, and a total row with ``decile``
+    NULL) over every customer first seen in the calibration period, the per-customer frame
+    behind it (``predicted_purchases``, ``actual_purchases``, ``predicted_margin`` = predicted
+    purchases x margin per purchase, ``actual_margin``) and the calibration's :class:`Fits`.
+    The margin means are over the customers whose margin is known (NaN without a margin
+    model). Without a purchase model (too few customers, or no convergence) the table is one
+    row (``decile`` NULL) with the customers and the reason in ``note``, and ``per_customer``
+    is empty.
     """
     calibration_end = as_of - dt.timedelta(weeks=holdout_weeks)
+    what = f"the clv holdout calibration (to {calibration_end})"
     summary = _summary(days, as_of, calibration_end)
     start = history_start or (summary["first_purchase"].min().date() if len(summary) else calibration_end)
     mask = _fit_population(summary, customers, start, fit_customers)
-    if too_few(summary, mask):
-        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in VALIDATION_TYPES if c != "currency"})
-        return empty, pd.DataFrame(), None, None
-    purchases, spend = fit_models(summary, model=model, penalizer=penalizer, fit_mask=mask,
-                                  what=f"the clv holdout calibration (to {calibration_end})")
+    fits = fit_all(summary, mask, model=model, penalizer=penalizer, what=what)
+    if fits.purchases is None:
+        table = pd.DataFrame({"decile": [pd.NA], "customers": [len(summary)], "note": [fits.purchase_note]})
+        table["calibration_end"] = calibration_end
+        table["holdout_weeks"] = holdout_weeks
+        return table, pd.DataFrame(), fits
     x, tx, big_t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     duration = float(summary["duration_holdout"].iloc[0])
-    predicted = purchases.expected_purchases({"frequency": x, "recency": tx, "T": big_t}, t=duration)
-    margin, _ = margin_per_purchase(spend, x, summary["monetary_value"].to_numpy(dtype=float),
-                                    summary["first_margin"].to_numpy(dtype=float))
+    predicted = fits.purchases.expected_purchases({"frequency": x, "recency": tx, "T": big_t}, t=duration)
+    known = summary["margin_known"].to_numpy(dtype=bool)
+    if fits.spend is None:
+        margin = np.full(len(x), np.nan)
+    else:
+        margin, _ = margin_per_purchase(fits.spend, x, summary["monetary_value"].to_numpy(dtype=float),
+                                        summary["first_margin"].to_numpy(dtype=float))
+    actual_margin = (summary["frequency_holdout"].to_numpy(dtype=float)
+                     * summary["monetary_value_holdout"].to_numpy(dtype=float))
     per = pd.DataFrame({
         "customer_id": summary["customer_id"].to_numpy(),
         "in_fit": mask,
         "predicted_purchases": predicted,
         "actual_purchases": summary["frequency_holdout"].to_numpy(dtype=float),
-        "predicted_margin": predicted * margin,
-        "actual_margin": summary["frequency_holdout"].to_numpy(dtype=float)
-        * summary["monetary_value_holdout"].to_numpy(dtype=float),
+        "predicted_margin": np.where(known, predicted * margin, np.nan),
+        "actual_margin": np.where(known & np.isfinite(margin), actual_margin, np.nan),
     })
     per["decile"] = _deciles(per["predicted_purchases"].to_numpy(), per["customer_id"].astype(str).to_numpy())
     agg = dict(customers=("customer_id", "size"),
@@ -522,29 +645,98 @@ def validation(days: ibis.Table, customers: ibis.Table, as_of: dt.date, *, holdo
     table["actual_purchases_total"] = table["actual_purchases_mean"] * table["customers"]
     table["calibration_end"] = calibration_end
     table["holdout_weeks"] = holdout_weeks
-    return table, per, purchases, spend
-
-
-def params_frame(fit: str, purchases, spend: GammaGamma, n_purchase: int, model: str) -> pd.DataFrame:
-    """Rows of ``clv-params`` for one fit: every parameter, and the two means they imply."""
-    rows = []
-    for label, m, n in ((MODEL_NAMES[model], purchases, n_purchase), ("Gamma-Gamma", spend, None)):
-        for name, value in m.params_.items():
-            rows.append({"fit": fit, "model": label, "parameter": name, "value": value,
-                         "standard_error": m.standard_errors_.get(name), "log_likelihood": m.log_likelihood_,
-                         "customers": n})
-    p = purchases.params_
-    derived = {"mean purchase rate per week (r/alpha)": p["r"] / p["alpha"]}
-    if model == "bgnbd":
-        derived["mean drop-out probability per purchase (a/(a+b))"] = p["a"] / (p["a"] + p["b"])
+    n_unknown = int((~known).sum())
+    if fits.spend is None:
+        note = fits.spend_note
+    elif n_unknown:
+        note = (f"the margin means leave out the {n_unknown:,} customer(s) whose cost or margin is missing on "
+                "some purchase day")
     else:
-        derived["mean drop-out rate per week (s/beta)"] = p["s"] / p["beta"]
-    mean = spend.mean_spend()
-    derived["mean margin per purchase (p gamma/(q-1); NULL: infinite, q <= 1)"] = mean if math.isfinite(mean) else None
+        note = None
+    table["note"] = note
+    return table, per, fits
+
+
+def params_frame(fit: str, fits: Fits, model: str) -> pd.DataFrame:
+    """Rows of ``clv-params`` for one fit: every parameter and the means they imply; a model
+    that could not be fitted gives one row (``parameter`` NULL) with the reason in ``note``."""
+    rows = []
+    label = MODEL_NAMES[model]
+    for name, m, n, note in ((label, fits.purchases, fits.n_purchase, fits.purchase_note),
+                             ("Gamma-Gamma", fits.spend, fits.n_spend, fits.spend_note)):
+        if m is None:
+            rows.append({"fit": fit, "model": name, "parameter": None, "value": None, "standard_error": None,
+                         "log_likelihood": None, "customers": n, "note": note})
+            continue
+        for parameter, value in m.params_.items():
+            rows.append({"fit": fit, "model": name, "parameter": parameter, "value": value,
+                         "standard_error": m.standard_errors_.get(parameter), "log_likelihood": m.log_likelihood_,
+                         "customers": n, "note": None})
+    derived = {}
+    if fits.purchases is not None:
+        p = fits.purchases.params_
+        derived["mean purchase rate per week (r/alpha)"] = p["r"] / p["alpha"]
+        if model == "bgnbd":
+            derived["mean drop-out probability per purchase (a/(a+b))"] = p["a"] / (p["a"] + p["b"])
+        else:
+            derived["mean drop-out rate per week (s/beta)"] = p["s"] / p["beta"]
+    if fits.spend is not None:
+        mean = fits.spend.mean_spend()
+        derived["mean margin per purchase (p gamma/(q-1); NULL: infinite, q <= 1)"] = (
+            mean if math.isfinite(mean) else None)
     for name, value in derived.items():
         rows.append({"fit": fit, "model": "derived", "parameter": name, "value": value,
-                     "standard_error": None, "log_likelihood": None, "customers": None})
+                     "standard_error": None, "log_likelihood": None, "customers": None, "note": None})
     return pd.DataFrame(rows)
+
+
+#: Share-of-wallet bands of ``clv-wallet``: (label, from, to); a share is in [from, to), a
+#: negative one (returns above purchases) in the first band and 1 in the last.
+SHARE_BANDS = (("0-20 %", 0.0, 0.2), ("20-40 %", 0.2, 0.4), ("40-60 %", 0.4, 0.6), ("60-80 %", 0.6, 0.8),
+               ("80-100 %", 0.8, 1.0))
+NO_SHARE = "no share"
+ALL_SHARES = "all with a share"
+
+
+def wallet_link(frame: pd.DataFrame) -> pd.DataFrame:
+    """Share of wallet against CLV (the link of issue 3's wallet section): per share band,
+    customers and their mean P(alive), mean and total ``clv_12m``, mean ``clv_36m`` and total
+    ``opportunity_12m``; a row for the customers without a share; and one over every customer
+    with a share that adds the correlations of share and ``clv_12m``: Pearson's r and
+    Spearman's rank correlation (Spearman 1904, Am. J. Psychology 15(1): Pearson's r of the
+    average ranks), over the customers with both. The means of the money columns are over the
+    customers that have them (``customers_with_clv``)."""
+    share = frame["share_of_wallet_value"].to_numpy(dtype=float)
+    last = len(SHARE_BANDS) - 1
+    # the first band takes a share below 0 too (net returns), the last one a share of 1
+    groups = [(label, lo, hi, ((share >= lo) | (k == 0)) & ((share < hi) | (k == last)) & ~np.isnan(share))
+              for k, (label, lo, hi) in enumerate(SHARE_BANDS)]
+    groups.append((NO_SHARE, None, None, np.isnan(share)))
+    groups.append((ALL_SHARES, 0.0, 1.0, ~np.isnan(share)))
+    rows = []
+    for label, lo, hi, sel in groups:
+        part = frame[sel]
+        clv12 = part["clv_12m"].to_numpy(dtype=float)
+        row = {"band": label, "share_from": lo, "share_to": hi, "customers": int(sel.sum()),
+               "customers_with_clv": int(np.isfinite(clv12).sum()),
+               "mean_share": part["share_of_wallet_value"].mean() if len(part) else None,
+               "mean_p_alive": part["p_alive"].mean() if len(part) else None,
+               "mean_clv_12m": part["clv_12m"].mean() if len(part) else None,
+               "total_clv_12m": part["clv_12m"].sum(min_count=1) if len(part) else None,
+               "mean_clv_36m": part["clv_36m"].mean() if len(part) else None,
+               "total_opportunity_12m": part["opportunity_12m"].sum(min_count=1) if len(part) else None,
+               "pearson_share_clv_12m": None, "spearman_share_clv_12m": None}
+        if label == ALL_SHARES:
+            both = np.isfinite(clv12) & np.isfinite(part["share_of_wallet_value"].to_numpy(dtype=float))
+            s, c = part["share_of_wallet_value"].to_numpy(dtype=float)[both], clv12[both]
+            if both.sum() >= 3 and np.ptp(s) > 0 and np.ptp(c) > 0:
+                row["pearson_share_clv_12m"] = float(np.corrcoef(s, c)[0, 1])
+                row["spearman_share_clv_12m"] = float(np.corrcoef(rankdata(s), rankdata(c))[0, 1])
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for col in ("total_clv_12m", "total_opportunity_12m", "mean_clv_12m", "mean_clv_36m"):
+        out[col] = out[col].astype(float).round(2)
+    return out
 
 
 # --- the analysis ----------------------------------------------------------------------------------
@@ -562,10 +754,16 @@ VALIDATION_TYPES = {
     "decile": "int64", "customers": "int64", "predicted_purchases_mean": "float64",
     "actual_purchases_mean": "float64", "predicted_margin_mean": "float64", "actual_margin_mean": "float64",
     "predicted_purchases_total": "float64", "actual_purchases_total": "float64", "calibration_end": "date",
-    "holdout_weeks": "int64", "currency": "string",
+    "holdout_weeks": "int64", "note": "string", "currency": "string",
 }
 PARAM_TYPES = {"fit": "string", "model": "string", "parameter": "string", "value": "float64",
-               "standard_error": "float64", "log_likelihood": "float64", "customers": "int64"}
+               "standard_error": "float64", "log_likelihood": "float64", "customers": "int64", "note": "string"}
+WALLET_TYPES = {
+    "band": "string", "share_from": "float64", "share_to": "float64", "customers": "int64",
+    "customers_with_clv": "int64", "mean_share": "float64", "mean_p_alive": "float64", "mean_clv_12m": "float64",
+    "total_clv_12m": "float64", "mean_clv_36m": "float64", "total_opportunity_12m": "float64",
+    "pearson_share_clv_12m": "float64", "spearman_share_clv_12m": "float64", "currency": "string",
+}
 
 
 def margin_rates(sales: ibis.Table, as_of: dt.date) -> pd.DataFrame:
@@ -591,27 +789,31 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
 
     ``settings`` is the ``[clv]`` section. ``wallet`` (the ``wallet`` result) supplies the
     share of wallet and the potential per customer for the opportunity; without it those
-    columns are NaN.
+    columns are NaN. A model that cannot be fitted (too few customers, no margin, no
+    convergence: :func:`fit_all`) leaves its columns empty and its reason in ``note``; the
+    purchase model needs dates only, so P(alive) and the expected purchases stand without cost.
     """
     days = purchase_days(sales, as_of)
     summary = _summary(days, as_of)
     history_start = sales.date.min().execute()
     history_start = as_of if history_start is None else pd.Timestamp(history_start).date()
     mask = _fit_population(summary, customers, history_start, settings.fit_customers)
-    note = too_few(summary, mask)
-    if note is None:
-        purchases, spend = fit_models(summary, model=settings.model, penalizer=settings.penalizer,
-                                      fit_mask=mask, what=f"the clv fit (as of {as_of})")
-        out = predict(summary, purchases, spend, monthly_rate=settings.monthly_rate)
-        params = params_frame("main", purchases, spend, int(mask.sum()), settings.model)
+    fits = fit_all(summary, mask, model=settings.model, penalizer=settings.penalizer,
+                   what=f"the clv fit (as of {as_of})")
+    if fits.purchases is not None:
+        out = predict(summary, fits.purchases, fits.spend, monthly_rate=settings.monthly_rate)
+        note = pd.Series([fits.spend_note] * len(out), dtype=object)
+        if fits.spend is not None:
+            note[~summary["margin_known"].to_numpy(dtype=bool)] = NOTE_NO_MARGIN
+        out["note"] = note.to_numpy()
     else:
         out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()})
         for col in ("p_alive", "expected_purchases_12m", "expected_purchases_36m", "margin_per_purchase",
                     "clv_12m", "clv_36m"):
             out[col] = np.nan
         out["margin_basis"] = None
-        params = pd.DataFrame(columns=list(PARAM_TYPES))
-    out["note"] = note
+        out["note"] = fits.purchase_note
+    params = params_frame("main", fits, settings.model)
     out.insert(1, "first_purchase", summary["first_purchase"].dt.date.to_numpy())
     out.insert(2, "frequency", summary["frequency"].to_numpy())
     out.insert(3, "recency_weeks", summary["recency"].to_numpy())
@@ -636,10 +838,13 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     out["offer_budget"] = offer_budget(out["clv_12m"], budget_share=settings.budget_share)
     for col in ("clv_12m", "clv_36m", "opportunity_12m", "opportunity_36m", "offer_budget", "margin_per_purchase"):
         out[col] = out[col].round(2)
-    order = np.lexsort((out["customer_id"].astype(str).to_numpy(), -out["clv_36m"].fillna(0).to_numpy()))
+    # rank by clv_36m among the customers that have one (ties by id); NULL for the others
+    valued = out["clv_36m"].notna().to_numpy()
+    order = np.lexsort((out["customer_id"].astype(str).to_numpy(), -out["clv_36m"].fillna(0).to_numpy(), ~valued))
     rank = np.empty(len(out), dtype=np.int64)
     rank[order] = np.arange(1, len(out) + 1)
-    out["rank"] = rank if note is None else pd.array([pd.NA] * len(out), dtype="Int64")
+    out["rank"] = pd.array(np.where(valued, rank, 0), dtype="Int64")
+    out.loc[~valued, "rank"] = pd.NA
     return out.sort_values("customer_id").reset_index(drop=True), params
 
 
@@ -653,22 +858,20 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         wallet = None
     frame, params = scores(sales, customers, ctx.as_of, cfg, wallet=wallet)
     history_start = pd.Timestamp(sales.date.min().execute()).date()
-    table, per, cal_purchases, cal_spend = validation(
+    table, _, cal_fits = validation(
         purchase_days(sales, ctx.as_of), customers, ctx.as_of, holdout_weeks=cfg.holdout_weeks, model=cfg.model,
         penalizer=cfg.penalizer, fit_customers=cfg.fit_customers, history_start=history_start)
-    if cal_purchases is not None:
-        n_cal = int(per["in_fit"].sum())
-        params = pd.concat([params, params_frame("calibration", cal_purchases, cal_spend, n_cal, cfg.model)],
-                           ignore_index=True)
+    params = pd.concat([params, params_frame("calibration", cal_fits, cfg.model)], ignore_index=True)
     return {
         "clv": frame_table(frame.assign(currency=currency), CLV_TYPES),
         "clv-history": history(sales, customers, ctx.as_of, years=cfg.history_years, yearly_rate=cfg.history_rate,
                                weights=cfg.history_weights).mutate(currency=ibis.literal(currency)),
         "clv-validation": frame_table(table.assign(currency=currency), VALIDATION_TYPES),
         "clv-params": frame_table(params, PARAM_TYPES),
+        "clv-wallet": frame_table(wallet_link(frame).assign(currency=currency), WALLET_TYPES),
     }
 
 
 ANALYSIS = Analysis(name="clv", title="Customer lifetime value",
-                    outputs=("clv", "clv-history", "clv-validation", "clv-params"), run=run,
+                    outputs=("clv", "clv-history", "clv-validation", "clv-params", "clv-wallet"), run=run,
                     depends_on=("wallet",))
