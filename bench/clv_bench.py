@@ -13,12 +13,14 @@ Prints figures; it is not a test. What it does (bench/README.md has the results)
    ``lifetimes==0.11.3`` if it is not there: lifetimes is never installed into the project's
    own environment;
 3. runs saleskpi in one subprocess: ``rfm_summary`` (Ibis on DuckDB, the lines loaded into an
-   in-memory DuckDB table first) from the lines; the purchase-day table
-   (``saleskpi.analyses.purchase_days``: customer x day sums) built from the lines, the summary
-   read from it (``unique_days=True``), and the refresh of that table when the last 30 days of
-   lines arrive as a new import; ``BetaGeo`` and ``GammaGamma`` fits on the summary, the
-   12-month discounted value of every customer, ``ParetoNBD`` on the first
-   ``--pareto-customers`` customers; the summary goes to ``bench/out/clv_summary.parquet``;
+   in-memory DuckDB table first) from the lines, ``BetaGeo`` and ``GammaGamma`` fits on that
+   summary, the 12-month discounted value of every customer, ``ParetoNBD`` on the first
+   ``--pareto-customers`` customers; the summary goes to ``bench/out/clv_summary.parquet``.
+   In a second subprocess (its memory apart): the purchase-day table
+   (``saleskpi.analyses.purchase_days``: customer x day sums) built from the same lines, the
+   summary read from it (``unique_days=True``; checked equal to the summary from the lines),
+   and the refresh of that table when the last 30 days of lines arrive as a new import
+   (``refreshed_days``, then delete + insert; checked equal to the table built at once);
 4. runs lifetimes in another subprocess, from its own venv: ``summary_data_from_transaction_data``
    (freq "D", freq_multiplier 7: the published convention) on the same lines as a pandas frame,
    then ``BetaGeoFitter``, ``GammaGammaFitter``, ``customer_lifetime_value`` and
@@ -150,7 +152,6 @@ def run_ours(pareto_customers: int, repeats: int) -> dict:
 
     from saleskpi.analyses.clv import discounted_purchases
     from saleskpi.analyses.clv_summary import rfm_summary
-    from saleskpi.analyses.purchase_days import purchase_days, refreshed_days
     from saleskpi.models import BetaGeo, GammaGamma, ParetoNBD
 
     con = ibis.duckdb.connect()
@@ -164,38 +165,6 @@ def run_ours(pareto_customers: int, repeats: int) -> dict:
     # the summary from the lines (the portable expression), then from the purchase-day table
     summary = timed("rfm_summary", lambda: rfm_summary(lines, **kw).to_pyarrow())
     pq.write_table(summary, SUMMARY)
-    timed("purchase_days_build", lambda: con.create_table(
-        "days", purchase_days(lines, value="value"), overwrite=True))
-    days = con.table("days")
-    from_days = timed("rfm_summary_days", lambda: rfm_summary(days, **kw, unique_days=True).to_pyarrow())
-    out["days_rows"] = int(days.count().execute())
-    out["days_vs_lines_max_abs_diff"] = {
-        c: float(np.max(np.abs(from_days.column(c).to_numpy() - summary.column(c).to_numpy())))
-        for c in ("frequency", "recency", "T", "monetary_value")}
-    out["days_vs_lines_same_customers"] = from_days.column("customer_id").equals(summary.column("customer_id"))
-
-    # refresh: the stored days of the lines before the cut-off, then the last days' lines arrive
-    cutoff = end - dt.timedelta(days=REFRESH_DAYS)
-    con.create_table("old_lines", lines.filter(lines.date <= cutoff), overwrite=True)
-    new_lines = con.create_table("new_lines", lines.filter(lines.date > cutoff), overwrite=True)
-    out["refresh_new_lines"] = int(new_lines.count().execute())
-
-    def stored_before():
-        con.create_table("days_inc", purchase_days(con.table("old_lines"), value="value"), overwrite=True)
-
-    def refresh():  # what a workspace would run at the import: delete the touched days, insert
-        rows = con.create_table("refreshed", refreshed_days(con.table("days_inc"), new_lines, value="value"),
-                                overwrite=True)
-        con.raw_sql("DELETE FROM days_inc WHERE (customer_id, date) IN (SELECT customer_id, date FROM refreshed)")
-        con.raw_sql("INSERT INTO days_inc SELECT * FROM refreshed")
-        return int(rows.count().execute())
-
-    out["refresh_rows"] = timed("purchase_days_refresh", refresh, setup=stored_before)
-    check = con.sql("SELECT count(*) AS n, sum(value) AS v, sum(lines) AS l FROM days_inc").to_pyarrow().to_pylist()[0]
-    full = con.sql("SELECT count(*) AS n, sum(value) AS v, sum(lines) AS l FROM days").to_pyarrow().to_pylist()[0]
-    out["refresh_equals_build"] = (check["n"] == full["n"] and check["l"] == full["l"]
-                                   and abs(check["v"] - full["v"]) <= 1e-9 * abs(full["v"]))
-
     cols = {c: summary.column(c).to_numpy() for c in ("frequency", "recency", "T", "monetary_value")}
     data = {c: cols[c].astype(float) for c in ("frequency", "recency", "T")}
     bg = timed("bgnbd_fit", lambda: BetaGeo().fit(data))
@@ -221,6 +190,59 @@ def run_ours(pareto_customers: int, repeats: int) -> dict:
         "clv_12m_total": float(clv.sum()), "clv_12m_head": clv[:5].tolist(),
     }
     np.save(OUT / "clv_12m_ours.npy", clv)
+    return out
+
+
+def run_days(repeats: int) -> dict:
+    """The purchase-day table, in a process of its own (its memory is not the comparison's): built
+    from the lines, the summary read from it, its refresh by the last REFRESH_DAYS days' lines."""
+    import ibis
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from saleskpi.analyses.clv_summary import rfm_summary
+    from saleskpi.analyses.purchase_days import purchase_days, refreshed_days
+
+    con = ibis.duckdb.connect()
+    con.raw_sql(f"CREATE TABLE lines AS SELECT * FROM read_parquet('{LINES}')")
+    lines = con.table("lines")
+    out: dict = {"times": {}}
+    timed = timer(out, repeats)
+    end = dt.date.fromisoformat(OBSERVATION_END)
+    kw = {"customer": "customer_id", "date": "date", "value": "value", "observation_end": end}
+    summary = pq.read_table(SUMMARY)  # the summary from the lines (run_ours)
+
+    timed("purchase_days_build", lambda: con.create_table(
+        "days", purchase_days(lines, value="value"), overwrite=True))
+    days = con.table("days")
+    from_days = timed("rfm_summary_days", lambda: rfm_summary(days, **kw, unique_days=True).to_pyarrow())
+    out["days_rows"] = int(days.count().execute())
+    out["days_vs_lines_max_abs_diff"] = {
+        c: float(np.max(np.abs(from_days.column(c).to_numpy() - summary.column(c).to_numpy())))
+        for c in ("frequency", "recency", "T", "monetary_value")}
+    out["days_vs_lines_same_customers"] = from_days.column("customer_id").equals(summary.column("customer_id"))
+
+    # refresh: the table stored from the lines up to the cut-off, then the last days' lines arrive
+    cutoff = end - dt.timedelta(days=REFRESH_DAYS)
+    old_lines = con.create_view("old_lines", lines.filter(lines.date <= cutoff), overwrite=True)
+    new_lines = con.create_table("new_lines", lines.filter(lines.date > cutoff), overwrite=True)
+    out["refresh_new_lines"] = int(new_lines.count().execute())
+
+    def stored_before():
+        con.create_table("days_inc", purchase_days(old_lines, value="value"), overwrite=True)
+
+    def refresh():  # what a workspace would run at the import: delete the touched days, insert
+        rows = con.create_table("refreshed", refreshed_days(con.table("days_inc"), new_lines, value="value"),
+                                overwrite=True)
+        con.raw_sql("DELETE FROM days_inc WHERE (customer_id, date) IN (SELECT customer_id, date FROM refreshed)")
+        con.raw_sql("INSERT INTO days_inc SELECT * FROM refreshed")
+        return int(rows.count().execute())
+
+    out["refresh_rows"] = timed("purchase_days_refresh", refresh, setup=stored_before)
+    check = con.sql("SELECT count(*) AS n, sum(value) AS v, sum(lines) AS l FROM days_inc").to_pyarrow().to_pylist()[0]
+    full = con.sql("SELECT count(*) AS n, sum(value) AS v, sum(lines) AS l FROM days").to_pyarrow().to_pylist()[0]
+    out["refresh_equals_build"] = (check["n"] == full["n"] and check["l"] == full["l"]
+                                   and abs(check["v"] - full["v"]) <= 1e-9 * abs(full["v"]))
     return out
 
 
@@ -327,15 +349,15 @@ def sig_digits_equal(a: float, b: float, digits: int = 4) -> bool:
     return f"{a:.{digits - 1}e}" == f"{b:.{digits - 1}e}"
 
 
-def report(gen: dict | None, ours: dict, theirs: dict, load_start: str) -> None:
+def report(gen: dict | None, ours: dict, days: dict, theirs: dict, load_start: str) -> None:
     print(f"machine load at the start: {load_start}")
     if gen:
         print(f"data: {gen['customers']:,} customers, {gen['lines']:,} lines, {gen['purchase_events']:,} "
               f"purchase events (generated in {gen['seconds']:.1f} s)")
     print(f"summary rows: {ours['rows']:,}; repeat buyers: {ours['repeat_buyers']:,}; purchase-day table: "
-          f"{ours['days_rows']:,} rows; refresh: {ours['refresh_new_lines']:,} new lines (the last {REFRESH_DAYS} "
-          f"days) -> {ours['refresh_rows']:,} customer-days rewritten")
-    t_ours, t_theirs = ours["times"], theirs["times"]
+          f"{days['days_rows']:,} rows; refresh: {days['refresh_new_lines']:,} new lines (the last {REFRESH_DAYS} "
+          f"days) -> {days['refresh_rows']:,} customer-days rewritten")
+    t_ours, t_theirs = ours["times"] | days["times"], theirs["times"]
     summary_lt = t_theirs["rfm_summary"]
     build_and_read = {"median": t_ours["purchase_days_build"]["median"] + t_ours["rfm_summary_days"]["median"],
                       "cpu": t_ours["purchase_days_build"]["cpu"] + t_ours["rfm_summary_days"]["cpu"], "runs": []}
@@ -360,10 +382,11 @@ def report(gen: dict | None, ours: dict, theirs: dict, load_start: str) -> None:
             continue
         right = f"{b['median']:.2f} s ({b['cpu']:.2f})"
         print(f"{name:<29}{left:>22}{right:>23}{b['median'] / a['median']:>7.1f}x{b['cpu'] / a['cpu']:>6.1f}x   {runs}")
-    print(f"{'peak RSS of the process':<29}{ours['peak_rss_mb']:>19,.0f} MB{theirs['peak_rss_mb']:>20,.0f} MB")
-    print(f"summary from purchase days vs from the lines: same customers {ours['days_vs_lines_same_customers']}, "
-          f"max |difference| {ours['days_vs_lines_max_abs_diff']}; refreshed table = built table: "
-          f"{ours['refresh_equals_build']}")
+    print(f"{'peak RSS of the process':<29}{ours['peak_rss_mb']:>19,.0f} MB{theirs['peak_rss_mb']:>20,.0f} MB"
+          f"   (the purchase-day process: {days['peak_rss_mb']:,.0f} MB)")
+    print(f"summary from purchase days vs from the lines: same customers {days['days_vs_lines_same_customers']}, "
+          f"max |difference| {days['days_vs_lines_max_abs_diff']}; refreshed table = built table: "
+          f"{days['refresh_equals_build']}")
     for model in ("bgnbd", "gamma_gamma", "pareto"):
         cells = []
         for k, v in ours[model].items():
@@ -382,8 +405,9 @@ def report(gen: dict | None, ours: dict, theirs: dict, load_start: str) -> None:
     print(f"summaries, max |saleskpi - lifetimes|: {theirs['summary_max_abs_diff']}")
     print(f"12-month value: total {ours['clv_12m_total']:,.2f} / {theirs['clv_12m_total']:,.2f}; max relative "
           f"difference per customer (value > 1) {theirs['clv_12m_max_rel_diff']:.1e}")
-    print(f"processes: saleskpi {ours['process_wall']:.1f} s wall / {ours['process_cpu']:.1f} s CPU; lifetimes "
-          f"{theirs['process_wall']:.1f} s / {theirs['process_cpu']:.1f} s")
+    print(f"processes: saleskpi {ours['process_wall']:.1f} s wall / {ours['process_cpu']:.1f} s CPU (purchase days "
+          f"{days['process_wall']:.1f} / {days['process_cpu']:.1f}); lifetimes {theirs['process_wall']:.1f} s / "
+          f"{theirs['process_cpu']:.1f} s")
 
 
 def main() -> None:
@@ -395,7 +419,7 @@ def main() -> None:
                     help="runs of lifetimes' ParetoNBDFitter (each shown; the median is compared)")
     ap.add_argument("--reuse", action="store_true", help="keep an existing bench/out/clv_lines.parquet")
     ap.add_argument("--out", type=Path, default=OUT, help="folder of the data and results (default bench/out)")
-    ap.add_argument("--child", choices=["generate", "ours", "lifetimes"], help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=["generate", "ours", "days", "lifetimes"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     use_folder(args.out)
     if args.child == "generate":
@@ -403,6 +427,9 @@ def main() -> None:
         return
     if args.child == "ours":
         print(json.dumps(run_ours(args.pareto_customers, args.repeats)))
+        return
+    if args.child == "days":
+        print(json.dumps(run_days(args.repeats)))
         return
     if args.child == "lifetimes":
         print(json.dumps(run_lifetimes(args.pareto_customers, args.lifetimes_pareto_runs)))
@@ -413,8 +440,9 @@ def main() -> None:
         gen = run_phase(sys.executable, "generate", args)
     start = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     ours = run_phase(sys.executable, "ours", args)
+    days = run_phase(sys.executable, "days", args)
     theirs = run_phase(python, "lifetimes", args)
-    report(gen, ours, theirs, start)
+    report(gen, ours, days, theirs, start)
     after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"machine load at the end: {after}")
 
