@@ -20,7 +20,8 @@ Results (docs/clv.md tells how to read them):
     42(4)) fitted on the MARGIN of the repeat purchase days. P(alive), expected purchases and
     the discounted expected margin over 12 and 36 months (:func:`discounted_purchases`), the
     future opportunity if share of wallet reached its target (:func:`opportunity`) and an
-    allowable offer budget (:func:`offer_budget`).
+    allowable offer budget (:func:`offer_budget`). The purchase model needs dates only: without
+    cost or margin the margin columns are NULL and ``note`` says why (:func:`fit_all`).
 
 ``clv-validation``
     The same models calibrated on the history before the last ``holdout_weeks`` weeks and
@@ -29,7 +30,12 @@ Results (docs/clv.md tells how to read them):
 
 ``clv-params``
     The fitted parameters of both fits (the main one and the calibration one), with standard
-    errors, the number of customers and the log-likelihood.
+    errors, the number of customers and the log-likelihood; a model that could not be fitted
+    has one row with the reason in ``note`` (the compute goes on).
+
+``clv-wallet``
+    This run's share of wallet beside CLV: by share band, customers, mean P(alive) and CLV,
+    and the Pearson and Spearman correlations of share and ``clv_12m`` (:func:`wallet_link`).
 
 A purchase day is a customer's invoice day whose lines add up to a positive net value (a day
 with only returns or credit notes is no purchase; its value and margin count in the
@@ -57,9 +63,14 @@ from saleskpi.models import BetaGeo, ConvergenceError, GammaGamma, ParetoNBD
 __all__ = [
     "ANALYSIS",
     "DEFAULT_HISTORY_WEIGHTS",
+    "NOTE_NO_MARGIN",
     "WEEKS_PER_MONTH",
+    "Fits",
     "discounted_purchases",
+    "fit_all",
     "fit_models",
+    "fit_purchase_model",
+    "fit_spend_model",
     "history",
     "history_weights",
     "margin_per_purchase",
@@ -68,6 +79,7 @@ __all__ = [
     "predict",
     "purchase_days",
     "validation",
+    "wallet_link",
 ]
 
 #: Default weights of the full years in the weighted profit, the most recent year first.
@@ -395,7 +407,7 @@ def fit_all(summary: pd.DataFrame, fit_mask: np.ndarray, *, model: str = "bgnbd"
         except ConvergenceError as exc:
             p_note = str(exc)
     n_spend = int(spend_rows(summary).sum())
-    if "margin_known" in summary and not summary["margin_known"].any():
+    if "margin_known" in summary and len(summary) and not summary["margin_known"].any():
         s_note = (f"{what}: no cost or margin in the sales, so no margin model (Gamma-Gamma): the "
                   "margin-based value is not computed")
     elif n_spend < MIN_REPEAT_BUYERS:
