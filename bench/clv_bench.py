@@ -145,8 +145,17 @@ def generate(customers: int, seed: int = 20261126) -> dict:
 # --- 3. saleskpi ---------------------------------------------------------------------------------
 
 
-def run_ours(pareto_customers: int, repeats: int) -> dict:
+def duckdb_lines():
+    """An in-memory DuckDB connection with the lines loaded into table ``lines`` (as a workspace
+    holds them), and that table."""
     import ibis
+
+    con = ibis.duckdb.connect()
+    con.raw_sql(f"CREATE TABLE lines AS SELECT * FROM read_parquet('{LINES}')")
+    return con, con.table("lines")
+
+
+def run_ours(pareto_customers: int, repeats: int) -> dict:
     import numpy as np
     import pyarrow.parquet as pq
 
@@ -154,15 +163,13 @@ def run_ours(pareto_customers: int, repeats: int) -> dict:
     from saleskpi.analyses.clv_summary import rfm_summary
     from saleskpi.models import BetaGeo, GammaGamma, ParetoNBD
 
-    con = ibis.duckdb.connect()
-    con.raw_sql(f"CREATE TABLE lines AS SELECT * FROM read_parquet('{LINES}')")
-    lines = con.table("lines")
+    con, lines = duckdb_lines()
     out: dict = {"times": {}}
     timed = timer(out, repeats)
     end = dt.date.fromisoformat(OBSERVATION_END)
     kw = {"customer": "customer_id", "date": "date", "value": "value", "observation_end": end}
 
-    # the summary from the lines (the portable expression), then from the purchase-day table
+    # the summary from the lines (the portable expression)
     summary = timed("rfm_summary", lambda: rfm_summary(lines, **kw).to_pyarrow())
     pq.write_table(summary, SUMMARY)
     cols = {c: summary.column(c).to_numpy() for c in ("frequency", "recency", "T", "monetary_value")}
@@ -196,16 +203,13 @@ def run_ours(pareto_customers: int, repeats: int) -> dict:
 def run_days(repeats: int) -> dict:
     """The purchase-day table, in a process of its own (its memory is not the comparison's): built
     from the lines, the summary read from it, its refresh by the last REFRESH_DAYS days' lines."""
-    import ibis
     import numpy as np
     import pyarrow.parquet as pq
 
     from saleskpi.analyses.clv_summary import rfm_summary
     from saleskpi.analyses.purchase_days import purchase_days, refreshed_days
 
-    con = ibis.duckdb.connect()
-    con.raw_sql(f"CREATE TABLE lines AS SELECT * FROM read_parquet('{LINES}')")
-    lines = con.table("lines")
+    con, lines = duckdb_lines()
     out: dict = {"times": {}}
     timed = timer(out, repeats)
     end = dt.date.fromisoformat(OBSERVATION_END)
