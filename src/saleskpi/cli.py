@@ -206,6 +206,8 @@ def compute(
     err.print(f"Run {report.run_id} (as of {report.as_of}) stored {len(report.stored)} result(s):")
     for name, rows in report.stored.items():
         err.print(f"  {name}: {rows:,} rows   (saleskpi show {directory} {name})")
+    for warning in report.warnings:
+        err.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -16,6 +16,7 @@ class ComputeReport:
     run_id: int
     as_of: dt.date
     stored: dict[str, int] = field(default_factory=dict)  # result name -> rows
+    warnings: list[str] = field(default_factory=list)  # "analysis: message", see Context.warn
 
 
 def as_of_date(ws) -> dt.date:
@@ -44,7 +45,7 @@ def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
     as_of = as_of or as_of_date(ws)
     run_id = results.start_run(ws.con, as_of=as_of, analyses=chosen)
     report = ComputeReport(run_id=run_id, as_of=as_of)
-    ctx = Context(ws=ws, run_id=run_id, as_of=as_of, stored=report.stored)
+    ctx = Context(ws=ws, run_id=run_id, as_of=as_of, stored=report.stored, warnings=report.warnings)
     try:
         for i, name in enumerate(chosen):
             if progress:

@@ -576,6 +576,9 @@ def test_a_fit_that_does_not_converge_leaves_the_other_results_standing(computed
     err = " ".join(capsys.readouterr().err.split())
     for name in ("potential", "sales", "wallet", "abc", "clv", "clv-history", "clv-validation", "clv-params"):
         assert f" {name}: " in err
+    # and the command says so, once per fit that failed (two models x main and calibration)
+    assert err.count("warning: clv: ") == 4
+    assert "warning: clv: BG/NBD (main fit) not fitted: " in err and "did not converge (optimizer: " in err
     p = stored(path, "clv-params")
     assert p.parameter.isna().all() and len(p) == 4  # two models x (main, calibration)
     assert p.note.str.contains("did not converge \\(optimizer: 'STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT'\\)").all()

@@ -25,6 +25,12 @@ class Context:
     run_id: int
     as_of: dt.date
     stored: dict[str, int] = field(default_factory=dict)
+    #: What the user should know about this run although it succeeded (a model that could not
+    #: be fitted, figures left empty and why): the compute command prints them.
+    warnings: list[str] = field(default_factory=list)
+
+    def warn(self, analysis: str, message: str) -> None:
+        self.warnings.append(f"{analysis}: {message}")
 
     @property
     def con(self):

@@ -874,6 +874,8 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         purchase_days(sales, ctx.as_of), customers, ctx.as_of, holdout_weeks=cfg.holdout_weeks, model=cfg.model,
         penalizer=cfg.penalizer, fit_customers=cfg.fit_customers, history_start=history_start)
     params = pd.concat([params, params_frame("calibration", cal_fits, cfg.model)], ignore_index=True)
+    for fit, model, note in params[params["parameter"].isna()][["fit", "model", "note"]].itertuples(index=False):
+        ctx.warn("clv", f"{model} ({fit} fit) not fitted: {note}")
     return {
         "clv": frame_table(frame.assign(currency=currency), CLV_TYPES),
         "clv-history": history(sales, customers, ctx.as_of, years=cfg.history_years, yearly_rate=cfg.history_rate,
