@@ -41,3 +41,45 @@ def test_absolute_duckdb_url_puts_the_database_where_asked(tmp_path: Path):
     with Workspace.init(tmp_path / "ws", backend=f"duckdb://{target}") as ws:
         assert ws.backend.path == target
     assert target.exists()
+
+
+def _days(table) -> list[tuple]:
+    return sorted(tuple(r.values()) for r in table.to_pyarrow().to_pylist())
+
+
+def test_a_stale_or_missing_purchase_day_table_is_never_read(tmp_path: Path):
+    import datetime as dt
+    import json
+    from decimal import Decimal
+
+    from typer.testing import CliRunner
+
+    from saleskpi.analyses.purchase_days import sales_days
+    from saleskpi.backend import raw
+    from saleskpi.cli import app
+    from saleskpi.workspace import PURCHASE_DAYS
+
+    lines = ("INSERT INTO sales (invoice_id, line_no, date, customer_id, product_id, quantity, net_value, cost) "
+             "VALUES ('I1', 1, '2024-01-01', 'C1', 'P1', 1, 10, 4), ('I1', 2, '2024-01-01', 'C1', 'P1', 1, 5, 1)")
+    with Workspace.init(tmp_path / "ws") as ws:
+        raw(ws.con).execute(lines)  # written around the importer: the table's log no longer matches
+        assert ws.table(PURCHASE_DAYS).count().execute() == 0
+        # a workspace made before the table existed
+        raw(ws.con).execute(f"DROP TABLE {PURCHASE_DAYS}; DROP TABLE meta_derived")
+    want = [("C1", dt.date(2024, 1, 1), Decimal("15.00"), Decimal("10.00"), 2, 2)]
+    with Workspace.open(tmp_path / "ws", read_only=True) as ws:  # cannot build: computed from the lines
+        assert _days(ws.purchase_days()) == want and PURCHASE_DAYS not in ws.list_tables()
+    with Workspace.open(tmp_path / "ws") as ws:  # the first need builds it
+        assert _days(ws.purchase_days()) == want and PURCHASE_DAYS in ws.list_tables()
+        log = ws.table("meta_derived").to_pyarrow().to_pylist()
+        assert [(r["table_name"], r["source_table"], r["import_id"], r["source_rows"], r["method"]) for r in log] == [
+            (PURCHASE_DAYS, "sales", 0, 2, "build")]
+        raw(ws.con).execute("INSERT INTO sales (invoice_id, line_no, date, customer_id, product_id, quantity, "
+                            "net_value) VALUES ('I2', 1, '2024-01-01', 'C1', 'P1', 1, 1)")
+        assert _days(ws.purchase_days()) == _days(sales_days(ws.table("sales"))) == [
+            ("C1", dt.date(2024, 1, 1), Decimal("16.00"), Decimal("10.00"), 3, 2)]
+    listed = CliRunner().invoke(app, ["show", str(tmp_path / "ws"), "--list", "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    kinds = {r["name"]: (r["kind"], r["rows"]) for r in json.loads(listed.stdout)}
+    assert kinds[PURCHASE_DAYS] == ("derived", 1) and kinds["meta_derived"] == ("log", 1)
+    assert kinds["sales"] == ("input", 3)

@@ -427,7 +427,9 @@ class Batch:
     """Validated rows of one table, staged as a Parquet file by the importer.
 
     The file has every column of the table, in the table's order; ``replace`` means the
-    table's rows are replaced; ``new_columns`` are extra number columns the table gains first.
+    table's rows are replaced; ``new_columns`` are extra number columns the table gains first;
+    ``create`` (Spark) is the statement that creates the table where it does not exist yet (a
+    derived table of a workspace made before it existed).
     """
 
     table: str
@@ -435,6 +437,7 @@ class Batch:
     columns: tuple[str, ...]
     replace: bool = False
     new_columns: tuple[str, ...] = ()
+    create: str | None = None
 
 
 def staging_folder(backend: BackendURL) -> Path:
@@ -449,10 +452,11 @@ def staging_folder(backend: BackendURL) -> Path:
 
 
 def load_batches(con, backend: BackendURL, batches: Sequence[Batch], *, import_id: int,
-                 before_commit: Callable[[], None] | None = None) -> None:
+                 before_commit: Callable[[], None] | None = None, after: Sequence[str] = ()) -> None:
     """Load the batches of one import, all or nothing as far as the engine allows.
 
-    PostgreSQL: one transaction (COPY of each file); nothing is visible before COMMIT.
+    PostgreSQL: one transaction (COPY of each file, then the ``after`` statements: the derived
+    tables' refresh, :func:`derived_sql`); nothing is visible before COMMIT.
     Spark: a journal naming the files is written atomically (the commit point), then each
     table is appended to (or overwritten) in turn and the journal removed. A crash after the
     journal is written is rolled forward the next time the workspace is opened for writing;
@@ -460,12 +464,14 @@ def load_batches(con, backend: BackendURL, batches: Sequence[Batch], *, import_i
     """
     kind = kind_of(con)
     if kind == "postgres":
-        _postgres_load(con, batches, before_commit)
+        _postgres_load(con, batches, before_commit, after)
     elif kind == "pyspark":
         folder = batches[0].path.parent
+        if after:
+            raise ConfigError("load_batches: Spark takes derived tables as batches (derived_batches), not SQL.")
         journal = {"import_id": import_id, "batches": [
             {"table": b.table, "file": b.path.name, "columns": list(b.columns), "replace": b.replace,
-             "new_columns": list(b.new_columns)} for b in batches]}
+             "new_columns": list(b.new_columns), "create": b.create} for b in batches]}
         if before_commit:
             before_commit()
         tmp = folder / "journal.json.tmp"
@@ -476,7 +482,7 @@ def load_batches(con, backend: BackendURL, batches: Sequence[Batch], *, import_i
         raise ConfigError(f"load_batches is for PostgreSQL and Spark; {kind} loads in place.")
 
 
-def _postgres_load(con, batches: Sequence[Batch], before_commit) -> None:
+def _postgres_load(con, batches: Sequence[Batch], before_commit, after: Sequence[str] = ()) -> None:
     import duckdb
 
     pg = con.con
@@ -498,6 +504,8 @@ def _postgres_load(con, batches: Sequence[Batch], before_commit) -> None:
                     while chunk := fh.read(1 << 20):
                         copy.write(chunk)
                 csv_path.unlink()
+            for statement in after:
+                cur.execute(statement)
             if before_commit:
                 before_commit()
     finally:
@@ -511,6 +519,8 @@ def _spark_apply(con, folder: Path, journal: dict) -> None:
     import_id = journal["import_id"]
     for b in journal["batches"]:
         table = b["table"]
+        if b.get("create"):
+            session.sql(b["create"])
         present = {f.name for f in session.table(table).schema.fields}
         added = [c for c in b["new_columns"] if c not in present]
         if added:
@@ -543,3 +553,207 @@ def _spark_roll_forward(con, backend: BackendURL) -> None:
             shutil.rmtree(folder, ignore_errors=True)
     for journal in sorted(pending, key=lambda j: j["import_id"]):
         _spark_apply(con, journal.pop("folder"), journal)
+
+
+# --- derived tables: kept in step with an input table, import by import ----------------------------
+
+#: The log of the derived tables: per table, the state of its input table that it reflects.
+META_DERIVED = "meta_derived"
+META_DERIVED_COLUMNS = {"table_name": "VARCHAR", "source_table": "VARCHAR", "import_id": "BIGINT",
+                        "source_rows": "BIGINT", "method": "VARCHAR", "updated_at": "TIMESTAMP"}
+_STAGED_DAYS = "__saleskpi_derived_staged"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A table derived from an input table (``source``) that the workspace keeps in step with it.
+
+    ``columns`` maps its columns to SQL types (as DuckDB and PostgreSQL spell them); ``keys``
+    identify a row. ``build(source)`` gives the whole table from the source's rows;
+    ``refresh(stored, new_rows)`` the rows that replace the stored rows with the same keys once
+    ``new_rows`` are added to the source; ``merge(stored, new_rows)`` the whole table after
+    that (for engines that rewrite tables instead of deleting rows). All three are Ibis
+    expressions; the same rows come out whichever way the table is kept.
+    """
+
+    name: str
+    source: str
+    columns: dict[str, str]
+    keys: tuple[str, ...]
+    build: Callable
+    refresh: Callable
+    merge: Callable
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The state of an input table: its last import (0: none) and its row count."""
+
+    import_id: int
+    rows: int
+
+
+def source_stamp(con, derived: Derived) -> Stamp:
+    """The present state of ``derived``'s input table."""
+    log = con.table("meta_imports")
+    last = log.filter(log.table_name == derived.source).import_id.max().execute()
+    rows = con.table(derived.source).count().execute()
+    return Stamp(0 if last is None or last != last else int(last), int(rows))
+
+
+def derived_stamp(con, derived: Derived) -> Stamp | None:
+    """The state of the input table that ``derived`` reflects, as logged in ``meta_derived``
+    when it was last built or refreshed; None when it was never built (or its log is missing)."""
+    present = set(con.list_tables())
+    if derived.name not in present or META_DERIVED not in present:
+        return None
+    log = con.table(META_DERIVED)
+    rows = log.filter(log.table_name == derived.name).select("import_id", "source_rows").to_pyarrow().to_pylist()
+    if len(rows) != 1 or rows[0]["import_id"] is None or rows[0]["source_rows"] is None:
+        return None
+    return Stamp(int(rows[0]["import_id"]), int(rows[0]["source_rows"]))
+
+
+def is_fresh(con, derived: Derived) -> bool:
+    """Whether ``derived`` reflects its input table as it is now (else it must not be read)."""
+    stamp = derived_stamp(con, derived)
+    return stamp is not None and stamp == source_stamp(con, derived)
+
+
+def _ddl(name: str, columns: dict[str, str], *, spark: bool = False) -> str:
+    """CREATE TABLE IF NOT EXISTS of a table with these columns (SQL types)."""
+    if spark:
+        cols = ", ".join(f"`{c}` {_spark_type(t)}" for c, t in columns.items())
+        return f"CREATE TABLE IF NOT EXISTS `{name}` ({cols}) USING parquet"
+    cols = ", ".join(f"{_q(c)} {t}" for c, t in columns.items())
+    return f"CREATE TABLE IF NOT EXISTS {_q(name)} ({cols})"
+
+
+def _spark_type(sql_type: str) -> str:
+    return "STRING" if sql_type == "VARCHAR" else sql_type
+
+
+def derived_sql(con, derived: Derived, *, refresh_import: int | None = None) -> list[str]:
+    """SQL statements (DuckDB, PostgreSQL) that bring ``derived`` in step with its input table,
+    to run in the transaction that changes the input, after its rows are in (and its
+    ``meta_imports`` row): with ``refresh_import`` the stored rows that the import's rows touch
+    are replaced by :attr:`Derived.refresh` (the table must be fresh before the import);
+    without it the table is rebuilt. The last statements log the state it now reflects in
+    ``meta_derived``, read in the same transaction."""
+    kind = kind_of(con)
+    if kind not in ("duckdb", "postgres"):
+        raise ConfigError(f"derived_sql is for DuckDB and PostgreSQL; {kind} stages derived tables as files.")
+    source, table = con.table(derived.source), _q(derived.name)
+    cols = ", ".join(_q(c) for c in derived.columns)
+    sql = [_ddl(derived.name, derived.columns), _ddl(META_DERIVED, META_DERIVED_COLUMNS)]
+    if refresh_import is not None:
+        new_rows = source.filter(source.import_id == int(refresh_import))
+        staged = derived.refresh(con.table(derived.name), new_rows)
+        same = " AND ".join(f"{table}.{_q(k)} = s.{_q(k)}" for k in derived.keys)
+        sql += [f"CREATE TEMP TABLE {_STAGED_DAYS} AS {con.compile(staged)}",
+                f"DELETE FROM {table} USING {_STAGED_DAYS} s WHERE {same}",
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {_STAGED_DAYS}",
+                f"DROP TABLE {_STAGED_DAYS}"]
+    else:
+        sql += [f"DELETE FROM {table}",
+                f"INSERT INTO {table} ({cols}) SELECT {cols} FROM ({con.compile(derived.build(source))}) AS b"]
+    name, src = _sql_text(derived.name), _sql_text(derived.source)
+    sql += [f"DELETE FROM {META_DERIVED} WHERE table_name = {name}",
+            f"INSERT INTO {META_DERIVED} (table_name, source_table, import_id, source_rows, method, updated_at) "
+            f"SELECT {name}, {src}, (SELECT coalesce(max(import_id), 0) FROM meta_imports WHERE table_name = {src}), "
+            f"(SELECT count(*) FROM {_q(derived.source)}), "
+            f"{_sql_text('refresh' if refresh_import is not None else 'build')}, CAST(current_timestamp AS TIMESTAMP)"]
+    return sql
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def rebuild_derived(con, derived: Derived) -> None:
+    """Build ``derived`` from its input table as it is now, and log that in ``meta_derived``:
+    one transaction on DuckDB and PostgreSQL. Spark rewrites the table, then the log; a crash
+    in between leaves a table whose log does not match its input, which is never read (and is
+    rebuilt on the next need)."""
+    kind = kind_of(con)
+    if kind == "duckdb":
+        db = con.con
+        statements = derived_sql(con, derived)
+        db.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                db.execute(statement)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    elif kind == "postgres":
+        statements = derived_sql(con, derived)
+        with con.con.transaction(), con.con.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    else:
+        session = con._session
+        stamp = source_stamp(con, derived)
+        session.sql(_ddl(derived.name, derived.columns, spark=True))
+        cols = ", ".join(f"`{c}`" for c in derived.columns)
+        body = con.compile(derived.build(con.table(derived.source)))
+        session.sql(f"INSERT OVERWRITE TABLE `{derived.name}` ({cols}) SELECT {cols} FROM ({body}) AS b")
+        session.catalog.refreshTable(derived.name)
+        session.sql(_ddl(META_DERIVED, META_DERIVED_COLUMNS, spark=True))
+        log = _spark_log(con, derived, stamp, "build")
+        session.createDataFrame(log).write.insertInto(META_DERIVED, overwrite=True)
+        session.catalog.refreshTable(META_DERIVED)
+
+
+def _spark_log(con, derived: Derived, stamp: Stamp, method: str):
+    """``meta_derived``'s rows with ``derived``'s replaced by ``stamp`` (an Arrow table)."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    schema = pa.schema([("table_name", pa.string()), ("source_table", pa.string()), ("import_id", pa.int64()),
+                        ("source_rows", pa.int64()), ("method", pa.string()),
+                        ("updated_at", pa.timestamp("us", tz="UTC"))])
+    rows = []
+    if META_DERIVED in con.list_tables():
+        rows = [r for r in con.table(META_DERIVED).to_pyarrow().to_pylist() if r["table_name"] != derived.name]
+    rows.append({"table_name": derived.name, "source_table": derived.source, "import_id": stamp.import_id,
+                 "source_rows": stamp.rows, "method": method,
+                 "updated_at": dt.datetime.now(dt.timezone.utc)})
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def derived_batches(con, derived: Derived, folder: Path, new_rows: Path, *, import_id: int,
+                    replace: bool) -> list[Batch]:
+    """Spark: ``derived`` as it will be once an import's rows (the Parquet file ``new_rows``) are
+    in its input, staged as Parquet in the import's ``folder`` with its ``meta_derived`` log, as
+    two batches that replace those tables. Computed BEFORE the import's journal is written, so
+    applying (or rolling forward) the journal only copies files: it can be repeated after a
+    crash without counting a line twice. A table that is fresh gets :attr:`Derived.merge` of
+    the new rows; a replace, or a table that is missing or stale, is built from all rows."""
+    session = con._session
+    fresh = not replace and is_fresh(con, derived)
+    before = source_stamp(con, derived)
+    new = con.read_parquet(str(new_rows))
+    picked = [c for c in con.table(derived.source).columns if c in new.columns]
+    if replace:
+        expr, rows = derived.build(new), 0
+    elif fresh:
+        expr, rows = derived.merge(con.table(derived.name), new), before.rows
+    else:
+        everything = ibis.union(con.table(derived.source).select(*picked), new.select(*picked).cast(
+            con.table(derived.source).select(*picked).schema()), distinct=False)
+        expr, rows = derived.build(everything), before.rows
+    rows += int(new.count().execute())
+    path = folder / f"{derived.name}.parquet"
+    cols = ", ".join(f"`{c}`" for c in derived.columns)
+    session.sql(f"SELECT {cols} FROM ({con.compile(expr)}) AS b").write.parquet(str(path))
+    log = folder / f"{META_DERIVED}.parquet"
+    import pyarrow.parquet as pq
+
+    pq.write_table(_spark_log(con, derived, Stamp(import_id, rows), "refresh" if fresh else "build"), log)
+    return [Batch(derived.name, path, tuple(derived.columns), replace=True,
+                  create=_ddl(derived.name, derived.columns, spark=True)),
+            Batch(META_DERIVED, log, tuple(META_DERIVED_COLUMNS), replace=True,
+                  create=_ddl(META_DERIVED, META_DERIVED_COLUMNS, spark=True))]

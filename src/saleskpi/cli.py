@@ -213,7 +213,7 @@ def compute(
 @app.command()
 def show(
     directory: WorkspaceDir,
-    name: Annotated[Optional[str], typer.Argument(help="An input table, a result (e.g. abc-matrix), a truth_ or meta_ table.")] = None,
+    name: Annotated[Optional[str], typer.Argument(help="An input table, a result (e.g. abc-matrix), a truth_, meta_ or derived_ table.")] = None,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     limit: Annotated[Optional[int], typer.Option("--limit", help="At most this many rows (default: 50 for table, all for csv/json).")] = None,
     run: Annotated[Optional[int], typer.Option("--run", help="A result from this run (default: the newest).")] = None,
@@ -224,7 +224,7 @@ def show(
     """Show any input table or stored result, as a table, CSV or JSON on stdout."""
     from saleskpi import results
     from saleskpi.errors import UsageError
-    from saleskpi.workspace import Workspace
+    from saleskpi.workspace import DERIVED_PREFIX, Workspace
 
     with Workspace.open(directory, read_only=True) as ws:
         tables = ws.list_tables()
@@ -232,7 +232,8 @@ def show(
             rows = []
             for t in tables:
                 kind = ("result" if t.startswith(results.PREFIX) else "truth" if t.startswith("truth_")
-                        else "log" if t.startswith("meta_") else "input")
+                        else "log" if t.startswith("meta_") else "derived" if t.startswith(DERIVED_PREFIX)
+                        else "input")
                 shown = results.result_name(t) if kind == "result" else t
                 rows.append({"name": shown, "kind": kind, "rows": ws.con.table(t).count().execute()})
             _emit(rows, format, title=f"workspace {directory}")

@@ -2,8 +2,9 @@
 
 ``Workspace.init(path)`` creates it; ``Workspace.open(path)`` opens it. The database holds the
 input tables of the data contract (``saleskpi.data.schema``), the hidden truth of a demo
-company (``truth_*``), the import log (``meta_imports``), the run log (``meta_runs``) and the
-stored results (``result_*``).
+company (``truth_*``), the import log (``meta_imports``), the run log (``meta_runs``), the
+stored results (``result_*``) and tables derived from the inputs that the workspace keeps up to
+date (``derived_*``, logged in ``meta_derived``; docs/workspace.md).
 """
 
 from __future__ import annotations
@@ -34,8 +35,27 @@ META_TABLES: dict[str, dict[str, str]] = {
                      "rows_skipped": "BIGINT", "loaded_at": "TIMESTAMP", "note": "VARCHAR"},
     "meta_runs": {"run_id": "BIGINT", "started_at": "TIMESTAMP", "finished_at": "TIMESTAMP", "as_of": "DATE",
                   "analyses": "VARCHAR"},
+    engine.META_DERIVED: engine.META_DERIVED_COLUMNS,
 }
 META_DDL = {name: ", ".join(f"{c} {t}" for c, t in cols.items()) for name, cols in META_TABLES.items()}
+
+
+#: Tables derived from the input tables: the importer keeps each in step with its input in the
+#: same transaction as every import (docs/import.md); their names start with ``derived_``.
+DERIVED_PREFIX = "derived_"
+PURCHASE_DAYS = "derived_purchase_days"
+
+
+def derived_tables() -> dict[str, engine.Derived]:
+    """Every derived table, by name: how it is built from its input and kept in step."""
+    from saleskpi.analyses import purchase_days as days
+
+    sql_type = {v: k for k, v in IBIS_TYPES.items()}
+    return {PURCHASE_DAYS: engine.Derived(
+        name=PURCHASE_DAYS, source="sales",
+        columns={c: sql_type[str(t)] for c, t in days.SALES_DAYS.items()},
+        keys=("customer_id", "date"), build=days.sales_days, refresh=days.refreshed_sales_days,
+        merge=days.merged_sales_days)}
 
 
 def table_ddl(tbl: Table) -> str:
@@ -131,6 +151,33 @@ class Workspace:
         for name, schema in wanted:
             if name not in present:
                 self.con.create_table(name, schema=schema)
+        for name, derived in derived_tables().items():
+            if name not in present:
+                engine.rebuild_derived(self.con, derived)
+
+    def derived(self, name: str):
+        """A derived table (``derived_*``) as it reflects its input table now.
+
+        When its log (``meta_derived``) says it reflects an older state of its input (a
+        workspace made before the table existed, rows written into the input other than by
+        the importer), it is rebuilt first; a workspace opened read-only gets the same rows
+        computed from the input instead. So a stale table is never read.
+        """
+        found = derived_tables()
+        if name not in found:
+            raise UsageError(f"The workspace has no derived table '{name}'; derived tables: {', '.join(found)}.")
+        derived = found[name]
+        if engine.is_fresh(self.con, derived):
+            return self.con.table(name)
+        if self.read_only:
+            return derived.build(self.table(derived.source))
+        engine.rebuild_derived(self.con, derived)
+        return self.con.table(name)
+
+    def purchase_days(self):
+        """The customer x day table of the sales (``derived_purchase_days``, columns of
+        :data:`saleskpi.analyses.purchase_days.SALES_DAYS`), up to date (:meth:`derived`)."""
+        return self.derived(PURCHASE_DAYS)
 
     def table(self, name: str):
         """An Ibis table expression of a stored table (input, truth, result or meta)."""

@@ -57,6 +57,7 @@ from scipy.stats import rankdata
 
 from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.clv_summary import TIME_UNIT_DAYS, rfm_summary
+from saleskpi.analyses.purchase_days import sales_days
 from saleskpi.errors import SaleskpiError, UsageError
 from saleskpi.models import BetaGeo, ConvergenceError, GammaGamma, ParetoNBD
 
@@ -142,12 +143,6 @@ def history_weights(years: int, weights: Sequence[float] | None = None) -> np.nd
     return w / w.sum()
 
 
-def _margin(sales: ibis.Table):
-    """The line's margin: the margin column, else net value - cost (NULL when neither is known)."""
-    return ibis.coalesce(sales.margin.cast("float64"),
-                         sales.net_value.cast("float64") - sales.cost.cast("float64"))
-
-
 #: Money in ``clv-history``: exact decimals, so that sums and half-cent roundings are the same on
 #: every engine (a double sum of cents x weights lands a hair either side of a half cent).
 MONEY = "decimal(18, 2)"
@@ -160,7 +155,8 @@ def _decimal(value: float | Decimal, places: int = 10) -> Decimal:
 
 
 def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: int = 5,
-            yearly_rate: float = 0.08, weights: Sequence[float] | None = None) -> ibis.Table:
+            yearly_rate: float = 0.08, weights: Sequence[float] | None = None,
+            days: ibis.Table | None = None) -> ibis.Table:
     """The ``clv-history`` rows: customer x year, and one total row per customer.
 
     Parameters
@@ -174,6 +170,10 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
         Full years shown; the yearly rate d that compounds a past year's margin to today's
         money, ``(1 + d)^(as_of.year - year)``; the weights of the full years, most recent
         first (:func:`history_weights`).
+    days
+        The workspace's customer x day table of these sales
+        (:meth:`saleskpi.workspace.Workspace.purchase_days`); without it the same is grouped
+        from the lines (:func:`saleskpi.analyses.purchase_days.sales_days`).
 
     Returns
     -------
@@ -193,11 +193,10 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
     first_year = as_of.year - years
     rate = Decimal(str(float(yearly_rate)))
     factors = {k: _decimal((1 + rate) ** k) for k in range(years + 1)}
-    s = sales.filter((sales.date >= dt.date(first_year, 1, 1)) & (sales.date <= as_of))
-    margin = ibis.coalesce(s.margin.cast(MONEY), (s.net_value.cast(MONEY) - s.cost.cast(MONEY)).cast(MONEY))
-    s = s.select("customer_id", "date", value=s.net_value.cast(MONEY), margin=margin,
-                 year=s.date.year().cast("int64"))
-    days = s.group_by(["customer_id", "year", "date"]).aggregate(value=s.value.sum(), margin=s.margin.sum())
+    d = sales_days(sales) if days is None else days
+    # a day's value and margin are exact decimal sums of its lines (margin NULL: no line has one)
+    d = d.filter((d.date >= dt.date(first_year, 1, 1)) & (d.date <= as_of))
+    days = d.select("customer_id", "date", value=d.value, margin=d.margin, year=d.date.year().cast("int64"))
     per_year = days.group_by(["customer_id", "year"]).aggregate(
         purchases_value=days.value.sum().cast(MONEY),
         margin_value=days.margin.sum().fill_null(0).cast(MONEY),
@@ -243,32 +242,34 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
 # --- the summary the models take -----------------------------------------------------------------
 
 
-def purchase_days(sales: ibis.Table, as_of: dt.date) -> ibis.Table:
+def purchase_days(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None = None) -> ibis.Table:
     """One row per customer x purchase day up to ``as_of``: ``value`` (net), ``margin`` and
     ``margin_known``.
 
     A purchase day is a day whose lines add up to a positive net value; days of returns or
     credit notes only are left out. ``margin_known`` is true where every line of the day has a
     cost or a margin; lines without either add no margin.
+
+    ``days`` is the workspace's customer x day table of these sales
+    (:meth:`saleskpi.workspace.Workspace.purchase_days`); without it the same table is grouped
+    from the lines (:func:`saleskpi.analyses.purchase_days.sales_days`). Its sums are exact
+    decimals: lines that cancel out (a sale and its return on one day) add up to exactly 0,
+    which a double sum can leave a hair above 0 (a purchase day too many).
     """
-    s = sales.filter(sales.date <= as_of)
-    s = s.select("customer_id", "date", net=s.net_value.cast(MONEY), margin=_margin(s))
-    # the day's value summed in decimals: lines that cancel out (a sale and its return on one day)
-    # add up to exactly 0, which a double sum can leave a hair above 0 (a purchase day too many)
-    days = s.group_by(["customer_id", "date"]).aggregate(
-        net=s.net.sum(), margin=s.margin.sum().fill_null(0.0),
-        margin_known=s.margin.count() == s.date.count())
-    days = days.filter(days.net > 0)
-    return days.select("customer_id", "date", value=days.net.cast("float64"), margin=days.margin,
-                       margin_known=days.margin_known)
+    d = sales_days(sales) if days is None else days
+    d = d.filter((d.date <= as_of) & (d.value > 0))
+    return d.select("customer_id", "date", value=d.value.cast("float64"),
+                    margin=d.margin.cast("float64").fill_null(0.0), margin_known=d.margin_lines == d.lines)
 
 
 def _summary(days: ibis.Table, as_of: dt.date, calibration_end: dt.date | None = None) -> pd.DataFrame:
     """rfm_summary of the purchase days' margins (weeks), in memory, with ``first_purchase`` (date),
     ``first_margin`` (the margin of the first purchase day) and ``margin_known`` (every purchase
     day of the customer up to the as-of date has its margin)."""
+    # one row per customer and day already: no same-day sum (rfm_summary's unique_days)
     summary = rfm_summary(days, customer="customer_id", date="date", value="margin",
-                          observation_end=as_of, calibration_end=calibration_end, time_unit="W")
+                          observation_end=as_of, calibration_end=calibration_end, time_unit="W",
+                          unique_days=True)
     first = days.group_by("customer_id").aggregate(
         first_margin=days.margin.argmin(days.date),
         margin_known=days.margin_known.cast("int64").min() == 1)
@@ -778,25 +779,28 @@ WALLET_TYPES = {
 }
 
 
-def margin_rates(sales: ibis.Table, as_of: dt.date) -> pd.DataFrame:
+def margin_rates(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None = None) -> pd.DataFrame:
     """Per customer: margin / net value over the last 12 months, else over the whole history.
 
     Columns ``customer_id, margin_rate``; NULL where the customer's net value is not positive.
+    Both sums are exact decimals (of the workspace's customer x day table ``days``, else of the
+    lines grouped the same way: :func:`purchase_days`), divided as doubles.
     """
     from saleskpi.analyses.potential import last_12_months
 
     start, _ = last_12_months(as_of)
-    s = sales.filter(sales.date <= as_of)
-    s = s.select("customer_id", "date", value=s.net_value.cast("float64"), margin=_margin(s))
-    recent = s.date >= start
-    agg = s.group_by("customer_id").aggregate(
-        v12=s.value.sum(where=recent), m12=s.margin.sum(where=recent), v=s.value.sum(), m=s.margin.sum())
-    rate = ibis.cases((agg.v12 > 0, agg.m12 / agg.v12), (agg.v > 0, agg.m / agg.v), else_=ibis.null("float64"))
+    d = sales_days(sales) if days is None else days
+    d = d.filter(d.date <= as_of)
+    recent = d.date >= start
+    agg = d.group_by("customer_id").aggregate(
+        v12=d.value.sum(where=recent), m12=d.margin.sum(where=recent), v=d.value.sum(), m=d.margin.sum())
+    rate = ibis.cases((agg.v12 > 0, agg.m12.cast("float64") / agg.v12.cast("float64")),
+                      (agg.v > 0, agg.m.cast("float64") / agg.v.cast("float64")), else_=ibis.null("float64"))
     return agg.select("customer_id", margin_rate=rate).to_pyarrow().to_pandas()
 
 
 def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *,
-           wallet: ibis.Table | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+           wallet: ibis.Table | None = None, days: ibis.Table | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``clv`` frame (one row per customer with a purchase day) and its ``clv-params`` rows.
 
     ``settings`` is the ``[clv]`` section. ``wallet`` (the ``wallet`` result) supplies the
@@ -804,10 +808,11 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     columns are NaN. A model that cannot be fitted (too few customers, no margin, no
     convergence: :func:`fit_all`) leaves its columns empty and its reason in ``note``; the
     purchase model needs dates only, so P(alive) and the expected purchases stand without cost.
+    ``days`` is the workspace's customer x day table of the sales (:func:`purchase_days`).
     """
-    days = purchase_days(sales, as_of)
-    summary = _summary(days, as_of)
-    history_start = sales.date.min().execute()
+    stored = sales_days(sales) if days is None else days
+    summary = _summary(purchase_days(sales, as_of, days=stored), as_of)
+    history_start = _history_start(stored)
     history_start = as_of if history_start is None else pd.Timestamp(history_start).date()
     mask = _fit_population(summary, customers, history_start, settings.fit_customers)
     fits = fit_all(summary, mask, model=settings.model, penalizer=settings.penalizer,
@@ -833,7 +838,7 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     out.insert(5, "in_fit", mask)
     info = customers.select("customer_id", "territory_id", "rep_id").to_pyarrow().to_pandas()
     out = out.merge(info, on="customer_id", how="left")
-    out = out.merge(margin_rates(sales, as_of), on="customer_id", how="left")
+    out = out.merge(margin_rates(sales, as_of, days=stored), on="customer_id", how="left")
     if wallet is not None:
         w = wallet.filter(wallet.business_line.isnull()).select(
             "customer_id", "share_of_wallet_value", "potential_value").to_pyarrow().to_pandas()
@@ -860,6 +865,12 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     return out.sort_values("customer_id").reset_index(drop=True), params
 
 
+def _history_start(days: ibis.Table) -> dt.date | None:
+    """The first day with a sales line (None: no lines)."""
+    first = days.date.min().execute()
+    return None if first is None or first != first else pd.Timestamp(first).date()
+
+
 def run(ctx: Context) -> dict[str, ibis.Table]:
     cfg = ctx.settings.clv
     currency = ctx.settings.workspace.currency
@@ -868,10 +879,12 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         wallet = ctx.result("wallet")
     except UsageError:  # the wallet analysis stored nothing: no opportunity figures
         wallet = None
-    frame, params = scores(sales, customers, ctx.as_of, cfg, wallet=wallet)
-    history_start = pd.Timestamp(sales.date.min().execute()).date()
+    # the workspace's customer x day table, kept at import: no grouping of the lines here
+    days = ctx.ws.purchase_days()
+    frame, params = scores(sales, customers, ctx.as_of, cfg, wallet=wallet, days=days)
+    history_start = _history_start(days) or ctx.as_of
     table, _, cal_fits = validation(
-        purchase_days(sales, ctx.as_of), customers, ctx.as_of, holdout_weeks=cfg.holdout_weeks, model=cfg.model,
+        purchase_days(sales, ctx.as_of, days=days), customers, ctx.as_of, holdout_weeks=cfg.holdout_weeks, model=cfg.model,
         penalizer=cfg.penalizer, fit_customers=cfg.fit_customers, history_start=history_start)
     params = pd.concat([params, params_frame("calibration", cal_fits, cfg.model)], ignore_index=True)
     for fit, model, note in params[params["parameter"].isna()][["fit", "model", "note"]].itertuples(index=False):
@@ -879,7 +892,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     return {
         "clv": frame_table(frame.assign(currency=currency), CLV_TYPES),
         "clv-history": history(sales, customers, ctx.as_of, years=cfg.history_years, yearly_rate=cfg.history_rate,
-                               weights=cfg.history_weights).mutate(currency=ibis.literal(currency)),
+                               weights=cfg.history_weights, days=days).mutate(currency=ibis.literal(currency)),
         "clv-validation": frame_table(table.assign(currency=currency), VALIDATION_TYPES),
         "clv-params": frame_table(params, PARAM_TYPES),
         "clv-wallet": frame_table(wallet_link(frame).assign(currency=currency), WALLET_TYPES),

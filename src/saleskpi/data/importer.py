@@ -20,15 +20,19 @@ The pipeline, all in DuckDB so that millions of lines stream without passing thr
    :class:`~saleskpi.errors.InputDataError` and nothing is loaded;
 4. **load** in ONE transaction: (replace: delete the old rows) + stub rows of missing
    references (``create_missing``) + ``INSERT ... SELECT`` with amounts converted to the
-   workspace currency and rounded to the contract's scale + one ``meta_imports`` row.
+   workspace currency and rounded to the contract's scale + one ``meta_imports`` row + the
+   derived tables of the table kept in step (the customer x day table of ``sales``:
+   :func:`saleskpi.backend.derived_sql`, logged in ``meta_derived``).
 
 On a DuckDB workspace all of this runs in the workspace's own database. On PostgreSQL and
 Spark it runs in an in-memory DuckDB instead: the checks that read stored rows (keys,
 references, dangling references, the next import id) read a copy of just the columns they
 need (:meth:`_Pipeline.mirror`); the load runs there as above, and the rows it added (the
 table's, the stub rows, the ``meta_imports`` row) are staged as Parquet and handed to
-:func:`saleskpi.backend.load_batches`: one transaction on PostgreSQL, a journal rolled
-forward on Spark (docs/backends.md).
+:func:`saleskpi.backend.load_batches`: one transaction on PostgreSQL (which also refreshes the
+derived tables there), a journal rolled forward on Spark (the derived tables are computed before
+the journal and staged beside the new rows: :func:`saleskpi.backend.derived_batches`;
+docs/backends.md).
 
 Row numbers in problems are the rows a spreadsheet shows (the header is row 1); for Parquet and
 Arrow data the first record is row 2 likewise. This module is part of the backend layer: it is
@@ -914,6 +918,9 @@ class _Pipeline:
         stored = {r[0] for r in db.execute(f"DESCRIBE {_q(tbl.name)}").fetchall()}
         new_columns = tuple(n for n in self.bound if n not in tbl.column_names and n not in stored)
         created: dict[str, int] = {}
+        # The derived tables of this input (the purchase-day table of sales) change in the same
+        # transaction; their SQL is prepared before it opens.
+        derived_sql = [] if self.remote else self.derived_sql(import_id)
         # Stored order does not matter (staged rowids already gave the rows); dropping it lets
         # DuckDB insert in parallel, about twice as fast.
         db.execute("SET preserve_insertion_order = false")
@@ -938,6 +945,8 @@ class _Pipeline:
                                "warnings": self.warnings}, ensure_ascii=False)
             db.execute("INSERT INTO meta_imports VALUES (?, ?, ?, ?, ?, current_timestamp, ?)",
                        [import_id, tbl.name, self.src.label, loaded, sum(self.skipped.values()), note])
+            for statement in derived_sql:
+                db.execute(statement)
             if not self.remote:
                 _fault("before-commit")
             db.execute("COMMIT")
@@ -956,6 +965,23 @@ class _Pipeline:
         return ImportReport(table=tbl.name, source=self.src.label, rows_loaded=loaded,
                             skipped={k: v for k, v in self.skipped.items() if v}, warnings=self.warnings,
                             created=created, import_id=import_id)
+
+    def derived(self) -> list:
+        """The derived tables of this import's table (``saleskpi.workspace.derived_tables``)."""
+        from saleskpi.workspace import derived_tables
+
+        return [d for d in derived_tables().values() if d.source == self.tbl.name]
+
+    def derived_sql(self, import_id: int) -> list[str]:
+        """SQL that keeps the derived tables in step, run in the import's transaction after its
+        rows and its meta_imports row are in (DuckDB, PostgreSQL): an append to a table whose
+        derived table is fresh refreshes the customer-days it touches; a replace, or a derived
+        table that is missing or stale (a workspace made before it existed), is rebuilt."""
+        con, sql = self.ws.con, []
+        for derived in self.derived():
+            refresh = self.mode == "append" and engine.is_fresh(con, derived)
+            sql += engine.derived_sql(con, derived, refresh_import=import_id if refresh else None)
+        return sql
 
     # --- PostgreSQL and Spark: check against a copy, then ship the new rows -------------------
 
@@ -1012,8 +1038,16 @@ class _Pipeline:
                 batches.append(engine.Batch(
                     name, path, columns, replace=name == self.tbl.name and self.mode == "replace",
                     new_columns=new_columns if name == self.tbl.name else ()))
+            after: list[str] = []
+            if engine.kind_of(self.ws.con) == "pyspark":
+                # no DELETE: the derived tables as they will be, staged beside the new rows
+                for derived in self.derived():
+                    batches += engine.derived_batches(self.ws.con, derived, folder, folder / f"{self.tbl.name}.parquet",
+                                                      import_id=import_id, replace=self.mode == "replace")
+            else:
+                after = self.derived_sql(import_id)
             engine.load_batches(self.ws.con, self.ws.backend, batches, import_id=import_id,
-                                before_commit=lambda: _fault("before-commit"))
+                                before_commit=lambda: _fault("before-commit"), after=after)
         finally:
             if not (folder / "journal.json").exists():  # a Spark journal is rolled forward later
                 shutil.rmtree(folder, ignore_errors=True)
