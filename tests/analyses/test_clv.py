@@ -497,6 +497,28 @@ def test_pareto_nbd_is_selectable(demo):
 # --- stored results and the CLI -----------------------------------------------------------------
 
 
+def test_clv_reads_the_workspaces_purchase_day_table_with_the_same_results(demo):
+    # the table the importer kept (the demo loads through it) equals one built from the lines, and
+    # the results read from it equal those grouped from the lines
+    from saleskpi.analyses.purchase_days import sales_days
+
+    ws, as_of, frame, params, _ = demo
+    kept = ws.purchase_days()
+    assert ws.table("meta_derived").method.to_pyarrow().to_pylist() == ["refresh"]  # no rebuild was needed
+    columns = ["customer_id", "date", "value", "margin", "lines", "margin_lines"]
+    assert (kept.to_pyarrow().to_pandas().sort_values(["customer_id", "date"], ignore_index=True)[columns].equals(
+        sales_days(ws.table("sales")).to_pyarrow().to_pandas().sort_values(["customer_id", "date"],
+                                                                           ignore_index=True)[columns]))
+    from_table, params_table = clv.scores(ws.table("sales"), ws.table("customers"), as_of, ClvSection(), days=kept)
+    exact = ["customer_id", "first_purchase", "frequency", "recency_weeks", "T_weeks", "in_fit", "margin_basis",
+             "note", "territory_id", "rep_id"]
+    pd.testing.assert_frame_equal(from_table[exact], frame[exact])
+    for col in ("p_alive", "expected_purchases_12m", "margin_per_purchase", "clv_12m", "margin_rate"):
+        assert from_table[col].to_numpy() == pytest.approx(frame[col].to_numpy(), rel=1e-6, abs=0.011, nan_ok=True)
+    history = clv.history(ws.table("sales"), ws.table("customers"), as_of).to_pyarrow()
+    assert clv.history(ws.table("sales"), ws.table("customers"), as_of, days=kept).to_pyarrow().equals(history)
+
+
 @pytest.fixture(scope="module")
 def computed(tmp_path_factory):
     """A small demo company with the clv analysis (and what it needs) computed, then closed."""
