@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -188,3 +189,32 @@ def test_the_workspace_keeps_its_purchase_day_table_in_step_with_every_import(ki
         assert engine.is_fresh(ws.con, derived_tables()[PURCHASE_DAYS])
     finally:
         ws.close()
+
+
+@pytest.mark.parametrize("kind", engine_params("spark"))
+def test_a_spark_journal_applied_twice_counts_each_line_once(kind, backend_url, tmp_path, monkeypatch):
+    # the process dies after the journal was applied but before its folder was removed: the next
+    # writer applies it again, and the purchase-day table (copied from staged files) stays right
+    folder = tmp_path / "ws"
+    with Workspace.init(folder, backend=backend_url(kind)) as ws:
+        load_arrow(ws, "customers", CUSTOMERS, source="customers")
+        load_arrow(ws, "sales", FIRST, source="first", create_missing=True)
+        apply = engine._spark_apply
+
+        def applied_then_killed(con, staged, journal):
+            keep = tmp_path / "staged-copy"
+            shutil.copytree(staged, keep)
+            apply(con, staged, journal)
+            shutil.copytree(keep, staged)  # as if the process died before removing it
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(engine, "_spark_apply", applied_then_killed)
+        with pytest.raises(KeyboardInterrupt):
+            load_arrow(ws, "sales", SAME_DAY, source="same day")
+        monkeypatch.undo()
+        once = _kept(ws)
+    with Workspace.open(folder) as ws:  # opening for writing rolls the journal forward again
+        assert ws.table("sales").count().execute() == 6
+        assert _kept(ws) == once == _from_scratch(ws)
+        assert ("A", D(2024, 1, 8), M("0.00"), M("0.00"), 2, 2) in once
+        assert _method(ws) == [(PURCHASE_DAYS, 3, 6, "refresh")]
