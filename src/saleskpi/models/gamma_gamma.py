@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from saleskpi.errors import UsageError
-from saleskpi.models._special import dot
+from saleskpi.models._special import dot, log_gamma_ratio
 from saleskpi.models.base import LifetimeModel, aggregate, read_columns, refuse
 
 __all__ = ["GammaGamma"]
@@ -69,6 +69,14 @@ class GammaGamma(LifetimeModel):
         integrated out (Fader & Hardie 2013, note 025, eq. (1a); FHL 2005b):
         log G(px+q) - log G(px) - log G(q) + q log gamma + px log x + (px-1) log z_bar
         - (px+q) log(gamma + x z_bar).
+
+        It is evaluated as log G(px+q) - log G(px) - log G(q) + q log gamma - log z_bar
+        - q log(gamma + x z_bar) - px log1p(gamma / (x z_bar)), the same sum with the terms that
+        grow with p combined before they are added: when the spends hardly vary within a
+        customer the likelihood rises toward p -> infinity, gamma -> 0 with p gamma fixed (each
+        customer's spend constant, inverse-gamma across customers), and there px log x,
+        (px-1) log z_bar and (px+q) log(gamma + x z_bar) are each of size 10^10 while their sum
+        is of size 1, which the optimizer could no longer follow.
         """
         cols = self._read(data, "fit", ("weights",))
         keep = cols["frequency"] > 0
@@ -81,18 +89,18 @@ class GammaGamma(LifetimeModel):
             )
         w_in = cols["weights"][keep] if "weights" in cols else None
         (x, zbar), w = aggregate(cols["frequency"][keep], cols["monetary_value"][keep], weights=w_in)
-        log_x, log_z = np.log(x), np.log(zbar)
+        log_z = np.log(zbar)
         xz = x * zbar
 
         def loglik(params: np.ndarray) -> tuple[float, np.ndarray]:
             p, q, g = params
             px = p * x
+            lg_ratio, dig_ratio = log_gamma_ratio(px, q)
             l_gxz = np.log(g + xz)
-            ll = dot(w, gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + px * log_x
-                     + (px - 1.0) * log_z - (px + q) * l_gxz)
-            dig = digamma(px + q)
-            g_p = dot(w, x * (dig - digamma(px) + log_x + log_z - l_gxz))
-            g_q = dot(w, dig - digamma(q) + np.log(g) - l_gxz)
+            l1p = np.log1p(g / xz)  # log(gamma + x z_bar) - log(x z_bar)
+            ll = dot(w, lg_ratio - gammaln(q) + q * np.log(g) - log_z - q * l_gxz - px * l1p)
+            g_p = dot(w, x * (dig_ratio - l1p))
+            g_q = dot(w, dig_ratio + digamma(px) - digamma(q) - np.log1p(xz / g))
             g_g = dot(w, q / g - (px + q) / (g + xz))
             return float(ll), np.array([g_p, g_q, g_g])
 
@@ -110,8 +118,9 @@ class GammaGamma(LifetimeModel):
         xs = np.where(rep, x, 1.0)
         zs = np.where(rep, cols["monetary_value"], 1.0)
         px = p * xs
-        ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g) + px * np.log(xs)
-              + (px - 1.0) * np.log(zs) - (px + q) * np.log(g + xs * zs))
+        xz = xs * zs
+        ll = (log_gamma_ratio(px, q)[0] - gammaln(q) + q * np.log(g) - np.log(zs) - q * np.log(g + xz)
+              - px * np.log1p(g / xz))
         return np.where(rep, ll, 0.0)
 
     def expected_spend(self, data: object) -> np.ndarray:
