@@ -55,3 +55,47 @@ def test_expm1_ratio_and_its_limit():
     assert expm1_ratio(0.0, np.log(0.5))[()] == pytest.approx(np.log(2), rel=1e-15)
     assert expm1_ratio(1e-12, np.log(0.5))[()] == pytest.approx(np.log(2), rel=1e-11)
     assert expm1_ratio(2.0, np.log(0.5))[()] == pytest.approx((1 - 0.25) / 2, rel=1e-15)
+
+
+def test_log_gamma_ratio_keeps_its_digits_for_large_arguments():
+    from saleskpi.models._special import log_gamma_ratio
+    from scipy.special import digamma, gammaln
+
+    # whole q: log G(z+q)/G(z) = sum_{j<q} log(z+j) and digamma's difference sum 1/(z+j), exactly
+    for z in (0.3, 7.5, 99.9, 100.0, 2_500.0, 1e10, 3e12):
+        for q in (1, 4, 60):
+            value, deriv = log_gamma_ratio(np.array([z]), float(q))
+            j = np.arange(q)
+            assert value[0] == pytest.approx(np.log(z + j).sum(), rel=1e-13, abs=1e-13)
+            assert deriv[0] == pytest.approx((1.0 / (z + j)).sum(), rel=1e-12)
+    # any q, where gammaln's difference is still good to about 1e-13
+    z = np.array([0.5, 50.0, 150.0, 400.0])
+    value, deriv = log_gamma_ratio(z, 0.7)
+    np.testing.assert_allclose(value, gammaln(z + 0.7) - gammaln(z), rtol=1e-11)
+    np.testing.assert_allclose(deriv, digamma(z + 0.7) - digamma(z), rtol=1e-10)
+    # gammaln's own difference is off by 1e-5 at z = 1e10 (the Gamma-Gamma ridge)
+    value, _ = log_gamma_ratio(np.array([1e10]), 1.0)
+    assert value[0] == pytest.approx(np.log(1e10), rel=1e-15)
+
+
+def test_bg_nbd_beta_ratio_keeps_its_digits_for_large_a_and_b():
+    from fractions import Fraction
+
+    from saleskpi.models.bg_nbd import _log_beta_ratio
+    from scipy.special import betaln, digamma
+
+    n = np.array([0.0, 1.0, 2.0, 7.0, 30.0])
+    a, b = 0.79, 2.43  # CDNOW's neighbourhood: the same as betaln and digamma
+    value, d_a, d_b = _log_beta_ratio(a, b, n, derivatives=True)
+    np.testing.assert_allclose(value, betaln(a, b + n) - betaln(a, b), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(d_a, digamma(a + b) - digamma(a + b + n), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d_b, digamma(b + n) - digamma(b) + d_a, rtol=1e-12, atol=1e-15)
+    # on the ridge (a = 3e9, b = 1e12): the exact product of (b+j)/(a+b+j) in fractions
+    a, b = 3e9, 1e12
+    value, d_a, d_b = _log_beta_ratio(a, b, n, derivatives=True)
+    for k, m in enumerate(n.astype(int)):
+        exact = np.prod([Fraction(b + j) / Fraction(a + b + j) for j in range(m)] or [Fraction(1)])
+        assert value[k] == pytest.approx(np.log(float(exact)), rel=1e-14, abs=1e-300)
+        assert d_b[k] == pytest.approx(sum(a / ((b + j) * (a + b + j)) for j in range(m)), rel=1e-13,
+                                       abs=1e-300)
+    assert abs((betaln(a, b + 30) - betaln(a, b)) - value[-1]) > 1e-6  # what betaln loses there
