@@ -46,8 +46,9 @@ def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 _STIRLING_Z = 100.0
 
 
-def log_gamma_ratio(z: np.ndarray, q: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """log G(z+q) - log G(z) and its derivative in z, digamma(z+q) - digamma(z), for z, q > 0.
+def log_gamma_ratio(z: np.ndarray, q: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log G(z+q) - log G(z), its derivative in z, digamma(z+q) - digamma(z), and digamma(z+q)
+    itself (which a caller's derivative in q needs; it is computed here once), for z, q > 0.
 
     For large z each difference is of two numbers of size z log z (or log z) and loses most of
     its digits (at z = 10^10, gammaln's difference is off by about 1e-5). There the
@@ -58,24 +59,35 @@ def log_gamma_ratio(z: np.ndarray, q: np.ndarray | float) -> tuple[np.ndarray, n
     """
     z, q = np.broadcast_arrays(np.asarray(z, dtype=float), np.asarray(q, dtype=float))
     big = z >= _STIRLING_Z
-    zs = np.where(big, z, _STIRLING_Z)
-    zq = zs + q
-    l1p = np.log1p(q / zs)
-    # (z+q)^-k - z^-k: the first exactly as -q / (z (z+q)); the others are below 1e-6 and their
+    if not big.any():
+        dig_zq = digamma(z + q)
+        return gammaln(z + q) - gammaln(z), dig_zq - digamma(z), dig_zq
+    value = np.empty(z.shape)
+    deriv = np.empty(z.shape)
+    dig_zq = np.empty(z.shape)
+    small = ~big
+    if small.any():
+        zs, qs = z[small], q[small]
+        value[small] = gammaln(zs + qs) - gammaln(zs)
+        dig_zq[small] = digamma(zs + qs)
+        deriv[small] = dig_zq[small] - digamma(zs)
+    zb, qb = z[big], q[big]
+    zq = zb + qb
+    l1p = np.log1p(qb / zb)
+    # (z+q)^-k - z^-k: the first exactly as -q / (z (z+q)); the others are below 1e-4 and their
     # plain difference loses nothing that matters
-    inv_zq, inv_z = 1.0 / zq, 1.0 / zs
-    d1 = -q * inv_z * inv_zq
-    d2 = inv_zq**2 - inv_z**2
-    d3 = inv_zq**3 - inv_z**3
-    d4 = inv_zq**4 - inv_z**4
-    d5 = inv_zq**5 - inv_z**5
-    d6 = inv_zq**6 - inv_z**6
-    value_big = q * np.log(zs) + (zq - 0.5) * l1p - q + d1 / 12.0 - d3 / 360.0 + d5 / 1260.0
-    deriv_big = l1p - 0.5 * d1 - d2 / 12.0 + d4 / 120.0 - d6 / 252.0
-    zsmall = np.where(big, 1.0, z)
-    value = np.where(big, value_big, gammaln(zsmall + q) - gammaln(zsmall))
-    deriv = np.where(big, deriv_big, digamma(zsmall + q) - digamma(zsmall))
-    return value, deriv
+    inv_zq, inv_z = 1.0 / zq, 1.0 / zb
+    d1 = -qb * inv_z * inv_zq
+    inv_zq2, inv_z2 = inv_zq * inv_zq, inv_z * inv_z
+    d2 = inv_zq2 - inv_z2
+    d3 = inv_zq2 * inv_zq - inv_z2 * inv_z
+    d4 = inv_zq2 * inv_zq2 - inv_z2 * inv_z2
+    d5 = inv_zq2 * inv_zq2 * inv_zq - inv_z2 * inv_z2 * inv_z
+    d6 = inv_zq2 * inv_zq2 * inv_zq2 - inv_z2 * inv_z2 * inv_z2
+    value[big] = qb * np.log(zb) + (zq - 0.5) * l1p - qb + d1 / 12.0 - d3 / 360.0 + d5 / 1260.0
+    deriv[big] = l1p - 0.5 * d1 - d2 / 12.0 + d4 / 120.0 - d6 / 252.0
+    dig_zq[big] = digamma(zq)
+    return value, deriv, dig_zq
 
 
 def expm1_ratio(k: np.ndarray | float, log_q: np.ndarray | float) -> np.ndarray:

@@ -91,17 +91,20 @@ class GammaGamma(LifetimeModel):
         (x, zbar), w = aggregate(cols["frequency"][keep], cols["monetary_value"][keep], weights=w_in)
         log_z = np.log(zbar)
         xz = x * zbar
+        log_xz = np.log(xz)
+        total_w = float(w.sum())
+        sum_log_z = float(dot(w, log_z))
 
         def loglik(params: np.ndarray) -> tuple[float, np.ndarray]:
             p, q, g = params
             px = p * x
-            lg_ratio, dig_ratio = log_gamma_ratio(px, q)
-            l_gxz = np.log(g + xz)
-            l1p = np.log1p(g / xz)  # log(gamma + x z_bar) - log(x z_bar)
-            ll = dot(w, lg_ratio - gammaln(q) + q * np.log(g) - log_z - q * l_gxz - px * l1p)
+            lg_ratio, dig_ratio, dig_pxq = log_gamma_ratio(px, q)
+            l1p = np.log1p(g / xz)  # log(gamma + x z_bar) - log(x z_bar), kept when gamma is tiny
+            l_gxz = log_xz + l1p
+            ll = dot(w, lg_ratio - q * l_gxz - px * l1p) + total_w * (q * np.log(g) - gammaln(q)) - sum_log_z
             g_p = dot(w, x * (dig_ratio - l1p))
-            g_q = dot(w, dig_ratio + digamma(px) - digamma(q) - np.log1p(xz / g))
-            g_g = dot(w, q / g - (px + q) / (g + xz))
+            g_q = dot(w, dig_pxq - l_gxz) + total_w * (np.log(g) - digamma(q))
+            g_g = q / g * total_w - dot(w, (px + q) / (g + xz))
             return float(ll), np.array([g_p, g_q, g_g])
 
         self._fit_params(loglik, float(w.sum()))
