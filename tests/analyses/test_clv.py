@@ -135,6 +135,25 @@ def test_weighted_profit_is_exact_on_a_half_cent(tmp_path):
     assert str(h.dtypes["weighted_profit"]) == "object"  # Decimal values, not doubles
 
 
+def test_history_of_a_margin_of_millions_is_exact(tmp_path):
+    """A customer-year of 2,000,000.00 margin (the 10M-line bench has such customers): x 1.08 and
+    x the weight 1 in decimals overflowed 18 digits on DuckDB ("Overflow in multiplication of
+    DECIMAL(18)"); 2,000,000.00 x 1.08 = 2,160,000.00 exactly."""
+    from saleskpi.workspace import Workspace
+
+    with Workspace.init(tmp_path / "ws") as ws:
+        raw(ws.con).execute("""
+            INSERT INTO customers (customer_id, name) VALUES ('C1', 'c1');
+            INSERT INTO products (product_id, name, category, business_line) VALUES ('P1', 'p1', 'a', 'A');
+            INSERT INTO sales (invoice_id, line_no, date, customer_id, product_id, quantity, net_value, cost) VALUES
+                ('F1', 1, '2025-06-01', 'C1', 'P1', 1, 5000000.01, 3000000.00);
+        """)
+        h = history_frame(ws, years=1, yearly_rate=0.08, weights=[1.0])
+    total = h[h.period == "total"].iloc[0]
+    assert (total.margin_value, total.margin_discounted, total.weighted_profit) == (
+        D("2000000.01"), D("2160000.01"), D("2160000.01"))
+
+
 def test_clv_settings_have_defaults_and_name_a_bad_key(tmp_path):
     from saleskpi.config import SETTINGS_TEMPLATE, ConfigError, parse_settings
 

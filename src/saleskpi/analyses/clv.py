@@ -148,6 +148,10 @@ def history_weights(years: int, weights: Sequence[float] | None = None) -> np.nd
 MONEY = "decimal(18, 2)"
 #: Scale of the compounding factors and weights as decimals (1.08^5 = 1.4693280768 exactly).
 FACTOR = "decimal(18, 10)"
+#: Money multiplied by a factor or weight: a margin of a million or more times a factor of 10
+#: places needs more than 18 digits (DuckDB multiplies two 18-digit decimals in 18 digits and
+#: raises "Overflow in multiplication of DECIMAL(18)"); exact either way.
+WIDE = "decimal(38, 10)"
 
 
 def _decimal(value: float | Decimal, places: int = 10) -> Decimal:
@@ -211,11 +215,11 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
     per_year = per_year.mutate(
         period=ibis.ifelse(age == 0, per_year.year.cast("string") + " YTD", per_year.year.cast("string")),
         discount_factor=factor.cast("float64"),
-        margin_discounted=(per_year.margin_value * factor).round(2).cast(MONEY),
+        margin_discounted=(per_year.margin_value.cast(WIDE) * factor).round(2).cast(MONEY),
         weight_=weight,
     )
     # Kumar & Reinartz (2012), past customer value: sum_k w_k margin_k (1 + d)^k, in decimals
-    weighted = per_year.margin_discounted * per_year.weight_
+    weighted = per_year.margin_discounted.cast(WIDE) * per_year.weight_
     total = per_year.group_by("customer_id").aggregate(
         purchases_value=per_year.purchases_value.sum().cast(MONEY),
         margin_value=per_year.margin_value.sum().cast(MONEY),
