@@ -11,8 +11,11 @@ Three engines are supported (docs/backends.md):
 
 Everything else (analyses, results, the CLI) goes through the Ibis connection. The few
 operations Ibis has no portable form for live here: deleting and updating rows
-(:func:`delete_rows`, :func:`update_rows`; Spark's Parquet tables rewrite instead) and loading
-an import's validated rows into a non-DuckDB engine (:func:`load_batches`).
+(:func:`delete_rows`, :func:`update_rows`; Spark's Parquet tables rewrite instead), loading
+an import's validated rows into a non-DuckDB engine (:func:`load_batches`), and keeping the
+workspace's derived tables in step with their input in the import's transaction
+(:class:`Derived`: :func:`derived_sql` for DuckDB and PostgreSQL, :func:`derived_batches` for
+Spark, :func:`rebuild_derived` when a table is missing or stale, logged in ``meta_derived``).
 """
 
 from __future__ import annotations
