@@ -7,9 +7,8 @@ columns and row counts, text (classes, ids) and dates identical, money to the ce
 numbers to 1e-9 relative. ``pytest -m postgres`` (or ``duckdb``, ``spark``) runs one engine.
 
 Known gaps are declared in ``GAPS`` as (engine, company, analysis) -> (exception, reason): the
-test is then a strict xfail, so a fix shows up as an unexpected pass. Result columns that differ
-from run to run (``KNOWN_DIFFERENCES``) are left out of that test and compared in
-``test_known_differences``, a non-strict xfail.
+test is then a strict xfail, so a fix shows up as an unexpected pass. Every column of every
+result is compared (``TOLERANCE`` loosens the comparison of a few fitted numbers, with reasons).
 """
 
 from __future__ import annotations
@@ -35,22 +34,16 @@ from .conftest import BACKENDS, engine_params
 
 ANALYSES = tuple(registry())
 COMPANIES = ("small", "demo")
-#: A small demo company (the size tests/analyses/test_clv.py computes from the CLI; at 200
-#: customers x 2 years the BG/NBD fit of the CLV holdout calibration does not converge, which the
-#: clv results record as a note, so both companies' fits converge here).
+#: A small demo company (the size tests/analyses/test_clv.py computes from the CLI).
 DEMO = {"customers": 300, "years": 3, "seed": 5}
 
 #: Declared gaps: (engine, company, analysis) -> (exception raised, what is wrong and its fix).
-#: The test is then a strict xfail. None at present; see KNOWN_DIFFERENCES.
+#: The test is then a strict xfail. None at present.
 GAPS: dict[tuple[str, str, str], tuple[type[BaseException], str]] = {}
 
-#: Result columns known to differ between runs, with the reason and the fix. The main test
-#: compares every other column; these are compared in test_known_differences, a non-strict
-#: xfail: whether they differ depends on the order in which an engine adds floats, which
-#: changes from run to run even on DuckDB, so a strict xfail would be flaky.
-KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {}
-# (clv-history, weighted_profit) was one: round(sum(margin_discounted x weight), 2) on doubles
-# landed a hair either side of half-cent ties; analyses/clv.py now keeps that money in decimals.
+# No result column is left out of the comparison. (clv-history.weighted_profit used to differ
+# by a cent between runs and engines: round(sum(margin_discounted x weight), 2) on doubles landed
+# a hair either side of half-cent ties; analyses/clv.py now keeps that money in decimals.)
 
 #: Numbers compared more loosely than 1e-9 relative, with the reason. A fitted model's standard
 #: errors come from a numerical Hessian at an optimum found from float sums that each engine
@@ -185,9 +178,8 @@ def _sort_key(row: dict) -> tuple:
     return tuple(key)
 
 
-def differences(name: str, got: pa.Table, want: pa.Table, *, only: str | None = None) -> list[str]:
-    """How ``got`` differs from ``want`` (empty: equal as the module docstring says), leaving
-    out KNOWN_DIFFERENCES, or in column ``only`` alone."""
+def differences(name: str, got: pa.Table, want: pa.Table) -> list[str]:
+    """How ``got`` differs from ``want`` (empty: equal as the module docstring says)."""
     if got.column_names != want.column_names:
         return [f"{name}: columns {got.column_names} != {want.column_names}"]
     if got.schema.types != want.schema.types:
@@ -197,9 +189,6 @@ def differences(name: str, got: pa.Table, want: pa.Table, *, only: str | None = 
     found = []
     for i, (g, w) in enumerate(zip(sorted(got.to_pylist(), key=_sort_key), sorted(want.to_pylist(), key=_sort_key))):
         for col in want.column_names:
-            left_out = col != only if only else (name, col) in KNOWN_DIFFERENCES
-            if left_out:
-                continue
             a, b = _plain(g[col]), _plain(w[col])
             if a is None or b is None:
                 same = a is None and b is None
@@ -243,20 +232,3 @@ def test_analysis_gives_duckdb_results(computed, kind, company, analysis):
     assert not problems, "\n".join(problems[:20])
     # something was computed: the analysis's first output has rows on the hand-worked data too
     assert want[next(iter(want))].num_rows > 0
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("kind", "company", "result", "column"), [
-    pytest.param(kind, company, result, column,
-                 marks=[getattr(pytest.mark, kind), pytest.mark.xfail(
-                     raises=AssertionError, strict=False,
-                     reason=f"{result}.{column}: AssertionError, {reason.split(':')[0]} (KNOWN_DIFFERENCES)")],
-                 id=f"{kind}-{company}-{result}-{column}")
-    for kind in BACKENDS for company in COMPANIES for (result, column), reason in KNOWN_DIFFERENCES.items()])
-def test_known_differences(computed, kind, company, result, column):
-    analysis = next(name for name, a in registry().items() if result in a.outputs)
-    reference, done = computed("reference", company), computed(kind, company)
-    if analysis in done.errors:
-        raise done.errors[analysis]
-    problems = differences(result, done.outputs[analysis][result], reference.outputs[analysis][result], only=column)
-    assert not problems, "\n".join(problems[:20])
