@@ -100,3 +100,86 @@ def test_bg_nbd_beta_ratio_keeps_its_digits_for_large_a_and_b():
         assert d_b[k] == pytest.approx(sum(a / ((b + j) * (a + b + j)) for j in range(m)), rel=1e-13,
                                        abs=1e-300)
     assert abs((betaln(a, b + 30) - betaln(a, b)) - value[-1]) > 1e-6  # what betaln loses there
+
+
+def _series_decimal(b: str, c: str, y: str, digits: int = 40) -> float:
+    """2F1(1, b; c; 1-y) summed term by term in decimal arithmetic with `digits` digits, until a
+    term is below 1e-25 of the sum (an independent reference for the forms used near z = 1)."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = digits
+        bd, cd, z = Decimal(b), Decimal(c), 1 - Decimal(y)
+        total = term = Decimal(1)
+        n = 0
+        while term > total * Decimal("1e-25"):
+            term = term * (bd + n) / (cd + n) * z
+            total += term
+            n += 1
+        return float(total)
+
+
+# (b, c, 1-z): near z = 1 with (c-1)(1-z) small (A&S 15.3.6), b(1-z) >= 1 (Gauss-Laguerre),
+# c - b - 1 close to and equal to a whole number (where 15.3.6 cancels), and d = c - b - 1 < 0
+NEAR_ONE = [
+    ("1800.6", "1802.2", "0.0004"), ("2.5", "4.1", "0.0002"), ("20000.5", "20002.1", "0.0005"),
+    ("3000", "3002.9995", "0.0003"), ("1801", "1803", "0.0004"), ("4000.3", "4000.9", "0.0005"),
+    ("0.7", "1.3", "0.0001"), ("200.5", "260.5", "0.0009"),
+]
+
+
+@pytest.mark.parametrize(("b", "c", "y"), NEAR_ONE)
+def test_hyp2f1_1bc_near_one_equals_a_decimal_series(b, c, y):
+    bf, cf, yf = float(b), float(c), float(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, d_b, d_c, d_z = hyp2f1_1bc(np.array([bf]), np.array([cf]), np.array([1.0 - yf]),
+                                          derivatives=True, one_minus_z=np.array([yf]))
+    assert value[0] == pytest.approx(_series_decimal(b, c, y), rel=1e-11)
+    # the derivatives against central differences of the same reference
+    h = 1e-4
+
+    def ref(bb, cc, yy):
+        return _series_decimal(repr(bb), repr(cc), repr(yy))
+
+    assert d_b[0] == pytest.approx((ref(bf + h, cf, yf) - ref(bf - h, cf, yf)) / (2 * h), rel=1e-6)
+    assert d_c[0] == pytest.approx((ref(bf, cf + h, yf) - ref(bf, cf - h, yf)) / (2 * h), rel=1e-6)
+    hy = 1e-4 * yf
+    assert d_z[0] == pytest.approx(-(ref(bf, cf, yf + hy) - ref(bf, cf, yf - hy)) / (2 * hy), rel=1e-6)
+
+
+def test_hyp2f1_1bc_very_near_one_equals_closed_forms():
+    # 1 - z = 2^-k exactly: 2F1(1,1;2;z) = -log(1-z)/z, 2F1(1,1;3;z) = 2 (z + (1-z) log(1-z)) / z^2,
+    # 2F1(1,1;3/2;z) = arcsin(sqrt z) / sqrt(z (1-z)) (A&S 15.1.3, 15.1.6 family)
+    y = 2.0 ** -np.arange(12, 40, 3)
+    z = 1.0 - y
+    ones = np.ones_like(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f2 = hyp2f1_1bc(ones, 2 * ones, z, one_minus_z=y)[0]
+        f3 = hyp2f1_1bc(ones, 3 * ones, z, one_minus_z=y)[0]
+        f15 = hyp2f1_1bc(ones, 1.5 * ones, z, one_minus_z=y)[0]
+    np.testing.assert_allclose(f2, -np.log(y) / z, rtol=1e-11)
+    np.testing.assert_allclose(f3, 2 * (z + y * np.log(y)) / z**2, rtol=1e-11)
+    np.testing.assert_allclose(f15, np.arcsin(np.sqrt(z)) / np.sqrt(z * y), rtol=1e-11)
+
+
+def test_the_forms_near_one_agree_where_they_overlap():
+    from saleskpi.models._special import _gauss_continued_fraction, _laguerre_integral, _linear_one_minus_z
+
+    # the Pareto/NBD ridge: b = s + 1 from 1e3 to 1e12, d = r + x - 1, (c-1)(1-z) about 1
+    for b in (2e3, 1e6, 1e12):
+        for d in (-0.4, 0.3, 2.6):
+            for cy in (0.8, 1.2):
+                c = b + 1.0 + d
+                y = cy / (c - 1.0)
+                args = (np.array([b]), np.array([c]), np.array([d]))
+                ok, lin, g_lin = _linear_one_minus_z(*args, np.array([y]), True)
+                lag, g_lag = _laguerre_integral(*args, np.array([y]), True)
+                assert ok[0]
+                assert lin[0] == pytest.approx(lag[0], rel=1e-11)
+                for u, v in zip(g_lin, g_lag, strict=True):
+                    assert u[0] == pytest.approx(v[0], rel=1e-9)
+                if b < 1e7:  # the continued fraction sees z only; beyond 1e7 it needs too many steps
+                    ok, cf, g_cf = _gauss_continued_fraction(*args, np.array([1.0 - y]), True)
+                    assert ok[0] and cf[0] == pytest.approx(lag[0], rel=1e-9)

@@ -4,13 +4,17 @@ scipy.special.hyp2f1 overflows or loses precision in the corners the customer mo
 (large frequency, parameters far apart), and gives no derivatives. The hypergeometric
 functions here are summed as power series in a form chosen so that every series converges at
 least geometrically, with the terms of all rows advanced together and a row dropped as soon as
-its sum has converged.
+its sum has converged; within 1e-3 of z = 1, where such series need millions of terms, by
+forms that converge fast there (see :func:`_near_one`).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from scipy.special import digamma, gammaln, hyp2f1
+from numpy.polynomial.laguerre import laggauss
+from scipy.special import digamma, gammaln, gammasgn, hyp2f1
 
 __all__ = ["dot", "expm1_ratio", "hyp2f1_1bc", "hyp2f1_1bc_grid", "log_gamma_ratio", "pfq_series"]
 
@@ -102,7 +106,8 @@ def expm1_ratio(k: np.ndarray | float, log_q: np.ndarray | float) -> np.ndarray:
 
 
 def hyp2f1_1bc(
-    b: np.ndarray, c: np.ndarray, z: np.ndarray, *, derivatives: bool = False
+    b: np.ndarray, c: np.ndarray, z: np.ndarray, *, derivatives: bool = False,
+    one_minus_z: np.ndarray | None = None, c_minus_b: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
     """Gauss's 2F1(1, b; c; z) = sum_n (b)_n / (c)_n z**n, for c > b > 0 and -1 < z < 1.
 
@@ -114,12 +119,17 @@ def hyp2f1_1bc(
 
     The first terms are advanced for all rows at once; the few rows whose z is close to 1 (they
     need thousands of terms) then continue in blocks of terms at a time. Rows with z within 1e-3
-    of 1 (tens of thousands of terms and more: alpha and beta of the Pareto/NBD far apart)
-    take scipy's hyp2f1, which continues the function around z = 1, where it is finite.
+    of 1 (tens of thousands of terms and more: alpha and beta of the Pareto/NBD far apart, as on
+    its small-data ridge where s and beta grow together) are evaluated by :func:`_near_one`
+    (A&S 15.3.6, Euler's integral by Gauss-Laguerre quadrature, Gauss's continued fraction).
+    There 1 - z and c - b lose their digits when formed from z, b and c (z = 1 - 1e-12, b = 1e11):
+    callers that can form them directly pass ``one_minus_z`` and ``c_minus_b``.
     """
-    b, c, z = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(b, c, z))
+    y = 1.0 - np.asarray(z, dtype=float) if one_minus_z is None else one_minus_z
+    cmb = np.asarray(c, dtype=float) - b if c_minus_b is None else c_minus_b
+    b, c, z, y, cmb = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(b, c, z, y, cmb))
     shape = b.shape
-    b, c, z = b.ravel(), c.ravel(), z.ravel()
+    b, c, z, y, cmb = b.ravel(), c.ravel(), z.ravel(), y.ravel(), cmb.ravel()
     size = b.size
     total = np.ones(size)
     d_b = np.zeros(size)
@@ -128,9 +138,8 @@ def hyp2f1_1bc(
     idx = np.arange(size)
     near_one = z > _NEAR_ONE
     if near_one.any():
-        # millions of terms: take scipy's analytic continuation around z = 1 (A&S 15.3.6, 15.3.11)
-        # where it is finite, and sum the rest
-        done = _near_one(b, c, z, np.flatnonzero(near_one), total, d_b, d_c, d_z, derivatives)
+        # millions of terms: forms that converge fast near z = 1
+        done = _near_one(b, c, z, y, cmb - 1.0, np.flatnonzero(near_one), total, d_b, d_c, d_z, derivatives)
         idx = np.setdiff1d(idx, done, assume_unique=True)
     term = np.ones(idx.size)
     h_b = np.zeros(idx.size)
@@ -249,21 +258,264 @@ def hyp2f1_1bc_grid(
     return tuple(out)
 
 
-def _near_one(b, c, z, rows, total, d_b, d_c, d_z, derivatives) -> np.ndarray:
-    """scipy's hyp2f1 for rows with z near 1 (derivatives in b and c by central differences);
-    returns the rows it could do."""
-    bb, cc, zz = b[rows], c[rows], z[rows]
-    value = hyp2f1(1.0, bb, cc, zz)
-    ok = np.isfinite(value) & (value > 0)
-    if derivatives:
-        hb, hc = 1e-6 * bb, 1e-6 * cc
-        db = (hyp2f1(1.0, bb + hb, cc, zz) - hyp2f1(1.0, bb - hb, cc, zz)) / (2 * hb)
-        dc = (hyp2f1(1.0, bb, cc + hc, zz) - hyp2f1(1.0, bb, cc - hc, zz)) / (2 * hc)
-        dz = bb / cc * hyp2f1(2.0, bb + 1.0, cc + 1.0, zz)
-        ok &= np.isfinite(db) & np.isfinite(dc) & np.isfinite(dz)
-        d_b[rows[ok]], d_c[rows[ok]], d_z[rows[ok]] = db[ok], dc[ok], dz[ok]
+#: 15.3.6 is used where (c-1)(1-z) stays below this (its series then converge in a few dozen
+#: terms and its parts cancel by less than a factor 100) and c - b - 1 below _LINEAR_MAX_D (the
+#: poles of its first series come early).
+_LINEAR_MAX_CY = 1.5
+_LINEAR_MAX_D = 300.0
+#: ... and only where its two parts cancel by less than these factors (c - b - 1 not close to
+#: a whole number): the value keeps about 12 digits, the derivatives about 10.
+_LINEAR_MAX_COND = 1e4
+_LINEAR_MAX_COND_DERIV = 1e6
+#: Gauss-Laguerre nodes of :func:`_laguerre_integral`: the integrand's singularity at
+#: u = -b(1-z) <= -1 lies far enough from the nodes for 1e-13 (checked against the other forms).
+_LAGUERRE_NODES = 128
+#: ... and used from b (1-z) >= 1, or >= 1/2 where 15.3.6 cancels (it is then good to 1e-11).
+_LAGUERRE_MIN_BY = 0.5
+#: Iterations of Gauss's continued fraction before a row goes back to the series.
+_CF_MAX_ITER = 20_000
+
+
+def _near_one(b, c, z, one_minus_z, c_b_1, rows, total, d_b, d_c, d_z, derivatives) -> np.ndarray:
+    """2F1(1, b; c; z) for rows with z near 1, where the power series needs 1/(1-z) terms and
+    more; returns the rows it did (the others go back to the series).
+
+    With d = c - b - 1 > -1 (``c_b_1``) and y = 1 - z (``one_minus_z``), in this order:
+
+    - (c-1) y <= 1.5: the linear transformation z -> 1 - z (:func:`_linear_one_minus_z`, A&S
+      15.3.6), unless its two parts cancel (d near a whole number, where its limit is A&S
+      15.3.10-15.3.12);
+    - b y >= max(1/2, d+1): Euler's integral by Gauss-Laguerre quadrature
+      (:func:`_laguerre_integral`), all terms positive;
+    - else Gauss's continued fraction (:func:`_gauss_continued_fraction`), fast where (c-1) y is
+      not small and b is below 1e7;
+    - what is left (d within about 1e-3 of a whole number and b y small, which fits reach only
+      when r or s crosses a whole number far out on a ridge): scipy's hyp2f1, which applies the
+      limit forms.
+
+    Checked against decimal series, closed forms and one another in tests/models/test_models_special.py.
+    """
+    bb, cc, zz, y, d = b[rows], c[rows], z[rows], one_minus_z[rows], c_b_1[rows]
+    linear = ((cc - 1.0) * y <= _LINEAR_MAX_CY) & (d <= _LINEAR_MAX_D)
+    done = np.zeros(rows.size, dtype=bool)
+    if linear.any():
+        sel = np.flatnonzero(linear)
+        # whole d give 0/0 and infinite gammas here: such rows fail the check below
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ok, value, grads = _linear_one_minus_z(bb[sel], cc[sel], d[sel], y[sel], derivatives)
+        sel, value = sel[ok], value[ok]
+        total[rows[sel]] = value
+        if derivatives:
+            d_b[rows[sel]], d_c[rows[sel]], d_z[rows[sel]] = (g[ok] for g in grads)
+        done[sel] = True
+    by = bb * y
+    laguerre = ~done & (by >= _LAGUERRE_MIN_BY) & (d + 1.0 <= by)
+    if laguerre.any():
+        sel = np.flatnonzero(laguerre)
+        value, grads = _laguerre_integral(bb[sel], cc[sel], d[sel], y[sel], derivatives)
+        total[rows[sel]] = value
+        if derivatives:
+            d_b[rows[sel]], d_c[rows[sel]], d_z[rows[sel]] = grads
+        done[sel] = True
+    rest = np.flatnonzero(~done)
+    if rest.size:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ok, value, grads = _gauss_continued_fraction(bb[rest], cc[rest], d[rest], zz[rest], True)
+        sel = rest[ok]
+        # the fraction sees z only, whose rounding (1e-16) is a large relative error of a tiny
+        # 1 - z; first-order correction to the exact 1 - z: F(z') = F(z) + F'(z) (z' - z)
+        total[rows[sel]] = value[ok] + grads[2][ok] * ((1.0 - zz[sel]) - y[sel])
+        if derivatives:
+            d_b[rows[sel]], d_c[rows[sel]], d_z[rows[sel]] = (g[ok] for g in grads)
+        done[sel] = True
+    rest = np.flatnonzero(~done)
+    if rest.size:
+        # d at (or within about 1e-3 of) a whole number with b (1-z) small: scipy's hyp2f1, which
+        # takes the limit forms A&S 15.3.10-15.3.12 there, where it is finite
+        done[rest[_scipy_near_one(bb[rest], cc[rest], zz[rest], rows[rest], total, d_b, d_c, d_z, derivatives)]] = True
+    return rows[done]
+
+
+def _scipy_near_one(b, c, z, rows, total, d_b, d_c, d_z, derivatives) -> np.ndarray:
+    """scipy's hyp2f1 for the given rows (derivatives in b and c by central differences, in z
+    by A&S 15.2.1); returns the mask of rows where it is finite."""
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        value = hyp2f1(1.0, b, c, z)
+        ok = np.isfinite(value) & (value > 0)
+        if derivatives:
+            hb, hc = 1e-6 * b, 1e-6 * c
+            db = (hyp2f1(1.0, b + hb, c, z) - hyp2f1(1.0, b - hb, c, z)) / (2 * hb)
+            dc = (hyp2f1(1.0, b, c + hc, z) - hyp2f1(1.0, b, c - hc, z)) / (2 * hc)
+            dz = b / c * hyp2f1(2.0, b + 1.0, c + 1.0, z)
+            ok &= np.isfinite(db) & np.isfinite(dc) & np.isfinite(dz)
+            d_b[rows[ok]], d_c[rows[ok]], d_z[rows[ok]] = db[ok], dc[ok], dz[ok]
     total[rows[ok]] = value[ok]
-    return rows[ok]
+    return ok
+
+
+def _linear_one_minus_z(b, c, d, y, derivatives):
+    """2F1(1, b; c; z) by A&S 15.3.6 (z -> y = 1 - z) with a = 1 and d = c - b - 1:
+
+        2F1(1, b; c; z) = (c-1)/d 2F1(1, b; 1-d; y) + G(c) G(-d) / G(b) y^d z^(1-c),
+
+    the second hypergeometric function of 15.3.6, 2F1(c-1, d+1; d+1; y) = (1-y)^(1-c), being
+    elementary. The first series has the term ratio (b+n)/(1-d+n) y and converges in a few dozen
+    terms for small (c-1) y; the second part is taken in log space (log_gamma_ratio for
+    G(c)/G(b)). Its poles at whole d cancel between the parts (the limit is A&S 15.3.10-15.3.12);
+    near them the parts are large and of opposite sign, so a row is returned as not ok when the
+    parts (or those of a derivative) exceed the result by more than _LINEAR_MAX_COND
+    (_LINEAR_MAX_COND_DERIV). Derivatives in b, c (at fixed c, b) and z are exact, term by term.
+    ``y`` = 1 - z and ``d`` = c - b - 1 are computed by the caller without cancellation (when z
+    is within 1e-10 of 1, 1.0 - z has lost six digits, and y^d with them; c - b loses the
+    digits of d when b is 1e11). Returns (ok, value, (d/db, d/dc, d/dz) or None).
+    """
+    z = 1.0 - y
+    one_d = 1.0 - d
+    # the first series: t_n = (b)_n / (1-d)_n y^n, past the pole region until the rest is negligible
+    s1 = np.ones(b.size)
+    a1 = np.ones(b.size)  # sum of |t_n|, for the condition
+    t = np.ones(b.size)
+    h_b = np.zeros(b.size)  # sum_k<n 1/(b+k)
+    h_e = np.zeros(b.size)  # sum_k<n 1/(1-d+k)
+    s_b = np.zeros(b.size)
+    s_e = np.zeros(b.size)
+    s_z = np.zeros(b.size)
+    a_b = np.zeros(b.size)
+    a_e = np.zeros(b.size)
+    a_z = np.zeros(b.size)
+    n_last = int(np.ceil(d.max())) + 2 if d.size else 0
+    n = 0
+    while n < 600:
+        den = one_d + n
+        t = t * (b + n) / den * y
+        if derivatives:
+            h_b = h_b + 1.0 / (b + n)
+            h_e = h_e + 1.0 / den
+            s_b += t * h_b
+            s_e += t * h_e
+            s_z += (n + 1) * t
+            a_b += np.abs(t) * (h_b + np.abs(h_e))
+            a_e += np.abs(t * h_e)
+        s1 += t
+        a1 += np.abs(t)
+        n += 1
+        if n > n_last and np.all(np.abs(t) * (n + 1) <= 1e-17 * np.abs(s1)):
+            break
+    p1 = (c - 1.0) / d
+    log_ratio, dig_diff, dig_c = log_gamma_ratio(b, d + 1.0)  # log G(c)/G(b), psi(c)-psi(b), psi(c)
+    log_z = np.log1p(-y)  # not log(z): z has lost the digits of a tiny 1 - z
+    log_y = np.log(y)
+    t2 = gammasgn(-d) * np.exp(log_ratio + gammaln(-d) + d * log_y + (1.0 - c) * log_z)
+    value = p1 * s1 + t2
+    ok = np.isfinite(value) & (value > 0)
+    ok &= np.abs(p1) * a1 + np.abs(t2) <= _LINEAR_MAX_COND * value
+    if not derivatives:
+        return ok, value, None
+    psi_md = digamma(-d)
+    # d/db at fixed c (dd/db = -1, d(1-d)/db = 1), d/dc at fixed b (dd/dc = 1, d(1-d)/dc = -1)
+    p1_b, p1_c = (c - 1.0) / d**2, -b / d**2
+    t2_b = t2 * (dig_diff - dig_c + psi_md - log_y)
+    t2_c = t2 * (dig_c - psi_md + log_y - log_z)
+    t2_z = t2 * (-d / y + (1.0 - c) / z)
+    f_b = p1_b * s1 + p1 * (s_b - s_e) + t2_b
+    f_c = p1_c * s1 + p1 * s_e + t2_c
+    f_z = -p1 * s_z / y + t2_z
+    ok &= np.abs(p1_b) * a1 + np.abs(p1) * a_b + np.abs(t2_b) <= _LINEAR_MAX_COND_DERIV * np.abs(f_b)
+    ok &= np.abs(p1_c) * a1 + np.abs(p1) * a_e + np.abs(t2_c) <= _LINEAR_MAX_COND_DERIV * np.abs(f_c)
+    ok &= np.abs(p1) * a_z / y + np.abs(t2_z) <= _LINEAR_MAX_COND_DERIV * np.abs(f_z)
+    return ok, value, (f_b, f_c, f_z)
+
+
+@lru_cache(maxsize=1)
+def _laguerre() -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Laguerre nodes u_i and log(w_i e^u_i)."""
+    u, w = laggauss(_LAGUERRE_NODES)
+    return u, np.log(w) + u
+
+
+def _laguerre_integral(b, c, d, y, derivatives):
+    """2F1(1, b; c; 1-y) from Euler's integral (A&S 15.3.1, with the roles of a = 1 and b
+    swapped), 2F1(1, b; c; z) = (c-1) int_0^1 (1-t)^(c-2) (1-zt)^-b dt, with t = q/(1+q) and
+    u = b y q:
+
+        2F1(1, b; c; 1-y) = (c-1)/(b y) int_0^inf (1 + u/(b y))^-(c-b) (1 + u/b)^-b du,
+
+    whose integrand is e^-u times a function smooth on u >= 0 (singular at u = -b y and u = -b
+    only): summed with Gauss-Laguerre quadrature, for b y >= 1 and c - b <= b y (the integrand
+    then decays no faster than e^-u). Everything is positive, so nothing cancels. The derivatives
+    in b, c and z = 1 - y are differentiated under the integral. Returns (value, (d/db, d/dc,
+    d/dz) or None).
+    """
+    d1 = d + 1.0  # c - b
+    by = b * y
+    u, log_w = _laguerre()
+    uu = u[None, :]
+    l_b = np.log1p(uu / b[:, None])
+    l_q = np.log1p(uu / by[:, None])
+    e = np.exp(log_w[None, :] - b[:, None] * l_b - d1[:, None] * l_q)
+    front = (c - 1.0) / by
+    value = front * e.sum(axis=1)
+    if not derivatives:
+        return value, None
+    # d log(integrand) / d(b at fixed c), d(c at fixed b), d y
+    h_b = -l_b + uu / (b[:, None] + uu) + l_q + d1[:, None] * uu / (b[:, None] * (by[:, None] + uu))
+    h_y = d1[:, None] * uu / (y[:, None] * (by[:, None] + uu))
+    f_b = -value / b + front * (e * h_b).sum(axis=1)
+    f_c = value / (c - 1.0) - front * (e * l_q).sum(axis=1)
+    f_y = -value / y + front * (e * h_y).sum(axis=1)
+    return value, (f_b, f_c, -f_y)
+
+
+def _gauss_continued_fraction(b, c, d, z, derivatives):
+    """2F1(1, b; c; z) as Gauss's continued fraction (A&S 15.2 contiguous relations; the
+    continued fraction of the incomplete beta function, in the form
+    of Numerical Recipes' betacf with a = c - 1, b' = b + 1 - c, x = z), evaluated with the
+    modified Lentz method; the derivatives in b, c and z are carried through the same recursion
+    (forward mode). Returns (converged, value, (d/db, d/dc, d/dz) or None)."""
+    size = b.size
+    value = np.full(size, np.nan)
+    grads = np.full((3, size), np.nan)
+    converged = np.zeros(size, dtype=bool)
+    idx = np.arange(size)
+    lead = 1.0 - b * z / c
+    dd = 1.0 / lead
+    cc_ = np.ones(size)
+    log_h = np.log(dd)
+    g_dd = -dd * dd * np.stack([-z / c, b * z / c**2, -b / c])  # d(dd)/d(b, c, z)
+    g_cc = np.zeros((3, size))
+    g_lh = g_dd / dd
+    for m in range(1, _CF_MAX_ITER):
+        if not idx.size:
+            break
+        # the odd and the even coefficient of step m, with their derivatives in (b, c, z)
+        p = (c + 2 * m - 2.0) * (c + 2 * m - 1.0)
+        a_odd = m * (-d - m) * z / p
+        g_odd = np.stack([m * z / p, -m * z / p - a_odd * (1.0 / (c + 2 * m - 2.0) + 1.0 / (c + 2 * m - 1.0)), a_odd / z])
+        q = (c + 2 * m - 1.0) * (c + 2 * m)
+        a_even = -(c - 1.0 + m) * (b + m) * z / q
+        g_even = np.stack([-(c - 1.0 + m) * z / q, -(b + m) * z / q - a_even * (1.0 / (c + 2 * m - 1.0) + 1.0 / (c + 2 * m)), a_even / z])
+        step = np.zeros(idx.size)
+        g_step = np.zeros((3, idx.size))
+        for aa, g_aa in ((a_odd, g_odd), (a_even, g_even)):
+            dd_new = 1.0 / (1.0 + aa * dd)
+            g_dd = -dd_new * dd_new * (g_aa * dd + aa * g_dd)
+            cc_new = 1.0 + aa / cc_
+            g_cc = g_aa / cc_ - aa * g_cc / cc_**2
+            dd, cc_ = dd_new, cc_new
+            step = step + np.log(dd * cc_)
+            g_step = g_step + g_dd / dd + g_cc / cc_
+        log_h = log_h + step
+        g_lh = g_lh + g_step
+        fin = (np.abs(step) <= 4e-16) & np.all(np.abs(g_step) <= 1e-14 * np.abs(g_lh), axis=0)
+        if fin.any():
+            value[idx[fin]] = np.exp(log_h[fin])
+            grads[:, idx[fin]] = g_lh[:, fin] * value[idx[fin]]
+            converged[idx[fin]] = True
+            keep = ~fin
+            idx = idx[keep]
+            b, c, d, z, dd, cc_, log_h = b[keep], c[keep], d[keep], z[keep], dd[keep], cc_[keep], log_h[keep]
+            g_dd, g_cc, g_lh = g_dd[:, keep], g_cc[:, keep], g_lh[:, keep]
+    return converged, value, (tuple(grads) if derivatives else None)
 
 
 def _continue_in_blocks(idx, term, h_b, h_c, b, c, z, tf, n, total, d_b, d_c, d_z, derivatives):
