@@ -124,7 +124,10 @@ def _log_f(params, prep: _Prepared, derivatives: bool):
         xr, tr = prep.ux[px[rest]], pt[rest]
         dr = direct_t[tr]
         b = np.where(dr, r + xr, s + 1.0)
-        res = hyp2f1_1bc(b, r + s + xr + 1.0, z_t[tr], derivatives=derivatives)
+        # 1 - z without cancellation: (beta+t)/(alpha+t) (direct) or (alpha+t)/(beta+t) (Pfaff)
+        y_t = np.where(direct_t, bt / at, at / bt)
+        res = hyp2f1_1bc(b, r + s + xr + 1.0, z_t[tr], derivatives=derivatives, one_minus_z=y_t[tr],
+                         c_minus_b=np.where(dr, s + 1.0, r + xr))
         e[rest] = res[0]
         if derivatives:
             for j in range(3):
@@ -132,10 +135,13 @@ def _log_f(params, prep: _Prepared, derivatives: bool):
     x = prep.ux[px]
     atp, btp = at[pt], bt[pt]
     l_at, l_bt = np.log(at)[pt], np.log(bt)[pt]
+    la_t, lb_t = np.log1p(ut / alpha)[pt], np.log1p(ut / beta)[pt]
     direct = direct_t[pt]
     # E = 2F1(1, r+x; r+s+x+1; w) (direct) or (alpha+t)/(beta+t) 2F1(1, s+1; r+s+x+1; v) (Pfaff)
     log_e = np.log(e) + np.where(direct, 0.0, l_at - l_bt)
-    log_f = -(r + x) * l_at - s * l_bt + log_e
+    # log F + (r+x) log alpha + s log beta: the powers as (1 + t/alpha)^-(r+x) (1 + t/beta)^-s,
+    # whose logarithms keep their digits when s and beta (or r and alpha) are huge together
+    log_f = -(r + x) * la_t - s * lb_t + log_e
     if not derivatives:
         return log_f, None
     e_b, e_c, e_z = de
@@ -148,10 +154,11 @@ def _log_f(params, prep: _Prepared, derivatives: bool):
     grads[1] = np.where(direct, e_z * btp / atp**2, 1.0 / atp - e_z / btp)
     grads[2] = np.where(direct, e_c, e_b + e_c)
     grads[3] = np.where(direct, -e_z / atp, -1.0 / btp + e_z * atp / btp**2)
-    grads[0] += -l_at
-    grads[1] += -(r + x) / atp
-    grads[2] += -l_bt
-    grads[3] += -s / btp
+    tp = ut[pt]
+    grads[0] += -la_t
+    grads[1] += (r + x) * tp / (alpha * atp)
+    grads[2] += -lb_t
+    grads[3] += s * tp / (beta * btp)
     return log_f, grads
 
 
@@ -162,13 +169,18 @@ def _row_parts(params, prep: _Prepared, log_f: np.ndarray):
     P1 = (alpha+T)^-(r+x) (beta+T)^-s  (alive at T),
 
     returned as log C_x (per distinct x), the shift m and e1, e2, e3 = P1, s/(r+s+x) F(t_x),
-    s/(r+s+x) F(T) divided by e^m, and their combination ``total`` = e1 + e2 - e3.
+    s/(r+s+x) F(T) divided by e^m, and their combination ``total`` = e1 + e2 - e3. The factor
+    alpha^(r+x) beta^s is moved from C_x into P1 and F (``log_f`` of :func:`_log_f` has it), so
+    that s log beta - s log(beta+T) is taken as -s log1p(T/beta): on the ridge where s and beta
+    grow together (1e7 and more) each of the two is about 1e9 and their difference would lose
+    seven digits.
     """
     r, alpha, s, beta = params
     ux = prep.ux
-    log_c_x = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    log_c_x = gammaln(r + ux) - gammaln(r) - ux * np.log(alpha)
     log_q_shift = (np.log(s) - np.log(r + s + ux))[prep.ix]  # log(s/(r+s+x))
-    log_p1 = -(r + prep.x) * np.log(alpha + prep.ut)[prep.it_big_t] - s * np.log(beta + prep.ut)[prep.it_big_t]
+    i_t = prep.it_big_t
+    log_p1 = -(r + prep.x) * np.log1p(prep.ut / alpha)[i_t] - s * np.log1p(prep.ut / beta)[i_t]
     log_q_tx = log_q_shift + log_f[prep.i_tx]
     log_q_t = log_q_shift + log_f[prep.i_t]
     m = np.maximum(log_p1, log_q_tx)
@@ -207,18 +219,20 @@ def _total(params, prep: _Prepared) -> tuple[float, np.ndarray]:
     q_x = np.bincount(prep.ix, weights=u2 - u3, minlength=nx)  # weight of d log(s/(r+s+x))
     inv_a = 1.0 / (r + s + ux)
     grad = np.empty(4)
-    # d log C_x: (digamma(r+x) - digamma(r) + log alpha, r/alpha, log beta, s/beta)
-    grad[0] = dot(w_x, digamma(r + ux) - digamma(r) + np.log(alpha)) - dot(q_x, inv_a)
-    grad[1] = prep.w_sum * r / alpha
-    grad[2] = prep.w_sum * np.log(beta) + dot(q_x, 1.0 / s - inv_a)
-    grad[3] = prep.w_sum * s / beta
-    # d log P1 = (-log(alpha+T), -(r+x)/(alpha+T), -log(beta+T), -s/(beta+T))
+    # d log C_x (without alpha^(r+x) beta^s, see _row_parts): (digamma(r+x) - digamma(r), -x/alpha, 0, 0)
+    grad[0] = dot(w_x, digamma(r + ux) - digamma(r)) - dot(q_x, inv_a)
+    grad[1] = -dot(w_x, ux) / alpha
+    grad[2] = dot(q_x, 1.0 / s - inv_a)
+    grad[3] = 0.0
+    # d log P1, P1 = (1+T/alpha)^-(r+x) (1+T/beta)^-s:
+    # (-log1p(T/alpha), (r+x) T/(alpha (alpha+T)), -log1p(T/beta), s T/(beta (beta+T)))
     u1_t = np.bincount(prep.it_big_t, weights=u1, minlength=len(prep.ut))
-    at, bt = alpha + prep.ut, beta + prep.ut
-    grad[0] -= dot(u1_t, np.log(at))
-    grad[1] -= dot(u1, (r + prep.x) / at[prep.it_big_t])
-    grad[2] -= dot(u1_t, np.log(bt))
-    grad[3] -= s * dot(u1_t, 1.0 / bt)
+    ut = prep.ut
+    at, bt = alpha + ut, beta + ut
+    grad[0] -= dot(u1_t, np.log1p(ut / alpha))
+    grad[1] += dot(u1, (r + prep.x) * (ut / (alpha * at))[prep.it_big_t])
+    grad[2] -= dot(u1_t, np.log1p(ut / beta))
+    grad[3] += s * dot(u1_t, ut / (beta * bt))
     # d log F per pair, weighted by u2 at t_x and -u3 at T
     n_pairs = g_f.shape[1]
     u_pair = (np.bincount(prep.i_tx, weights=u2, minlength=n_pairs)
