@@ -58,10 +58,8 @@ def child(*args: str) -> list[str]:
 
 def child_build(ws_dir: Path, customers: int, import_memory: str) -> dict:
     """The demo company, every input table through the importer (no truth tables)."""
-    import pyarrow as pa
-
-    from saleskpi.data.importer import load_arrow
-    from saleskpi.demo import INPUT_TABLES, DemoSpec, generate
+    from saleskpi.demo import INPUT_TABLES, DemoSpec
+    from saleskpi.demo.build import load_company
     from saleskpi.workspace import Workspace
 
     spec = DemoSpec(customers=customers, years=YEARS, seed=SEED, basket_scale=BASKET)
@@ -69,24 +67,9 @@ def child_build(ws_dir: Path, customers: int, import_memory: str) -> dict:
     Workspace.init(ws_dir, name="scale benchmark").close()
     settings = ws_dir / "settings.toml"
     settings.write_text(settings.read_text().replace('memory_limit = "1GB"', f'memory_limit = "{import_memory}"'))
-    rows: dict[str, int] = {}
     t0 = time.perf_counter()
     with Workspace.open(ws_dir) as ws:
-        stream = generate(spec, tables=INPUT_TABLES)
-        pending = next(stream, None)
-        while pending is not None:
-            name, first = pending
-            pending = next(stream, None)
-
-            def batches():  # consecutive chunks of one table stream into one load
-                nonlocal pending
-                yield from first.to_batches()
-                while pending is not None and pending[0] == name:
-                    yield from pending[1].cast(first.schema).to_batches()
-                    pending = next(stream, None)
-
-            reader = pa.RecordBatchReader.from_batches(first.schema, batches())
-            rows[name] = load_arrow(ws, name, reader, source=f"demo:{name}").rows_loaded
+        rows = load_company(ws, spec, tables=INPUT_TABLES)
     return {"rows": rows, "build_s": time.perf_counter() - t0}
 
 

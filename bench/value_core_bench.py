@@ -58,33 +58,16 @@ def child(*args: str, src: Path | None = None) -> list[str]:
 
 def child_build(ws_dir: Path, spec_json: str) -> dict:
     """The demo company with every input table loaded through the importer (no truth tables)."""
-    import pyarrow as pa
-
-    from saleskpi.data.importer import load_arrow
-    from saleskpi.demo import INPUT_TABLES, DemoSpec, generate
+    from saleskpi.demo import INPUT_TABLES, DemoSpec
+    from saleskpi.demo.build import load_company
     from saleskpi.workspace import Workspace
 
     spec = DemoSpec(**json.loads(spec_json))
     if ws_dir.exists():
         shutil.rmtree(ws_dir)
-    rows: dict[str, int] = {}
     t0 = time.perf_counter()
     with Workspace.init(ws_dir, name="value-core benchmark") as ws:
-        stream = generate(spec, tables=INPUT_TABLES)
-        pending = next(stream, None)
-        while pending is not None:
-            name, first = pending
-            pending = next(stream, None)
-
-            def batches():  # consecutive chunks of one table stream into one load
-                nonlocal pending
-                yield from first.to_batches()
-                while pending is not None and pending[0] == name:
-                    yield from pending[1].cast(first.schema).to_batches()
-                    pending = next(stream, None)
-
-            reader = pa.RecordBatchReader.from_batches(first.schema, batches())
-            rows[name] = load_arrow(ws, name, reader, source=f"demo:{name} (seed {spec.seed})").rows_loaded
+        rows = load_company(ws, spec, tables=INPUT_TABLES)
     return {"rows": rows, "build_s": time.perf_counter() - t0}
 
 

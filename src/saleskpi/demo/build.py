@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -37,30 +37,41 @@ def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed:
     parameter is out of range, and :class:`~saleskpi.errors.InputDataError` if the importer
     refuses a generated table (a bug in the generator).
     """
-    from saleskpi.data.importer import load_arrow
-
     spec = DemoSpec(customers=customers, years=years, seed=seed, end=end)
     report = progress or (lambda step: None)
     report("workspace")
     ws = Workspace.init(path, name=WORKSPACE_NAME)
     try:
         ws = _allow_future_dates(ws, spec.end)
-        stream = _Peekable(generate(spec))
-        for name, first in stream:
-            report(name)
-            if name.startswith("truth_"):
-                ws.con.create_table(name, first, overwrite=True)
-                continue
-            if stream.peek_name() == name:  # chunked table: stream it in one load
-                chunks = _chunks(first, name, stream)
-                data = pa.RecordBatchReader.from_batches(first.schema, chunks)
-            else:
-                data = first
-            load_arrow(ws, name, data, source=f"demo:{name} (seed {spec.seed})")
+        load_company(ws, spec, progress=report)
     except BaseException:
         ws.close()
         raise
     return ws
+
+
+def load_company(ws: Workspace, spec: DemoSpec, *, tables: Iterable[str] | None = None,
+                 progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Stream the generated company (every table, or ``tables``) into the open workspace ``ws``:
+    input tables through the importer (a table generated in chunks in one load), truth tables
+    as they are. Returns the rows loaded per input table."""
+    from saleskpi.data.importer import load_arrow
+
+    report = progress or (lambda step: None)
+    rows: dict[str, int] = {}
+    stream = _Peekable(generate(spec, tables=tables))
+    for name, first in stream:
+        report(name)
+        if name.startswith("truth_"):
+            ws.con.create_table(name, first, overwrite=True)
+            continue
+        if stream.peek_name() == name:  # chunked table: stream it in one load
+            chunks = _chunks(first, name, stream)
+            data = pa.RecordBatchReader.from_batches(first.schema, chunks)
+        else:
+            data = first
+        rows[name] = load_arrow(ws, name, data, source=f"demo:{name} (seed {spec.seed})").rows_loaded
+    return rows
 
 
 def _allow_future_dates(ws: Workspace, end: dt.date) -> Workspace:
