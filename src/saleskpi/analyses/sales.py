@@ -144,21 +144,23 @@ def market_by_node(potential: ibis.Table, reps: ibis.Table) -> ibis.Table:
     teams = reps.select(team_rep=_.rep_id, team_id=_.team_id)
     pot = potential.filter(potential.potential_value.notnull())
     pot = pot.left_join(teams, pot.rep_id == teams.team_rep).drop("team_rep")
+    nodes = [("company", None, False), ("business_line", "business_line", True)]
+    nodes += [(level, column, by_line) for level, column in (
+        ("territory", "territory_id"), ("team", "team_id"), ("rep", "rep_id"), ("customer", "customer_id"))
+        for by_line in (False, True)]
     parts = []
-    for level, column in (("company", None), ("business_line", "business_line"), ("territory", "territory_id"),
-                          ("team", "team_id"), ("rep", "rep_id"), ("customer", "customer_id")):
-        for by_line in ((False, True) if level not in ("company", "business_line") else (level == "business_line",)):
-            keys = ([column] if column else []) + (["business_line"] if by_line and column != "business_line" else [])
-            metrics = dict(potential_value=pot.potential_value.sum(), turnover_value_12m=pot.turnover_value_12m.sum())
-            agg = pot.group_by(keys).aggregate(**metrics) if keys else pot.aggregate(**metrics)
-            if column:
-                agg = agg.filter(agg[column].notnull())
-            parts.append(agg.select(
-                m_level=ibis.literal(level),
-                m_key=agg[column].cast("string") if column else ibis.literal(""),
-                m_line=agg.business_line if by_line else ibis.literal(""),
-                potential_value=agg.potential_value.cast("float64"),
-                turnover_value_12m=agg.turnover_value_12m.cast("float64")))
+    for level, column, by_line in nodes:
+        keys = [c for c in dict.fromkeys([column, "business_line" if by_line else None]) if c]
+        metrics = dict(potential_value=pot.potential_value.sum(), turnover_value_12m=pot.turnover_value_12m.sum())
+        agg = pot.group_by(keys).aggregate(**metrics) if keys else pot.aggregate(**metrics)
+        if column:
+            agg = agg.filter(agg[column].notnull())
+        parts.append(agg.select(
+            m_level=ibis.literal(level),
+            m_key=agg[column].cast("string") if column else ibis.literal(""),
+            m_line=agg.business_line if by_line else ibis.literal(""),
+            potential_value=agg.potential_value.cast("float64"),
+            turnover_value_12m=agg.turnover_value_12m.cast("float64")))
     out = ibis.union(*parts)
     return out.mutate(market_share=ibis.cases((out.potential_value > 0, out.turnover_value_12m / out.potential_value),
                                               else_=ibis.null("float64")))
