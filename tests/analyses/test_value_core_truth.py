@@ -101,3 +101,22 @@ def test_every_result_of_the_value_core_is_stored(demo):
                  "wallet", "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a"):
         assert report.stored[name] > 0, name
     assert report.stored["abc-matrix"] == 27
+
+
+def test_market_share_by_node_as_docs_sales_md_shows_it(demo):
+    """The demo example of docs/sales.md: the company holds 18.4 % of its customers' EUR 129.6M
+    wallet; by rep from 5.2 % (R032) to 43.1 % (R022), by team from 13.2 % (T-NW) to 29.7 % (T-SC)."""
+    ws, _ = demo
+    sales = frame(ws, "sales")
+    sales = sales[sales.business_line.isna()]
+    company = sales[sales.level == "company"].iloc[0]
+    assert company.market_share == pytest.approx(0.184, abs=0.0005)
+    assert company.potential_value == pytest.approx(129.6e6, rel=0.0005)
+    # the company's share is its turnover over the pairs with a potential / their potential
+    assert company.market_share == pytest.approx(company.turnover_value_12m / company.potential_value)
+    reps = sales[sales.level == "rep"].set_index("key").market_share.sort_values()
+    assert (reps.index[0], round(reps.iloc[0], 3)) == ("R032", 0.052)
+    assert (reps.index[-1], round(reps.iloc[-1], 3)) == ("R022", 0.431)
+    teams = sales[sales.level == "team"].set_index("key").market_share.sort_values()
+    assert (teams.index[0], round(teams.iloc[0], 3), teams.index[-1], round(teams.iloc[-1], 3)) == (
+        "T-NW", 0.132, "T-SC", 0.297)
