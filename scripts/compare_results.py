@@ -85,6 +85,17 @@ def compare_tables(a: pa.Table, b: pa.Table, *, rtol: float) -> list[str]:
     return problems
 
 
+def _renamed(table: pa.Table, result: str, renames: list[str]) -> pa.Table:
+    """``table`` (a result of A) with the columns renamed that B renamed."""
+    mapping = {}
+    for rename in renames:
+        where, _, pair = rename.rpartition(":")
+        old, new = pair.split("=", 1)
+        if where in ("", result):
+            mapping.setdefault(old, new) if not where else mapping.__setitem__(old, new)
+    return table.rename_columns([mapping.get(c, c) for c in table.column_names])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -95,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
     c.add_argument("--rename", action="append", default=[], help="OLD=NEW: a result renamed in B")
+    c.add_argument("--column", action="append", default=[],
+                   help="[RESULT:]OLD=NEW: a column renamed in B (in RESULT only, or in every result)")
     c.add_argument("--rtol", type=float, default=1e-9)
     args = parser.parse_args(argv)
     if args.command == "dump":
@@ -112,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: missing in {args.b}")
             failed = True
             continue
-        problems = compare_tables(table, b[other], rtol=args.rtol)
+        problems = compare_tables(_renamed(table, name, args.column), b[other], rtol=args.rtol)
         print(f"{name}: {'identical' if not problems else '; '.join(problems)}")
         failed |= bool(problems)
     for name in sorted(set(b) - {renamed.get(n, n) for n in a}):

@@ -5,9 +5,16 @@ import pytest
 from saleskpi import compute as compute_module
 from saleskpi import results
 from saleskpi.analyses import Analysis
+from saleskpi.results import Result, column
 from saleskpi.backend import raw
 from saleskpi.errors import UsageError
 from saleskpi.workspace import Workspace
+
+
+def counted(name: str, col: str = "customers") -> tuple[Result, ...]:
+    """The declaration of a one-row result holding a count."""
+    return (Result(name, ("Count", "Брой"), ("A count.", "Брой."),
+                   (column(col, "count", "Customers", "Клиенти", "How many.", "Колко."),)),)
 
 
 def _fake_registry():
@@ -20,8 +27,8 @@ def _fake_registry():
         return {"customer-count-doubled": prev.mutate(customers=prev.customers * 2)}
 
     return {
-        "counts": Analysis("counts", "Count", ("customer-count",), counts),
-        "doubled": Analysis("doubled", "Doubled", ("customer-count-doubled",), doubled, depends_on=("counts",)),
+        "counts": Analysis("counts", "Count", counted("customer-count"), counts),
+        "doubled": Analysis("doubled", "Doubled", counted("customer-count-doubled"), doubled, depends_on=("counts",)),
     }
 
 
@@ -39,7 +46,7 @@ def test_runs_are_stamped_and_kept(ws):
     second = compute_module.compute(ws, only=["doubled"])
     assert second.run_id == 2
     assert second.as_of == dt.date.today()  # no sales yet: today
-    latest = results.latest(ws.con, "customer-count-doubled").to_pyarrow().to_pylist()
+    latest = results.read(ws.con, "customer-count-doubled", stamped=True).to_pyarrow().to_pylist()
     assert latest == [{"customers": 6, "run_id": 2, "as_of": dt.date.today()}]
     assert results.runs_of(ws.con, "customer-count") == [1, 2]
     runs = ws.table("meta_runs").order_by("run_id").to_pyarrow().to_pylist()
@@ -60,7 +67,7 @@ def test_a_failed_run_leaves_nothing_behind(ws, monkeypatch):
     def broken(ctx):
         raise RuntimeError("boom")
 
-    reg["doubled"] = Analysis("doubled", "Doubled", ("customer-count-doubled",), broken, depends_on=("counts",))
+    reg["doubled"] = Analysis("doubled", "Doubled", counted("customer-count-doubled"), broken, depends_on=("counts",))
     monkeypatch.setattr(compute_module, "registry", lambda: reg)
     with pytest.raises(RuntimeError, match="boom"):
         compute_module.compute(ws)

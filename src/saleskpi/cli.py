@@ -213,7 +213,7 @@ def compute(
 @app.command()
 def show(
     directory: WorkspaceDir,
-    name: Annotated[Optional[str], typer.Argument(help="An input table, a result (e.g. abc-matrix), a truth_, meta_ or derived_ table.")] = None,
+    name: Annotated[Optional[str], typer.Argument(help="An input table, a result (e.g. abc-matrix), a truth_, meta_ or derived_ table; KIND:NAME (input:sales, result:sales) where two kinds share a name.")] = None,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
     limit: Annotated[Optional[int], typer.Option("--limit", help="At most this many rows (default: 50 for table, all for csv/json).")] = None,
     run: Annotated[Optional[int], typer.Option("--run", help="A result from this run (default: the newest).")] = None,
@@ -221,62 +221,36 @@ def show(
     columns: Annotated[Optional[str], typer.Option("--columns", help="Only these columns, comma-separated.")] = None,
     where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows where COLUMN=VALUE; repeatable.")] = None,
 ) -> None:
-    """Show any input table or stored result, as a table, CSV or JSON on stdout."""
-    from saleskpi import results
-    from saleskpi.errors import UsageError
-    from saleskpi.workspace import DERIVED_PREFIX, Workspace
+    """Show any input table or stored result, as a table, CSV or JSON on stdout.
+
+    Where a result and an input table share a name (sales, potential), name the one you
+    want as result:NAME or input:NAME (KIND:NAME with the kind --list gives)."""
+    from saleskpi import browse
+    from saleskpi.workspace import Workspace
 
     with Workspace.open(directory, read_only=True) as ws:
-        tables = ws.list_tables()
         if list_ or name is None:
-            rows = []
-            for t in tables:
-                kind = ("result" if t.startswith(results.PREFIX) else "truth" if t.startswith("truth_")
-                        else "log" if t.startswith("meta_") else "derived" if t.startswith(DERIVED_PREFIX)
-                        else "input")
-                shown = results.result_name(t) if kind == "result" else t
-                rows.append({"name": shown, "kind": kind, "rows": ws.con.table(t).count().execute()})
+            rows = [{"name": i.name, "kind": i.kind, "rows": ws.con.table(i.table).count().execute()}
+                    for i in browse.listing(ws.list_tables())]
             _emit(rows, format, title=f"workspace {directory}")
             return
-        title = name
-        if results.table_name(name) in tables:
-            expr = results.latest(ws.con, name, run_id=run)
-            if format is Format.table:
-                stamp = expr.select("run_id", "as_of").limit(1).to_pyarrow().to_pylist()
-                if stamp:
-                    title = f"{name} (run {stamp[0]['run_id']}, as of {stamp[0]['as_of']})"
-                expr = expr.drop("run_id", "as_of")
-        elif name.replace("-", "_") in tables:
-            expr = ws.table(name.replace("-", "_"))
-        else:
-            raise UsageError(f"Nothing called '{name}' in {directory}. "
-                             f"See 'saleskpi show {directory} --list'.")
-        for condition in where or []:
-            column, sep, value = condition.partition("=")
-            if not sep or column not in expr.columns:
-                raise UsageError(f"--where '{condition}': write COLUMN=VALUE with one of the columns "
-                                 f"{', '.join(expr.columns)}.")
-            expr = expr.filter(expr[column].cast("string") == value)
-        if columns:
-            wanted = [c.strip() for c in columns.split(",") if c.strip()]
-            unknown = [c for c in wanted if c not in expr.columns]
-            if unknown:
-                raise UsageError(f"--columns: no column {', '.join(unknown)} in {name}; "
-                                 f"columns: {', '.join(expr.columns)}.")
-            expr = expr.select(*wanted)
+        # CSV and JSON rows carry the run and as-of date they come from; the table says it in its title
+        shown = browse.open_item(ws, name, run=run, stamped=format is not Format.table)
+        wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+        expr = browse.select(shown.expr, columns=wanted, where=where, name=name)
         if limit is None and format is Format.table:
             limit = 50
         if limit is not None:
             expr = expr.limit(limit)
-        _emit(expr.to_pyarrow().to_pylist(), format, title=title)
+        _emit(expr.to_pyarrow().to_pylist(), format, title=shown.title)
 
 
 def _emit(rows: list[dict], format: Format, *, title: str | None = None) -> None:
     """Print rows as a Rich table, CSV or JSON on stdout."""
     if format is Format.json:
-        import json
+        from saleskpi.browse import json_rows
 
-        out.file.write(json.dumps(rows, ensure_ascii=False, default=str, indent=1) + "\n")
+        out.file.write(json_rows(rows) + "\n")
         return
     if format is Format.csv:
         import csv

@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import ibis
+
 from saleskpi import results
-from saleskpi.analyses import Context, registry
+from saleskpi.analyses import Analysis, Context, registry
 from saleskpi.errors import UsageError
 
 
@@ -50,7 +52,7 @@ def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
         for i, name in enumerate(chosen):
             if progress:
                 progress(name, i, len(chosen))
-            for result, expr in available[name].run(ctx).items():
+            for result, expr in checked(available[name], available[name].run(ctx)):
                 report.stored[result] = results.store(ws.con, result, expr, run_id=run_id, as_of=as_of)
     except BaseException:
         results.discard_run(ws.con, run_id)
@@ -59,6 +61,21 @@ def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
         progress("done", len(chosen), len(chosen))
     results.finish_run(ws.con, run_id)
     return report
+
+
+def checked(analysis: Analysis, returned: dict[str, ibis.Table]) -> list[tuple[str, ibis.Table]]:
+    """The tables an analysis returned, each checked against its declaration and put in its
+    stored form (:func:`saleskpi.results.conform`), in the declared order. An analysis that
+    returns a result it does not declare, or not every result it declares, is refused with
+    :class:`saleskpi.results.ResultMismatch` naming the result."""
+    declared = {r.name: r for r in analysis.results}
+    undeclared = [n for n in returned if n not in declared]
+    missing = [n for n in declared if n not in returned]
+    if undeclared or missing:
+        parts = ([f"returned undeclared result(s) {', '.join(undeclared)}"] if undeclared else []) + (
+            [f"did not return declared result(s) {', '.join(missing)}"] if missing else [])
+        raise results.ResultMismatch(f"Analysis '{analysis.name}' {'; '.join(parts)}.")
+    return [(name, results.conform(returned[name], spec)) for name, spec in declared.items()]
 
 
 def _select(available, only: list[str] | None) -> list[str]:

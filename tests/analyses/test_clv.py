@@ -98,9 +98,9 @@ def test_history_counts_returns_in_value_not_as_purchase_days_and_ranks_customer
     c3 = h[h.customer_id == "C3"].set_index("period")
     assert c3.loc["2026 YTD", "margin_value"] == 900  # the margin column, where cost is missing
     assert c3.loc["total", ["margin_discounted", "weighted_profit"]].tolist() == [900, 0]
-    totals = h[h.period == "total"].sort_values("rank")
-    assert totals.customer_id.tolist() == ["C2", "C1", "C3"] and totals["rank"].tolist() == [1, 2, 3]
-    assert h[h.period != "total"]["rank"].isna().all()
+    totals = h[h.period == "total"].sort_values("rank_by_weighted_profit")
+    assert totals.customer_id.tolist() == ["C2", "C1", "C3"] and totals["rank_by_weighted_profit"].tolist() == [1, 2, 3]
+    assert h[h.period != "total"]["rank_by_weighted_profit"].isna().all()
 
 
 def test_history_weights_default_normalise_and_refuse_a_wrong_count():
@@ -276,7 +276,7 @@ def test_too_few_customers_give_a_note_not_a_failure(history_company):
     assert len(frame) == 3
     assert frame.note.eq("the clv fit (as of 2026-03-31): too few customers to fit the purchase model: 3 "
                          "(at least 20 needed)").all()
-    assert frame.p_alive.isna().all() and frame.clv_12m.isna().all() and frame["rank"].isna().all()
+    assert frame.p_alive.isna().all() and frame.clv_12m.isna().all() and frame["rank_by_clv_36m"].isna().all()
     # clv-params says why for each model; C1 is the only repeat buyer (2024-05-10, 2025-07-01 and
     # 2026-02-01 after 2023-06-01; C2's credit note is no purchase day)
     assert params.parameter.isna().all() and params.model.tolist() == ["BG/NBD", "Gamma-Gamma"]
@@ -369,7 +369,7 @@ def test_without_cost_the_purchase_model_still_gives_p_alive_and_expected_purcha
         want = model.expected_purchases(rfm, t=months * clv.WEEKS_PER_MONTH)
         assert frame[f"expected_purchases_{months}m"].to_numpy() == pytest.approx(want, rel=1e-9)
     # the money that needs the margin is empty, and says why
-    for col in ("margin_per_purchase", "clv_12m", "clv_36m", "offer_budget", "margin_rate", "rank"):
+    for col in ("margin_per_purchase", "clv_12m", "clv_36m", "offer_budget", "margin_rate", "rank_by_clv_36m"):
         assert frame[col].isna().all(), col
     assert frame.margin_basis.isna().all()
     assert frame.note.eq("the clv fit (as of 2025-12-31): no cost or margin in the sales, so no margin model "
@@ -386,7 +386,7 @@ def test_customers_without_cost_get_a_note_beside_those_with_cost(no_cost):
     assert frame.p_alive.notna().all()
     assert frame[odd].clv_12m.isna().all() and frame[odd].note.eq(clv.NOTE_NO_MARGIN).all()
     assert frame[~odd].clv_12m.notna().all() and frame[~odd].note.isna().all()
-    assert frame[~odd]["rank"].tolist() and sorted(frame[~odd]["rank"]) == list(range(1, (~odd).sum() + 1))
+    assert frame[~odd]["rank_by_clv_36m"].tolist() and sorted(frame[~odd]["rank_by_clv_36m"]) == list(range(1, (~odd).sum() + 1))
     # Gamma-Gamma on the even repeat buyers only: their mean margin per repeat day (30 % of the net value)
     ids, rfm = independent_summary(days_of)
     sales = ws.table("sales").to_pyarrow().to_pandas()
@@ -495,7 +495,7 @@ def test_a_fit_that_does_not_converge_says_which_and_how_to_fix_it(demo, monkeyp
     frame, params = clv.scores(ws.table("sales"), ws.table("customers"), as_of, ClvSection())
     assert frame.note.str.startswith("the clv fit (as of 2026-10-31): the BG/NBD purchase model on ").all()
     assert frame.note.str.contains("did not converge (optimizer: 'STOP: TOTAL NO. OF ITERATIONS", regex=False).all()
-    assert frame.p_alive.isna().all() and frame.clv_36m.isna().all() and frame["rank"].isna().all()
+    assert frame.p_alive.isna().all() and frame.clv_36m.isna().all() and frame["rank_by_clv_36m"].isna().all()
     assert frame.frequency.notna().all() and frame.margin_rate.notna().any()  # the rest is there
     bg = params[params.model == "BG/NBD"]
     assert len(bg) == 1 and bg.parameter.isna().all() and bg.note.iloc[0] == frame.note.iloc[0]
@@ -554,7 +554,7 @@ def stored(path, name) -> pd.DataFrame:
     from saleskpi.workspace import Workspace
 
     with Workspace.open(path, read_only=True) as ws:
-        return results.latest(ws.con, name).to_pyarrow().to_pandas()
+        return results.read(ws.con, name, stamped=True).to_pyarrow().to_pandas()
 
 
 def test_compute_stores_the_five_results_with_opportunity_and_budget(computed):
@@ -563,13 +563,13 @@ def test_compute_stores_the_five_results_with_opportunity_and_budget(computed):
     c = stored(path, "clv")
     assert c.note.isna().all() and c.currency.eq("EUR").all()
     assert c.offer_budget.tolist() == pytest.approx((0.1 * c.clv_12m.clip(lower=0)).round(2).tolist(), abs=0.011)
-    has = c.share_of_wallet_value.notna() & c.potential_value.notna() & c.margin_rate.notna()
+    has = c.share_of_wallet_by_value.notna() & c.potential_value.notna() & c.margin_rate.notna()
     assert has.mean() > 0.9
-    expected = (c.margin_rate * (0.5 - c.share_of_wallet_value) * c.potential_value).clip(lower=0)
+    expected = (c.margin_rate * (0.5 - c.share_of_wallet_by_value) * c.potential_value).clip(lower=0)
     assert c.opportunity_12m[has].tolist() == pytest.approx(
         (expected[has] * clv.annuity(12, 0.01)).round(2).tolist(), abs=0.011)
     assert (c.opportunity_36m[has] >= c.opportunity_12m[has]).all()
-    assert sorted(c["rank"]) == list(range(1, len(c) + 1))
+    assert sorted(c["rank_by_clv_36m"]) == list(range(1, len(c) + 1))
     v = stored(path, "clv-validation")
     assert len(v) == 11 and v.decile.isna().sum() == 1 and (v.holdout_weeks == 26).all() and v.note.isna().all()
     p = stored(path, "clv-params")
@@ -578,14 +578,14 @@ def test_compute_stores_the_five_results_with_opportunity_and_budget(computed):
     assert set(h.period) == {"2023", "2024", "2025", "2026 YTD", "total"}  # history from 2023-11-01
     # the link to the wallet: this run's share of wallet beside the customers' CLV
     w = stored(path, "clv-wallet").set_index("band")
-    shared = c[c.share_of_wallet_value.notna()]
+    shared = c[c.share_of_wallet_by_value.notna()]
     assert w.customers[list(w.index[:5])].sum() == w.loc[clv.ALL_SHARES, "customers"] == len(shared)
-    assert w.loc[clv.NO_SHARE, "customers"] == c.share_of_wallet_value.isna().sum()
+    assert w.loc[clv.NO_SHARE, "customers"] == c.share_of_wallet_by_value.isna().sum()
     assert w.loc[clv.ALL_SHARES, "total_clv_12m"] == pytest.approx(shared.clv_12m.sum(), abs=0.01)
-    low = shared[shared.share_of_wallet_value < 0.2]
+    low = shared[shared.share_of_wallet_by_value < 0.2]
     assert w.loc["0-20 %", "mean_clv_12m"] == pytest.approx(low.clv_12m.mean(), abs=0.006)
     assert w.loc[clv.ALL_SHARES, "spearman_share_clv_12m"] == pytest.approx(
-        shared.share_of_wallet_value.rank().corr(shared.clv_12m.rank()), rel=1e-9)
+        shared.share_of_wallet_by_value.rank().corr(shared.clv_12m.rank()), rel=1e-9)
 
 
 def test_saleskpi_show_prints_each_clv_result(computed):
@@ -659,7 +659,7 @@ def test_the_small_demo_company_computes_with_every_fit_converged(tmp_path):
 
 def test_wallet_link_by_hand():
     frame = pd.DataFrame({
-        "share_of_wallet_value": [0.1, 0.15, 0.3, 0.5, 0.9, np.nan, 1.0],
+        "share_of_wallet_by_value": [0.1, 0.15, 0.3, 0.5, 0.9, np.nan, 1.0],
         "clv_12m": [100.0, 300.0, 200.0, 600.0, 1000.0, 50.0, np.nan],
         "clv_36m": [250.0, 700.0, 500.0, 1500.0, 2400.0, 120.0, np.nan],
         "p_alive": [0.5, 0.9, 0.8, 0.95, 0.99, 0.3, 0.7],

@@ -16,7 +16,7 @@ AS_OF = dt.date(2025, 6, 30)
 def out(small_company):
     # sales reads this run's potential (market share), so it runs through the compute job
     compute(small_company, only=["sales"], as_of=AS_OF)
-    return {name: results.latest(small_company.con, name).drop("run_id", "as_of").to_pyarrow().to_pylist()
+    return {name: results.read(small_company.con, name).to_pyarrow().to_pylist()
             for name in ("sales", "bridge")}
 
 
@@ -42,50 +42,50 @@ def test_periods_are_like_for_like():
 
 def test_company_row(out):
     c = row(out["sales"], level="company")
-    assert c["turnover_value"] == Decimal("408.00") and c["turnover_value_ly"] == Decimal("390.00")
+    assert c["turnover_value_period"] == Decimal("408.00") and c["turnover_value_ly"] == Decimal("390.00")
     assert c["turnover_value_prev"] == Decimal("390.00")
-    assert c["turnover_volume"] == Decimal("29.000") and c["turnover_volume_ly"] == Decimal("29.000")
+    assert c["turnover_volume_period"] == Decimal("29.000") and c["turnover_volume_ly"] == Decimal("29.000")
     assert c["margin"] == Decimal("122.40")
     assert c["growth_value_vs_ly"] == pytest.approx(408 / 390 - 1)
     assert c["target_products_value"] == Decimal("162.00")
     assert c["target_products_share"] == pytest.approx(162 / 408)
     assert (c["customers_active"], c["products_bought"], c["categories_bought"], c["products_offered"]) == (3, 3, 3, 3)
     # target 1000 for 2025; last year 390 of 490 fell by 30 June, so 1000 * 390/490 is due
-    assert c["target_value"] == 1000 and c["target_value_to_date"] == pytest.approx(1000 * 390 / 490)
-    assert c["attainment_value"] == pytest.approx(408 / (1000 * 390 / 490))
+    assert c["target_value"] == 1000 and c["target_value_to_date"] == round(1000 * 390 / 490, 2)  # money, to the cent
+    assert c["attainment_by_value"] == pytest.approx(408 / (1000 * 390 / 490))
     assert c["currency"] == "EUR" and c["period"] == "2025"
 
 
 def test_levels_and_lines(out):
     rows = out["sales"]
-    assert row(rows, level="business_line", key="A")["turnover_value"] == Decimal("212.00")
-    assert row(rows, level="business_line", key="B")["turnover_value"] == Decimal("196.00")
+    assert row(rows, level="business_line", key="A")["turnover_value_period"] == Decimal("212.00")
+    assert row(rows, level="business_line", key="B")["turnover_value_period"] == Decimal("196.00")
     r1 = row(rows, level="rep", key="R1", business_line=None)
-    assert (r1["turnover_value"], r1["turnover_value_ly"]) == (Decimal("202.00"), Decimal("190.00"))
-    assert r1["attainment_value"] == pytest.approx(202 / (500 * 390 / 490))
-    assert row(rows, level="team", key="M1", business_line=None)["turnover_value"] == Decimal("202.00")
+    assert (r1["turnover_value_period"], r1["turnover_value_ly"]) == (Decimal("202.00"), Decimal("190.00"))
+    assert r1["attainment_by_value"] == pytest.approx(202 / (500 * 390 / 490))
+    assert row(rows, level="team", key="M1", business_line=None)["turnover_value_period"] == Decimal("202.00")
     assert row(rows, level="territory", key="T2", business_line=None)["turnover_value_ly"] == Decimal("200.00")
     c1 = row(rows, level="customer", key="C1", business_line=None)
     assert (c1["products_bought"], c1["assortment_breadth"], c1["territory_id"]) == (3, 1.0, "T1")
     c1a = row(rows, level="customer", key="C1", business_line="A")
-    assert (c1a["turnover_value"], c1a["products_offered"], c1a["assortment_breadth"]) == (Decimal("182.00"), 2, 1.0)
+    assert (c1a["turnover_value_period"], c1a["products_offered"], c1a["assortment_breadth"]) == (Decimal("182.00"), 2, 1.0)
     c4 = row(rows, level="customer", key="C4", business_line=None)
     assert c4["growth_value_vs_ly"] is None and c4["target_value"] is None  # nothing last year, no target
     c2 = row(rows, level="customer", key="C2", business_line=None)
-    assert c2["turnover_value"] == 0 and c2["growth_value_vs_ly"] == pytest.approx(-1.0)
+    assert c2["turnover_value_period"] == 0 and c2["growth_value_vs_ly"] == pytest.approx(-1.0)
 
 
 def test_bridge_parts_add_up_exactly(out):
     b = row(out["bridge"], comparison="last_year", level="company")
     # new C4 +30, lost C2 -40; retained C1, C3: price (132-120)+(50-50)+(176-160) = 28,
     # volume (26-25) * 350/25 = 14, mix (378-350) - 28 - 14 = -14
-    assert (b["base_value"], b["current_value"], b["change"]) == (Decimal("390.00"), Decimal("408.00"), Decimal("18.00"))
-    assert (b["new_customers"], b["lost_customers"], b["price"], b["volume"], b["mix"]) == (
+    assert (b["base_value"], b["current_value"], b["change_value"]) == (Decimal("390.00"), Decimal("408.00"), Decimal("18.00"))
+    assert (b["new_customers_value"], b["lost_customers_value"], b["price_effect_value"], b["volume_effect_value"], b["mix_effect_value"]) == (
         Decimal("30.00"), Decimal("-40.00"), Decimal("28.00"), Decimal("14.00"), Decimal("-14.00"))
     assert (b["customers_new"], b["customers_lost"]) == (1, 1)
     line_b = row(out["bridge"], comparison="last_year", level="business_line", key="B")
     # C1 is new to line B (+20); C3 retained: price 16, volume (8-10) * 200/10 = -40, mix 0
-    assert (line_b["new_customers"], line_b["price"], line_b["volume"], line_b["mix"], line_b["change"]) == (
+    assert (line_b["new_customers_value"], line_b["price_effect_value"], line_b["volume_effect_value"], line_b["mix_effect_value"], line_b["change_value"]) == (
         Decimal("20.00"), Decimal("16.00"), Decimal("-40.00"), Decimal("0.00"), Decimal("-4.00"))
     for b in out["bridge"]:
-        assert b["new_customers"] + b["lost_customers"] + b["price"] + b["volume"] + b["mix"] == b["change"]
+        assert b["new_customers_value"] + b["lost_customers_value"] + b["price_effect_value"] + b["volume_effect_value"] + b["mix_effect_value"] == b["change_value"]

@@ -39,7 +39,7 @@ def ws(small_company):
 
 
 def rows(ws, name):
-    return results.latest(ws.con, name).to_pyarrow().to_pylist()
+    return results.read(ws.con, name, stamped=True).to_pyarrow().to_pylist()
 
 
 def pick(rows, **match):
@@ -56,7 +56,7 @@ def test_potential_is_stated_and_never_below_purchases(ws):
     c3a = pick(pot, customer_id="C3", business_line="A")
     assert c3a["potential_value"] is None and c3a["method"] is None
     roll = pick(rows(ws, "potential-rollup"), level="company")
-    assert (roll["potential_value"], roll["turnover_value"]) == (1030.0, 508.0)
+    assert (roll["potential_value"], roll["turnover_value_12m_with_potential"]) == (1030.0, 508.0)
     assert roll["market_share"] == pytest.approx(508 / 1030)
     assert rows(ws, "potential-rep-bias") == []  # C3's estimate names no rep
 
@@ -71,22 +71,22 @@ def test_sales_rows_carry_potential_and_market_share(ws):
                 ("customer", "C3", None): (200, 176), ("customer", "C1", "B"): (100, 20)}
     for (level, key, line), (potential, bought) in expected.items():
         r = pick(sales, level=level, key=key, business_line=line)
-        assert (r["potential_value"], r["turnover_value_12m"]) == (potential, bought), (level, key, line)
+        assert (r["potential_value"], r["turnover_value_12m_with_potential"]) == (potential, bought), (level, key, line)
         assert r["market_share"] == pytest.approx(bought / potential), (level, key, line)
     # the sales period (2025 to date) and the 12 months differ: C1 bought 202 this year, 302 in 12 months
     c1 = pick(sales, level="customer", key="C1", business_line=None)
-    assert (c1["turnover_value"], c1["turnover_value_12m"]) == (202, 302)
+    assert (c1["turnover_value_period"], c1["turnover_value_12m_with_potential"]) == (202, 302)
 
 
 def test_share_of_wallet_with_reasons_and_the_allocation_rule(ws):
     w = rows(ws, "wallet")
-    assert pick(w, customer_id="C1", business_line="A")["share_of_wallet_value"] == pytest.approx(282 / 500)
+    assert pick(w, customer_id="C1", business_line="A")["share_of_wallet_by_value"] == pytest.approx(282 / 500)
     c4 = pick(w, customer_id="C4", business_line="A")
-    assert (c4["share_of_wallet_value"], c4["share_raw_value"], c4["above_potential"]) == (1.0, 1.5, True)
+    assert (c4["share_of_wallet_by_value"], c4["share_raw_by_value"], c4["above_potential"]) == (1.0, 1.5, True)
     c2b = pick(w, customer_id="C2", business_line="B")
-    assert (c2b["share_of_wallet_value"], c2b["share_missing_reason"]) == (None, "no potential estimate")
+    assert (c2b["share_of_wallet_by_value"], c2b["share_missing_reason"]) == (None, "no potential estimate")
     c1 = pick(w, customer_id="C1", business_line=None)
-    assert c1["share_of_wallet_value"] == pytest.approx(302 / 600)
+    assert c1["share_of_wallet_by_value"] == pytest.approx(302 / 600)
     # the latest answer: rank 2 of 3 -> (1 - 2/4) * 2/3 = 1/3; C3 rank 1 of 2 -> 2/3
     assert (c1["our_rank"], c1["share_war"]) == (2, pytest.approx(1 / 3))
     assert pick(w, customer_id="C3", business_line=None)["share_war"] == pytest.approx(2 / 3)
@@ -120,7 +120,7 @@ def test_migration_between_runs_and_class_a_list(ws):
     value = [(r["from_class"], r["to_class"], r["customers"]) for r in mig if r["criterion"] == "value"]
     assert sorted(value) == [("A", "A", 2), ("B", "B", 1), ("C", "C", 1)]
     first_run = results.runs_of(ws.con, "abc-migration")[0]
-    before = results.latest(ws.con, "abc-migration", run_id=first_run).to_pyarrow().to_pylist()
+    before = results.read(ws.con, "abc-migration", run=first_run, stamped=True).to_pyarrow().to_pylist()
     assert {r["from_class"] for r in before} == {"new"}  # nothing to compare with on the first run
     class_a = rows(ws, "class-a")
     assert [r["customer_id"] for r in class_a] == ["C1", "C3"]
@@ -128,3 +128,19 @@ def test_migration_between_runs_and_class_a_list(ws):
     assert (c1["turnover_value_period"], c1["products_bought"], c1["action"]) == (
         202, 3, "defend: key-account plan, retain")
     assert c1["as_of"] == dt.date(2025, 6, 30)
+
+
+def test_migration_compares_with_the_last_finished_run_not_a_killed_one(ws):
+    """A compute killed half-way leaves rows of a run that never finished: the next run's
+    migration compares with the last finished run, not with those rows."""
+    import ibis
+
+    last = results.run_of(ws.con, "abc").run_id
+    killed = results.start_run(ws.con, as_of=AS_OF, analyses=["abc"])
+    everyone_c = results.read(ws.con, "abc").mutate(class_by_value=ibis.literal("C"))
+    results.store(ws.con, "abc", everyone_c, run_id=killed, as_of=AS_OF)  # and never finished
+    compute(ws, as_of=AS_OF)
+    mig = rows(ws, "abc-migration")
+    assert {r["previous_run"] for r in mig} == {last}
+    value = [(r["from_class"], r["to_class"], r["customers"]) for r in mig if r["criterion"] == "value"]
+    assert sorted(value) == [("A", "A", 2), ("B", "B", 1), ("C", "C", 1)]

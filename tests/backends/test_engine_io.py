@@ -21,6 +21,7 @@ from saleskpi import results
 from saleskpi.analyses import Analysis
 from saleskpi.data.importer import load_arrow
 from saleskpi.errors import InputDataError
+from saleskpi.results import Result, column
 from saleskpi.workspace import Workspace
 
 from .conftest import BACKENDS, engine_params
@@ -64,12 +65,18 @@ def test_imports_are_checked_against_stored_rows_and_load_all_or_nothing(kind, b
             (1, "territories", 2), (2, "customers", 2), (3, "territories", 2)]
 
 
+def counted(name: str, col: str) -> tuple[Result, ...]:
+    """The declaration of a one-row result holding a count."""
+    return (Result(name, ("Count", "Брой"), ("A count.", "Брой."),
+                   (column(col, "count", "Count", "Брой", "How many.", "Колко."),)),)
+
+
 def _fake_registry():
     def counts(ctx):
         t = ctx.table("territories")
         return {"territory-count": t.aggregate(territories=t.count())}
 
-    return {"counts": Analysis("counts", "Count", ("territory-count",), counts)}
+    return {"counts": Analysis("counts", "Count", counted("territory-count", "territories"), counts)}
 
 
 @pytest.mark.parametrize("kind", ENGINES)
@@ -79,14 +86,14 @@ def test_runs_are_logged_and_a_failed_run_leaves_nothing(kind, backend_url, tmp_
         load_arrow(ws, "territories", TERRITORIES, source="t")
         first = compute_module.compute(ws, as_of=dt.date(2025, 12, 31))
         assert (first.run_id, first.stored) == (1, {"territory-count": 1})
-        assert results.latest(ws.con, "territory-count").to_pyarrow().to_pylist() == [
+        assert results.read(ws.con, "territory-count", stamped=True).to_pyarrow().to_pylist() == [
             {"territories": 2, "run_id": 1, "as_of": dt.date(2025, 12, 31)}]
 
         def broken(ctx):
             raise RuntimeError("boom")
 
         reg = _fake_registry()
-        reg["broken"] = Analysis("broken", "Broken", ("nothing",), broken)
+        reg["broken"] = Analysis("broken", "Broken", counted("nothing", "territories"), broken)
         monkeypatch.setattr(compute_module, "registry", lambda: reg)
         with pytest.raises(RuntimeError, match="boom"):
             compute_module.compute(ws)

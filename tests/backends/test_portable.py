@@ -128,7 +128,7 @@ def compute_company(url: str, tables: dict[str, pa.Table], folder) -> Computed:
                 done.errors[name] = exc
     for name, analysis in available.items():
         if name not in done.errors:
-            done.outputs[name] = {out: results.latest(ws.con, out).drop("run_id", "as_of").to_pyarrow()
+            done.outputs[name] = {out: results.read(ws.con, out).to_pyarrow()
                                   for out in analysis.outputs}
     return done
 

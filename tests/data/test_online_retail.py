@@ -172,7 +172,7 @@ def test_clv_without_cost_fits_the_purchase_model_and_leaves_margin_empty(shop):
     assert expected_12m == pytest.approx((r + rfm["frequency"]) * 12 * clv.WEEKS_PER_MONTH / (alpha + rfm["T"]),
                                          rel=1e-3)
     assert round(frame.expected_purchases_12m.sum()) == 18_743
-    for col in ("margin_per_purchase", "clv_12m", "clv_36m", "offer_budget", "rank"):
+    for col in ("margin_per_purchase", "clv_12m", "clv_36m", "offer_budget", "rank_by_clv_36m"):
         assert frame[col].isna().all(), col
     assert frame.note.eq("the clv fit (as of 2011-12-09): no cost or margin in the sales, so no margin model "
                          "(Gamma-Gamma): the margin-based value is not computed").all()

@@ -1,9 +1,13 @@
-"""The analyses: one module per capability, registered here for ``saleskpi compute``.
+"""The analyses: one package per capability, registered here for ``saleskpi compute``.
 
-Each analysis is a function ``run(ctx) -> dict[result_name, ibis.Table]`` that builds
+A capability is a package ``saleskpi/analyses/<name>/`` whose ``__init__`` defines
+``ANALYSIS``: a function ``run(ctx) -> dict[result_name, ibis.Table]`` that builds
 backend-portable table expressions from the workspace's tables (``ctx.table(name)``) and
-the results of the analyses it depends on (``ctx.result(name)``). The compute job stores
-each returned expression with the run id and as-of date (``saleskpi.results``).
+the results of the analyses it depends on (``ctx.result(name)``), and the declarations of
+the results it stores (``<name>/results.py``, :class:`saleskpi.results.Result`). The compute
+job checks each returned table against its declaration and stores it with the run id and
+as-of date (``saleskpi.results``). Adding a capability = a package and a line in
+:data:`_MODULES` (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 import ibis
 
 from saleskpi import results
+from saleskpi.results import Result
 
 
 @dataclass
@@ -45,18 +50,33 @@ class Context:
 
     def result(self, name: str) -> ibis.Table:
         """A result stored earlier in this run, without its stamps."""
-        return results.latest(self.con, name, run_id=self.run_id).drop("run_id", "as_of")
+        return results.read(self.con, name, run=self.run_id)
+
+    def previous_result(self, name: str) -> ibis.Table | None:
+        """The result ``name`` of the newest finished run before this one (None if none):
+        what a comparison with the previous run reads."""
+        if results.table_name(name) not in self.con.list_tables():
+            return None
+        if results.run_of(self.con, name, before=self.run_id) is None:
+            return None
+        return results.read(self.con, name, before=self.run_id, stamped=True)
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """A capability as the compute job sees it."""
+    """A capability as the compute job sees it: its name, title, the results it declares
+    (in the order it stores them), the function that computes them and what it needs."""
 
     name: str
     title: str
-    outputs: tuple[str, ...]
+    results: tuple[Result, ...]
     run: Callable[[Context], dict[str, ibis.Table]]
     depends_on: tuple[str, ...] = ()
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The names of the results it stores."""
+        return tuple(r.name for r in self.results)
 
 
 def registry() -> dict[str, Analysis]:
@@ -68,7 +88,12 @@ def registry() -> dict[str, Analysis]:
     return {a.name: a for a in found}
 
 
-#: Modules that define an ``ANALYSIS``; order = run order.
+def declared_results(analyses: dict[str, Analysis] | None = None) -> dict[str, Result]:
+    """Every declared result by name, in run order (of ``analyses``, default: the registry)."""
+    return {r.name: r for a in (analyses or registry()).values() for r in a.results}
+
+
+#: Packages that define an ``ANALYSIS``; order = run order.
 _MODULES: tuple[str, ...] = ("potential", "sales", "wallet", "abc", "clv")
 
 
@@ -78,3 +103,12 @@ def frame_table(frame, types: dict[str, str]) -> ibis.Table:
     ``types`` maps every column, in output order, to an Ibis type name."""
     frame = frame.reindex(columns=list(types))
     return ibis.memtable(frame, schema=ibis.schema(types))
+
+
+def results_markdown() -> str:
+    """docs/results.md: every declared result of every registered analysis."""
+    from saleskpi.results.declare import results_markdown as page
+
+    analyses = registry()
+    return page(declared_results(analyses).values(),
+                by_analysis={a.name: (a.title, list(a.outputs)) for a in analyses.values()})

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from saleskpi.analyses.clv_results import RESULTS
 from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.clv_summary import TIME_UNIT_DAYS, rfm_summary
 from saleskpi.analyses.purchase_days import sales_days
@@ -228,13 +229,14 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
         weighted_profit=weighted.sum().round(2).cast(MONEY),
     )
     total = total.mutate(
-        rank=(ibis.row_number().over(order_by=[total.weighted_profit.desc(), total.customer_id]) + 1).cast("int64"),
+        rank_by_weighted_profit=(ibis.row_number().over(order_by=[total.weighted_profit.desc(), total.customer_id])
+                                 + 1).cast("int64"),
         year=ibis.null("int64"), period=ibis.literal("total"), discount_factor=ibis.null("float64"),
         weight=ibis.null("float64"))
     per_year = per_year.mutate(weight=per_year.weight_.cast("float64"),
-                               weighted_profit=weighted.round(2).cast(MONEY), rank=ibis.null("int64"))
+                               weighted_profit=weighted.round(2).cast(MONEY), rank_by_weighted_profit=ibis.null("int64"))
     columns = ["customer_id", "year", "period", "purchases_value", "margin_value", "purchase_days",
-               "discount_factor", "margin_discounted", "weight", "weighted_profit", "rank"]
+               "discount_factor", "margin_discounted", "weight", "weighted_profit", "rank_by_weighted_profit"]
     rows = ibis.union(per_year.select(columns), total.select(columns))
     info = customers.select(info_id=customers.customer_id, territory_id=customers.territory_id,
                             rep_id=customers.rep_id)
@@ -723,7 +725,7 @@ def wallet_link(frame: pd.DataFrame) -> pd.DataFrame:
     Spearman's rank correlation (Spearman 1904, Am. J. Psychology 15(1): Pearson's r of the
     average ranks), over the customers with both. The means of the money columns are over the
     customers that have them (``customers_with_clv``)."""
-    share = frame["share_of_wallet_value"].to_numpy(dtype=float)
+    share = frame["share_of_wallet_by_value"].to_numpy(dtype=float)
     last = len(SHARE_BANDS) - 1
     # the first band takes a share below 0 too (net returns), the last one a share of 1
     groups = [(label, lo, hi, ((share >= lo) | (k == 0)) & ((share < hi) | (k == last)) & ~np.isnan(share))
@@ -736,7 +738,7 @@ def wallet_link(frame: pd.DataFrame) -> pd.DataFrame:
         clv12 = part["clv_12m"].to_numpy(dtype=float)
         row = {"band": label, "share_from": lo, "share_to": hi, "customers": int(sel.sum()),
                "customers_with_clv": int(np.isfinite(clv12).sum()),
-               "mean_share": part["share_of_wallet_value"].mean() if len(part) else None,
+               "mean_share": part["share_of_wallet_by_value"].mean() if len(part) else None,
                "mean_p_alive": part["p_alive"].mean() if len(part) else None,
                "mean_clv_12m": part["clv_12m"].mean() if len(part) else None,
                "total_clv_12m": part["clv_12m"].sum(min_count=1) if len(part) else None,
@@ -744,8 +746,8 @@ def wallet_link(frame: pd.DataFrame) -> pd.DataFrame:
                "total_opportunity_12m": part["opportunity_12m"].sum(min_count=1) if len(part) else None,
                "pearson_share_clv_12m": None, "spearman_share_clv_12m": None}
         if label == ALL_SHARES:
-            both = np.isfinite(clv12) & np.isfinite(part["share_of_wallet_value"].to_numpy(dtype=float))
-            s, c = part["share_of_wallet_value"].to_numpy(dtype=float)[both], clv12[both]
+            both = np.isfinite(clv12) & np.isfinite(part["share_of_wallet_by_value"].to_numpy(dtype=float))
+            s, c = part["share_of_wallet_by_value"].to_numpy(dtype=float)[both], clv12[both]
             if both.sum() >= 3 and np.ptp(s) > 0 and np.ptp(c) > 0:
                 row["pearson_share_clv_12m"] = float(np.corrcoef(s, c)[0, 1])
                 row["spearman_share_clv_12m"] = float(np.corrcoef(rankdata(s), rankdata(c))[0, 1])
@@ -763,9 +765,9 @@ CLV_TYPES = {
     "frequency": "int64", "recency_weeks": "float64", "T_weeks": "float64", "in_fit": "boolean",
     "p_alive": "float64", "expected_purchases_12m": "float64", "expected_purchases_36m": "float64",
     "margin_per_purchase": "float64", "margin_basis": "string", "clv_12m": "float64", "clv_36m": "float64",
-    "margin_rate": "float64", "share_of_wallet_value": "float64", "potential_value": "float64",
+    "margin_rate": "float64", "share_of_wallet_by_value": "float64", "potential_value": "float64",
     "target_share": "float64", "opportunity_12m": "float64", "opportunity_36m": "float64",
-    "offer_budget": "float64", "rank": "int64", "note": "string", "currency": "string",
+    "offer_budget": "float64", "rank_by_clv_36m": "int64", "note": "string", "currency": "string",
 }
 VALIDATION_TYPES = {
     "decile": "int64", "customers": "int64", "predicted_purchases_mean": "float64",
@@ -845,15 +847,15 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     out = out.merge(margin_rates(sales, as_of, days=stored), on="customer_id", how="left")
     if wallet is not None:
         w = wallet.filter(wallet.business_line.isnull()).select(
-            "customer_id", "share_of_wallet_value", "potential_value").to_pyarrow().to_pandas()
+            "customer_id", "share_of_wallet_by_value", "potential_value").to_pyarrow().to_pandas()
         out = out.merge(w.drop_duplicates("customer_id"), on="customer_id", how="left")
     else:
-        out["share_of_wallet_value"] = np.nan
+        out["share_of_wallet_by_value"] = np.nan
         out["potential_value"] = np.nan
     out["target_share"] = settings.target_share
     for m in HORIZONS:
         out[f"opportunity_{m}m"] = opportunity(
-            out["margin_rate"].to_numpy(dtype=float), out["share_of_wallet_value"].to_numpy(dtype=float),
+            out["margin_rate"].to_numpy(dtype=float), out["share_of_wallet_by_value"].to_numpy(dtype=float),
             out["potential_value"].to_numpy(dtype=float), target_share=settings.target_share, months=m,
             monthly_rate=settings.monthly_rate)
     out["offer_budget"] = offer_budget(out["clv_12m"], budget_share=settings.budget_share)
@@ -864,8 +866,8 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     order = np.lexsort((out["customer_id"].astype(str).to_numpy(), -out["clv_36m"].fillna(0).to_numpy(), ~valued))
     rank = np.empty(len(out), dtype=np.int64)
     rank[order] = np.arange(1, len(out) + 1)
-    out["rank"] = pd.array(np.where(valued, rank, 0), dtype="Int64")
-    out.loc[~valued, "rank"] = pd.NA
+    out["rank_by_clv_36m"] = pd.array(np.where(valued, rank, 0), dtype="Int64")
+    out.loc[~valued, "rank_by_clv_36m"] = pd.NA
     return out.sort_values("customer_id").reset_index(drop=True), params
 
 
@@ -904,5 +906,5 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
 
 
 ANALYSIS = Analysis(name="clv", title="Customer lifetime value",
-                    outputs=("clv", "clv-history", "clv-validation", "clv-params", "clv-wallet"), run=run,
+                    results=RESULTS, run=run,
                     depends_on=("wallet",))

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import solve_banded
 
-from saleskpi import results
 from saleskpi.analyses import Analysis, Context, frame_table
+from saleskpi.analyses.abc.results import RESULTS
 from saleskpi.errors import UsageError
 
 __all__ = ["ABCResult", "classify", "ANALYSIS"]
@@ -407,13 +407,13 @@ def _fmm_eval(
 CRITERIA = ("value", "volume", "potential", "share", "share_volume")
 
 ABC_TYPES = {
-    "customer_id": "string", "territory_id": "string", "rep_id": "string", "turnover_value": "float64",
-    "turnover_volume": "float64", "potential_value": "float64", "share_of_wallet_value": "float64",
-    "share_of_wallet_volume": "float64", **{f"class_by_{c}": "string" for c in CRITERIA},
+    "customer_id": "string", "territory_id": "string", "rep_id": "string", "turnover_value_12m": "float64",
+    "turnover_volume_12m": "float64", "potential_value": "float64", "share_of_wallet_by_value": "float64",
+    "share_of_wallet_by_volume": "float64", **{f"class_by_{c}": "string" for c in CRITERIA},
     "cell": "string", "action": "string", "volume_value_mismatch": "boolean", "mismatch_signal": "string",
     "currency": "string",
 }
-LIMIT_TYPES = {"criterion": "string", "method": "string", "limit_ab": "float64", "limit_bc": "float64",
+LIMIT_TYPES = {"criterion": "string", "classification_method": "string", "limit_ab": "float64", "limit_bc": "float64",
                "customers_a": "int64", "customers_b": "int64", "customers_c": "int64"}
 MIGRATION_TYPES = {"criterion": "string", "from_class": "string", "to_class": "string", "customers": "int64",
                    "previous_run": "int64"}
@@ -459,12 +459,12 @@ def classes_by_criterion(frame: pd.DataFrame, settings) -> pd.DataFrame:
             out[f"class_by_{criterion}"] = pd.Series(dtype=str)
             limits[criterion] = (np.nan, np.nan)
         return out, limits
-    for criterion, column in (("value", "turnover_value"), ("volume", "turnover_volume"),
+    for criterion, column in (("value", "turnover_value_12m"), ("volume", "turnover_volume_12m"),
                               ("potential", "potential_value")):
         r = classify(frame[column].to_numpy(dtype=float), method=settings.method, cutoffs=settings.cutoffs, ids=ids)
         out[f"class_by_{criterion}"] = r.classes
         limits[criterion] = (r.limit_ab, r.limit_bc)
-    for criterion, column in (("share", "share_of_wallet_value"), ("share_volume", "share_of_wallet_volume")):
+    for criterion, column in (("share", "share_of_wallet_by_value"), ("share_volume", "share_of_wallet_by_volume")):
         shares = frame[column].to_numpy(dtype=float)
         if settings.share_method == "thresholds":
             out[f"class_by_{criterion}"] = classify_shares(shares, settings.share_thresholds)
@@ -489,11 +489,11 @@ def mismatch_signal(by_value: np.ndarray, by_volume: np.ndarray) -> np.ndarray:
 def customer_classes(ctx: Context) -> tuple[pd.DataFrame, dict]:
     w = ctx.result("wallet")
     w = w.filter(w.business_line.isnull()).select(
-        "customer_id", "territory_id", "rep_id", "turnover_value", "turnover_volume", "potential_value",
-        "share_of_wallet_value", "share_of_wallet_volume").order_by("customer_id")
+        "customer_id", "territory_id", "rep_id", "turnover_value_12m", "turnover_volume_12m", "potential_value",
+        "share_of_wallet_by_value", "share_of_wallet_by_volume").order_by("customer_id")
     frame = w.to_pyarrow().to_pandas()
-    for col in ("turnover_value", "turnover_volume", "potential_value", "share_of_wallet_value",
-                "share_of_wallet_volume"):
+    for col in ("turnover_value_12m", "turnover_volume_12m", "potential_value", "share_of_wallet_by_value",
+                "share_of_wallet_by_volume"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     settings = ctx.settings.abc
     classes, limits = classes_by_criterion(frame, settings)
@@ -513,12 +513,12 @@ def matrix(abc: ibis.Table, actions: dict[str, str]) -> ibis.Table:
         [(v, p, s, v + p + s, actions[v + p + s]) for v in "ABC" for p in "ABC" for s in "ABC"],
         columns=["class_by_value", "class_by_potential", "class_by_share", "cell_key", "action"]))
     agg = abc.filter(abc.cell.notnull()).group_by("cell").aggregate(
-        customers=abc.customer_id.count(), turnover_value=abc.turnover_value.sum(),
+        customers=abc.customer_id.count(), turnover_value_12m=abc.turnover_value_12m.sum(),
         potential_value=abc.potential_value.sum())
     out = cells.left_join(agg, cells.cell_key == agg.cell).drop("cell").rename(cell="cell_key")
-    out = out.mutate(customers=out.customers.fill_null(0), turnover_value=out.turnover_value.fill_null(0),
+    out = out.mutate(customers=out.customers.fill_null(0), turnover_value_12m=out.turnover_value_12m.fill_null(0),
                      potential_value=out.potential_value.fill_null(0))
-    return out.mutate(gap_value=out.potential_value - out.turnover_value).order_by("cell")
+    return out.mutate(gap_value=out.potential_value - out.turnover_value_12m).order_by("cell")
 
 
 def migration(ctx: Context, current: pd.DataFrame) -> pd.DataFrame:
@@ -527,14 +527,13 @@ def migration(ctx: Context, current: pd.DataFrame) -> pd.DataFrame:
     first run —, 'gone' for the reverse, 'none' for a customer without a share class)."""
     cols = ["customer_id"] + [f"class_by_{c}" for c in ("value", "potential", "share")]
     previous, last = pd.DataFrame(columns=cols), None
-    name = results.table_name("abc")
-    if name in ctx.con.list_tables():
-        stored = ctx.con.table(name)
-        before = stored.filter(stored.run_id < ctx.run_id)
-        found = before.run_id.max().execute()
-        if found is not None and found == found:
-            last = int(found)
-            previous = before.filter(before.run_id == last).select(*cols).to_pyarrow().to_pandas()
+    # the newest earlier run that finished (a run killed half-way is no baseline)
+    stored = ctx.previous_result("abc")
+    if stored is not None:
+        frame = stored.select("run_id", *cols).to_pyarrow().to_pandas()
+        if len(frame):
+            last = int(frame.run_id.iloc[0])
+            previous = frame[cols]
     both = current[cols].merge(previous, how="outer", on="customer_id", suffixes=("", "_before"))
     rows = []
     for criterion in ("value", "potential", "share"):
@@ -554,15 +553,15 @@ def class_a(abc: ibis.Table, sales: ibis.Table) -> ibis.Table:
     a = abc.filter(abc.class_by_value == "A")
     s = sales.filter((sales.level == "customer") & sales.business_line.isnull())
     s = s.select(
-        sales_customer_id=s.customer_id, team_id=s.team_id, turnover_value_period=s.turnover_value,
+        sales_customer_id=s.customer_id, team_id=s.team_id, turnover_value_period=s.turnover_value_period,
         turnover_value_ly=s.turnover_value_ly, growth_value_vs_ly=s.growth_value_vs_ly,
-        turnover_volume_period=s.turnover_volume, target_value=s.target_value,
-        attainment_value=s.attainment_value, target_products_value=s.target_products_value,
+        turnover_volume_period=s.turnover_volume_period, target_value=s.target_value,
+        attainment_by_value=s.attainment_by_value, target_products_value=s.target_products_value,
         target_products_share=s.target_products_share, products_bought=s.products_bought,
         categories_bought=s.categories_bought, assortment_breadth=s.assortment_breadth, margin=s.margin,
         period=s.period)
     j = a.left_join(s, a.customer_id == s.sales_customer_id).drop("sales_customer_id")
-    return j.order_by([j.turnover_value.desc(), j.customer_id])
+    return j.order_by([j.turnover_value_12m.desc(), j.customer_id])
 
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
@@ -574,7 +573,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     for letter in "ABC":
         limit_rows[f"customers_{letter.lower()}"] = [
             int((frame[f"class_by_{c}"] == letter).sum()) for c in limit_rows.criterion]
-    limit_rows["method"] = [ctx.settings.abc.share_method if c.startswith("share") else ctx.settings.abc.method
+    limit_rows["classification_method"] = [ctx.settings.abc.share_method if c.startswith("share") else ctx.settings.abc.method
                             for c in limit_rows.criterion]
     return {
         "abc": abc,
@@ -585,6 +584,4 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     }
 
 
-ANALYSIS = Analysis(name="abc", title="ABC analysis",
-                    outputs=("abc", "abc-limits", "abc-matrix", "abc-migration", "class-a"), run=run,
-                    depends_on=("sales", "wallet"))
+ANALYSIS = Analysis(name="abc", title="ABC analysis", results=RESULTS, run=run, depends_on=("sales", "wallet"))

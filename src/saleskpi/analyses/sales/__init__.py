@@ -37,8 +37,9 @@ from ibis import _
 
 from saleskpi.analyses import Analysis, Context
 from saleskpi.analyses.periods import Periods, Window, periods
+from saleskpi.analyses.sales.results import RESULTS
+from saleskpi.analyses.shared import NO_LINE, market_by_node, product_attributes, ratio_or_null
 
-NO_LINE = "(none)"
 LEVELS = ("company", "business_line", "territory", "team", "rep", "customer")
 _LEVEL_KEY = {"territory": "territory_id", "team": "team_id", "rep": "rep_id", "customer": "customer_id"}
 _PATH = ("territory_id", "team_id", "rep_id", "customer_id")
@@ -48,18 +49,11 @@ def _zero(x):
     return x.fill_null(0)
 
 
-def product_attributes(ctx: Context) -> ibis.Table:
-    """Each product's business line (``NO_LINE`` when it has none), category and target flag."""
-    return ctx.table("products").select(
-        "product_id", business_line=_.business_line.fill_null(NO_LINE), category=_.category,
-        is_target=_.is_target.fill_null(False))
-
-
 def with_attributes(ctx: Context, t: ibis.Table) -> ibis.Table:
     """``t`` (rows with ``customer_id``, ``product_id`` and the line's ``line_rep_id``) with
     business line, category, target flag, territory, the rep credited (the line's rep, else
     the customer's) and that rep's team."""
-    products = product_attributes(ctx)
+    products = product_attributes(ctx.table("products"))
     customers = ctx.table("customers").select("customer_id", "territory_id", customer_rep_id=_.rep_id)
     reps = ctx.table("reps").select(rep_key=_.rep_id, team_id=_.team_id)
     j = t.left_join(products, "product_id").drop("product_id_right")
@@ -136,36 +130,6 @@ def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -
     return agg
 
 
-def market_by_node(potential: ibis.Table, reps: ibis.Table) -> ibis.Table:
-    """Potential and market share per node (``m_level``, ``m_key``, ``m_line``; ``m_line`` is
-    '' over all lines), from the ``potential`` result (customer x line). Market share = our
-    turnover over the last 12 months / potential, both summed over the node's customer x
-    line pairs that have a potential (a pair without one would add turnover and no wallet)."""
-    teams = reps.select(team_rep=_.rep_id, team_id=_.team_id)
-    pot = potential.filter(potential.potential_value.notnull())
-    pot = pot.left_join(teams, pot.rep_id == teams.team_rep).drop("team_rep")
-    nodes = [("company", None, False), ("business_line", "business_line", True)]
-    nodes += [(level, column, by_line) for level, column in (
-        ("territory", "territory_id"), ("team", "team_id"), ("rep", "rep_id"), ("customer", "customer_id"))
-        for by_line in (False, True)]
-    parts = []
-    for level, column, by_line in nodes:
-        keys = [c for c in dict.fromkeys([column, "business_line" if by_line else None]) if c]
-        metrics = dict(potential_value=pot.potential_value.sum(), turnover_value_12m=pot.turnover_value_12m.sum())
-        agg = pot.group_by(keys).aggregate(**metrics) if keys else pot.aggregate(**metrics)
-        if column:
-            agg = agg.filter(agg[column].notnull())
-        parts.append(agg.select(
-            m_level=ibis.literal(level),
-            m_key=agg[column].cast("string") if column else ibis.literal(""),
-            m_line=agg.business_line if by_line else ibis.literal(""),
-            potential_value=agg.potential_value.cast("float64"),
-            turnover_value_12m=agg.turnover_value_12m.cast("float64")))
-    out = ibis.union(*parts)
-    return out.mutate(market_share=ibis.cases((out.potential_value > 0, out.turnover_value_12m / out.potential_value),
-                                              else_=ibis.null("float64")))
-
-
 def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: float,
                   market: ibis.Table) -> ibis.Table:
     """The ``sales`` result: every node over all lines and per line, with targets."""
@@ -199,11 +163,10 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
     # the node's potential and market share: joined on equalities alone (see above)
     rows = rows.mutate(m_line_key=rows.business_line.fill_null(""))
     rows = rows.left_join(market, [rows.level == market.m_level, rows.key == market.m_key,
-                                   rows.m_line_key == market.m_line]).drop("m_level", "m_key", "m_line", "m_line_key")
+                                   rows.m_line_key == market.m_line]).drop("m_level", "m_key", "m_line", "m_line_key",
+                                                                            "customers")
 
-    def ratio(num, den):
-        return ibis.cases((den > 0, num.cast("float64") / den.cast("float64")), else_=ibis.null("float64"))
-
+    ratio = ratio_or_null
     share = ibis.literal(seasonal_share, "float64")
     rows = rows.mutate(
         period=ibis.literal(p.label),
@@ -218,9 +181,11 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
         currency=ibis.literal(ctx.settings.workspace.currency),
     )
     rows = rows.mutate(
-        attainment_value=ratio(rows.turnover_value, rows.target_value_to_date),
-        attainment_volume=ratio(rows.turnover_volume, rows.target_volume_to_date),
+        attainment_by_value=ratio(rows.turnover_value, rows.target_value_to_date),
+        attainment_by_volume=ratio(rows.turnover_volume, rows.target_volume_to_date),
     )
+    # period to date, as against the 12-month turnover of market share (one name per concept)
+    rows = rows.rename(turnover_value_period="turnover_value", turnover_volume_period="turnover_volume")
     return rows
 
 
@@ -291,12 +256,15 @@ def _bridge_node(cells: ibis.Table, keys: list[str], level: str, comparison: str
     )
     agg = agg.mutate(mix=agg.change - agg.new_customers - agg.lost_customers - agg.price - agg.volume)
     key = ibis.literal("") if level == "company" else agg[keys[0]].cast("string")
+    # the scope keys of the node (saleskpi.access): set on the territory and rep rows
+    scope = {c: agg[c] if c in keys else ibis.null("string") for c in ("territory_id", "rep_id")}
     return agg.select(
-        comparison=ibis.literal(comparison), level=ibis.literal(level), key=key,
+        comparison=ibis.literal(comparison), level=ibis.literal(level), key=key, **scope,
         base_value=agg.base_value.cast("decimal(38, 2)"), current_value=agg.current_value.cast("decimal(38, 2)"),
-        change="change", new_customers=agg.new_customers.cast("decimal(38, 2)"),
-        lost_customers=agg.lost_customers.cast("decimal(38, 2)"), price="price", volume="volume",
-        mix=agg.mix.cast("decimal(38, 2)"), customers_new="customers_new", customers_lost="customers_lost")
+        change_value="change", new_customers_value=agg.new_customers.cast("decimal(38, 2)"),
+        lost_customers_value=agg.lost_customers.cast("decimal(38, 2)"), price_effect_value="price",
+        volume_effect_value="volume", mix_effect_value=agg.mix.cast("decimal(38, 2)"),
+        customers_new="customers_new", customers_lost="customers_lost")
 
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
@@ -306,5 +274,4 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     return {"sales": sales_by_node(ctx, grain, p, seasonal_share(ctx, p), market), "bridge": bridge(grain, ctx)}
 
 
-ANALYSIS = Analysis(name="sales", title="Sales management", outputs=("sales", "bridge"), run=run,
-                    depends_on=("potential",))
+ANALYSIS = Analysis(name="sales", title="Sales management", results=RESULTS, run=run, depends_on=("potential",))

@@ -45,7 +45,8 @@ import pandas as pd
 from ibis import _
 
 from saleskpi.analyses import Analysis, Context, frame_table
-from saleskpi.analyses.sales import product_attributes
+from saleskpi.analyses.potential.results import RESULTS
+from saleskpi.analyses.shared import market_by_node, product_attributes
 
 METHODS = ("stated", "drivers", "peer", "topdown")
 
@@ -92,7 +93,7 @@ def purchases_by_year(ctx: Context) -> ibis.Table:
     start, end = last_12_months(ctx.as_of)
     before_start, _ = last_12_months(start - dt.timedelta(days=1))
     s = ctx.table("sales")
-    lines = s.left_join(product_attributes(ctx).select("product_id", "business_line"), "product_id")
+    lines = s.left_join(product_attributes(ctx.table("products")).select("product_id", "business_line"), "product_id")
     in_12m = lines.date.between(start, end)
     return lines.group_by("customer_id", "business_line", year=lines.date.year()).aggregate(
         bought=lines.net_value.sum(),
@@ -155,7 +156,7 @@ def customer_lines(ctx: Context, by_year: ibis.Table) -> pd.DataFrame:
     ``by_year`` is :func:`purchases_by_year`."""
     customers = ctx.table("customers")
     drivers = driver_columns(customers)
-    lines = product_attributes(ctx).select("business_line").distinct()
+    lines = product_attributes(ctx.table("products")).select("business_line").distinct()
     base = customers.select("customer_id", "territory_id", "rep_id", "industry", "size_band", *drivers)
     base = base.cross_join(lines)
     bought = purchases_12m(by_year)
@@ -565,23 +566,20 @@ def debias(frame: pd.DataFrame, bias: pd.DataFrame, settings) -> pd.DataFrame:
                         stated_value=value, stated_volume=volume)
 
 
-def rollup(potential: ibis.Table) -> ibis.Table:
-    """Potential and turnover summed to company, business line and territory; market share."""
-    parts = []
-    for level, keys in (("company", []), ("business_line", ["business_line"]), ("territory", ["territory_id"]),
-                        ("territory_line", ["territory_id", "business_line"])):
-        metrics = dict(potential_value=potential.potential_value.sum(),
-                       turnover_value=potential.turnover_value_12m.sum(),
-                       customers=potential.customer_id.nunique())
-        agg = potential.group_by(keys).aggregate(**metrics) if keys else potential.aggregate(**metrics)
-        parts.append(agg.select(
-            level=ibis.literal(level),
-            territory_id=agg.territory_id if "territory_id" in keys else ibis.null("string"),
-            business_line=agg.business_line if "business_line" in keys else ibis.null("string"),
-            potential_value="potential_value", turnover_value="turnover_value", customers="customers"))
-    out = ibis.union(*parts)
-    return out.mutate(market_share=ibis.cases((out.potential_value > 0,
-                                               out.turnover_value / out.potential_value), else_=ibis.null("float64")))
+def rollup(potential: ibis.Table, reps: ibis.Table) -> ibis.Table:
+    """Potential, 12-month turnover, customers and market share for the company, each business
+    line, each territory and each territory x line: the rows of
+    :func:`saleskpi.analyses.shared.market_by_node` at those nodes (one definition of market
+    share for ``potential-rollup`` and ``sales``)."""
+    m = market_by_node(potential, reps)
+    m = m.filter(m.m_level.isin(["company", "business_line", "territory"]))
+    territory = m.m_level == "territory"
+    return m.select(
+        level=ibis.cases((territory & (m.m_line != ""), "territory_line"), else_=m.m_level),
+        territory_id=ibis.cases((territory, m.m_key), else_=ibis.null("string")),
+        business_line=ibis.cases((m.m_line != "", m.m_line), else_=ibis.null("string")),
+        potential_value=m.potential_value, turnover_value_12m_with_potential=m.turnover_value_12m_with_potential, customers=m.customers,
+        market_share=m.market_share)
 
 
 def rep_bias(ctx: Context, frame: pd.DataFrame, by_year: ibis.Table) -> pd.DataFrame:
@@ -616,11 +614,10 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     table = frame_table(frame.assign(currency=currency, year=ctx.as_of.year), POTENTIAL_TYPES)
     return {
         "potential": table,
-        "potential-rollup": rollup(table).mutate(currency=ibis.literal(currency)),
+        "potential-rollup": rollup(table, ctx.table("reps")).mutate(currency=ibis.literal(currency)),
         "potential-rep-bias": frame_table(bias, REP_BIAS_TYPES),
         "potential-methods": frame_table(quality, METHOD_TYPES),
     }
 
 
-ANALYSIS = Analysis(name="potential", title="Market potential",
-                    outputs=("potential", "potential-rollup", "potential-rep-bias", "potential-methods"), run=run)
+ANALYSIS = Analysis(name="potential", title="Market potential", results=RESULTS, run=run)

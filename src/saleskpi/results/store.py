@@ -1,9 +1,11 @@
 """Stored results: tables stamped with the run that made them and its as-of date.
 
-Every analysis writes its outputs through :func:`store`; the CLI, reports and web pages only
-read them through :func:`latest` (or a given run). A result named ``abc-matrix`` is stored
-in the table ``result_abc_matrix``; each row carries ``run_id`` and ``as_of``. Runs are
-logged in ``meta_runs``. Earlier runs are kept so that changes between runs can be shown.
+Every analysis's results are written through :func:`store`, after :func:`saleskpi.results.
+declare.conform` has checked them against their declaration. A result named ``abc-matrix`` is
+stored in the table ``result_abc_matrix``; each row carries ``run_id`` and ``as_of``. Runs are
+logged in ``meta_runs``; a run is complete once :func:`finish_run` stamped it. Earlier runs are
+kept so that changes between runs can be shown, also when a new version of saleskpi changes a
+result's columns: the stored table is then migrated (:func:`store`), never dropped.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ import datetime as dt
 
 import ibis
 
-from saleskpi.errors import UsageError
-
 PREFIX = "result_"
+STAMPS = ("run_id", "as_of")
 
 
 def table_name(result: str) -> str:
@@ -53,40 +54,36 @@ def finish_run(con, run_id: int) -> None:
 def store(con, name: str, expr: ibis.Table, *, run_id: int, as_of: dt.date) -> int:
     """Append ``expr`` to the result table of ``name`` stamped with the run; return row count.
 
-    If the stored table has other columns (the analysis changed between versions), it is
-    replaced: results are recomputable, inputs are never touched.
+    When the stored table has other columns or types (the analysis changed between
+    versions), the stored runs are migrated to the new columns first: a column that is kept
+    keeps its values (cast to the new type), a new column is empty in the earlier runs, and a
+    column that is gone is dropped. Inputs are never touched.
     """
     stamped = expr.mutate(run_id=ibis.literal(run_id, "int64"), as_of=ibis.literal(as_of, "date"))
     target = table_name(name)
     if target in con.list_tables():
-        if con.table(target).schema() == stamped.schema():
-            con.insert(target, stamped)
-        else:
-            con.create_table(target, stamped, overwrite=True)
+        stored = con.table(target)
+        if stored.schema() != stamped.schema():
+            _migrate(con, target, stored, stamped.schema())
+        con.insert(target, stamped)
     else:
         con.create_table(target, stamped)
     return int(con.table(target).filter(lambda t: t.run_id == run_id).count().execute())
 
 
-def runs_of(con, name: str) -> list[int]:
-    """The run ids that stored the result ``name``, oldest first."""
-    t = con.table(table_name(name))
-    return sorted(int(r) for r in t.select("run_id").distinct().to_pyarrow().column(0).to_pylist())
-
-
-def latest(con, name: str, *, run_id: int | None = None) -> ibis.Table:
-    """The rows of result ``name`` from the newest run (or the given one), without stamps."""
-    target = table_name(name)
-    if target not in con.list_tables():
-        raise UsageError(f"No stored result '{name}'. Run 'saleskpi compute' first "
-                         "(or check the name with 'saleskpi show DIR --list').")
-    t = con.table(target)
-    if run_id is None:
-        # the newest run that finished: a run that failed or was killed half-way is not shown
-        runs = con.table("meta_runs")
-        done = runs.filter(runs.finished_at.notnull()).run_id
-        run_id = t.filter(t.run_id.isin(done)).run_id.max().execute()
-    return t.filter(t.run_id == run_id)
+def _migrate(con, target: str, stored: ibis.Table, schema: ibis.Schema) -> None:
+    """Rewrite the stored table ``target`` with ``schema``, keeping every stored run."""
+    kept = {}
+    for column, dtype in schema.items():
+        if column in stored.columns:
+            kept[column] = stored[column].cast(dtype)
+        else:
+            kept[column] = ibis.null(dtype)
+    # through a table of its own: an engine cannot overwrite a table it is reading from
+    staging = f"{target}__migrating"
+    con.create_table(staging, stored.select(**kept), overwrite=True)
+    con.create_table(target, con.table(staging), overwrite=True)
+    con.drop_table(staging)
 
 
 def discard_run(con, run_id: int) -> None:

@@ -20,6 +20,8 @@ from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
 from saleskpi.analyses import Analysis, Context
+from saleskpi.analyses.shared import ratio_or_null
+from saleskpi.analyses.wallet.results import RESULTS
 
 __all__ = ["average_ranks", "wallet_allocation_rule", "share_of_wallet", "links", "ANALYSIS"]
 
@@ -104,8 +106,7 @@ NO_POTENTIAL = "no potential estimate"
 ZERO_POTENTIAL = "potential is zero"
 
 
-def _share(num, den):
-    return ibis.cases((den > 0, num.cast("float64") / den.cast("float64")), else_=ibis.null("float64"))
+_share = ratio_or_null
 
 
 def _reason(den):
@@ -115,21 +116,21 @@ def _reason(den):
 def share_of_wallet(potential, surveys, as_of):
     """Customer x line rows and customer rows (``business_line`` null) with every share estimate.
 
-    ``share_of_wallet_value`` = turnover / reconciled potential (never above 1, since the
-    reconciled potential is never below purchases); ``share_raw_value`` = turnover / the
+    ``share_of_wallet_by_value`` = turnover / reconciled potential (never above 1, since the
+    reconciled potential is never below purchases); ``share_raw_by_value`` = turnover / the
     estimate before that floor, kept as it is with ``above_potential`` where it exceeds 1;
-    ``share_stated_value`` = turnover / stated potential; ``share_war`` = the Wallet
+    ``share_stated_by_value`` = turnover / stated potential; ``share_war`` = the Wallet
     Allocation Rule on the customer's latest survey answer (customer rows only). A null share
     carries its reason in ``share_missing_reason``.
     """
     p = potential
     per_line = p.select(
         "customer_id", "business_line", "territory_id", "rep_id",
-        turnover_value=p.turnover_value_12m, turnover_volume=p.turnover_volume_12m,
+        turnover_value_12m=p.turnover_value_12m, turnover_volume_12m=p.turnover_volume_12m,
         potential_value=p.potential_value, potential_volume=p.potential_volume,
         estimate_value=p.estimate_value, stated_value=p.stated_value)
     total = per_line.group_by(["customer_id", "territory_id", "rep_id"]).aggregate(
-        turnover_value=per_line.turnover_value.sum(), turnover_volume=per_line.turnover_volume.sum(),
+        turnover_value_12m=per_line.turnover_value_12m.sum(), turnover_volume_12m=per_line.turnover_volume_12m.sum(),
         # a customer's wallet is the sum over the lines that have an estimate
         potential_value=per_line.potential_value.sum(),
         potential_volume=per_line.potential_volume.sum(),
@@ -154,15 +155,15 @@ def share_of_wallet(potential, surveys, as_of):
     war_columns = [c for c in war.columns if c != "war_customer_id"]
     per_line = per_line.mutate(**{c: ibis.null(war.schema()[c]) for c in war_columns})
     rows = ibis.union(per_line, total.select(per_line.columns))
-    raw = _share(rows.turnover_value, rows.estimate_value)
+    raw = _share(rows.turnover_value_12m, rows.estimate_value)
     return rows.mutate(
-        share_of_wallet_value=_share(rows.turnover_value, rows.potential_value),
-        share_of_wallet_volume=_share(rows.turnover_volume, rows.potential_volume),
-        share_raw_value=raw,
+        share_of_wallet_by_value=_share(rows.turnover_value_12m, rows.potential_value),
+        share_of_wallet_by_volume=_share(rows.turnover_volume_12m, rows.potential_volume),
+        share_raw_by_value=raw,
         above_potential=(raw > 1).fill_null(False),
-        share_stated_value=_share(rows.turnover_value, rows.stated_value),
+        share_stated_by_value=_share(rows.turnover_value_12m, rows.stated_value),
         share_missing_reason=_reason(rows.potential_value),
-        gap_value=(rows.potential_value - rows.turnover_value),
+        gap_value=(rows.potential_value - rows.turnover_value_12m),
     )
 
 
@@ -173,7 +174,7 @@ def links(wallet, customers, members, as_of):
     without it are 'unknown'). Shares are given as the mean, the median and the
     turnover-weighted share (sum of turnover / sum of potential).
     """
-    c = wallet.filter(wallet.business_line.isnull() & wallet.share_of_wallet_value.notnull())
+    c = wallet.filter(wallet.business_line.isnull() & wallet.share_of_wallet_by_value.notnull())
     info = customers.select(info_id=customers.customer_id, acquired_on=customers.acquired_on)
     m = members.filter((members.enrolled_on <= as_of) & (members.left_on.isnull() | (members.left_on > as_of)))
     m = m.select(member_id=m.customer_id).distinct()
@@ -189,15 +190,15 @@ def links(wallet, customers, members, as_of):
     for link in ("tenure", "membership"):
         agg = c.group_by(group=c[link]).aggregate(
             customers=c.customer_id.nunique(),
-            mean_share=c.share_of_wallet_value.mean(),
-            median_share=c.share_of_wallet_value.median(),
-            turnover_value=c.turnover_value.sum(),
+            mean_share=c.share_of_wallet_by_value.mean(),
+            median_share=c.share_of_wallet_by_value.median(),
+            turnover_value_12m=c.turnover_value_12m.sum(),
             potential_value=c.potential_value.sum(),
         )
         parts.append(agg.mutate(link=ibis.literal(link)))
     out = ibis.union(*parts)
-    return out.mutate(weighted_share=_share(out.turnover_value, out.potential_value)).select(
-        "link", "group", "customers", "mean_share", "median_share", "weighted_share", "turnover_value",
+    return out.mutate(weighted_share=_share(out.turnover_value_12m, out.potential_value)).select(
+        "link", "group", "customers", "mean_share", "median_share", "weighted_share", "turnover_value_12m",
         "potential_value")
 
 
@@ -206,9 +207,9 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     currency = ibis.literal(ctx.settings.workspace.currency)
     return {
         "wallet": wallet.mutate(currency=currency),
-        "wallet-links": links(wallet, ctx.table("customers"), ctx.table("loyalty_members"), ctx.as_of),
+        "wallet-links": links(wallet, ctx.table("customers"), ctx.table("loyalty_members"),
+                              ctx.as_of).mutate(currency=currency),
     }
 
 
-ANALYSIS = Analysis(name="wallet", title="Share of wallet", outputs=("wallet", "wallet-links"), run=run,
-                    depends_on=("potential",))
+ANALYSIS = Analysis(name="wallet", title="Share of wallet", results=RESULTS, run=run, depends_on=("potential",))

@@ -1,0 +1,371 @@
+"""Columns that more than one result carries, declared once (one name per concept).
+
+A column name means one thing in every result that has it: the same kind, unit, titles and
+definition. The results modules (``<analysis>/results.py``) take these declarations as they
+are; a column that only one result has is declared in that result's module. Where the same
+word would mean two things, the columns have two names (``turnover_value_period``, the period
+to date, against ``turnover_value_12m``, the 12 months to the as-of date).
+
+Windows, as the descriptions name them: *the period to date* runs from the start of the
+reporting period (the year, quarter or month that holds the as-of date, ``[sales] period``) to
+the as-of date; *the same dates last year* are those dates one year earlier (29 February falls
+back to 28 February); *the 12 months to the as-of date* are the rolling year that ends on it.
+"""
+
+from __future__ import annotations
+
+from saleskpi.results import Column, column
+
+__all__ = ["SHARED"]  # and every constant below
+
+# --- who and where ------------------------------------------------------------------------------
+
+CUSTOMER_ID = column(
+    "customer_id", "id", "Customer", "Клиент",
+    "The customer's id (customers.customer_id); empty on a row that sums several customers.",
+    "Кодът на клиента (customers.customer_id); празно в ред, който сумира няколко клиента.")
+
+TERRITORY_ID = column(
+    "territory_id", "id", "Territory", "Територия",
+    "The territory's id: the customer's territory (its customer record) on a customer's row, the territory "
+    "the row sums on a territory's row; empty where the row belongs to no territory.",
+    "Кодът на територията: територията на клиента (по клиентския му запис) в ред за клиент, територията, "
+    "която редът сумира, в ред за територия; празно, където редът не е на територия.")
+
+REP_ID = column(
+    "rep_id", "id", "Rep", "Търговец",
+    "The sales rep's id: the customer's rep (its customer record) on a customer's row; on a rep's row the rep "
+    "it is about (in sales and bridge the rep credited with the invoice lines: the line's rep, else the "
+    "customer's); empty where the row belongs to no rep.",
+    "Кодът на търговския представител: търговецът на клиента (по клиентския му запис) в ред за клиент; в ред "
+    "за търговец — търговецът, за когото е редът (в sales и bridge търговецът, на когото се отчитат "
+    "фактурните редове: този от реда, иначе този на клиента); празно, където редът не е на търговец.")
+
+TEAM_ID = column(
+    "team_id", "id", "Team", "Екип",
+    "The sales team's id (the team of the rep, reps.team_id) on a team's row; empty where the row belongs to "
+    "no team.",
+    "Кодът на търговския екип (екипът на търговеца, reps.team_id) в ред за екип; празно, където редът не е "
+    "на екип.")
+
+BUSINESS_LINE = column(
+    "business_line", "id", "Business line", "Бизнес линия",
+    "The business line (products.business_line; '(none)' for products without one); empty on a row over "
+    "all lines.",
+    "Бизнес линията (products.business_line; '(none)' за продукти без линия); празно в ред за всички линии.")
+
+CURRENCY = column(
+    "currency", "text", "Currency", "Валута",
+    "The workspace currency that every money column of the row is in (its code, e.g. EUR).",
+    "Валутата на работното пространство, в която са всички парични колони на реда (кодът ѝ, напр. EUR).")
+
+LEVEL = column(
+    "level", "class", "Level", "Ниво",
+    "What the row sums: company, business_line, territory, team, rep or customer (territory_line: one "
+    "territory in one business line).",
+    "Какво сумира редът: company (фирмата), business_line (бизнес линия), territory (територия), team (екип), "
+    "rep (търговец) или customer (клиент); territory_line — една територия в една бизнес линия.")
+
+KEY = column(
+    "key", "id", "Key", "Ключ",
+    "The id of the row's node at its level: the business line, territory, team, rep or customer id; empty "
+    "for the company.",
+    "Кодът на звеното на реда на неговото ниво: код на бизнес линия, територия, екип, търговец или клиент; "
+    "празно за фирмата.")
+
+CUSTOMERS = column(
+    "customers", "count", "Customers", "Клиенти",
+    "How many customers the row covers: those in its group, cell, band or decile; in potential-rollup those "
+    "with a potential, in wallet-links those with a share of wallet, in abc-migration those that moved from "
+    "the one class to the other, in clv-params those the model was fitted on.",
+    "Колко клиента обхваща редът: тези в групата, клетката, диапазона или децила му; в potential-rollup — "
+    "тези с потенциал, в wallet-links — тези с дял от портфейла, в abc-migration — преминалите от единия "
+    "клас в другия, в clv-params — тези, по които е оценен моделът.",
+    unit="customers")
+
+PERIOD = column(
+    "period", "text", "Period", "Период",
+    "The period the row's figures cover, as a label: the reporting period that holds the as-of date, to "
+    "date (2026, 2026-Q4 or 2026-10); in clv-history the calendar year (the as-of year to date: "
+    "'2026 YTD') or 'total'.",
+    "Периодът, за който са стойностите в реда: отчетният период, в който попада отчетната дата, до нея "
+    "(2026, 2026-Q4 или 2026-10); в clv-history — календарната година (годината на отчетната дата — до "
+    "нея: '2026 YTD') или 'total' (общо).")
+
+YEAR = column(
+    "year", "integer", "Year", "Година",
+    "The calendar year the row's figures are for: in potential the as-of year, to which stated figures "
+    "are carried forward; in clv-history the year of the purchases (empty on the total row).",
+    "Календарната година, за която са стойностите в реда: в potential — годината на отчетната дата, към "
+    "която се пренасят заявените стойности; в clv-history — годината на покупките (празно в реда 'общо').",
+    unit="year")
+
+NOTE = column(
+    "note", "text", "Note", "Бележка",
+    "Why figures of the row are empty or partial (a model that could not be fitted, margins that are not "
+    "known); empty when nothing is missing.",
+    "Защо стойности в реда са празни или непълни (модел, който не може да бъде оценен, неизвестен марж); "
+    "празно, когато нищо не липсва.")
+
+# --- turnover, potential and share ------------------------------------------------------------
+
+TURNOVER_VALUE_12M = column(
+    "turnover_value_12m", "money", "Turnover, 12 months", "Оборот, 12 месеца",
+    "Net value invoiced to the row's customer(s) in its business line(s) over the 12 months to the as-of "
+    "date.",
+    "Нетна стойност, фактурирана на клиента (клиентите) от реда в бизнес линията (линиите) му, за 12-те "
+    "месеца до отчетната дата.")
+
+TURNOVER_VALUE_12M_WITH_POTENTIAL = column(
+    "turnover_value_12m_with_potential", "money", "Turnover with a potential, 12 months",
+    "Оборот с потенциал, 12 месеца",
+    "Net value invoiced over the 12 months to the as-of date, summed over the node's customer × line pairs "
+    "that have a potential only (as market share counts it: a pair without an estimate adds neither "
+    "turnover nor wallet).",
+    "Нетна стойност, фактурирана за 12-те месеца до отчетната дата, сумирана само за двойките клиент × "
+    "линия от възела, които имат потенциал (както се смята пазарният дял: двойка без оценка не добавя нито "
+    "оборот, нито портфейл).")
+
+TURNOVER_VOLUME_12M = column(
+    "turnover_volume_12m", "volume", "Volume, 12 months", "Обем, 12 месеца",
+    "Net quantity invoiced to the row's customers in its business line(s) over the 12 months to the as-of "
+    "date, in product units.",
+    "Нетно количество, фактурирано на клиентите от реда в бизнес линията (линиите) му, за 12-те месеца до "
+    "отчетната дата, в единици продукт.")
+
+POTENTIAL_VALUE = column(
+    "potential_value", "money", "Potential", "Потенциал",
+    "The reconciled yearly potential (the wallet: what the customer could buy in the line a year from all "
+    "suppliers): stated where given, else the line's chosen method, never below the 12-month turnover; "
+    "summed over the row's customer × line pairs that have one, empty where none has.",
+    "Съгласуваният годишен потенциал (портфейлът: колко клиентът може да купи в линията годишно от всички "
+    "доставчици): заявеният, където има такъв, иначе по избрания за линията метод, никога под оборота за "
+    "12 месеца; сбор за двойките клиент × линия от реда, които имат потенциал, празно, ако никоя няма.")
+
+POTENTIAL_VOLUME = column(
+    "potential_volume", "volume", "Potential, volume", "Потенциал, обем",
+    "The reconciled yearly potential in product units: stated where given, else the line's chosen method, "
+    "never below the 12-month volume; summed over the row's lines that have one, empty where none has.",
+    "Съгласуваният годишен потенциал в единици продукт: заявеният, където има такъв, иначе по избрания за "
+    "линията метод, никога под обема за 12 месеца; сбор за линиите от реда с потенциал, празно, ако няма.")
+
+ESTIMATE_VALUE = column(
+    "estimate_value", "money", "Potential estimate", "Оценка на потенциала",
+    "The yearly potential before the floor at our 12-month turnover: stated where given, else the line's "
+    "chosen method; summed over the row's lines that have one, empty where none has.",
+    "Годишният потенциал преди долната граница (оборотът ни за 12 месеца): заявеният, където има такъв, "
+    "иначе по избрания за линията метод; сбор за линиите от реда с оценка, празно, ако няма.")
+
+STATED_VALUE = column(
+    "stated_value", "money", "Stated potential", "Заявен потенциал",
+    "The stated yearly potential (potential table: the latest year up to the as-of year; survey before "
+    "external research before rep estimate before other), carried forward to the as-of year at the line's "
+    "growth, a rep estimate divided by its rep's bias when debias_reps is on; empty where nothing is stated.",
+    "Заявеният годишен потенциал (таблица potential: последната година до годината на отчетната дата; "
+    "анкета преди външно проучване преди оценка на търговец преди друго), пренесен към годината на "
+    "отчетната дата с ръста на линията, а оценка на търговец — разделена на отклонението му, когато "
+    "debias_reps е включено; празно, където няма заявена стойност.")
+
+MARKET_SHARE = column(
+    "market_share", "ratio", "Market share", "Пазарен дял",
+    "Our 12-month turnover / the yearly potential, both summed over the row's customer × line pairs that "
+    "have a potential (0.25 = 25 %); empty where that potential is not positive.",
+    "Оборотът ни за 12 месеца / годишния потенциал, двата като сбор за двойките клиент × линия от реда с "
+    "потенциал (0,25 = 25 %); празно, където този потенциал не е положителен.")
+
+SHARE_OF_WALLET_BY_VALUE = column(
+    "share_of_wallet_by_value", "ratio", "Share of wallet", "Дял от портфейла",
+    "Our 12-month turnover / the reconciled yearly potential (0.25 = 25 %; at most 1 for a customer in a "
+    "line); on a customer's row over all lines, its turnover in every line over the potential of its lines "
+    "that have one; empty where there is no potential or it is zero.",
+    "Оборотът ни за 12 месеца / съгласувания годишен потенциал (0,25 = 25 %; най-много 1 за клиент в една "
+    "линия); в ред за клиента за всички линии — оборотът му във всички линии към потенциала на линиите му, "
+    "които имат потенциал; празно, където потенциал няма или е нула.")
+
+SHARE_OF_WALLET_BY_VOLUME = column(
+    "share_of_wallet_by_volume", "ratio", "Share of wallet, volume", "Дял от портфейла, обем",
+    "Our 12-month volume / the reconciled yearly potential in product units (0.25 = 25 %); empty where "
+    "there is no volume potential or it is zero.",
+    "Обемът ни за 12 месеца / съгласувания годишен потенциал в единици продукт (0,25 = 25 %); празно, "
+    "където потенциал в обем няма или е нула.")
+
+GAP_VALUE = column(
+    "gap_value", "money", "Gap to potential", "Неусвоен потенциал",
+    "Yearly potential − our 12-month turnover over the row's customers and lines: what is left to win; "
+    "empty where there is no potential.",
+    "Годишният потенциал − оборотът ни за 12 месеца за клиентите и линиите от реда: колко остава да се "
+    "спечели; празно, където няма потенциал.")
+
+MEAN_SHARE = column(
+    "mean_share", "ratio", "Mean share of wallet", "Среден дял от портфейла",
+    "The mean of the customers' share of wallet (share_of_wallet_by_value of their rows over all lines) in "
+    "the row's group or band; empty where none has a share.",
+    "Средният дял от портфейла на клиентите (share_of_wallet_by_value от редовете им за всички линии) в "
+    "групата или диапазона на реда; празно, където никой няма дял.")
+
+METHOD = column(
+    "method", "class", "Method", "Метод",
+    "The potential estimating method: stated, drivers (driver × usage rate), peer (a high quantile of similar "
+    "customers' spend) or topdown (a territory's market allocated); in potential the one the potential "
+    "comes from (empty where there is none), in potential-methods the one the row rates.",
+    "Методът за оценка на потенциала: stated (заявен), drivers (фактор × норма на потребление), peer (висок "
+    "квантил на покупките на сходни клиенти) или topdown (разпределен пазар на територията); в potential — "
+    "методът, от който идва потенциалът (празно, ако няма), в potential-methods — методът, който редът оценява.")
+
+# --- the ABC classes ----------------------------------------------------------------------------
+
+CLASS_BY_VALUE = column(
+    "class_by_value", "class", "Class by turnover", "Клас по оборот",
+    "ABC class (A, B or C) by 12-month turnover over all lines ([abc] method: fixed cut-offs on the "
+    "cumulative share, 80 % / 95 % by default, or computed ABC); a customer without positive turnover is C.",
+    "ABC клас (A, B или C) по оборота за 12 месеца във всички линии ([abc] method: фиксирани граници на "
+    "натрупания дял, по подразбиране 80 % / 95 %, или изчислен ABC); клиент без положителен оборот е C.")
+
+CLASS_BY_VOLUME = column(
+    "class_by_volume", "class", "Class by volume", "Клас по обем",
+    "ABC class (A, B or C) by 12-month volume over all lines, by the same method; a customer without "
+    "positive volume is C.",
+    "ABC клас (A, B или C) по обема за 12 месеца във всички линии, по същия метод; клиент без положителен "
+    "обем е C.")
+
+CLASS_BY_POTENTIAL = column(
+    "class_by_potential", "class", "Class by potential", "Клас по потенциал",
+    "ABC class (A, B or C) by yearly potential over all lines, by the same method; a customer without a "
+    "positive potential is C.",
+    "ABC клас (A, B или C) по годишния потенциал във всички линии, по същия метод; клиент без положителен "
+    "потенциал е C.")
+
+CLASS_BY_SHARE = column(
+    "class_by_share", "class", "Class by share of wallet", "Клас по дял от портфейла",
+    "Class (A, B or C) by share of wallet over all lines ([abc] share_method; by default thresholds: A from "
+    "50 %, B from 20 %, else C); empty where the customer has no share.",
+    "Клас (A, B или C) по дял от портфейла във всички линии ([abc] share_method; по подразбиране прагове: "
+    "A от 50 %, B от 20 %, иначе C); празно, където клиентът няма дял.")
+
+CLASS_BY_SHARE_VOLUME = column(
+    "class_by_share_volume", "class", "Class by share, volume", "Клас по дял, обем",
+    "Class (A, B or C) by share of wallet in volume over all lines, by the same method as the share in "
+    "value; empty where the customer has no share in volume.",
+    "Клас (A, B или C) по дял от портфейла в обем във всички линии, по метода на дела в стойност; празно, "
+    "където клиентът няма дял в обем.")
+
+CELL = column(
+    "cell", "class", "Cell", "Клетка",
+    "The cell of the 27-cell matrix: the classes by turnover, potential and share of wallet (CAC = turnover "
+    "C, potential A, share C); empty where there is no class by share.",
+    "Клетката от матрицата с 27 клетки: класовете по оборот, потенциал и дял от портфейла (CAC = оборот C, "
+    "потенциал A, дял C); празно, където няма клас по дял.")
+
+ACTION = column(
+    "action", "text", "Recommended action", "Препоръчано действие",
+    "The action recommended for the cell (built in by the classes by potential and share, set per cell in "
+    "[abc.actions]); empty where there is no cell.",
+    "Препоръчаното за клетката действие (вградено според класовете по потенциал и дял, може да се зададе за "
+    "всяка клетка в [abc.actions]); празно, където няма клетка.")
+
+VOLUME_VALUE_MISMATCH = column(
+    "volume_value_mismatch", "flag", "Value and volume classes differ", "Различни класове по стойност и обем",
+    "Whether the class by turnover differs from the class by volume: a price or mix signal.",
+    "Дали класът по оборот се различава от класа по обем: сигнал за цените или асортиментния микс.")
+
+MISMATCH_SIGNAL = column(
+    "mismatch_signal", "text", "Price or mix signal", "Сигнал за цена или микс",
+    "What the mismatch suggests: value above volume (high prices or a rich mix) or value below volume (low "
+    "prices or a poor mix); empty where the two classes agree.",
+    "Какво показва разминаването: стойност над обема (високи цени или богат микс) или стойност под обема "
+    "(ниски цени или беден микс); празно, където двата класа съвпадат.")
+
+CRITERION = column(
+    "criterion", "class", "Criterion", "Критерий",
+    "What the customers are classified by: value (12-month turnover), volume (12-month volume), potential, "
+    "share (share of wallet) or share_volume (share of wallet in volume).",
+    "По какво се класифицират клиентите: value (оборот за 12 месеца), volume (обем за 12 месеца), potential "
+    "(потенциал), share (дял от портфейла) или share_volume (дял от портфейла в обем).")
+
+# --- sales in the period to date --------------------------------------------------------------
+
+TURNOVER_VALUE_PERIOD = column(
+    "turnover_value_period", "money", "Turnover, period to date", "Оборот от началото на периода",
+    "Net value invoiced from the start of the reporting period (the year, quarter or month that holds the "
+    "as-of date) to the as-of date.",
+    "Нетна стойност, фактурирана от началото на отчетния период (годината, тримесечието или месеца на "
+    "отчетната дата) до отчетната дата.")
+
+TURNOVER_VALUE_LY = column(
+    "turnover_value_ly", "money", "Turnover, same dates last year", "Оборот, същите дати миналата година",
+    "Net value invoiced over the same dates one year earlier (29 February falls back to 28 February).",
+    "Нетна стойност, фактурирана за същите дати година по-рано (29 февруари се заменя с 28 февруари).")
+
+TURNOVER_VOLUME_PERIOD = column(
+    "turnover_volume_period", "volume", "Volume, period to date", "Обем от началото на периода",
+    "Net quantity invoiced from the start of the reporting period to the as-of date, in product units.",
+    "Нетно количество, фактурирано от началото на отчетния период до отчетната дата, в единици продукт.")
+
+GROWTH_VALUE_VS_LY = column(
+    "growth_value_vs_ly", "ratio", "Growth vs last year", "Ръст спрямо миналата година",
+    "Turnover in the period to date / turnover over the same dates last year − 1, a fraction (0.12 = +12 %); "
+    "empty where last year's turnover is not positive.",
+    "Оборотът от началото на периода / оборота за същите дати миналата година − 1, като дроб "
+    "(0,12 = +12 %); празно, където миналогодишният оборот не е положителен.")
+
+TARGET_VALUE = column(
+    "target_value", "money", "Target", "Цел",
+    "The turnover target for the whole reporting period (targets, kpi turnover_value), on rows over all "
+    "lines and on business-line rows; empty where none is set.",
+    "Целта за оборот за целия отчетен период (targets, kpi turnover_value) в редовете за всички линии и в "
+    "редовете за бизнес линия; празно, където не е зададена.")
+
+ATTAINMENT_BY_VALUE = column(
+    "attainment_by_value", "ratio", "Attainment", "Изпълнение",
+    "Turnover in the period to date / the part of the target due by the as-of date (0.95 = 95 %); empty "
+    "where there is no target.",
+    "Оборотът от началото на периода / частта от целта, дължима към отчетната дата (0,95 = 95 %); празно, "
+    "където няма цел.")
+
+TARGET_PRODUCTS_VALUE = column(
+    "target_products_value", "money", "Target products turnover", "Оборот от целеви продукти",
+    "Net value of the target products (products.is_target) invoiced in the period to date.",
+    "Нетна стойност на целевите продукти (products.is_target), фактурирани от началото на периода.")
+
+TARGET_PRODUCTS_SHARE = column(
+    "target_products_share", "ratio", "Target products share", "Дял на целевите продукти",
+    "Target products' turnover / turnover, both in the period to date (0.25 = 25 %); empty where turnover "
+    "is not positive.",
+    "Оборотът от целеви продукти / оборота, двата от началото на периода (0,25 = 25 %); празно, където "
+    "оборотът не е положителен.")
+
+PRODUCTS_BOUGHT = column(
+    "products_bought", "count", "Products bought", "Закупени продукти",
+    "Distinct products that a customer of the row bought with a positive net quantity in the period to "
+    "date.",
+    "Различни продукти, които клиент от реда е купил с положително нетно количество от началото на периода.",
+    unit="products")
+
+CATEGORIES_BOUGHT = column(
+    "categories_bought", "count", "Categories bought", "Закупени категории",
+    "Distinct product categories of those products.",
+    "Различни продуктови категории на тези продукти.",
+    unit="categories")
+
+ASSORTMENT_BREADTH = column(
+    "assortment_breadth", "ratio", "Assortment breadth", "Широчина на асортимента",
+    "Products bought in the period to date / products offered in the row's business line (in all lines on a "
+    "row over all lines); empty where nothing is offered.",
+    "Закупените от началото на периода продукти / предлаганите в бизнес линията на реда (във всички линии в "
+    "ред за всички линии); празно, където нищо не се предлага.")
+
+MARGIN = column(
+    "margin", "money", "Margin, period to date", "Марж от началото на периода",
+    "Turnover − cost in the period to date; empty where no invoice line of the row has a cost.",
+    "Оборотът − себестойността от началото на периода; празно, където никой фактурен ред няма себестойност.")
+
+
+#: Every shared column by name.
+SHARED: dict[str, Column] = {c.name: c for c in (
+    CUSTOMER_ID, TERRITORY_ID, REP_ID, TEAM_ID, BUSINESS_LINE, CURRENCY, LEVEL, KEY, CUSTOMERS, PERIOD, YEAR,
+    NOTE, TURNOVER_VALUE_12M, TURNOVER_VALUE_12M_WITH_POTENTIAL, TURNOVER_VOLUME_12M, POTENTIAL_VALUE, POTENTIAL_VOLUME, ESTIMATE_VALUE,
+    STATED_VALUE, METHOD, MARKET_SHARE, SHARE_OF_WALLET_BY_VALUE, SHARE_OF_WALLET_BY_VOLUME, GAP_VALUE, MEAN_SHARE,
+    CLASS_BY_VALUE, CLASS_BY_VOLUME, CLASS_BY_POTENTIAL, CLASS_BY_SHARE, CLASS_BY_SHARE_VOLUME, CELL, ACTION,
+    VOLUME_VALUE_MISMATCH, MISMATCH_SIGNAL, CRITERION, TURNOVER_VALUE_PERIOD, TURNOVER_VALUE_LY,
+    TURNOVER_VOLUME_PERIOD, GROWTH_VALUE_VS_LY, TARGET_VALUE, ATTAINMENT_BY_VALUE, TARGET_PRODUCTS_VALUE,
+    TARGET_PRODUCTS_SHARE, PRODUCTS_BOUGHT, CATEGORIES_BOUGHT, ASSORTMENT_BREADTH, MARGIN)}

@@ -1,0 +1,68 @@
+"""Expression helpers that several capabilities use, written once.
+
+Capabilities never import each other's internals: what two of them need lives here (the
+product attributes every line is joined with, a ratio that is empty where its denominator is
+not positive, the potential and market share of every node of the organisation).
+"""
+
+from __future__ import annotations
+
+import ibis
+from ibis import _
+
+__all__ = ["NO_LINE", "ratio_or_null", "product_attributes", "market_by_node", "MARKET_NODES"]
+
+#: The business line of a product that names none.
+NO_LINE = "(none)"
+
+
+def ratio_or_null(num, den):
+    """``num / den`` as a float, empty (null) where ``den`` is not positive or is empty."""
+    return ibis.cases((den > 0, num.cast("float64") / den.cast("float64")), else_=ibis.null("float64"))
+
+
+def product_attributes(products: ibis.Table) -> ibis.Table:
+    """Each product's business line (:data:`NO_LINE` when it has none), category and target flag."""
+    return products.select(
+        "product_id", business_line=_.business_line.fill_null(NO_LINE), category=_.category,
+        is_target=_.is_target.fill_null(False))
+
+
+#: The nodes market share is given for: (level, key column, per business line).
+MARKET_NODES = (("company", None, False), ("business_line", "business_line", True),
+                *((level, column, by_line) for level, column in (
+                    ("territory", "territory_id"), ("team", "team_id"), ("rep", "rep_id"),
+                    ("customer", "customer_id")) for by_line in (False, True)))
+
+
+def market_by_node(potential: ibis.Table, reps: ibis.Table) -> ibis.Table:
+    """Potential and market share per node (``m_level``, ``m_key``, ``m_line``; ``m_line`` is
+    '' over all lines), from the ``potential`` result (customer x line).
+
+    The one definition of market share: our turnover over the 12 months to the as-of date /
+    the yearly potential, both summed over the node's customer x line pairs that have a
+    potential (a pair without one would add turnover and no wallet); empty where that
+    potential is not positive. A customer belongs to the territory and rep of its customer
+    record, and to that rep's team. ``turnover_value_12m_with_potential`` is that turnover and ``customers`` counts the node's
+    customers with a potential.
+    """
+    teams = reps.select(team_rep=_.rep_id, team_id=_.team_id)
+    pot = potential.filter(potential.potential_value.notnull())
+    pot = pot.left_join(teams, pot.rep_id == teams.team_rep).drop("team_rep")
+    parts = []
+    for level, column, by_line in MARKET_NODES:
+        keys = [c for c in dict.fromkeys([column, "business_line" if by_line else None]) if c]
+        metrics = dict(potential_value=pot.potential_value.sum(), turnover_value_12m_with_potential=pot.turnover_value_12m.sum(),
+                       customers=pot.customer_id.nunique())
+        agg = pot.group_by(keys).aggregate(**metrics) if keys else pot.aggregate(**metrics)
+        if column:
+            agg = agg.filter(agg[column].notnull())
+        parts.append(agg.select(
+            m_level=ibis.literal(level),
+            m_key=agg[column].cast("string") if column else ibis.literal(""),
+            m_line=agg.business_line if by_line else ibis.literal(""),
+            potential_value=agg.potential_value.cast("float64"),
+            turnover_value_12m_with_potential=agg.turnover_value_12m_with_potential.cast("float64"),
+            customers=agg.customers))
+    out = ibis.union(*parts)
+    return out.mutate(market_share=ratio_or_null(out.turnover_value_12m_with_potential, out.potential_value))

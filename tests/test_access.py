@@ -1,0 +1,154 @@
+"""The scoping layer: every declared result x every role on a demo company.
+
+For each role, the rows that come back through the one reader are exactly the rows the rules
+of saleskpi/access.py allow, worked out here independently in Python from the workspace's
+customers, reps and teams: nothing outside the scope comes back, nothing inside it is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pytest
+
+from saleskpi import results
+from saleskpi.access import ROLES, Scope, restrict
+from saleskpi.analyses import declared_results
+from saleskpi.compute import compute
+from saleskpi.errors import UsageError
+from saleskpi.results import Result, column
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from saleskpi.demo import build_demo
+
+    ws = build_demo(tmp_path_factory.mktemp("access") / "ws", customers=300, years=3, seed=5)
+    compute(ws)
+    yield ws
+    ws.close()
+
+
+def _frame(ws, name):
+    return ws.table(name).to_pyarrow().to_pandas()
+
+
+def _scopes(ws) -> dict[str, Scope]:
+    reps = _frame(ws, "reps")
+    customers = _frame(ws, "customers")
+    team = sorted(reps.team_id.dropna().unique())[0]
+    territory = sorted(customers.territory_id.dropna().unique())[0]
+    rep = sorted(customers.rep_id.dropna().unique())[0]
+    return {
+        "admin": Scope("admin"), "director": Scope("director"), "compensation": Scope("compensation"),
+        "manager of a team": Scope("manager", team_ids={team}),
+        "manager of a territory": Scope("manager", territory_ids={territory}),
+        "manager of both": Scope("manager", team_ids={team}, territory_ids={territory}),
+        "rep": Scope("rep", rep_id=rep),
+        "rep matching nothing": Scope("rep", rep_id="NOBODY"),
+        "manager matching nothing": Scope("manager", team_ids={"NO-TEAM"}),
+    }
+
+
+def expected_keys(ws, scope: Scope, *, pay: bool) -> dict[str, set] | None:
+    """The allowed values per scope key, worked out in Python (None: everything)."""
+    if scope.role in ("admin", "director", "compensation"):
+        return None
+    customers, reps = _frame(ws, "customers"), _frame(ws, "reps")
+    if scope.role == "rep":
+        mine = set(customers.customer_id[customers.rep_id == scope.rep_id])
+        return {"rep_id": {scope.rep_id}} if pay else {"rep_id": {scope.rep_id}, "customer_id": mine}
+    team_reps = set(reps.rep_id[reps.team_id.isin(scope.team_ids)])
+    if pay:
+        return {"rep_id": team_reps}
+    owned = customers.rep_id.isin(team_reps) | customers.territory_id.isin(scope.territory_ids)
+    return {"team_id": set(scope.team_ids), "rep_id": team_reps, "territory_id": set(scope.territory_ids),
+            "customer_id": set(customers.customer_id[owned])}
+
+
+def visible(frame, declared: Result, keys: dict[str, set] | None):
+    if keys is None:
+        return frame
+    if not declared.scope:
+        return frame.iloc[0:0]
+    mask = None
+    for k in declared.scope:
+        hit = frame[k].isin(keys.get(k, set())) & frame[k].notna()
+        mask = hit if mask is None else (mask | hit)
+    return frame[mask]
+
+
+def _rows(frame):
+    return sorted(tuple("" if v is None or v != v else str(v) for v in row) for row in frame.itertuples(index=False))
+
+
+@pytest.mark.parametrize("name", sorted(declared_results()))
+def test_every_result_for_every_role_holds_exactly_the_rows_in_scope(demo, name):
+    declared = declared_results()[name]
+    everything = results.read(demo.con, name).to_pyarrow().to_pandas()
+    assert len(everything) > 0, f"{name}: the demo should fill every result"
+    scopes = _scopes(demo)
+    assert {s.role for s in scopes.values()} == set(ROLES)
+    for label, scope in scopes.items():
+        got = results.read(demo.con, name, scope=scope).to_pyarrow().to_pandas()
+        want = visible(everything, declared, expected_keys(demo, scope, pay=declared.pay))
+        assert _rows(got) == _rows(want), f"{name} for {label}: {len(got)} rows, expected {len(want)}"
+        if "nothing" in label:
+            assert len(got) == 0, f"{name}: a scope that matches nothing must see nothing"
+
+
+def test_a_rep_sees_only_own_customers_and_the_reps_rows(demo):
+    scope = _scopes(demo)["rep"]
+    customers = _frame(demo, "customers")
+    mine = set(customers.customer_id[customers.rep_id == scope.rep_id])
+    assert mine
+    for name in ("potential", "wallet", "abc", "clv"):
+        got = results.read(demo.con, name, scope=scope).to_pyarrow().to_pandas()
+        assert set(got.customer_id) == mine & set(results.read(demo.con, name).to_pyarrow().to_pandas().customer_id)
+    sales = results.read(demo.con, "sales", scope=scope).to_pyarrow().to_pandas()
+    assert set(sales.level) == {"rep", "customer"}
+    assert set(sales.rep_id.dropna()) == {scope.rep_id}
+    # company-wide results are not a rep's to see
+    assert results.read(demo.con, "abc-limits", scope=scope).count().execute() == 0
+
+
+def test_pay_is_visible_to_the_rep_it_concerns_the_team_manager_and_compensation(demo):
+    """A pay result (declared so): the rep's own rows, the manager of the rep's team (not a
+    manager of the rep's territory alone), compensation, directors and admins."""
+    reps = _frame(demo, "reps")
+    customers = _frame(demo, "customers")
+    rep = reps[reps.rep_id.isin(customers.rep_id)].sort_values("rep_id").iloc[0]
+    other = reps[reps.team_id != rep.team_id].sort_values("rep_id").iloc[0]
+    territory = customers.territory_id[customers.rep_id == rep.rep_id].iloc[0]
+    pay = Result("payout", ("Payout", "Изплащане"), ("Pay.", "Възнаграждение."),
+                 (column("rep_id", "id", "Rep", "Търговец", "The rep.", "Търговецът."),
+                  column("customer_id", "id", "Customer", "Клиент", "A customer.", "Клиент."),
+                  column("payout_value", "money", "Payout", "Изплащане", "Pay.", "Възнаграждение."),
+                  column("currency", "text", "Currency", "Валута", "Currency.", "Валута.")),
+                 key=("rep_id",), scope=("rep_id", "customer_id"), pay=True)
+    rows = ibis.memtable({"rep_id": [rep.rep_id, other.rep_id], "customer_id": [None, None],
+                          "payout_value": [100.0, 200.0], "currency": ["EUR", "EUR"]})
+
+    def who(scope):
+        return sorted(restrict(demo.con, rows, pay, scope).rep_id.to_pyarrow().to_pylist())
+
+    assert who(Scope("rep", rep_id=rep.rep_id)) == [rep.rep_id]
+    assert who(Scope("manager", team_ids={rep.team_id})) == [rep.rep_id]
+    assert who(Scope("manager", territory_ids={territory})) == []
+    for role in ("compensation", "director", "admin"):
+        assert who(Scope(role)) == sorted([rep.rep_id, other.rep_id])
+
+
+def test_a_scope_must_name_a_known_role_and_a_rep_its_id():
+    with pytest.raises(UsageError, match="Unknown role 'boss'. Roles: admin, director, manager, rep, compensation."):
+        Scope("boss")
+    with pytest.raises(UsageError, match="needs a rep id"):
+        Scope("rep")
+
+
+def test_reading_a_given_run_keeps_its_stamps(demo):
+    info = results.run_of(demo.con, "abc")
+    assert info.as_of == dt.date(2026, 10, 31)
+    stamped = results.read(demo.con, "abc", run=info.run_id, stamped=True)
+    assert set(stamped.run_id.to_pyarrow().to_pylist()) == {info.run_id}
