@@ -472,7 +472,7 @@ def classes_by_criterion(frame: pd.DataFrame, settings) -> pd.DataFrame:
         else:
             known = ~np.isnan(shares)
             classes = np.full(len(shares), "", dtype="<U1")
-            if known.sum() >= 3:
+            if known.sum() >= _MIN_VALUES_COMPUTED:
                 r = classify(shares[known], method=settings.share_method, cutoffs=settings.cutoffs, ids=ids[known])
                 classes[known] = r.classes
                 limits[criterion] = (r.limit_ab, r.limit_bc)

@@ -50,6 +50,18 @@ from saleskpi.analyses.shared import market_by_node, product_attributes
 
 METHODS = ("stated", "drivers", "peer", "topdown")
 
+#: Like-for-like line growth outside this range is taken as a data artefact (a line launched
+#: or reorganised), not market growth, when stated figures of earlier years are carried forward.
+GROWTH_BOUNDS = (-0.3, 0.5)
+#: A learned usage rate needs at least this many buying customers with the driver.
+MIN_USAGE_BUYERS = 10
+#: The peer-wallet model is fitted on at least this many buying customers of a line.
+MIN_PEER_BUYERS = 50
+#: Gradient-boosting settings of the peer-wallet quantile model: small trees, a fixed number
+#: of rounds and a fixed seed, so that the same data always give the same estimate.
+PEER_MODEL = dict(max_iter=150, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20, early_stopping=False,
+                  random_state=0)
+
 #: The columns of the ``potential`` result and their types (money in the workspace currency).
 POTENTIAL_TYPES = {
     "customer_id": "string", "business_line": "string", "territory_id": "string", "rep_id": "string",
@@ -137,7 +149,8 @@ def line_growth(ctx: Context, by_year: ibis.Table) -> dict[str, float]:
         last=by_year.value_12m.sum(), before=by_year.value_before.sum(), first=by_year.first.min())
     both = per.filter((per.last > 0) & (per.before > 0) & (per.first < before_start))
     rows = both.group_by("business_line").aggregate(last=both.last.sum(), before=both.before.sum())
-    growth = {r["business_line"]: min(0.5, max(-0.3, float(r["last"]) / float(r["before"]) - 1))
+    low, high = GROWTH_BOUNDS
+    growth = {r["business_line"]: min(high, max(low, float(r["last"]) / float(r["before"]) - 1))
               for r in rows.to_pyarrow().to_pylist()}
     growth.update(ctx.settings.potential.growth)
     return growth
@@ -255,7 +268,8 @@ def drivers_estimate(frame: pd.DataFrame, drivers: list[str], settings) -> pd.Da
     return out
 
 
-def _usage_rate(part: pd.DataFrame, driver: str, target: str, settings, minimum: int = 10) -> float | None:
+def _usage_rate(part: pd.DataFrame, driver: str, target: str, settings,
+                minimum: int = MIN_USAGE_BUYERS) -> float | None:
     """The ``usage_quantile`` of purchases per driver unit among at least ``minimum`` buyers."""
     buyers = part[(part[target] > 0) & (part[driver] > 0)]
     if len(buyers) < minimum:
@@ -370,11 +384,10 @@ def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float) -> p
             for target, column in (("turnover_value_12m", "peer_value"), ("turnover_volume_12m", "peer_volume")):
                 y = part[target].to_numpy(dtype=float)
                 train = y > 0
-                if train.sum() < 50:
+                if train.sum() < MIN_PEER_BUYERS:
                     continue
-                model = HistGradientBoostingRegressor(
-                    loss="quantile", quantile=quantile, max_iter=150, learning_rate=0.1, max_leaf_nodes=15,
-                    min_samples_leaf=20, early_stopping=False, categorical_features=categorical, random_state=0)
+                model = HistGradientBoostingRegressor(loss="quantile", quantile=quantile,
+                                                      categorical_features=categorical, **PEER_MODEL)
                 model.fit(x[train], np.log(y[train]))
                 out.loc[part.index, column] = np.exp(_predict_distinct(model, x))
     return out

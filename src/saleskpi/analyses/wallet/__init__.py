@@ -102,6 +102,12 @@ def average_ranks(scores: ArrayLike, *, axis: int = -1) -> np.ndarray:
 # Beside it, where the customer answered a survey, the Wallet Allocation Rule's estimate from
 # our rank among the brands it uses; and the share against the stated potential alone.
 
+#: Days in a Julian year: tenure in years = days / DAYS_PER_YEAR.
+DAYS_PER_YEAR = 365.25
+#: The tenure bands of the loyalty link: (upper bound in years, label), then the open band.
+TENURE_BANDS = ((1, "0-1 years"), (3, "1-3 years"), (5, "3-5 years"))
+OPEN_TENURE_BAND = "5+ years"
+
 NO_POTENTIAL = "no potential estimate"
 ZERO_POTENTIAL = "potential is zero"
 
@@ -180,10 +186,10 @@ def links(wallet, customers, members, as_of):
     m = m.select(member_id=m.customer_id).distinct()
     c = c.left_join(info, c.customer_id == info.info_id).drop("info_id")
     c = c.left_join(m, c.customer_id == m.member_id)
-    years = (ibis.literal(as_of).delta(c.acquired_on, unit="day").cast("float64") / 365.25)
+    years = (ibis.literal(as_of).delta(c.acquired_on, unit="day").cast("float64") / DAYS_PER_YEAR)
     c = c.mutate(
-        tenure=ibis.cases((c.acquired_on.isnull(), "unknown"), (years < 1, "0-1 years"), (years < 3, "1-3 years"),
-                          (years < 5, "3-5 years"), else_="5+ years"),
+        tenure=ibis.cases((c.acquired_on.isnull(), "unknown"),
+                          *((years < upper, label) for upper, label in TENURE_BANDS), else_=OPEN_TENURE_BAND),
         membership=ibis.cases((c.member_id.notnull(), "member"), else_="non-member"),
     )
     parts = []
