@@ -15,7 +15,7 @@ Results (docs/clv.md tells how to read them):
 ``clv``
     Predicted value per customer. Repeat purchases by BG/NBD (Fader, Hardie & Lee 2005,
     Marketing Science 24(2)) or Pareto/NBD (Schmittlein, Morrison & Colombo 1987) on the
-    summary of purchase days (:func:`saleskpi.analyses.clv_summary.rfm_summary`, weeks);
+    summary of purchase days (:func:`saleskpi.analyses.clv.summary.rfm_summary`, weeks);
     margin per purchase by Gamma-Gamma (Fader, Hardie & Lee 2005, J. Marketing Research
     42(4)) fitted on the MARGIN of the repeat purchase days. P(alive), expected purchases and
     the discounted expected margin over 12 and 36 months (:func:`discounted_purchases`), the
@@ -56,7 +56,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from saleskpi.analyses import Analysis, Context, frame_table
-from saleskpi.analyses.clv_summary import TIME_UNIT_DAYS, rfm_summary
+from saleskpi.analyses.clv.summary import TIME_UNIT_DAYS, rfm_summary
 from saleskpi.analyses.purchase_days import sales_days
 from saleskpi.errors import SaleskpiError, UsageError
 from saleskpi.models import BetaGeo, ConvergenceError, GammaGamma, ParetoNBD
