@@ -18,6 +18,10 @@ the published convention.
 The whole summary is one backend-portable Ibis expression: no data leaves the engine. Its cost
 on large data is the grouping of the lines into customer-days; a workspace that keeps those
 (:mod:`saleskpi.analyses.purchase_days`) can hand them over with ``unique_days=True``.
+
+:func:`model_summary` is that summary of a workspace's purchase days
+(:func:`saleskpi.analyses.clv.days.purchase_days`) as the clv models take it: in weeks, of the
+margin, pulled into memory (the one per-customer frame the fits need).
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
 
 from saleskpi.errors import UsageError
 
-__all__ = ["TIME_UNIT_DAYS", "rfm_summary"]
+__all__ = ["TIME_UNIT_DAYS", "model_summary", "rfm_summary"]
 
 #: Days per time unit: "D" day, "W" week, "M" month of an average (Julian) year.
 TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
@@ -49,6 +55,73 @@ def _as_date(value: object, name: str) -> dt.date:
         f"The {name!r} argument of rfm_summary must be a date (datetime.date or 'YYYY-MM-DD'). "
         f"Got {value!r} instead."
     )
+
+
+def _checked(transactions: ir.Table, *, customer: str, date: str, value: str,
+             observation_end: dt.date | str, calibration_end: dt.date | str | None,
+             time_unit: str) -> tuple[dt.date, dt.date, ir.Value]:
+    """The arguments of :func:`rfm_summary` checked: ``(observation end, calibration end, the
+    day of each transaction)``; a :class:`~saleskpi.errors.UsageError` names what is wrong."""
+    if time_unit not in TIME_UNIT_DAYS:
+        raise UsageError(
+            f"The 'time_unit' parameter of rfm_summary must be one of 'D', 'W', 'M'. "
+            f"Got {time_unit!r} instead."
+        )
+    for name in (customer, date, value):
+        if name not in transactions.columns:
+            raise UsageError(
+                f"rfm_summary: the transactions have no column {name!r}; the columns are "
+                f"{', '.join(transactions.columns)}. Name the customer, date and value columns."
+            )
+    obs = _as_date(observation_end, "observation_end")
+    cal = obs if calibration_end is None else _as_date(calibration_end, "calibration_end")
+    if cal > obs:
+        raise UsageError(
+            f"rfm_summary: calibration_end {cal} is after observation_end {obs}; the "
+            f"calibration period must end on or before the observation end."
+        )
+    day_type = transactions[date].type()
+    if day_type.is_timestamp():
+        return obs, cal, transactions[date].date()
+    if day_type.is_date():
+        return obs, cal, transactions[date]
+    raise UsageError(
+        f"rfm_summary: column {date!r} must be a date or timestamp; it is {day_type}. "
+        f"Convert it first (e.g. with .cast('date') or .as_date('%Y%m%d'))."
+    )
+
+
+def _per_customer(days: ir.Table, cal_lit: ir.Value | None) -> ir.Table:
+    """Per customer (``c_``) of the customer-days ``c_, d_, v_``: first day and its value, last
+    day, days and value in the calibration period (to ``cal_lit``; None: all of it) and, with a
+    calibration end, the holdout days and value; only customers first seen in the calibration."""
+    # One pass over the purchase days, no join: a customer's first day is her first in the
+    # calibration period whenever she has one there (days after it are all later), so the repeat
+    # purchases are the calibration days less one and their value the total less the first day's.
+    if cal_lit is None:
+        return days.group_by("c_").aggregate(
+            first_=days.d_.min(), first_value=days.v_.argmin(days.d_), last_=days.d_.max(),
+            days_=days.d_.count(), value_=days.v_.sum())
+    in_cal = days.d_ <= cal_lit
+    per = days.group_by("c_").aggregate(
+        first_=days.d_.min(), first_value=days.v_.argmin(days.d_), last_=days.d_.max(where=in_cal),
+        days_=days.d_.count(where=in_cal), value_=days.v_.sum(where=in_cal),
+        frequency_holdout=days.d_.count(where=~in_cal), holdout_value=days.v_.sum(where=~in_cal))
+    return per.filter(per.first_ <= cal_lit)
+
+
+def _holdout_columns(per: ir.Table, duration: float) -> dict[str, ir.Value]:
+    """The holdout columns of :func:`rfm_summary`: purchase days in the holdout, their mean value
+    (0 when none) and the holdout's length ``duration`` in the time unit."""
+    return {
+        "frequency_holdout": per.frequency_holdout.cast("int64"),
+        "monetary_value_holdout": ibis.ifelse(
+            per.frequency_holdout > 0,
+            per.holdout_value.coalesce(0.0) / per.frequency_holdout.cast("float64"),
+            0.0,
+        ),
+        "duration_holdout": ibis.literal(duration, type="float64"),
+    }
 
 
 def rfm_summary(
@@ -96,34 +169,9 @@ def rfm_summary(
         (float64) [, ``frequency_holdout``, ``monetary_value_holdout``, ``duration_holdout``],
         ordered by customer.
     """
-    if time_unit not in TIME_UNIT_DAYS:
-        raise UsageError(
-            f"The 'time_unit' parameter of rfm_summary must be one of 'D', 'W', 'M'. "
-            f"Got {time_unit!r} instead."
-        )
-    for name in (customer, date, value):
-        if name not in transactions.columns:
-            raise UsageError(
-                f"rfm_summary: the transactions have no column {name!r}; the columns are "
-                f"{', '.join(transactions.columns)}. Name the customer, date and value columns."
-            )
-    obs = _as_date(observation_end, "observation_end")
-    cal = obs if calibration_end is None else _as_date(calibration_end, "calibration_end")
-    if cal > obs:
-        raise UsageError(
-            f"rfm_summary: calibration_end {cal} is after observation_end {obs}; the "
-            f"calibration period must end on or before the observation end."
-        )
-    day_type = transactions[date].type()
-    if day_type.is_timestamp():
-        day = transactions[date].date()
-    elif day_type.is_date():
-        day = transactions[date]
-    else:
-        raise UsageError(
-            f"rfm_summary: column {date!r} must be a date or timestamp; it is {day_type}. "
-            f"Convert it first (e.g. with .cast('date') or .as_date('%Y%m%d'))."
-        )
+    obs, cal, day = _checked(transactions, customer=customer, date=date, value=value,
+                             observation_end=observation_end, calibration_end=calibration_end,
+                             time_unit=time_unit)
     unit = TIME_UNIT_DAYS[time_unit]
     obs_lit, cal_lit = ibis.date(obs), ibis.date(cal)
 
@@ -136,20 +184,7 @@ def rfm_summary(
         days = lines.mutate(v_=lines.v_.coalesce(0.0))
     else:
         days = lines.group_by(["c_", "d_"]).aggregate(v_=lambda t: t.v_.sum().coalesce(0.0))
-    # One pass over the purchase days, no join: a customer's first day is her first in the
-    # calibration period whenever she has one there (days after it are all later), so the repeat
-    # purchases are the calibration days less one and their value the total less the first day's.
-    if calibration_end is None:
-        per = days.group_by("c_").aggregate(
-            first_=days.d_.min(), first_value=days.v_.argmin(days.d_), last_=days.d_.max(),
-            days_=days.d_.count(), value_=days.v_.sum())
-    else:
-        in_cal = days.d_ <= cal_lit
-        per = days.group_by("c_").aggregate(
-            first_=days.d_.min(), first_value=days.v_.argmin(days.d_), last_=days.d_.max(where=in_cal),
-            days_=days.d_.count(where=in_cal), value_=days.v_.sum(where=in_cal),
-            frequency_holdout=days.d_.count(where=~in_cal), holdout_value=days.v_.sum(where=~in_cal))
-        per = per.filter(per.first_ <= cal_lit)
+    per = _per_customer(days, None if calibration_end is None else cal_lit)
     per = per.mutate(frequency=per.days_ - 1, repeat_value=per.value_.coalesce(0.0) - per.first_value)
     columns = {
         customer: per.c_,
@@ -161,13 +196,30 @@ def rfm_summary(
         ),
     }
     if calibration_end is not None:
-        columns |= {
-            "frequency_holdout": per.frequency_holdout.cast("int64"),
-            "monetary_value_holdout": ibis.ifelse(
-                per.frequency_holdout > 0,
-                per.holdout_value.coalesce(0.0) / per.frequency_holdout.cast("float64"),
-                0.0,
-            ),
-            "duration_holdout": ibis.literal((obs - cal).days / unit, type="float64"),
-        }
+        columns |= _holdout_columns(per, (obs - cal).days / unit)
     return per.select(**columns).order_by(customer)
+
+
+def model_summary(days: ir.Table, as_of: dt.date, calibration_end: dt.date | None = None) -> pd.DataFrame:
+    """:func:`rfm_summary` of the purchase days' margins (weeks), in memory, sorted by customer.
+
+    ``days`` are purchase days (:func:`saleskpi.analyses.clv.days.purchase_days`: one row per
+    customer and day, columns ``customer_id, date, margin, margin_known``). Besides the columns
+    of :func:`rfm_summary` (with the holdout ones when ``calibration_end`` is given) the frame
+    has ``first_purchase`` (a date), ``first_margin`` (the margin of the first purchase day) and
+    ``margin_known`` (every purchase day of the customer up to the as-of date has its margin).
+    """
+    # one row per customer and day already: no same-day sum (rfm_summary's unique_days)
+    summary = rfm_summary(days, customer="customer_id", date="date", value="margin",
+                          observation_end=as_of, calibration_end=calibration_end, time_unit="W",
+                          unique_days=True)
+    first = days.group_by("customer_id").aggregate(
+        first_margin=days.margin.argmin(days.date),
+        margin_known=days.margin_known.cast("int64").min() == 1)
+    summary = summary.left_join(first, summary.customer_id == first.customer_id).drop("customer_id_right")
+    frame = summary.to_pyarrow().to_pandas().sort_values("customer_id", ignore_index=True)
+    frame["margin_known"] = frame["margin_known"].fillna(False).astype(bool)
+    week = TIME_UNIT_DAYS["W"]
+    cal = as_of if calibration_end is None else calibration_end
+    frame["first_purchase"] = pd.Timestamp(cal) - pd.to_timedelta(np.round(frame["T"] * week), unit="D")
+    return frame
