@@ -23,6 +23,8 @@ from saleskpi.analyses.clv.value import (
     margin_per_purchase,
     offer_budget,
     opportunity,
+    p_alive,
+    predict,
     scores,
 )
 from saleskpi.config import ClvSection
@@ -105,6 +107,34 @@ def test_expected_purchases_hold_when_everyone_has_nearly_the_same_drop_out(a, b
         BG = saved
 
 
+
+
+class CountingBetaGeo(BetaGeo):
+    """BG/NBD that notes how many rows each P(alive) call gets."""
+
+    def __init__(self):
+        super().__init__()
+        self.p_alive_rows = []
+
+    def p_alive(self, data):
+        self.p_alive_rows.append(len(data["frequency"]))
+        return super().p_alive(data)
+
+
+def test_predict_computes_p_alive_once_per_customer():
+    """predict asks the model for P(alive) once per customer (p_alive) and hands it to
+    discounted_purchases, which adds one call over its 3 distinct (x, T) pairs: rows 4 and 3, not
+    4, 3 and 4 again. The values are those of the model and of discounted_purchases alone."""
+    model = fitted(CountingBetaGeo(), BG)
+    summary = pd.DataFrame({"customer_id": ["A", "B", "C", "D"], **CUSTOMERS})
+    out = predict(summary, model, None, months=(12, 36))
+    assert sorted(model.p_alive_rows) == [3, 4]
+    assert out.p_alive.tolist() == BetaGeo.p_alive(model, CUSTOMERS).tolist()
+    assert p_alive(model, *CUSTOMERS.values()).tolist() == out.p_alive.tolist()
+    alone = discounted_purchases(fitted(BetaGeo(), BG), *CUSTOMERS.values(), months=(12, 36))
+    for m in (12, 36):
+        assert out[f"expected_purchases_{m}m"].tolist() == alone[m][0].tolist()
+    assert out.clv_12m.isna().all() and out.margin_basis.isna().all()  # no margin model
 
 def test_margin_per_purchase_by_hand():
     gg = fitted(GammaGamma(), {"p": 6.0, "q": 4.0, "gamma": 15.0})

@@ -78,6 +78,7 @@ from saleskpi.analyses.clv.value import (
     margin_per_purchase,
     offer_budget,
     opportunity,
+    p_alive,
     predict,
     scores,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "model_summary",
     "offer_budget",
     "opportunity",
+    "p_alive",
     "predict",
     "purchase_days",
     "rfm_summary",

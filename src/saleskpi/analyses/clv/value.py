@@ -25,7 +25,7 @@ from saleskpi.models import GammaGamma
 
 __all__ = ["BASIS_FIRST", "BASIS_FIRST_OWN", "BASIS_MODEL", "BASIS_OWN", "BASIS_POPULATION", "HORIZONS",
            "NOTE_NO_MARGIN", "WEEKS_PER_MONTH", "annuity", "discounted_purchases", "margin_per_purchase",
-           "margin_rates", "offer_budget", "opportunity", "predict", "scores"]
+           "margin_rates", "offer_budget", "opportunity", "p_alive", "predict", "scores"]
 
 #: Weeks in an average month (a Julian year of 365.25 days / 12 / 7 days).
 WEEKS_PER_MONTH = 365.25 / 12.0 / 7.0
@@ -54,6 +54,19 @@ MONEY_COLUMNS = ("clv_12m", "clv_36m", "opportunity_12m", "opportunity_36m", "of
 #: The columns a customer has without a purchase model (no fit: NaN).
 PREDICTED_COLUMNS = ("p_alive", "expected_purchases_12m", "expected_purchases_36m", "margin_per_purchase",
                      "clv_12m", "clv_36m")
+
+
+def p_alive(model, frequency, recency, T) -> np.ndarray:
+    """P(alive | x, t_x, T) of each customer under the fitted purchase ``model`` (FHL 2008, note
+    021; F&H 2005 note 009 eq. (37)), :data:`CHUNK_ROWS` customers at a time."""
+    x = np.asarray(frequency, dtype=float)
+    tx = np.asarray(recency, dtype=float)
+    big_t = np.asarray(T, dtype=float)
+    alive = np.empty(len(x))
+    for start in range(0, len(x), CHUNK_ROWS):
+        part = slice(start, min(len(x), start + CHUNK_ROWS))
+        alive[part] = model.p_alive({"frequency": x[part], "recency": tx[part], "T": big_t[part]})
+    return alive
 
 
 def margin_per_purchase(spend: GammaGamma, frequency: np.ndarray, monetary_value: np.ndarray,
@@ -99,8 +112,8 @@ def margin_per_purchase(spend: GammaGamma, frequency: np.ndarray, monetary_value
 
 
 def discounted_purchases(model, frequency, recency, T, *, months: Sequence[int] = HORIZONS,
-                         monthly_rate: float = 0.01,
-                         weeks_per_month: float = WEEKS_PER_MONTH) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+                         monthly_rate: float = 0.01, weeks_per_month: float = WEEKS_PER_MONTH,
+                         alive: np.ndarray | None = None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Expected and discounted expected purchases over each horizon of ``months``.
 
     The discounted expected transactions of Fader, Hardie & Lee (2005), "RFM and CLV", J.
@@ -116,7 +129,8 @@ def discounted_purchases(model, frequency, recency, T, *, months: Sequence[int] 
 
     E factorises as P(alive | x, t_x, T) * g(x, T, t) in the three models (FHL 2005 eq. (10);
     Fader & Hardie 2005 note 009 eq. (41)), so g is computed once per distinct (x, T) pair,
-    as E / P(alive) at t_x = T (at t_x = 0 where x = 0), and P(alive) once per customer.
+    as E / P(alive) at t_x = T (at t_x = 0 where x = 0), and P(alive) once per customer:
+    ``alive`` when the caller has it already (:func:`p_alive` of the same customers), else here.
     """
     if not monthly_rate > -1 or not math.isfinite(monthly_rate):
         raise UsageError(f"The 'monthly_rate' argument of discounted_purchases must be a rate > -1. "
@@ -145,14 +159,14 @@ def discounted_purchases(model, frequency, recency, T, *, months: Sequence[int] 
         previous = cumulative
         if m in horizons:
             out_pairs[m] = (cumulative.copy(), det.copy())
+    alive = p_alive(model, x, tx, big_t) if alive is None else np.asarray(alive, dtype=float)
     result = {m: (np.empty(n), np.empty(n)) for m in horizons}
     for start in range(0, n, CHUNK_ROWS):
         part = slice(start, min(n, start + CHUNK_ROWS))
-        alive = model.p_alive({"frequency": x[part], "recency": tx[part], "T": big_t[part]})
         idx = i_pair[part]
         for m in horizons:
-            result[m][0][part] = out_pairs[m][0][idx] * alive
-            result[m][1][part] = out_pairs[m][1][idx] * alive
+            result[m][0][part] = out_pairs[m][0][idx] * alive[part]
+            result[m][1][part] = out_pairs[m][1][idx] * alive[part]
     return result
 
 
@@ -209,16 +223,15 @@ def predict(summary: pd.DataFrame, purchases, spend: GammaGamma | None, *,
     """Per customer of ``summary``: p_alive, expected purchases, margin per purchase and the
     discounted expected margin (``clv_<M>m``) for each horizon.
 
-    Without ``spend`` (no margin model) and for customers whose margin is not known
-    (``summary.margin_known`` false) the margin columns are NaN and ``margin_basis`` None."""
+    P(alive) is computed once per customer (:func:`p_alive`) and reused by
+    :func:`discounted_purchases`. Without ``spend`` (no margin model) and for customers whose
+    margin is not known (``summary.margin_known`` false) the margin columns are NaN and
+    ``margin_basis`` None."""
     x, tx, big_t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
-    values = discounted_purchases(purchases, x, tx, big_t, months=months, monthly_rate=monthly_rate)
+    alive = p_alive(purchases, x, tx, big_t)
+    values = discounted_purchases(purchases, x, tx, big_t, months=months, monthly_rate=monthly_rate, alive=alive)
     margin, basis = _margins(summary, spend)
     out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()})
-    alive = np.empty(len(x))
-    for start in range(0, len(x), CHUNK_ROWS):
-        part = slice(start, min(len(x), start + CHUNK_ROWS))
-        alive[part] = purchases.p_alive({"frequency": x[part], "recency": tx[part], "T": big_t[part]})
     out["p_alive"] = alive
     for m in sorted(values):
         out[f"expected_purchases_{m}m"] = values[m][0]
