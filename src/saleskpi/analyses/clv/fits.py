@@ -38,6 +38,14 @@ MIN_FIT_CUSTOMERS = 50
 MIN_MODEL_CUSTOMERS = 20
 MIN_REPEAT_BUYERS = 10
 
+#: Repeat buyers below which fit_spend_model refuses outright (called on its own, without
+#: fit_all's MIN_REPEAT_BUYERS): a spread of margins needs two of them at least.
+MIN_SPEND_ROWS = 2
+
+#: The small penalizer the messages of a fit that does not converge suggest: enough to keep
+#: the optimizer off a flat ridge, too small to move a well-defined optimum.
+SUGGESTED_PENALIZER = 0.001
+
 MODEL_NAMES = {"bgnbd": "BG/NBD", "pareto": "Pareto/NBD"}
 
 
@@ -93,8 +101,8 @@ def fit_purchase_model(summary: pd.DataFrame, *, model: str = "bgnbd", penalizer
         raise ConvergenceError(
             f"{what}: the {label} purchase model on {len(data):,} customers did not converge "
             f"(optimizer: {exc.optimizer_message!r}). Try [clv] model = "
-            f"\"{'pareto' if model == 'bgnbd' else 'bgnbd'}\" or a small [clv] penalizer such as 0.001 "
-            "in settings.toml.", optimizer_message=exc.optimizer_message) from None
+            f"\"{'pareto' if model == 'bgnbd' else 'bgnbd'}\" or a small [clv] penalizer such as "
+            f"{SUGGESTED_PENALIZER} in settings.toml.", optimizer_message=exc.optimizer_message) from None
     return purchases
 
 
@@ -104,7 +112,7 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0, what: str 
     :class:`saleskpi.errors.SaleskpiError` with fewer than two of them and
     :class:`saleskpi.models.ConvergenceError` when the fit does not converge."""
     repeat = summary[spend_rows(summary)]
-    if len(repeat) < 2:
+    if len(repeat) < MIN_SPEND_ROWS:
         raise SaleskpiError(
             f"{what}: only {len(repeat)} customer(s) have repeat purchases with a known, positive margin; "
             "the Gamma-Gamma margin model needs more. Check that the sales have cost or margin.")
@@ -114,8 +122,8 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0, what: str 
     except ConvergenceError as exc:
         raise ConvergenceError(
             f"{what}: the Gamma-Gamma margin model on {len(repeat):,} repeat buyers did not converge "
-            f"(optimizer: {exc.optimizer_message!r}). Try a small [clv] penalizer such as 0.001 in "
-            "settings.toml.", optimizer_message=exc.optimizer_message) from None
+            f"(optimizer: {exc.optimizer_message!r}). Try a small [clv] penalizer such as {SUGGESTED_PENALIZER} "
+            "in settings.toml.", optimizer_message=exc.optimizer_message) from None
     return spend
 
 

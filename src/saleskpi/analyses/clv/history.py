@@ -19,20 +19,31 @@ import numpy as np
 from saleskpi.analyses.clv.days import customer_days
 from saleskpi.errors import UsageError
 
-__all__ = ["DEFAULT_HISTORY_WEIGHTS", "history", "history_weights"]
+__all__ = ["CENT_PLACES", "DEFAULT_HISTORY_WEIGHTS", "history", "history_weights"]
 
 #: Default weights of the full years in the weighted profit, the most recent year first.
 DEFAULT_HISTORY_WEIGHTS: tuple[float, ...] = (0.35, 0.25, 0.20, 0.12, 0.08)
 
+#: Default full years shown and yearly compounding rate; the same defaults as ``[clv]
+#: history_years`` and ``history_rate`` (saleskpi.config), which the analysis passes.
+DEFAULT_HISTORY_YEARS = 5
+DEFAULT_HISTORY_RATE = 0.08
+
+#: Money results are given to the cent (the decimal places of the contract's money columns).
+CENT_PLACES = 2
+#: Decimal places of the compounding factors and weights: enough that 1.08^5 = 1.4693280768
+#: is exact, and a weight of 0.35 / 0.8 = 0.4375 too.
+FACTOR_PLACES = 10
+
 #: Money in ``clv-history``: exact decimals, so that sums and half-cent roundings are the same on
 #: every engine (a double sum of cents x weights lands a hair either side of a half cent).
-MONEY = "decimal(18, 2)"
+MONEY = f"decimal(18, {CENT_PLACES})"
 #: Scale of the compounding factors and weights as decimals (1.08^5 = 1.4693280768 exactly).
-FACTOR = "decimal(18, 10)"
+FACTOR = f"decimal(18, {FACTOR_PLACES})"
 #: Money multiplied by a factor or weight: a margin of a million or more times a factor of 10
 #: places needs more than 18 digits (DuckDB multiplies two 18-digit decimals in 18 digits and
 #: raises "Overflow in multiplication of DECIMAL(18)"); exact either way.
-WIDE = "decimal(38, 10)"
+WIDE = f"decimal(38, {FACTOR_PLACES})"
 
 #: The columns of ``clv-history`` after the customer's territory and rep, in order.
 COLUMNS = ["customer_id", "year", "period", "purchases_value", "margin_value", "purchase_days",
@@ -61,7 +72,7 @@ def history_weights(years: int, weights: Sequence[float] | None = None) -> np.nd
     return w / w.sum()
 
 
-def _decimal(value: float | Decimal, places: int = 10) -> Decimal:
+def _decimal(value: float | Decimal, places: int = FACTOR_PLACES) -> Decimal:
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
@@ -86,7 +97,7 @@ def _year_rows(days: ibis.Table, as_of: dt.date, weights: np.ndarray,
     return per_year.mutate(
         period=ibis.ifelse(age == 0, per_year.year.cast("string") + " YTD", per_year.year.cast("string")),
         discount_factor=factor.cast("float64"),
-        margin_discounted=(per_year.margin_value.cast(WIDE) * factor).round(2).cast(MONEY),
+        margin_discounted=(per_year.margin_value.cast(WIDE) * factor).round(CENT_PLACES).cast(MONEY),
         weight_=weight,
     )
 
@@ -104,7 +115,7 @@ def _total_rows(per_year: ibis.Table) -> ibis.Table:
         margin_value=per_year.margin_value.sum().cast(MONEY),
         purchase_days=per_year.purchase_days.sum(),
         margin_discounted=per_year.margin_discounted.sum().cast(MONEY),
-        weighted_profit=_weighted(per_year).sum().round(2).cast(MONEY),
+        weighted_profit=_weighted(per_year).sum().round(CENT_PLACES).cast(MONEY),
     )
     return total.mutate(
         rank=(ibis.row_number().over(order_by=[total.weighted_profit.desc(), total.customer_id]) + 1).cast("int64"),
@@ -112,8 +123,8 @@ def _total_rows(per_year: ibis.Table) -> ibis.Table:
         weight=ibis.null("float64"))
 
 
-def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: int = 5,
-            yearly_rate: float = 0.08, weights: Sequence[float] | None = None,
+def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: int = DEFAULT_HISTORY_YEARS,
+            yearly_rate: float = DEFAULT_HISTORY_RATE, weights: Sequence[float] | None = None,
             days: ibis.Table | None = None) -> ibis.Table:
     """The ``clv-history`` rows: customer x year, and one total row per customer.
 
@@ -156,7 +167,7 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
     per_year = _year_rows(d, as_of, w, factors)
     total = _total_rows(per_year)
     per_year = per_year.mutate(weight=per_year.weight_.cast("float64"),
-                               weighted_profit=_weighted(per_year).round(2).cast(MONEY),
+                               weighted_profit=_weighted(per_year).round(CENT_PLACES).cast(MONEY),
                                rank=ibis.null("int64"))
     rows = ibis.union(per_year.select(COLUMNS), total.select(COLUMNS))
     info = customers.select(info_id=customers.customer_id, territory_id=customers.territory_id,

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from saleskpi.analyses.clv.history import CENT_PLACES
+
 __all__ = ["ALL_SHARES", "NO_SHARE", "SHARE_BANDS", "wallet_link"]
 
 #: Share-of-wallet bands of ``clv-wallet``: (label, from, to); a share is in [from, to), a
@@ -16,6 +18,10 @@ SHARE_BANDS = (("0-20 %", 0.0, 0.2), ("20-40 %", 0.2, 0.4), ("40-60 %", 0.4, 0.6
 NO_SHARE = "no share"
 ALL_SHARES = "all with a share"
 
+#: Fewest customers with both a share and a CLV for the correlations: with two, Pearson's r and
+#: Spearman's rho are +-1 whatever the data.
+MIN_CORRELATION_PAIRS = 3
+
 #: The money columns of ``clv-wallet``, rounded to the cent.
 MONEY_COLUMNS = ("total_clv_12m", "total_opportunity_12m", "mean_clv_12m", "mean_clv_36m")
 
@@ -23,11 +29,11 @@ MONEY_COLUMNS = ("total_clv_12m", "total_opportunity_12m", "mean_clv_12m", "mean
 def _correlations(share: np.ndarray, clv12: np.ndarray) -> dict[str, float | None]:
     """Pearson's r and Spearman's rho (Spearman 1904, Am. J. Psychology 15(1): Pearson's r of the
     average ranks) of share and ``clv_12m``, over the customers with both; None with fewer than
-    three of them or when either does not vary."""
+    :data:`MIN_CORRELATION_PAIRS` of them or when either does not vary."""
     out = {"pearson_share_clv_12m": None, "spearman_share_clv_12m": None}
     both = np.isfinite(clv12) & np.isfinite(share)
     s, c = share[both], clv12[both]
-    if both.sum() >= 3 and np.ptp(s) > 0 and np.ptp(c) > 0:
+    if both.sum() >= MIN_CORRELATION_PAIRS and np.ptp(s) > 0 and np.ptp(c) > 0:
         out["pearson_share_clv_12m"] = float(np.corrcoef(s, c)[0, 1])
         out["spearman_share_clv_12m"] = float(np.corrcoef(rankdata(s), rankdata(c))[0, 1])
     return out
@@ -66,5 +72,5 @@ def wallet_link(frame: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     out = pd.DataFrame(rows)
     for col in MONEY_COLUMNS:
-        out[col] = out[col].astype(float).round(2)
+        out[col] = out[col].astype(float).round(CENT_PLACES)
     return out

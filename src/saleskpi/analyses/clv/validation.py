@@ -19,7 +19,15 @@ from saleskpi.analyses.clv.fits import Fits, fit_all, fit_population
 from saleskpi.analyses.clv.summary import model_summary
 from saleskpi.analyses.clv.value import margin_per_purchase
 
-__all__ = ["deciles", "validation"]
+__all__ = ["DECILES", "DEFAULT_HOLDOUT_WEEKS", "deciles", "validation"]
+
+#: Groups of equal size that the customers are cut into by predicted purchases.
+DECILES = 10
+
+#: Default weeks held out, the same as ``[clv] holdout_weeks`` (saleskpi.config), which the
+#: analysis passes: half a year, long enough to see repeat purchases, short enough to leave
+#: most of the history for the calibration.
+DEFAULT_HOLDOUT_WEEKS = 26
 
 #: The per-decile means of ``clv-validation``: output column -> (column of the per-customer
 #: frame, aggregation).
@@ -35,7 +43,7 @@ def deciles(score: np.ndarray, ids: np.ndarray) -> np.ndarray:
     order = np.lexsort((ids, score))
     rank = np.empty(len(score), dtype=np.int64)
     rank[order] = np.arange(len(score))
-    return (rank * 10) // max(len(score), 1) + 1
+    return (rank * DECILES) // max(len(score), 1) + 1
 
 
 def _holdout_frame(summary: pd.DataFrame, fits: Fits, mask: np.ndarray) -> pd.DataFrame:
@@ -88,7 +96,7 @@ def _margin_note(summary: pd.DataFrame, fits: Fits) -> str | None:
 
 
 def validation(days: ibis.Table, customers: ibis.Table, as_of: dt.date, *,
-               holdout_weeks: int = 26, model: str = "bgnbd", penalizer: float = 0.0,
+               holdout_weeks: int = DEFAULT_HOLDOUT_WEEKS, model: str = "bgnbd", penalizer: float = 0.0,
                fit_customers: str = "acquired_in_history", history_start: dt.date | None = None):
     """Calibrate on the purchase days up to ``as_of - holdout_weeks`` weeks, predict the holdout.
 

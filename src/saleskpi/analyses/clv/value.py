@@ -19,7 +19,8 @@ import pandas as pd
 
 from saleskpi.analyses.clv.days import customer_days, history_start, purchase_days
 from saleskpi.analyses.clv.fits import Fits, fit_all, fit_population, params_frame
-from saleskpi.analyses.clv.summary import model_summary
+from saleskpi.analyses.clv.history import CENT_PLACES
+from saleskpi.analyses.clv.summary import TIME_UNIT_DAYS, model_summary
 from saleskpi.errors import UsageError
 from saleskpi.models import GammaGamma
 
@@ -27,14 +28,27 @@ __all__ = ["BASIS_FIRST", "BASIS_FIRST_OWN", "BASIS_MODEL", "BASIS_OWN", "BASIS_
            "NOTE_NO_MARGIN", "WEEKS_PER_MONTH", "annuity", "discounted_purchases", "margin_per_purchase",
            "margin_rates", "offer_budget", "opportunity", "p_alive", "predict", "scores"]
 
-#: Weeks in an average month (a Julian year of 365.25 days / 12 / 7 days).
-WEEKS_PER_MONTH = 365.25 / 12.0 / 7.0
+#: Weeks in an average month (a Julian year of 365.25 days / 12 / 7 days): the models' time unit
+#: is the week, the horizons are months.
+WEEKS_PER_MONTH = TIME_UNIT_DAYS["M"] / TIME_UNIT_DAYS["W"]
 
 #: Horizons of the predicted value, in months.
 HORIZONS = (12, 36)
 
+#: Months in a year: a yearly amount (the wallet's potential) is spread evenly over them, and
+#: the opportunity is over a year unless asked otherwise.
+MONTHS_PER_YEAR = 12
+
 #: Customers scored at once (P(alive) and the value gather); bounds the memory of a large base.
 CHUNK_ROWS = 500_000
+
+#: Defaults of the functions, the same as ``[clv] monthly_rate``, ``target_share`` and
+#: ``budget_share`` (saleskpi.config), which the analysis passes: a monthly discount rate of 1 %
+#: (about 12.7 % a year), half of the wallet as the share to reach, a tenth of the 12-month
+#: margin as the offer budget.
+DEFAULT_MONTHLY_RATE = 0.01
+DEFAULT_TARGET_SHARE = 0.5
+DEFAULT_BUDGET_SHARE = 0.10
 
 # margin_basis values in the clv result
 BASIS_MODEL = "gamma-gamma"
@@ -112,7 +126,7 @@ def margin_per_purchase(spend: GammaGamma, frequency: np.ndarray, monetary_value
 
 
 def discounted_purchases(model, frequency, recency, T, *, months: Sequence[int] = HORIZONS,
-                         monthly_rate: float = 0.01, weeks_per_month: float = WEEKS_PER_MONTH,
+                         monthly_rate: float = DEFAULT_MONTHLY_RATE, weeks_per_month: float = WEEKS_PER_MONTH,
                          alive: np.ndarray | None = None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Expected and discounted expected purchases over each horizon of ``months``.
 
@@ -175,11 +189,11 @@ def annuity(months: int, monthly_rate: float) -> float:
 
     A yearly amount spread evenly over the months and discounted as the predicted margin is
     (12 months at d = 0 give 1, 36 give 3)."""
-    return float(sum((1.0 / 12.0) / (1.0 + monthly_rate) ** m for m in range(1, months + 1)))
+    return float(sum((1.0 / MONTHS_PER_YEAR) / (1.0 + monthly_rate) ** m for m in range(1, months + 1)))
 
 
-def opportunity(margin_rate, share_of_wallet, potential_value, *, target_share: float = 0.5,
-                months: int = 12, monthly_rate: float = 0.01) -> np.ndarray:
+def opportunity(margin_rate, share_of_wallet, potential_value, *, target_share: float = DEFAULT_TARGET_SHARE,
+                months: int = MONTHS_PER_YEAR, monthly_rate: float = DEFAULT_MONTHLY_RATE) -> np.ndarray:
     """The margin a customer would add over ``months`` if its share of wallet reached the target.
 
     opportunity = max(0, margin_rate * (target_share - share_of_wallet) * potential_value) *
@@ -196,7 +210,7 @@ def opportunity(margin_rate, share_of_wallet, potential_value, *, target_share: 
     return yearly * annuity(months, monthly_rate)
 
 
-def offer_budget(clv_12m, *, budget_share: float = 0.10) -> np.ndarray:
+def offer_budget(clv_12m, *, budget_share: float = DEFAULT_BUDGET_SHARE) -> np.ndarray:
     """Allowable offer budget: ``budget_share`` of the 12-month predicted margin, never below 0."""
     return np.maximum(np.asarray(clv_12m, dtype=float), 0.0) * budget_share
 
@@ -219,7 +233,7 @@ def _margins(summary: pd.DataFrame, spend: GammaGamma | None) -> tuple[np.ndarra
 
 
 def predict(summary: pd.DataFrame, purchases, spend: GammaGamma | None, *,
-            monthly_rate: float = 0.01, months: Sequence[int] = HORIZONS) -> pd.DataFrame:
+            monthly_rate: float = DEFAULT_MONTHLY_RATE, months: Sequence[int] = HORIZONS) -> pd.DataFrame:
     """Per customer of ``summary``: p_alive, expected purchases, margin per purchase and the
     discounted expected margin (``clv_<M>m``) for each horizon.
 
@@ -343,6 +357,6 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     out = out.merge(margin_rates(sales, as_of, days=stored), on="customer_id", how="left")
     out = _with_opportunity(out, wallet, settings)
     for col in MONEY_COLUMNS:
-        out[col] = out[col].round(2)
+        out[col] = out[col].round(CENT_PLACES)
     _add_rank(out)
     return out.sort_values("customer_id").reset_index(drop=True), params
