@@ -160,7 +160,7 @@ def run_ours(pareto_customers: int, repeats: int) -> dict:
     import pyarrow.parquet as pq
 
     from saleskpi.analyses.clv import discounted_purchases
-    from saleskpi.analyses.clv_summary import rfm_summary
+    from saleskpi.analyses.clv.summary import rfm_summary
     from saleskpi.models import BetaGeo, GammaGamma, ParetoNBD
 
     con, lines = duckdb_lines()
@@ -206,7 +206,7 @@ def run_days(repeats: int) -> dict:
     import numpy as np
     import pyarrow.parquet as pq
 
-    from saleskpi.analyses.clv_summary import rfm_summary
+    from saleskpi.analyses.clv.summary import rfm_summary
     from saleskpi.analyses.purchase_days import purchase_days, refreshed_days
 
     con, lines = duckdb_lines()

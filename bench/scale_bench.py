@@ -142,7 +142,7 @@ def child_rfm(ws_dir: Path, repeat: int) -> dict:
     from saleskpi import backend as engine
     from saleskpi.analyses.abc import classify
     from saleskpi.analyses.clv import purchase_days
-    from saleskpi.analyses.clv_summary import rfm_summary
+    from saleskpi.analyses.clv.summary import rfm_summary
     from saleskpi.workspace import Workspace
 
     with Workspace.open(ws_dir, read_only=True) as ws:

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from saleskpi.analyses import Context
+from saleskpi.analyses.periods import last_12_months
 from saleskpi.analyses.potential import (
-    buying_power_index, calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate, last_12_months,
+    buying_power_index, calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate,
     peer_estimate, reconcile, stated, territory_markets, topdown_estimate)
 from saleskpi.backend import raw
 from saleskpi.config import PotentialSection

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from saleskpi import backend as engine
-from saleskpi.analyses.clv_summary import rfm_summary
+from saleskpi.analyses.clv.summary import rfm_summary
 from saleskpi.analyses.purchase_days import merged_days, purchase_days, refreshed_days, sales_days
 from saleskpi.data import importer
 from saleskpi.data.importer import load_arrow

@@ -28,7 +28,7 @@ def read_cdnow_sample(shared_data):
 @pytest.fixture(scope="session")
 def cdnow_summary(shared_data) -> pd.DataFrame:
     """Per-customer frequency, recency, T (weeks), monetary_value over the calibration period."""
-    from saleskpi.analyses.clv_summary import rfm_summary
+    from saleskpi.analyses.clv.summary import rfm_summary
 
     t = read_cdnow_sample(shared_data)
     summary = rfm_summary(

@@ -5,7 +5,7 @@ margins within a customer) to tell a homogeneous population from a heterogeneous
 a and b grow together without bound (a/(a+b) fixed), Gamma-Gamma's p grows and gamma shrinks
 (p gamma fixed), Pareto/NBD's s and beta grow together (s/beta fixed), which takes its
 hypergeometric function to within 1e-12 of z = 1. The fits must still converge there, to a point whose log-likelihood the data
-cannot improve on, with finite means. The summaries are built by clv.py's own functions, for
+cannot improve on, with finite means. The summaries are built by the clv package's own functions, for
 the main fit and the holdout calibration, as ``compute`` builds them.
 """
 
@@ -49,8 +49,8 @@ def _summaries(path, customers: int, years: int, seed: int) -> dict[str, tuple[p
         days = clv.purchase_days(sales, as_of)
         out = {}
         for fit, end in (("main", None), ("calibration", as_of - dt.timedelta(weeks=cfg.holdout_weeks))):
-            summary = clv._summary(days, as_of, end)
-            mask = clv._fit_population(summary, people, history_start, cfg.fit_customers)
+            summary = clv.model_summary(days, as_of, end)
+            mask = clv.fit_population(summary, people, history_start, cfg.fit_customers)
             out[fit] = (summary, mask)
     return out
 

@@ -1,6 +1,7 @@
 """Reporting periods: the period that holds the as-of date, to date, and its comparisons.
 
-The current period runs from the start of the year/quarter/month that holds the as-of date
+The 12 months to the as-of date (:func:`last_12_months`) are the window of every yearly
+figure. The current period runs from the start of the year/quarter/month that holds the as-of date
 to the as-of date itself. It is compared like for like: with the previous period over the
 same number of days, and with the same dates one year earlier (29 February falls back to
 28 February).
@@ -59,6 +60,12 @@ def _one_year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
         return day.replace(year=day.year - 1, day=28)
+
+
+def last_12_months(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The rolling year that ends on the as-of date: (start, end), both inclusive (the window of
+    every 12-month figure: market share, share of wallet, margin rates)."""
+    return _one_year_before(as_of) + dt.timedelta(days=1), as_of
 
 
 def periods(as_of: dt.date, granularity: Granularity = "year") -> Periods:

@@ -11,7 +11,7 @@ model; ``params_``, ``log_likelihood_``, ``standard_errors_``; short prediction 
 * :class:`ShiftedBetaGeometric` — sBG retention (Fader & Hardie 2007, JIM 21(1)).
 
 The per-customer summary they take is built by
-:func:`saleskpi.analyses.clv_summary.rfm_summary`.
+:func:`saleskpi.analyses.clv.rfm_summary`.
 """
 
 from saleskpi.models.base import ConvergenceError

@@ -269,7 +269,7 @@ def _to_columnar(data: object) -> Callable[[str], np.ndarray | None]:
         return get_mapping
     raise UsageError(
         f"Expected a pandas DataFrame, an Ibis or Arrow table or a mapping of columns; got a "
-        f"{type(data).__name__}. Build the summary with saleskpi.analyses.clv_summary.rfm_summary."
+        f"{type(data).__name__}. Build the summary with saleskpi.analyses.clv.rfm_summary."
     )
 
 
@@ -312,7 +312,7 @@ def read_columns(
         raise UsageError(
             f"{owner}: the data has no column {', '.join(repr(m) for m in missing)}; expected the "
             f"columns {', '.join(repr(c) for c in required)}. Build them with "
-            f"saleskpi.analyses.clv_summary.rfm_summary."
+            f"saleskpi.analyses.clv.rfm_summary."
         )
     lengths = {len(v) for v in out.values()}
     if len(lengths) > 1:

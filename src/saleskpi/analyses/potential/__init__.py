@@ -45,6 +45,7 @@ import pandas as pd
 from ibis import _
 
 from saleskpi.analyses import Analysis, Context, frame_table
+from saleskpi.analyses.periods import last_12_months
 from saleskpi.analyses.potential.results import RESULTS
 from saleskpi.analyses.shared import market_by_node, product_attributes
 
@@ -81,15 +82,6 @@ REP_BIAS_TYPES = {"rep_id": "string", "estimates": "int64", "stated_to_model": "
                   "stated_to_bought": "float64"}
 SOURCE_PRIORITY = {"survey": 0, "external": 1, "rep_estimate": 2, "other": 3}
 ALL_LINES = "*"
-
-
-def last_12_months(as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """The rolling year that ends on the as-of date: (start, end), both inclusive."""
-    try:
-        start = as_of.replace(year=as_of.year - 1)
-    except ValueError:  # 29 February
-        start = as_of.replace(year=as_of.year - 1, day=28)
-    return start + dt.timedelta(days=1), as_of
 
 
 def driver_columns(customers: ibis.Table) -> list[str]:

@@ -8,7 +8,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from saleskpi.analyses.clv_summary import rfm_summary
+from saleskpi.analyses.clv.summary import rfm_summary
 from saleskpi.analyses.purchase_days import merged_days, purchase_days, refreshed_days
 from saleskpi.errors import UsageError
 
