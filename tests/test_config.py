@@ -151,7 +151,7 @@ def test_wrong_values_name_the_rule_and_the_default_as_an_example():
         "  - [potential] quantile: must be a number in (0, 1), such as 0.8; got 1.5",
         "  - [potential] territory_weights: must be a table of weights, each >= 0 and not all zero, such as "
         "{ buying_income = 0.5, retail_sales = 0.3, population = 0.2 }; got { population = -1 }",
-        "  - [clv] history_weights: must be one weight per full year (5, history_years), the most recent first, "
+        "  - [clv] history_weights: give one weight per full year (5, history_years), the most recent first, "
         "each >= 0 and not all zero, such as [0.35, 0.25, 0.2, 0.12, 0.08]; got [0.5, 0.5]",
         "  - [currencies] usd: must be a number > 0, got 0",
     ]

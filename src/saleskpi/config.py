@@ -20,11 +20,13 @@ from saleskpi.definitions import (
     Keys,
     Range,
     Weights,
-    definition_error,
+    definition_problem,
     load_definitions,
     parse_definitions,
     render_template,
 )
+from saleskpi.definitions.messages import shown
+from saleskpi.errors import ConfigError  # noqa: F401 -- re-exported: callers catch it from here
 
 #: Bulgaria's fixed conversion rate (Council Decision (EU) 2025/1407): 1 EUR = 1.95583 BGN.
 BGN_PER_EUR = 1.95583
@@ -165,7 +167,9 @@ class ClvSection(Definitions):
         wrong_length = years is not None and len(v or ()) != years
         if v is not None and (wrong_length or any(w < 0 for w in v) or not sum(v) > 0):
             per_year = f"one weight per full year ({years}, history_years)" if years else "one weight per full year"
-            raise definition_error(f"{per_year}, the most recent first, each >= 0 and not all zero")
+            example = cls.model_fields["history_weights"].examples[0]
+            raise definition_problem(f"give {per_year}, the most recent first, each >= 0 and not all zero, "
+                                     f"such as {shown(example)}; got {shown(v)}")
         return v
 
 
