@@ -102,7 +102,7 @@ class _Place:
 
     headers: list[str] = field(default_factory=list)
     key: list[str] = field(default_factory=list)
-    field: FieldInfo | None = None          # the model field the path ends on, if it does
+    field_info: FieldInfo | None = None     # the model field the path ends on, if it does
     leaf: Any = None                        # the type at the end of the path
     known: Sequence[str] = ()               # the keys of the table the path ends in
 
@@ -178,9 +178,9 @@ def locate(model: type[BaseModel], loc: Sequence[Any], *, table_leaf: bool = Fal
         role, child = _step(tp, step)
         roles.append(role)
         if is_model(tp):
-            place.field, place.known = _field_of(tp, step), _keys_of(tp)
-        elif not isinstance(step, int):
-            place.field = None
+            place.field_info, place.known = _field_of(tp, step), _keys_of(tp)
+        else:  # inside a list or a table of free keys: the field's default is no example
+            place.field_info = None
         tp = child
     place.leaf = unwrap(tp)
     # roles[i] says what labels[i - 1] is; the last label is a table if its own type is one.
@@ -235,7 +235,7 @@ def describe(model: type[BaseModel], err: ErrorDetails) -> str:
     place = locate(model, err["loc"], table_leaf=kind == "extra_forbidden" and isinstance(found, dict))
     if kind == DEFINITION_ERROR:
         example = ctx.get("example")
-        text = say.must_be(ctx["expected"], found, example=example if example is not None else _example(place.field))
+        text = say.must_be(ctx["expected"], found, example=example if example is not None else _example(place.field_info))
     elif kind == KEY_ERROR:
         text = say.not_a_key(ctx["key"], ctx["noun"], ctx["expected"], ctx.get("example"))
     elif kind == TEXT_ERROR:
@@ -243,13 +243,13 @@ def describe(model: type[BaseModel], err: ErrorDetails) -> str:
     elif kind == "extra_forbidden":
         text = say.unknown_key(str(err["loc"][-1]), place.known)
     elif kind == "missing":
-        text = say.missing(place.field.description if place.field else None)
+        text = say.missing(place.field_info.description if place.field_info else None)
     elif kind == "literal_error" and typing.get_origin(place.leaf) is typing.Literal:
         text = say.one_of(typing.get_args(place.leaf), found)
     elif kind in _TYPES and place.is_array:
         text = say.must_be(f"one or more {place.headers[-1]} tables", found)
     elif kind in _TYPES:
-        example = None if kind.startswith(("dict", "model")) else _example(place.field)
+        example = None if kind.startswith(("dict", "model")) else _example(place.field_info)
         text = say.must_be(_TYPES[kind], found, example=example)
     elif kind in ("too_short", "too_long"):
         bound = "at least" if kind == "too_short" else "at most"
