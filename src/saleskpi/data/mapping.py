@@ -33,46 +33,127 @@ aliases, and every problem refuses the file.
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
 from saleskpi.data.schema import Table, normalize_header
-from saleskpi.errors import ConfigError
+from saleskpi.definitions import (
+    Check,
+    Definitions,
+    config_error,
+    definition_problem,
+    load_definitions,
+    parse_definitions,
+)
+from saleskpi.definitions.messages import did_you_mean
 
+SkipCondition = Literal["empty", "not_empty", "zero", "negative", "positive"]
+DuplicatePolicy = Literal["error", "skip"]
+Encoding = Literal["auto", "utf-8", "cp1251", "latin-1"]
 #: Conditions a skip rule can test, on the value after it was read into the contract type.
-SKIP_CONDITIONS = ("empty", "not_empty", "zero", "negative", "positive")
-DUPLICATE_POLICIES = ("error", "skip")
-ENCODINGS = ("auto", "utf-8", "cp1251", "latin-1")
-_READ_KEYS = ("encoding", "delimiter", "sheet", "decimal", "date_format")
+SKIP_CONDITIONS: tuple[str, ...] = get_args(SkipCondition)
+DUPLICATE_POLICIES: tuple[str, ...] = get_args(DuplicatePolicy)
+ENCODINGS: tuple[str, ...] = get_args(Encoding)
+
+#: A header or fixed value: TOML text, or a number written without quotes (read as its text).
+Text = Annotated[str, Check("text or a number")]
 
 
-@dataclass(frozen=True)
-class SkipRule:
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _tab(value: str) -> str:
+    return "\t" if value.lower() in ("tab", "\\t") else value
+
+
+class SkipRule(Definitions):
     """Lines whose ``column`` meets the condition ``is_`` are left out, counted under ``reason``."""
 
-    reason: str
-    column: str
-    is_: str
+    reason: Annotated[str, Check("a reason in words", str.strip, convert=str.strip, example="no customer id")] = Field(
+        description="say why these lines are left out; they are counted under it")
+    column: Annotated[str, Check("a contract column", bool, example="customer_id")] = Field(
+        description="the contract column tested, after [columns]")
+    is_: SkipCondition = Field(alias="is", description="the condition: " + ", ".join(get_args(SkipCondition)))
 
 
-@dataclass(frozen=True)
-class Mapping:
-    """A parsed, validated mapping file (see the module docstring for the format)."""
+class ReadOptions(Definitions):
+    """``[read]``: defaults for reading the file; command-line options win."""
 
-    source: str = "(no mapping)"
-    table: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
-    values: dict[str, str] = field(default_factory=dict)
-    ignore: tuple[str, ...] = ()
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    encoding: Annotated[Encoding | None, BeforeValidator(_lower)] = None
+    delimiter: Annotated[str, Check('one character, or "tab"', lambda v: len(_tab(v)) == 1, convert=_tab,
+                                    example=";")] | None = None
+    sheet: Text | None = None
+    decimal: Literal[".", ","] | None = None
+    date_format: Text | None = None
+
+
+class DuplicateOptions(Definitions):
+    """``[duplicates]``: what to do with exact duplicate lines."""
+
+    exact: DuplicatePolicy = "error"
+
+
+class Mapping(Definitions):
+    """A parsed, validated mapping file (see the module docstring for the format).
+
+    The ``[read]`` and ``[duplicates]`` keys are also attributes (``encoding``, ``duplicates``).
+    """
+
+    file_kind = "mapping"
+    problem_noun = "mapping key"
+    if_missing = "Check the path given to --mapping."
+    model_config = ConfigDict(coerce_numbers_to_str=True)
+
+    table: Annotated[str, Check("a table name", example="sales")] | None = None
+    read: ReadOptions = ReadOptions()
+    columns: dict[str, Text] = Field(default_factory=dict)
+    values: dict[str, Text] = Field(default_factory=dict)
+    ignore: Annotated[tuple[str, ...], Check("a list of headers", example=["Description"])] = ()
     skip: tuple[SkipRule, ...] = ()
-    duplicates: str = "error"
-    encoding: str | None = None
-    delimiter: str | None = None
-    sheet: str | None = None
-    decimal: str | None = None
-    date_format: str | None = None
+    duplicate_options: DuplicateOptions = Field(default=DuplicateOptions(), alias="duplicates")
+    _source: str = PrivateAttr(default="(no mapping)")
+
+    @field_validator("skip")
+    @classmethod
+    def _one_reason_per_rule(cls, rules: tuple[SkipRule, ...]) -> tuple[SkipRule, ...]:
+        if len({r.reason for r in rules}) != len(rules):
+            raise definition_problem("two rules have the same reason; give each rule its own reason")
+        return rules
+
+    @property
+    def source(self) -> str:
+        """The file the mapping was read from (messages name it)."""
+        return self._source
+
+    @property
+    def duplicates(self) -> str:
+        """``error`` or ``skip``: the ``[duplicates] exact`` policy."""
+        return self.duplicate_options.exact
+
+    @property
+    def encoding(self) -> str | None:
+        return self.read.encoding
+
+    @property
+    def delimiter(self) -> str | None:
+        return self.read.delimiter
+
+    @property
+    def sheet(self) -> str | None:
+        return self.read.sheet
+
+    @property
+    def decimal(self) -> str | None:
+        return self.read.decimal
+
+    @property
+    def date_format(self) -> str | None:
+        return self.read.date_format
 
     def check(self, tbl: Table) -> None:
         """Refuse a mapping that names columns the table does not have (ConfigError)."""
@@ -85,118 +166,32 @@ class Mapping:
         for section, names in (("columns", self.columns), ("values", self.values)):
             for name in names:
                 if name not in known and not tbl.is_extra(name):
-                    problems.append(f"[{section}] {name}: {tbl.name} has no such column; columns: "
-                                    f"{', '.join(tbl.column_names)}")
+                    problems.append(f"[{section}] {name}: {tbl.name} has no such column{_close(name, tbl)}; "
+                                    f"columns: {', '.join(tbl.column_names)}")
         for name in set(self.columns) & set(self.values):
             problems.append(f"[values] {name}: also mapped under [columns]; keep one")
         for i, rule in enumerate(self.skip, 1):
             if rule.column not in known and not tbl.is_extra(rule.column):
-                problems.append(f"[[skip]] #{i} column: {tbl.name} has no column '{rule.column}'")
+                problems.append(f"[[skip]] #{i} column: {tbl.name} has no column '{rule.column}'"
+                                f"{_close(rule.column, tbl)}")
         if problems:
-            raise ConfigError(f"{self.source}: {len(problems)} invalid mapping key(s):\n"
-                              + "\n".join(f"  - {p}" for p in problems))
+            raise config_error(self.source, self.problem_noun, problems)
+
+
+def _close(name: str, tbl: Table) -> str:
+    hint = did_you_mean(name, tbl.column_names, prefix="")
+    return f" ({hint})" if hint else ""
 
 
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate a mapping file; every problem in one ConfigError naming file and key."""
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: mapping file not found. Check the path given to --mapping.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the line named.") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text. Save the mapping file as UTF-8.") from None
-    return parse_mapping(data, source=str(path))
+    mapping = load_definitions(path, Mapping)
+    mapping._source = str(path)
+    return mapping
 
 
 def parse_mapping(data: dict[str, Any], *, source: str = "mapping") -> Mapping:
     """Validate a mapping given as a dict (the parsed TOML)."""
-    problems: list[str] = []
-    known = {"table", "read", "columns", "values", "ignore", "skip", "duplicates"}
-    for key in data:
-        if key not in known:
-            problems.append(f"{key}: unknown key; keys: {', '.join(sorted(known))}")
-
-    def strings(key: str) -> dict[str, str]:
-        section = data.get(key, {})
-        if not isinstance(section, dict):
-            problems.append(f"[{key}]: must be a table of name = \"text\"")
-            return {}
-        out = {}
-        for name, value in section.items():
-            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                problems.append(f"[{key}] {name}: must be text or a number, got {value!r}")
-            else:
-                out[str(name)] = str(value)
-        return out
-
-    columns = strings("columns")
-    values = strings("values")
-    read = strings("read")
-    for key in read:
-        if key not in _READ_KEYS:
-            problems.append(f"[read] {key}: unknown key; keys: {', '.join(_READ_KEYS)}")
-    encoding = read.get("encoding")
-    if encoding is not None and encoding.lower() not in ENCODINGS:
-        problems.append(f"[read] encoding: '{encoding}' is not one of {', '.join(ENCODINGS)}")
-    decimal = read.get("decimal")
-    if decimal is not None and decimal not in (".", ","):
-        problems.append(f"[read] decimal: must be \".\" or \",\", got {decimal!r}")
-    delimiter = read.get("delimiter")
-    if delimiter is not None:
-        delimiter = "\t" if delimiter.lower() in ("tab", "\\t") else delimiter
-        if len(delimiter) != 1:
-            problems.append(f"[read] delimiter: must be one character (or \"tab\"), got {delimiter!r}")
-
-    ignore = data.get("ignore", [])
-    if not isinstance(ignore, list) or not all(isinstance(h, str) for h in ignore):
-        problems.append("ignore: must be a list of headers, e.g. ignore = [\"Description\"]")
-        ignore = []
-
-    rules: list[SkipRule] = []
-    raw_rules = data.get("skip", [])
-    if not isinstance(raw_rules, list):
-        problems.append("skip: write each rule as a [[skip]] table with reason, column and is")
-        raw_rules = []
-    for i, rule in enumerate(raw_rules, 1):
-        if not isinstance(rule, dict):
-            problems.append(f"[[skip]] #{i}: must be a table with reason, column and is")
-            continue
-        extra = set(rule) - {"reason", "column", "is"}
-        if extra:
-            problems.append(f"[[skip]] #{i}: unknown key(s) {', '.join(sorted(extra))}; keys: reason, column, is")
-        reason, column, cond = rule.get("reason"), rule.get("column"), rule.get("is")
-        if not isinstance(reason, str) or not reason.strip():
-            problems.append(f"[[skip]] #{i} reason: required; say why these lines are left out")
-        if not isinstance(column, str) or not column:
-            problems.append(f"[[skip]] #{i} column: required; the contract column tested")
-        if cond not in SKIP_CONDITIONS:
-            problems.append(f"[[skip]] #{i} is: must be one of {', '.join(SKIP_CONDITIONS)}, got {cond!r}")
-        if isinstance(reason, str) and isinstance(column, str) and cond in SKIP_CONDITIONS:
-            rules.append(SkipRule(reason.strip(), column, cond))
-    if len({r.reason for r in rules}) != len(rules):
-        problems.append("[[skip]]: two rules have the same reason; give each rule its own reason")
-
-    duplicates = "error"
-    dup = data.get("duplicates", {})
-    if not isinstance(dup, dict) or set(dup) - {"exact"}:
-        problems.append("[duplicates]: the only key is exact = \"error\" or \"skip\"")
-    else:
-        duplicates = dup.get("exact", "error")
-        if duplicates not in DUPLICATE_POLICIES:
-            problems.append(f"[duplicates] exact: must be \"error\" or \"skip\", got {duplicates!r}")
-
-    table = data.get("table")
-    if table is not None and not isinstance(table, str):
-        problems.append(f"table: must be a table name such as \"sales\", got {table!r}")
-    if problems:
-        raise ConfigError(f"{source}: {len(problems)} invalid mapping key(s):\n"
-                          + "\n".join(f"  - {p}" for p in problems))
-    return Mapping(
-        source=source, table=table, columns=columns, values=values, ignore=tuple(ignore),
-        skip=tuple(rules), duplicates=duplicates,
-        encoding=encoding.lower() if encoding else None, delimiter=delimiter,
-        sheet=read.get("sheet"), decimal=decimal, date_format=read.get("date_format"),
-    )
+    mapping = parse_definitions(data, Mapping, source=source)
+    mapping._source = source
+    return mapping
