@@ -207,7 +207,7 @@ def run_days(repeats: int) -> dict:
     import pyarrow.parquet as pq
 
     from saleskpi.analyses.clv_summary import rfm_summary
-    from saleskpi.analyses.purchase_days import purchase_days, refreshed_days
+    from saleskpi.derived.purchase_days import purchase_days, refreshed_days
 
     con, lines = duckdb_lines()
     out: dict = {"times": {}}

@@ -48,7 +48,7 @@ PURCHASE_DAYS = "derived_purchase_days"
 
 def derived_tables() -> dict[str, engine.Derived]:
     """Every derived table, by name: how it is built from its input and kept in step."""
-    from saleskpi.analyses import purchase_days as days
+    from saleskpi.derived import purchase_days as days
 
     sql_type = {v: k for k, v in IBIS_TYPES.items()}
     return {PURCHASE_DAYS: engine.Derived(
@@ -176,7 +176,7 @@ class Workspace:
 
     def purchase_days(self):
         """The customer x day table of the sales (``derived_purchase_days``, columns of
-        :data:`saleskpi.analyses.purchase_days.SALES_DAYS`), up to date (:meth:`derived`)."""
+        :data:`saleskpi.derived.purchase_days.SALES_DAYS`), up to date (:meth:`derived`)."""
         return self.derived(PURCHASE_DAYS)
 
     def table(self, name: str):

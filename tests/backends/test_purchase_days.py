@@ -1,4 +1,4 @@
-"""The purchase-day table (saleskpi.analyses.purchase_days) and rfm_summary read from it, on every
+"""The purchase-day table (saleskpi.derived.purchase_days) and rfm_summary read from it, on every
 engine: the same hand-worked numbers as from the lines; and the workspace's own table
 (``derived_purchase_days``), which every import keeps equal to a build from scratch."""
 
@@ -18,9 +18,9 @@ import pytest
 
 from saleskpi import backend as engine
 from saleskpi.analyses.clv_summary import rfm_summary
-from saleskpi.analyses.purchase_days import merged_days, purchase_days, refreshed_days, sales_days
 from saleskpi.data import importer
 from saleskpi.data.importer import load_arrow
+from saleskpi.derived.purchase_days import merged_days, purchase_days, refreshed_days, sales_days
 from saleskpi.workspace import PURCHASE_DAYS, Workspace, derived_tables
 
 from .conftest import BACKENDS, engine_params

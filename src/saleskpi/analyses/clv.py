@@ -57,7 +57,7 @@ from scipy.stats import rankdata
 
 from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.clv_summary import TIME_UNIT_DAYS, rfm_summary
-from saleskpi.analyses.purchase_days import sales_days
+from saleskpi.derived.purchase_days import sales_days
 from saleskpi.errors import SaleskpiError, UsageError
 from saleskpi.models import BetaGeo, ConvergenceError, GammaGamma, ParetoNBD
 
