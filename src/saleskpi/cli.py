@@ -224,7 +224,8 @@ def show(
     """Show any input table or stored result, as a table, CSV or JSON on stdout."""
     from saleskpi import results
     from saleskpi.errors import UsageError
-    from saleskpi.workspace import DERIVED_PREFIX, Workspace
+    from saleskpi.derived import DERIVED_PREFIX
+    from saleskpi.workspace import Workspace
 
     with Workspace.open(directory, read_only=True) as ws:
         tables = ws.list_tables()

@@ -44,7 +44,7 @@ def start_run(con, *, as_of: dt.date, analyses: list[str]) -> int:
 
 def finish_run(con, run_id: int) -> None:
     """Stamp the run's finish time (the run is complete only then)."""
-    from saleskpi.backend import update_rows
+    from saleskpi.engines import update_rows
 
     update_rows(con, "meta_runs", {"finished_at": dt.datetime.now().replace(microsecond=0)},
                 where=("run_id", run_id))
@@ -91,7 +91,7 @@ def latest(con, name: str, *, run_id: int | None = None) -> ibis.Table:
 
 def discard_run(con, run_id: int) -> None:
     """Remove what a failed run stored, and its log line."""
-    from saleskpi.backend import delete_rows
+    from saleskpi.engines import delete_rows
 
     for table in con.list_tables():
         if table.startswith(PREFIX):

@@ -28,8 +28,8 @@ from scipy.special import hyp2f1
 
 from saleskpi import results
 from saleskpi.analyses import clv
-from saleskpi.backend import raw
 from saleskpi.config import ClvSection
+from saleskpi.engines import raw
 from saleskpi.models import BetaGeo, ConvergenceError, GammaGamma, ParetoNBD
 
 AS_OF = dt.date(2026, 3, 31)

@@ -10,8 +10,8 @@ from saleskpi.analyses import Context
 from saleskpi.analyses.potential import (
     buying_power_index, calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate, last_12_months,
     peer_estimate, reconcile, stated, territory_markets, topdown_estimate)
-from saleskpi.backend import raw
 from saleskpi.config import PotentialSection
+from saleskpi.engines import raw
 
 
 def test_last_12_months_is_a_rolling_year():

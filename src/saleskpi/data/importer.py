@@ -22,21 +22,23 @@ The pipeline, all in DuckDB so that millions of lines stream without passing thr
    references (``create_missing``) + ``INSERT ... SELECT`` with amounts converted to the
    workspace currency and rounded to the contract's scale + one ``meta_imports`` row + the
    derived tables of the table kept in step (the customer x day table of ``sales``:
-   :func:`saleskpi.backend.derived_sql`, logged in ``meta_derived``).
+   :func:`saleskpi.derived.import_sql`, logged in ``meta_derived``).
 
-On a DuckDB workspace all of this runs in the workspace's own database. On PostgreSQL and
-Spark it runs in an in-memory DuckDB instead: the checks that read stored rows (keys,
-references, dangling references, the next import id) read a copy of just the columns they
-need (:meth:`_Pipeline.mirror`); the load runs there as above, and the rows it added (the
-table's, the stub rows, the ``meta_imports`` row) are staged as Parquet and handed to
-:func:`saleskpi.backend.load_batches`: one transaction on PostgreSQL (which also refreshes the
-derived tables there), a journal rolled forward on Spark (the derived tables are computed before
-the journal and staged beside the new rows: :func:`saleskpi.backend.derived_batches`;
+Where this runs is the engine's choice (:meth:`saleskpi.engines.base.Engine.staging_db`). On
+DuckDB (:attr:`~saleskpi.engines.base.Engine.stages_in_place`) all of it runs in the
+workspace's own database. On PostgreSQL and Spark it runs in an in-memory DuckDB instead: the
+checks that read stored rows (keys, references, dangling references, the next import id) read a
+copy of just the columns they need (:meth:`_Pipeline.mirror`); the load runs there as above, and
+the rows it added (the table's, the stub rows, the ``meta_imports`` row) are staged as Parquet
+and handed to the engine's :meth:`~saleskpi.engines.base.Engine.load_batches` with what keeps
+the derived tables in step (:func:`saleskpi.derived.import_steps`): one transaction on
+PostgreSQL (which also refreshes the derived tables there by SQL), a journal rolled forward on
+Spark (the derived tables are computed before the journal and staged beside the new rows;
 docs/backends.md).
 
 Row numbers in problems are the rows a spreadsheet shows (the header is row 1); for Parquet and
-Arrow data the first record is row 2 likewise. This module is part of the backend layer: it is
-the one place, with ``saleskpi.backend``, that writes SQL.
+Arrow data the first record is row 2 likewise. The SQL here is DuckDB's, on the staging
+database; the workspace's engine is only reached through :mod:`saleskpi.engines`.
 """
 
 from __future__ import annotations
@@ -46,18 +48,18 @@ import json
 import os
 import shutil
 import signal
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from saleskpi import backend as engine
 from saleskpi.config import BGN_PER_EUR, Settings
 from saleskpi.data.mapping import Mapping, load_mapping
 from saleskpi.data.schema import TABLES, Column, Table, match_headers, normalize_header
 from saleskpi.data.schema import table as find_table
+from saleskpi.derived import derived_of, import_sql, import_steps
+from saleskpi.engines import Batch, engine_of
 from saleskpi.errors import InputDataError, Problem, UsageError
 
 if TYPE_CHECKING:
@@ -128,7 +130,7 @@ def load_arrow(ws: "Workspace", table: str, data: "pa.Table | pa.RecordBatchRead
     if not isinstance(data, (pa.Table, pa.RecordBatchReader)):
         raise UsageError(f"load_arrow({table!r}): data must be a pyarrow Table or RecordBatchReader, "
                          f"got {type(data).__name__}. Convert it with pyarrow.Table.from_pandas(df).")
-    with _staging_db(ws) as db, _session(db, ws.settings):
+    with engine_of(ws.con).staging_db(ws.con) as db, _session(db, ws.settings):
         db.register(_SRC + "_arrow", data)
         try:
             relation = _SRC + "_arrow"
@@ -169,7 +171,7 @@ def import_file(ws: "Workspace", table: str, path: str | Path, *, mapping: Mappi
     mapping.check(tbl)
     if encoding == "auto" and mapping.encoding:
         encoding = mapping.encoding
-    with _staging_db(ws) as db, _session(db, ws.settings):
+    with engine_of(ws.con).staging_db(ws.con) as db, _session(db, ws.settings):
         with readers.open_source(db, Path(path), sheet=sheet or mapping.sheet, encoding=encoding,
                                  delimiter=delimiter or mapping.delimiter) as src:
             return _Pipeline(ws, db, tbl, src, mapping, create_missing, mode).run()
@@ -214,28 +216,6 @@ def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise UsageError(f"Import mode '{mode}' is not known. Use 'append' (add rows) or "
                          "'replace' (replace the table's rows).")
-
-
-class _staging_db:
-    """The DuckDB connection an import stages and checks in: the workspace's own on DuckDB,
-    a private in-memory one (closed afterwards) on the other engines."""
-
-    def __init__(self, ws: "Workspace") -> None:
-        self.ws, self.own = ws, None
-
-    def __enter__(self):
-        if engine.kind_of(self.ws.con) == "duckdb":
-            return engine.raw(self.ws.con)
-        import duckdb
-
-        self.spill = tempfile.mkdtemp(prefix="saleskpi-spill-")
-        self.own = duckdb.connect(config={"temp_directory": self.spill})
-        return self.own
-
-    def __exit__(self, *exc) -> None:
-        if self.own is not None:
-            self.own.close()
-            shutil.rmtree(self.spill, ignore_errors=True)
 
 
 class _session:
@@ -359,7 +339,7 @@ class _Pipeline:
         self.missing_refs: dict[str, int] = {}
         self._line_k: list[int] | None = None
         #: Checks and load run on a copy of the stored keys, then ship (PostgreSQL, Spark).
-        self.remote = engine.kind_of(ws.con) != "duckdb"
+        self.remote = not engine_of(ws.con).stages_in_place
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -967,21 +947,13 @@ class _Pipeline:
                             created=created, import_id=import_id)
 
     def derived(self) -> list:
-        """The derived tables of this import's table (``saleskpi.workspace.derived_tables``)."""
-        from saleskpi.workspace import derived_tables
-
-        return [d for d in derived_tables().values() if d.source == self.tbl.name]
+        """The derived tables of this import's table (:func:`saleskpi.derived.derived_of`)."""
+        return derived_of(self.tbl.name)
 
     def derived_sql(self, import_id: int) -> list[str]:
         """SQL that keeps the derived tables in step, run in the import's transaction after its
-        rows and its meta_imports row are in (DuckDB, PostgreSQL): an append to a table whose
-        derived table is fresh refreshes the customer-days it touches; a replace, or a derived
-        table that is missing or stale (a workspace made before it existed), is rebuilt."""
-        con, sql = self.ws.con, []
-        for derived in self.derived():
-            refresh = self.mode == "append" and engine.is_fresh(con, derived)
-            sql += engine.derived_sql(con, derived, refresh_import=import_id if refresh else None)
-        return sql
+        rows and its meta_imports row are in (:func:`saleskpi.derived.import_sql`)."""
+        return import_sql(self.ws.con, self.derived(), import_id=import_id, replace=self.mode == "replace")
 
     # --- PostgreSQL and Spark: check against a copy, then ship the new rows -------------------
 
@@ -1024,10 +996,12 @@ class _Pipeline:
 
     def ship(self, import_id: int, new_columns: tuple[str, ...]) -> None:
         """Stage the rows this import added to the copy as Parquet and load them into the
-        workspace's engine (:func:`saleskpi.backend.load_batches`)."""
+        workspace's engine (:meth:`saleskpi.engines.base.Engine.load_batches`)."""
         tables = [self.tbl.column(c).references.split(".")[0] for c in self.missing_refs]
         tables = list(dict.fromkeys(t for t in tables if t != self.tbl.name)) + [self.tbl.name, "meta_imports"]
-        folder = engine.staging_folder(self.ws.backend)
+        con = self.ws.con
+        engine = engine_of(con)
+        folder = engine.staging_folder()
         try:
             batches = []
             for name in tables:
@@ -1035,18 +1009,13 @@ class _Pipeline:
                 self.db.execute(f"COPY (SELECT * FROM {_q(name)} WHERE import_id = {int(import_id)}) "
                                 f"TO {_lit(str(path))} (FORMAT parquet)")
                 columns = tuple(r[0] for r in self.db.execute(f"DESCRIBE {_q(name)}").fetchall())
-                batches.append(engine.Batch(
+                batches.append(Batch(
                     name, path, columns, replace=name == self.tbl.name and self.mode == "replace",
                     new_columns=new_columns if name == self.tbl.name else ()))
-            after: list[str] = []
-            if engine.kind_of(self.ws.con) == "pyspark":
-                # no DELETE: the derived tables as they will be, staged beside the new rows
-                for derived in self.derived():
-                    batches += engine.derived_batches(self.ws.con, derived, folder, folder / f"{self.tbl.name}.parquet",
-                                                      import_id=import_id, replace=self.mode == "replace")
-            else:
-                after = self.derived_sql(import_id)
-            engine.load_batches(self.ws.con, self.ws.backend, batches, import_id=import_id,
+            # the derived tables: SQL in the load's transaction, or staged beside the new rows
+            after, staged = import_steps(con, self.derived(), folder, folder / f"{self.tbl.name}.parquet",
+                                         import_id=import_id, replace=self.mode == "replace")
+            engine.load_batches(con, batches + staged, import_id=import_id,
                                 before_commit=lambda: _fault("before-commit"), after=after)
         finally:
             if not (folder / "journal.json").exists():  # a Spark journal is rolled forward later

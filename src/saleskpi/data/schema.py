@@ -55,6 +55,14 @@ TYPE_HINTS: dict[str, str] = {
     "boolean": "yes/no, true/false, 1/0 or да/не",
 }
 
+#: The stored SQL types as Ibis types (what every engine is asked to create); TIMESTAMP is the
+#: logs' (``meta_*``).
+IBIS_TYPES: dict[str, str] = {
+    "VARCHAR": "string", "BIGINT": "int64", "DOUBLE": "float64", "DATE": "date",
+    "BOOLEAN": "boolean", "TIMESTAMP": "timestamp",
+    "DECIMAL(18,2)": "decimal(18, 2)", "DECIMAL(18,3)": "decimal(18, 3)", "DECIMAL(18,4)": "decimal(18, 4)",
+}
+
 TRUE_WORDS = ("1", "true", "yes", "y", "t", "x", "да", "д", "истина")
 FALSE_WORDS = ("0", "false", "no", "n", "f", "", "не", "н", "лъжа")
 

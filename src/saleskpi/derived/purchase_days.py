@@ -22,7 +22,7 @@ a day whose ``margin_lines`` is below ``lines`` has a margin that is not fully k
 backend-portable Ibis: nothing leaves the engine.
 
 A workspace keeps one such table of its ``sales`` (:data:`SALES_DAYS`, built by
-:func:`sales_days`; ``saleskpi.workspace`` names it ``derived_purchase_days`` and the importer
+:func:`sales_days`; :mod:`saleskpi.derived` names it ``derived_purchase_days`` and the importer
 keeps it in step with every import, docs/import.md): value = ``net_value``, margin =
 ``coalesce(margin, net_value - cost)``, both summed in exact decimals (:data:`SALES_DAYS`), so
 that a table refreshed import by import equals one built from scratch, on every engine.
