@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from saleskpi.analyses.clv_summary import rfm_summary
-from saleskpi.data import importer
 from saleskpi.data.importer import load_arrow
+from saleskpi.data.importer import loading as importer
 from saleskpi.derived import is_fresh
 from saleskpi.derived.purchase_days import merged_days, purchase_days, refreshed_days, sales_days
 from saleskpi.engines import spark as engine
