@@ -24,8 +24,9 @@ one module per step:
    (:mod:`~saleskpi.data.importer.checks`);
 4. **load** in ONE transaction: (replace: delete the old rows) + stub rows of missing
    references (``create_missing``) + ``INSERT ... SELECT`` with amounts converted to the
-   workspace currency and rounded to the contract's scale + one ``meta_imports`` row + the
-   derived tables of the table kept in step (the customer x day table of ``sales``:
+   workspace currency and rounded to the contract's scale, and the columns the contract
+   derives (:attr:`saleskpi.data.schema.Table.derivations`) computed + one ``meta_imports`` row
+   + the derived tables of the table kept in step (the customer x day table of ``sales``:
    :func:`saleskpi.derived.import_sql`, logged in ``meta_derived``)
    (:mod:`~saleskpi.data.importer.loading`).
 

@@ -1,5 +1,6 @@
 """Loading the checked lines (step 4 of an import; :mod:`saleskpi.data.importer`): in ONE
-transaction of the staging DuckDB, with amounts converted and derived amounts computed; on an engine that does not stage in place, the rows that load added to the copy are
+transaction of the staging DuckDB, with amounts converted and the contract's derived columns
+computed; on an engine that does not stage in place, the rows that load added to the copy are
 then shipped to the engine as Parquet batches (:meth:`saleskpi.engines.base.Engine.load_batches`),
 with what keeps the derived tables in step (:mod:`saleskpi.derived`)."""
 
@@ -16,6 +17,8 @@ from saleskpi.data.schema import TABLES, Column
 from saleskpi.derived import derived_of, import_sql, import_steps
 from saleskpi.engines import Batch, engine_of
 
+#: SQL of the operations of the contract's derived columns (:class:`saleskpi.data.schema.Derivation`).
+_OPERATORS = {"product": "*", "difference": "-"}
 #: Environment variable of the fault hook: ``before-commit`` kills the process (SIGKILL) right
 #: before COMMIT, so a test can prove that an interrupted import leaves the workspace intact.
 FAULT_ENV = "SALESKPI_FAULT"
@@ -54,23 +57,41 @@ class Loading(ImportState):
                          for code, rate in self.rates.items())
         return f"CASE {cur} {cases} ELSE {plain} END"
 
+    def options(self, name: str) -> list[str]:
+        """The alternatives of column ``name``'s value on a line, the first filled one wins: the
+        file's value, then what the contract derives it from (:class:`~saleskpi.data.schema.Derivation`)
+        when its operands are in the file or derived themselves."""
+        own = [self.col(name)] if self.given(name) else []
+        rule = self.tbl.derivation(name)
+        if rule is None or (self.given(name) and not rule.per_line):
+            return own
+        operands = [self.line_value(o) for o in rule.operands]
+        if None in operands:
+            return own
+        return own + [f"({operands[0]} {_OPERATORS[rule.operation]} {operands[1]})"]
+
+    def line_value(self, name: str) -> str | None:
+        """SQL of column ``name`` of a line as loaded, before conversion (None: neither in the
+        file nor derived)."""
+        found = self.options(name)
+        if not found:
+            return None
+        value = found[-1]
+        for option in reversed(found[:-1]):
+            value = f"CASE WHEN {option} IS NOT NULL THEN {option} ELSE {value} END"
+        return value
+
     def select_list(self, import_id: int) -> tuple[list[str], list[str]]:
         """Target columns and their SQL for the INSERT."""
         tbl = self.tbl
         names, exprs = [], []
         staged = {name: self.col(name) for name in tbl.column_names}
         # Alternatives of an amount, each converted and rounded on its own (a coalesce of
-        # raw decimals would widen them to 128 bits, several times slower on millions of rows).
-        options: dict[str, list[str]] = {}
-        if tbl.name == "sales":
-            # The contract's derived amounts: net_value = quantity x unit_price, cost = net - margin.
-            q, p, net, margin = (staged[n] for n in ("quantity", "unit_price", "net_value", "margin"))
-            if self.given("unit_price"):
-                options["net_value"] = ([net] if self.given("net_value") else []) + [f"({q} * {p})"]
-            if not self.given("cost") and self.given("margin"):
-                options["cost"] = [f"({net} - {margin})"] if not self.given("unit_price") else [
-                    f"(CASE WHEN {net} IS NOT NULL THEN {net} ELSE {q} * {p} END - {margin})"
-                    if self.given("net_value") else f"({q} * {p} - {margin})"]
+        # raw decimals would widen them to 128 bits, several times slower on millions of rows):
+        # the file's value, then what the contract derives it from (net_value = quantity x
+        # unit_price, cost = net_value - margin).
+        options = {d.column: found for d in tbl.derivations
+                   if (found := self.options(d.column)) and found != [staged[d.column]]}
         for col in tbl.columns:
             expr = staged[col.name]
             if col.name == self.generated:
