@@ -17,7 +17,7 @@ Prints figures; it is not a test. What it does (bench/README.md has the results)
    summary, the 12-month discounted value of every customer, ``ParetoNBD`` on the first
    ``--pareto-customers`` customers; the summary goes to ``bench/out/clv_summary.parquet``.
    In a second subprocess (its memory apart): the purchase-day table
-   (``saleskpi.analyses.purchase_days``: customer x day sums) built from the same lines, the
+   (``saleskpi.derived.purchase_days``: customer x day sums) built from the same lines, the
    summary read from it (``unique_days=True``; checked equal to the summary from the lines),
    and the refresh of that table when the last 30 days of lines arrive as a new import
    (``refreshed_days``, then delete + insert; checked equal to the table built at once);
@@ -207,7 +207,7 @@ def run_days(repeats: int) -> dict:
     import pyarrow.parquet as pq
 
     from saleskpi.analyses.clv.summary import rfm_summary
-    from saleskpi.analyses.purchase_days import purchase_days, refreshed_days
+    from saleskpi.derived.purchase_days import purchase_days, refreshed_days
 
     con, lines = duckdb_lines()
     out: dict = {"times": {}}

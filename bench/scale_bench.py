@@ -94,14 +94,14 @@ def child_copy(src_dir: Path, ws_dir: Path, url: str) -> dict:
 
 def child_compute(ws_dir: Path, memory_limit: str) -> dict:
     """``saleskpi compute`` (every analysis) with the wall time of each."""
-    from saleskpi import backend as engine
+    from saleskpi import engines as engine
     from saleskpi.compute import compute
     from saleskpi.workspace import Workspace
 
     marks: list[tuple[str, float]] = []
     t0 = time.perf_counter()
     with Workspace.open(ws_dir) as ws:
-        if engine.kind_of(ws.con) == "duckdb":
+        if engine.engine_of(ws.con).name == "duckdb":
             spill = ws_dir / "spill"
             engine.raw(ws.con).execute(f"SET memory_limit = '{memory_limit}'; SET temp_directory = '{spill}'")
         ready = time.perf_counter()
@@ -139,7 +139,7 @@ def child_rfm(ws_dir: Path, repeat: int) -> dict:
     ``repeat`` each, and whether they agree."""
     import numpy as np
 
-    from saleskpi import backend as engine
+    from saleskpi import engines as engine
     from saleskpi.analyses.abc import classify
     from saleskpi.analyses.clv import purchase_days
     from saleskpi.analyses.clv.summary import rfm_summary

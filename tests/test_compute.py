@@ -5,8 +5,8 @@ import pytest
 from saleskpi import compute as compute_module
 from saleskpi import results
 from saleskpi.analyses import Analysis
+from saleskpi.engines import raw
 from saleskpi.results import Result, column
-from saleskpi.backend import raw
 from saleskpi.errors import UsageError
 from saleskpi.workspace import Workspace
 

@@ -54,9 +54,9 @@ def test_a_stale_or_missing_purchase_day_table_is_never_read(tmp_path: Path):
 
     from typer.testing import CliRunner
 
-    from saleskpi.analyses.purchase_days import sales_days
-    from saleskpi.backend import raw
     from saleskpi.cli import app
+    from saleskpi.derived.purchase_days import sales_days
+    from saleskpi.engines import raw
     from saleskpi.workspace import PURCHASE_DAYS
 
     lines = ("INSERT INTO sales (invoice_id, line_no, date, customer_id, product_id, quantity, net_value, cost) "

@@ -15,19 +15,20 @@ from pathlib import Path
 
 import ibis
 
-from saleskpi import backend as engine
+from saleskpi import engines
 from saleskpi.config import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
-from saleskpi.data.schema import TABLES, Table
+from saleskpi.data.schema import IBIS_TYPES, TABLES, Table
+from saleskpi.derived import (
+    META_DERIVED,
+    META_DERIVED_COLUMNS,
+    PURCHASE_DAYS,
+    derived_tables,
+    is_fresh,
+    rebuild_derived,
+)
 from saleskpi.errors import UsageError
 
 TEMPLATES_DIR = "templates"
-
-#: The contract's SQL types as Ibis types (what every engine is asked to create).
-IBIS_TYPES = {
-    "VARCHAR": "string", "BIGINT": "int64", "DOUBLE": "float64", "DATE": "date",
-    "BOOLEAN": "boolean", "TIMESTAMP": "timestamp",
-    "DECIMAL(18,2)": "decimal(18, 2)", "DECIMAL(18,3)": "decimal(18, 3)", "DECIMAL(18,4)": "decimal(18, 4)",
-}
 
 #: The import log and the run log: column -> SQL type.
 META_TABLES: dict[str, dict[str, str]] = {
@@ -35,27 +36,9 @@ META_TABLES: dict[str, dict[str, str]] = {
                      "rows_skipped": "BIGINT", "loaded_at": "TIMESTAMP", "note": "VARCHAR"},
     "meta_runs": {"run_id": "BIGINT", "started_at": "TIMESTAMP", "finished_at": "TIMESTAMP", "as_of": "DATE",
                   "analyses": "VARCHAR"},
-    engine.META_DERIVED: engine.META_DERIVED_COLUMNS,
+    META_DERIVED: META_DERIVED_COLUMNS,
 }
 META_DDL = {name: ", ".join(f"{c} {t}" for c, t in cols.items()) for name, cols in META_TABLES.items()}
-
-
-#: Tables derived from the input tables: the importer keeps each in step with its input in the
-#: same transaction as every import (docs/import.md); their names start with ``derived_``.
-DERIVED_PREFIX = "derived_"
-PURCHASE_DAYS = "derived_purchase_days"
-
-
-def derived_tables() -> dict[str, engine.Derived]:
-    """Every derived table, by name: how it is built from its input and kept in step."""
-    from saleskpi.analyses import purchase_days as days
-
-    sql_type = {v: k for k, v in IBIS_TYPES.items()}
-    return {PURCHASE_DAYS: engine.Derived(
-        name=PURCHASE_DAYS, source="sales",
-        columns={c: sql_type[str(t)] for c, t in days.SALES_DAYS.items()},
-        keys=("customer_id", "date"), build=days.sales_days, refresh=days.refreshed_sales_days,
-        merge=days.merged_sales_days)}
 
 
 def table_ddl(tbl: Table) -> str:
@@ -118,20 +101,20 @@ class Workspace:
         return cls(path=path, settings=load_settings(path / SETTINGS_FILE), read_only=read_only)
 
     @property
-    def backend(self) -> engine.BackendURL:
-        return engine.BackendURL.parse(self.settings.workspace.backend, base=self.path,
+    def backend(self) -> engines.BackendURL:
+        return engines.BackendURL.parse(self.settings.workspace.backend, base=self.path,
                                        source=str(self.path / SETTINGS_FILE))
 
     @property
     def con(self):
         """The Ibis connection (opened on first use)."""
         if self._con is None:
-            self._con = engine.connect(self.backend, read_only=self.read_only)
+            self._con = engines.connect(self.backend, read_only=self.read_only)
         return self._con
 
     def close(self) -> None:
         if self._con is not None:
-            engine.disconnect(self._con)
+            engines.disconnect(self._con)
             self._con = None
 
     def __enter__(self) -> "Workspace":
@@ -153,7 +136,7 @@ class Workspace:
                 self.con.create_table(name, schema=schema)
         for name, derived in derived_tables().items():
             if name not in present:
-                engine.rebuild_derived(self.con, derived)
+                rebuild_derived(self.con, derived)
 
     def derived(self, name: str):
         """A derived table (``derived_*``) as it reflects its input table now.
@@ -167,16 +150,16 @@ class Workspace:
         if name not in found:
             raise UsageError(f"The workspace has no derived table '{name}'; derived tables: {', '.join(found)}.")
         derived = found[name]
-        if engine.is_fresh(self.con, derived):
+        if is_fresh(self.con, derived):
             return self.con.table(name)
         if self.read_only:
             return derived.build(self.table(derived.source))
-        engine.rebuild_derived(self.con, derived)
+        rebuild_derived(self.con, derived)
         return self.con.table(name)
 
     def purchase_days(self):
         """The customer x day table of the sales (``derived_purchase_days``, columns of
-        :data:`saleskpi.analyses.purchase_days.SALES_DAYS`), up to date (:meth:`derived`)."""
+        :data:`saleskpi.derived.purchase_days.SALES_DAYS`), up to date (:meth:`derived`)."""
         return self.derived(PURCHASE_DAYS)
 
     def table(self, name: str):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from saleskpi.backend import raw
+from saleskpi.engines import raw
 from saleskpi.workspace import Workspace
 
 SMALL_COMPANY = """

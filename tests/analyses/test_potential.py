@@ -11,8 +11,8 @@ from saleskpi.analyses.periods import last_12_months
 from saleskpi.analyses.potential import (
     buying_power_index, calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate,
     peer_estimate, reconcile, stated, territory_markets, topdown_estimate)
-from saleskpi.backend import raw
 from saleskpi.config import PotentialSection
+from saleskpi.engines import raw
 
 
 def test_last_12_months_is_a_rolling_year():

@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 
 from saleskpi import results
-from saleskpi.backend import raw
 from saleskpi.compute import compute
+from saleskpi.engines import raw
 
 AS_OF = dt.date(2025, 6, 30)
 

@@ -130,7 +130,7 @@ def spark_warehouse():
     try:
         yield f"pyspark://local[2]?warehouse={root / 'warehouse'}"
     finally:
-        from saleskpi.backend import stop_spark
+        from saleskpi.engines.spark import stop_spark
 
         stop_spark()
         shutil.rmtree(root, ignore_errors=True)

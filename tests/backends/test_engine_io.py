@@ -15,11 +15,11 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from saleskpi import backend as engine
 from saleskpi import compute as compute_module
 from saleskpi import results
 from saleskpi.analyses import Analysis
 from saleskpi.data.importer import load_arrow
+from saleskpi.engines import spark as engine
 from saleskpi.errors import InputDataError
 from saleskpi.results import Result, column
 from saleskpi.workspace import Workspace

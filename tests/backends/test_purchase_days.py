@@ -1,4 +1,4 @@
-"""The purchase-day table (saleskpi.analyses.purchase_days) and rfm_summary read from it, on every
+"""The purchase-day table (saleskpi.derived.purchase_days) and rfm_summary read from it, on every
 engine: the same hand-worked numbers as from the lines; and the workspace's own table
 (``derived_purchase_days``), which every import keeps equal to a build from scratch."""
 
@@ -16,11 +16,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from saleskpi import backend as engine
 from saleskpi.analyses.clv.summary import rfm_summary
-from saleskpi.analyses.purchase_days import merged_days, purchase_days, refreshed_days, sales_days
-from saleskpi.data import importer
 from saleskpi.data.importer import load_arrow
+from saleskpi.data.importer import loading as importer
+from saleskpi.derived import is_fresh
+from saleskpi.derived.purchase_days import merged_days, purchase_days, refreshed_days, sales_days
+from saleskpi.engines import spark as engine
 from saleskpi.workspace import PURCHASE_DAYS, Workspace, derived_tables
 
 from .conftest import BACKENDS, engine_params
@@ -186,7 +187,7 @@ def test_the_workspace_keeps_its_purchase_day_table_in_step_with_every_import(ki
             ("A", D(2024, 1, 1), M("20.00"), M("15.00"), 1, 1),
             ("C", D(2024, 1, 1), M("1.00"), M("0.25"), 1, 1)]
         assert _method(ws) == [(PURCHASE_DAYS, 5, 2, "build")]
-        assert engine.is_fresh(ws.con, derived_tables()[PURCHASE_DAYS])
+        assert is_fresh(ws.con, derived_tables()[PURCHASE_DAYS])
     finally:
         ws.close()
 

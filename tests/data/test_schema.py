@@ -1,6 +1,6 @@
 import pytest
 
-from saleskpi.data.schema import SQL_TYPES, TABLES, match_headers, normalize_header, table
+from saleskpi.data.schema import SQL_TYPES, TABLES, Derivation, match_headers, normalize_header, table
 from saleskpi.errors import UsageError
 
 
@@ -29,6 +29,22 @@ def test_definitions_are_consistent(tbl):
         for alias in (col.name, *col.aliases):
             norm = normalize_header(alias)
             assert seen.setdefault(norm, col.name) == col.name, f"{tbl.name}: alias {alias!r} is ambiguous"
+
+
+@pytest.mark.parametrize("tbl", [t for t in TABLES.values() if t.derivations], ids=lambda t: t.name)
+def test_derivations_name_columns_of_their_table(tbl):
+    for rule in tbl.derivations:
+        assert {rule.column, *rule.operands} <= set(tbl.column_names)
+        assert tbl.derivation(rule.column) is rule
+
+
+def test_sales_derive_net_value_on_each_empty_line_and_cost_only_without_a_cost_column():
+    sales = table("sales")
+    assert sales.derivations == (
+        Derivation("net_value", "product", ("quantity", "unit_price"), per_line=True),
+        Derivation("cost", "difference", ("net_value", "margin")),
+    )
+    assert sales.derivation("margin") is None and table("customers").derivations == ()
 
 
 def test_references_come_first_in_table_order():

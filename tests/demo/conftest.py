@@ -57,7 +57,7 @@ def small_ws(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_db(small_ws):
     """The small workspace's DuckDB connection, with ``sales_eur``: sales with year and line."""
-    from saleskpi.backend import raw
+    from saleskpi.engines import raw
 
     db = raw(small_ws.con)
     db.execute("""CREATE OR REPLACE TEMP VIEW sales_eur AS

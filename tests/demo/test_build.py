@@ -158,7 +158,7 @@ def test_a_history_ending_after_today_still_loads(tmp_path):
     """The importer refuses dates after today + future_days; the demo widens that window."""
     end = dt.date.today() + dt.timedelta(days=120)
     with build_demo(tmp_path / "ws", customers=60, years=1, end=end) as ws:
-        from saleskpi.backend import raw
+        from saleskpi.engines import raw
 
         last = raw(ws.con).execute("SELECT max(date) FROM sales").fetchone()[0]
     assert dt.date.today() < last <= end
@@ -202,7 +202,7 @@ def bgnbd_fit(x, t_x, T) -> np.ndarray:
 
 @pytest.mark.slow
 def test_default_size_builds_well_under_a_minute_and_its_clv_truth_is_recoverable(tmp_path):
-    from saleskpi.backend import raw
+    from saleskpi.engines import raw
 
     steps: list[tuple[str, float]] = []
     t0 = time.perf_counter()

@@ -1,7 +1,7 @@
 """File readers: turn a CSV, Excel or Parquet file into a DuckDB relation for the importer.
 
-Each reader hands :class:`saleskpi.data.importer.Source` to the pipeline; nothing here checks
-the contract. CSV is read by DuckDB's parallel reader, all values as text (the pipeline
+Each reader hands a :class:`Source` to the importer's pipeline (:mod:`saleskpi.data.importer`);
+nothing here checks the contract. CSV is read by DuckDB's parallel reader, all values as text (the pipeline
 converts them), after one streaming pass in Python that
 
 - checks the encoding (``auto``: valid UTF-8 is UTF-8, anything else is Windows-1251);
@@ -18,12 +18,12 @@ import codecs
 import csv
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from saleskpi.data.importer import Source
 from saleskpi.errors import InputDataError, Problem, UsageError
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -32,6 +32,35 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 ENCODINGS = ("auto", "utf-8", "cp1251", "latin-1")
 CHUNK = 16 * 1024 * 1024
 _REJECTS = "__saleskpi_rejects"
+
+
+@dataclass
+class Source:
+    """A readable relation in DuckDB and what is known about it.
+
+    ``columns`` are the relation's column names, parallel to ``headers`` (as written in the
+    file) and ``types`` (DuckDB types). ``sample`` is a relation over the first lines (for
+    detection); ``missing_lines`` are physical line numbers absent from the relation (blank
+    or unreadable lines), so that staged row ``i`` maps back to its line. ``problems`` and
+    ``problem_total`` carry problems the reader found (unreadable lines).
+    """
+
+    label: str
+    relation: str
+    headers: list[str]
+    columns: list[str]
+    types: list[str]
+    kind: str = "file"  # "file" or "data"
+    sample: str | None = None
+    decimal_comma: bool | None = None
+    delimiter: str | None = None
+    missing_lines: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    problem_total: int = 0
+    #: The row of the first data line (2 below a header in row 1).
+    row_offset: int = 2
+    #: Called once the relation was scanned (a CSV reader collects unreadable lines then).
+    after_scan: Callable[[], None] | None = None
 
 
 def _refuse(path: Path, expected: str, *, row: int | None = None, value: str | None = None) -> InputDataError:

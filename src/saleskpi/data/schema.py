@@ -55,6 +55,14 @@ TYPE_HINTS: dict[str, str] = {
     "boolean": "yes/no, true/false, 1/0 or да/не",
 }
 
+#: The stored SQL types as Ibis types (what every engine is asked to create); TIMESTAMP is the
+#: logs' (``meta_*``).
+IBIS_TYPES: dict[str, str] = {
+    "VARCHAR": "string", "BIGINT": "int64", "DOUBLE": "float64", "DATE": "date",
+    "BOOLEAN": "boolean", "TIMESTAMP": "timestamp",
+    "DECIMAL(18,2)": "decimal(18, 2)", "DECIMAL(18,3)": "decimal(18, 3)", "DECIMAL(18,4)": "decimal(18, 4)",
+}
+
 TRUE_WORDS = ("1", "true", "yes", "y", "t", "x", "да", "д", "истина")
 FALSE_WORDS = ("0", "false", "no", "n", "f", "", "не", "н", "лъжа")
 
@@ -100,6 +108,23 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Derivation:
+    """A column the importer computes from two others of the same line, where the file leaves
+    it out: ``column = operands[0] <operation> operands[1]``.
+
+    ``per_line``: also on a line whose own value is empty (the file's value wins where it has
+    one); otherwise only when the file has no such column at all. An operand may itself be
+    derived (it is then taken as loaded). The rule applies only when both operands are in the
+    file (or derived).
+    """
+
+    column: str
+    operation: Literal["product", "difference"]
+    operands: tuple[str, str]
+    per_line: bool = False
+
+
+@dataclass(frozen=True)
 class Table:
     """One input table: its columns, key and the rules across columns."""
 
@@ -114,6 +139,8 @@ class Table:
     one_of: tuple[tuple[str, ...], ...] = ()
     aliases: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: Columns computed on import from others of the same line (:class:`Derivation`).
+    derivations: tuple[Derivation, ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -128,6 +155,10 @@ class Table:
     @property
     def required(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.required)
+
+    def derivation(self, name: str) -> Derivation | None:
+        """The rule that computes column ``name`` on import, if the contract has one."""
+        return next((d for d in self.derivations if d.column == name), None)
 
     def is_extra(self, name: str) -> bool:
         return any(name.startswith(p) and len(name) > len(p) for p in self.extra_prefixes)
@@ -282,6 +313,10 @@ SALES = Table(
     key=("invoice_id", "line_no"),
     aliases=("продажби", "фактури"),
     one_of=(("net_value", "unit_price"),),
+    derivations=(
+        Derivation("net_value", "product", ("quantity", "unit_price"), per_line=True),
+        Derivation("cost", "difference", ("net_value", "margin")),
+    ),
     notes=(
         "net_value is the line's net amount; when absent it is quantity x unit_price.",
         "cost is the line's cost of goods; margin = net_value - cost (give cost or margin).",

@@ -14,6 +14,8 @@ import datetime as dt
 
 import ibis
 
+from saleskpi.engines import delete_rows, update_rows
+
 PREFIX = "result_"
 STAMPS = ("run_id", "as_of")
 
@@ -45,8 +47,6 @@ def start_run(con, *, as_of: dt.date, analyses: list[str]) -> int:
 
 def finish_run(con, run_id: int) -> None:
     """Stamp the run's finish time (the run is complete only then)."""
-    from saleskpi.backend import update_rows
-
     update_rows(con, "meta_runs", {"finished_at": dt.datetime.now().replace(microsecond=0)},
                 where=("run_id", run_id))
 
@@ -88,8 +88,6 @@ def _migrate(con, target: str, stored: ibis.Table, schema: ibis.Schema) -> None:
 
 def discard_run(con, run_id: int) -> None:
     """Remove what a failed run stored, and its log line."""
-    from saleskpi.backend import delete_rows
-
     for table in con.list_tables():
         if table.startswith(PREFIX):
             delete_rows(con, table, "run_id", run_id)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from saleskpi.analyses.clv.value import scores
-from saleskpi.backend import raw
+from saleskpi.engines import raw
 from saleskpi.config import ClvSection
 
 AS_OF = dt.date(2026, 3, 31)

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from saleskpi.analyses.clv.history import history, history_weights
-from saleskpi.backend import raw
+from saleskpi.engines import raw
 
 from .conftest import AS_OF
 

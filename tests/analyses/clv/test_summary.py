@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from saleskpi.analyses.clv.summary import rfm_summary
-from saleskpi.analyses.purchase_days import merged_days, purchase_days, refreshed_days
+from saleskpi.derived.purchase_days import merged_days, purchase_days, refreshed_days
 from saleskpi.errors import UsageError
 
 

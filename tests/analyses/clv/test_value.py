@@ -239,7 +239,7 @@ def test_p_alive_is_lower_for_customers_the_truth_says_churned(demo):
 def test_clv_reads_the_workspaces_purchase_day_table_with_the_same_results(demo):
     # the table the importer kept (the demo loads through it) equals one built from the lines, and
     # the results read from it equal those grouped from the lines
-    from saleskpi.analyses.purchase_days import sales_days
+    from saleskpi.derived.purchase_days import sales_days
 
     ws, as_of, frame, params, _ = demo
     kept = ws.purchase_days()

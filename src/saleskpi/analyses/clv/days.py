@@ -1,6 +1,6 @@
 """The customer x day tables that every clv step reads.
 
-This is the one module of the package that imports :mod:`saleskpi.analyses.purchase_days`
+This is the one module of the package that imports :mod:`saleskpi.derived.purchase_days`
 (the workspace's customer x day table of its sales and how to group it from the lines), so
 that moving that module changes one import line here.
 """
@@ -12,7 +12,7 @@ import datetime as dt
 import ibis
 import pandas as pd
 
-from saleskpi.analyses.purchase_days import sales_days
+from saleskpi.derived.purchase_days import sales_days
 
 __all__ = ["customer_days", "history_start", "purchase_days"]
 
@@ -20,7 +20,7 @@ __all__ = ["customer_days", "history_start", "purchase_days"]
 def customer_days(sales: ibis.Table, days: ibis.Table | None = None) -> ibis.Table:
     """The customer x day table of ``sales``: ``days`` when given (the workspace's table, kept at
     import: :meth:`saleskpi.workspace.Workspace.purchase_days`), else the same table grouped from
-    the lines (:func:`saleskpi.analyses.purchase_days.sales_days`).
+    the lines (:func:`saleskpi.derived.purchase_days.sales_days`).
 
     Columns ``customer_id, date, value, margin, lines, margin_lines``: value and margin are exact
     decimal sums of the day's lines (margin NULL where no line has one); days of returns or

@@ -17,7 +17,7 @@ the published convention.
 
 The whole summary is one backend-portable Ibis expression: no data leaves the engine. Its cost
 on large data is the grouping of the lines into customer-days; a workspace that keeps those
-(:mod:`saleskpi.analyses.purchase_days`) can hand them over with ``unique_days=True``.
+(:mod:`saleskpi.derived.purchase_days`) can hand them over with ``unique_days=True``.
 
 :func:`model_summary` is that summary of a workspace's purchase days
 (:func:`saleskpi.analyses.clv.days.purchase_days`) as the clv models take it: in weeks, of the
@@ -157,7 +157,7 @@ def rfm_summary(
         ``"D"`` (days), ``"W"`` (weeks, 7 days) or ``"M"`` (months, 365.25/12 days).
     unique_days
         True when ``transactions`` already has at most one row per customer and day, e.g. a
-        purchase table of :func:`saleskpi.analyses.purchase_days.purchase_days` (with a date
+        purchase table of :func:`saleskpi.derived.purchase_days.purchase_days` (with a date
         column): the same-day sum is then skipped, and the summary reads the customer-days
         only (on the bench's 12.2M lines / 4.9M customer-days about 3x less time). The
         result is the same; with several rows of a customer on one day it would not be.

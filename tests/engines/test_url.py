@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from saleskpi.backend import BackendURL
+from saleskpi.engines.url import BackendURL
 from saleskpi.errors import ConfigError
 
 BASE = Path("/ws")

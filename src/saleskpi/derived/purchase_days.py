@@ -1,10 +1,10 @@
 """The customer x day purchase table: invoice lines summed per customer and day.
 
 Every customer-lifetime summary counts purchase days, not lines (purchases on the same day
-count once, ``saleskpi.analyses.clv_summary``), so each summary of the lines starts by grouping
+count once, ``saleskpi.analyses.clv.summary``), so each summary of the lines starts by grouping
 them into customer-days: on the bench's 12.2M lines / 4.9M customer-days that grouping is most
 of the summary's time. A workspace that keeps this table (built once, then refreshed with each
-import's new lines) lets :func:`saleskpi.analyses.clv_summary.rfm_summary` read the 4.9M
+import's new lines) lets :func:`saleskpi.analyses.clv.summary.rfm_summary` read the 4.9M
 customer-days instead (``unique_days=True``).
 
 The table is a plain sum of the lines, so it can be kept up to date by adding: lines imported
@@ -22,7 +22,7 @@ a day whose ``margin_lines`` is below ``lines`` has a margin that is not fully k
 backend-portable Ibis: nothing leaves the engine.
 
 A workspace keeps one such table of its ``sales`` (:data:`SALES_DAYS`, built by
-:func:`sales_days`; ``saleskpi.workspace`` names it ``derived_purchase_days`` and the importer
+:func:`sales_days`; :mod:`saleskpi.derived` names it ``derived_purchase_days`` and the importer
 keeps it in step with every import, docs/import.md): value = ``net_value``, margin =
 ``coalesce(margin, net_value - cost)``, both summed in exact decimals (:data:`SALES_DAYS`), so
 that a table refreshed import by import equals one built from scratch, on every engine.

@@ -1,0 +1,182 @@
+"""Load input data into a workspace: read, validate against the contract, load all or nothing.
+
+Two entry points share one pipeline:
+
+- :func:`import_file` reads a CSV, Excel or Parquet file (``saleskpi import``;
+  :mod:`saleskpi.data.readers`);
+- :func:`load_arrow` takes already-typed Arrow data (the demo generator, Python users).
+
+The pipeline, all in DuckDB so that millions of lines stream without passing through Python,
+one module per step:
+
+1. **bind** the source's headers to the contract's columns (mapping file first, then the
+   contract's names and aliases); header-level problems (missing required column, wrong
+   delimiter) stop here (:mod:`~saleskpi.data.importer.staging`);
+2. **stage** the data in a temporary table, each value converted to its contract type
+   (decimal comma, the date format detected per column); a value that does not convert is
+   remembered with its column, and the mapping's skip rules mark lines left out on purpose
+   (:mod:`~saleskpi.data.importer.staging`);
+3. **check** every rule of the contract on the staged lines with set-based SQL: types,
+   required values, minimum/maximum/choices, dates beyond today + ``future_days``, ``one_of``
+   groups, references, key uniqueness in the file and against stored rows, exact duplicate
+   lines, unknown currencies. Every problem is collected; any problem raises
+   :class:`~saleskpi.errors.InputDataError` and nothing is loaded
+   (:mod:`~saleskpi.data.importer.checks`);
+4. **load** in ONE transaction: (replace: delete the old rows) + stub rows of missing
+   references (``create_missing``) + ``INSERT ... SELECT`` with amounts converted to the
+   workspace currency and rounded to the contract's scale, and the columns the contract
+   derives (:attr:`saleskpi.data.schema.Table.derivations`) computed + one ``meta_imports`` row
+   + the derived tables of the table kept in step (the customer x day table of ``sales``:
+   :func:`saleskpi.derived.import_sql`, logged in ``meta_derived``)
+   (:mod:`~saleskpi.data.importer.loading`).
+
+Where this runs is the engine's choice (:meth:`saleskpi.engines.base.Engine.staging_db`). On
+DuckDB (:attr:`~saleskpi.engines.base.Engine.stages_in_place`) all of it runs in the
+workspace's own database. On PostgreSQL and Spark it runs in an in-memory DuckDB instead: the
+checks that read stored rows (keys, references, dangling references, the next import id) read a
+copy of just the columns they need (``mirror``); the load runs there as above, and the rows it
+added (the table's, the stub rows, the ``meta_imports`` row) are staged as Parquet and handed
+to the engine's :meth:`~saleskpi.engines.base.Engine.load_batches` with what keeps the derived
+tables in step (:func:`saleskpi.derived.import_steps`): one transaction on PostgreSQL (which
+also refreshes the derived tables there by SQL), a journal rolled forward on Spark (the derived
+tables are computed before the journal and staged beside the new rows; docs/backends.md).
+
+Row numbers in problems are the rows a spreadsheet shows (the header is row 1); for Parquet and
+Arrow data the first record is row 2 likewise. The SQL here is DuckDB's, on the staging
+database; the workspace's engine is only reached through :mod:`saleskpi.engines`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from saleskpi.config import Settings
+from saleskpi.data import readers
+from saleskpi.data.importer.checks import Checks
+from saleskpi.data.importer.loading import FAULT_ENV, Loading
+from saleskpi.data.importer.staging import Staging
+from saleskpi.data.importer.state import _STAGE, ImportReport, WorkspaceLike, _lit
+from saleskpi.data.mapping import Mapping, load_mapping
+from saleskpi.data.schema import table as find_table
+from saleskpi.engines import engine_of
+from saleskpi.errors import UsageError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["FAULT_ENV", "MODES", "ImportReport", "import_file", "load_arrow"]
+
+MODES = ("append", "replace")
+_SRC = "__saleskpi_source"
+
+# --- public API --------------------------------------------------------------------------
+
+
+def load_arrow(ws: WorkspaceLike, table: str, data: "pa.Table | pa.RecordBatchReader", *, source: str,
+               create_missing: bool = False, mode: str = "append") -> ImportReport:
+    """Load already-typed Arrow data into input table ``table``, all or nothing.
+
+    Columns are named by the contract (extra prefixed columns such as ``driver_beds`` are
+    accepted and stored as numbers). The data goes through the same checks as a file;
+    ``source`` names it in problems and in ``meta_imports``. Returns an :class:`ImportReport`;
+    raises :class:`InputDataError` (nothing loaded) on any problem.
+    """
+    import pyarrow as pa
+
+    tbl = find_table(table)
+    _check_mode(mode)
+    if not isinstance(data, (pa.Table, pa.RecordBatchReader)):
+        raise UsageError(f"load_arrow({table!r}): data must be a pyarrow Table or RecordBatchReader, "
+                         f"got {type(data).__name__}. Convert it with pyarrow.Table.from_pandas(df).")
+    with engine_of(ws.con).staging_db(ws.con) as db, _session(db, ws.settings):
+        db.register(_SRC + "_arrow", data)
+        try:
+            relation = _SRC + "_arrow"
+            if isinstance(data, pa.RecordBatchReader):
+                # A reader can be read once: keep it in DuckDB (which spills) and scan that.
+                db.execute(f"CREATE OR REPLACE TEMP TABLE {_SRC} AS SELECT * FROM {relation}")
+                relation = _SRC
+            described = db.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+            names, types = [d[0] for d in described], [d[1] for d in described]
+            src = readers.Source(label=source, relation=relation, headers=names,
+                         columns=names, types=types, kind="data")
+            return _Pipeline(ws, db, tbl, src, Mapping(), create_missing, mode).run()
+        finally:
+            db.unregister(_SRC + "_arrow")
+            db.execute(f"DROP TABLE IF EXISTS {_SRC}")
+
+
+def import_file(ws: WorkspaceLike, table: str, path: str | Path, *, mapping: Mapping | str | Path | None = None,
+                create_missing: bool = False, sheet: str | None = None, encoding: str = "auto",
+                delimiter: str | None = None, mode: str = "append") -> ImportReport:
+    """Import a CSV, Excel (.xlsx) or Parquet file into input table ``table``, all or nothing.
+
+    ``mapping`` is a :class:`~saleskpi.data.mapping.Mapping` or the path of a mapping file;
+    its ``[read]`` section gives defaults for ``encoding``, ``delimiter`` and ``sheet``, which
+    explicit arguments override. ``encoding`` is ``auto`` (UTF-8 if the bytes are valid UTF-8,
+    otherwise Windows-1251), ``utf-8``, ``cp1251`` or ``latin-1``. ``mode`` is ``append`` or
+    ``replace`` (the table's rows are replaced in the same transaction). Returns an
+    :class:`ImportReport`; raises :class:`InputDataError` (nothing loaded) on any problem.
+    """
+    tbl = find_table(table)
+    _check_mode(mode)
+    if mapping is None:
+        mapping = Mapping()
+    elif not isinstance(mapping, Mapping):
+        mapping = load_mapping(mapping)
+    mapping.check(tbl)
+    if encoding == "auto" and mapping.encoding:
+        encoding = mapping.encoding
+    with engine_of(ws.con).staging_db(ws.con) as db, _session(db, ws.settings):
+        with readers.open_source(db, Path(path), sheet=sheet or mapping.sheet, encoding=encoding,
+                                 delimiter=delimiter or mapping.delimiter) as src:
+            return _Pipeline(ws, db, tbl, src, mapping, create_missing, mode).run()
+
+
+# --- internals -------------------------------------------------------------------------
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise UsageError(f"Import mode '{mode}' is not known. Use 'append' (add rows) or "
+                         "'replace' (replace the table's rows).")
+
+
+class _session:
+    """Run DuckDB with the settings' memory limit (it spills to disk beyond it) meanwhile,
+    and drop the staging table afterwards."""
+
+    def __init__(self, db, settings: Settings) -> None:
+        self.db, self.limit = db, settings.import_.memory_limit
+
+    def __enter__(self):
+        self.before = self.db.execute("SELECT current_setting('memory_limit'), "
+                                      "current_setting('enable_progress_bar')").fetchone()
+        self.db.execute(f"SET memory_limit = {_lit(self.limit)}")
+        # DuckDB's own bars would write to stdout, which is for data; the CLI reports instead.
+        self.db.execute("SET enable_progress_bar = false")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.db.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        self.db.execute(f"SET memory_limit = {_lit(self.before[0])}")
+        self.db.execute(f"SET enable_progress_bar = {_lit(bool(self.before[1]))}")
+
+
+
+class _Pipeline(Staging, Checks, Loading):
+    """One import: bind, stage, check, load (see the module docstring)."""
+
+    def run(self) -> ImportReport:
+        self.bind()
+        rows = self.stage()
+        if self.remote:
+            self.mirror()
+        self.apply_skip_rules()
+        self.check_rows()
+        self.check_duplicates_and_keys()
+        self.check_references()
+        self.rates = self.check_currencies()
+        self.refuse()
+        return self.load(rows)

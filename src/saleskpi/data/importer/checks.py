@@ -1,0 +1,297 @@
+"""The checks of the data contract on the staged lines, in set-based SQL (step 3 of an import;
+:mod:`saleskpi.data.importer`): every problem is collected, any problem refuses the import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+from saleskpi.config import BGN_PER_EUR, Settings
+from saleskpi.data.importer.state import _STAGE, ImportState, _lit, _q
+from saleskpi.data.schema import TABLES, Column
+from saleskpi.errors import Problem
+
+@dataclass
+class _Check:
+    """A row-level rule: lines where ``cond`` holds are problems in ``column``."""
+
+    cond: str
+    column: str | None
+    value: str | None
+    expected: str
+
+
+def _human_format(fmt: str) -> str:
+    return (fmt.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd").replace("%H", "HH")
+            .replace("%M", "MM").replace("%S", "SS"))
+
+
+def _exact_rate(settings: Settings, currency: str) -> Fraction | None:
+    """Units of ``currency`` per 1 workspace-currency unit as an exact fraction (None: unknown)."""
+    home = settings.workspace.currency
+    if home == "BGN" and currency == "EUR":
+        return 1 / Fraction(str(BGN_PER_EUR))
+    rate = settings.rate(currency)
+    return None if rate is None else Fraction(repr(rate))
+
+
+def _show(value: str | None) -> str | None:
+    """A staged number as a person writes it (-1, not -1.000000)."""
+    if value is not None and "." in value and value.replace("-", "", 1).replace(".", "", 1).isdigit():
+        value = value.rstrip("0").rstrip(".")
+    return value
+
+
+class Checks(ImportState):
+    """Types, values, keys, duplicates, references and currencies of the staged lines."""
+
+    def check_rows(self) -> None:
+        """Types, required values, ranges, choices, future dates and one_of, in one pass."""
+        tbl = self.tbl
+        checks: list[_Check] = []
+        for col in tbl.columns:
+            if col.name not in self.bound:
+                continue
+            c = self.col(col.name)
+            shown = self.header_of(col.name)
+            not_bad = f"NOT coalesce(contains(chr(31) || s.__bad, chr(31) || {_lit(col.name)} || chr(30)), FALSE)"
+            if col.required:
+                checks.append(_Check(f"{c} IS NULL AND {not_bad}", shown, None,
+                                     f"a value is required ({col.expected()}); fill it in"))
+            if col.minimum is not None:
+                checks.append(_Check(f"{c} < {col.minimum!r}", shown, c,
+                                     f"expected {col.expected()}; a negative value is refused here"
+                                     if col.minimum == 0 else f"expected {col.expected()}"))
+            if col.maximum is not None:
+                checks.append(_Check(f"{c} > {col.maximum!r}", shown, c, f"expected {col.expected()}"))
+            if col.choices:
+                checks.append(_Check(f"{c} NOT IN ({', '.join(_lit(x) for x in col.choices)})", shown, c,
+                                     f"expected one of {', '.join(col.choices)}"))
+            if col.type == "date":
+                limit = date.today() + timedelta(days=self.settings.import_.future_days)
+                checks.append(_Check(
+                    f"{c} > DATE {_lit(limit.isoformat())}", shown, c,
+                    f"a date after {limit.isoformat()} (today + {self.settings.import_.future_days} days) "
+                    "looks like a typing error; correct it, or raise [import] future_days in settings.toml"))
+                checks.append(_Check(f"{c} < DATE '1900-01-01'", shown, c,
+                                     "a date before 1900 looks like a typing error; correct it"))
+        for group in tbl.one_of:
+            present = [g for g in group if self.given(g)]
+            if present and not all(g in self.fixed for g in present):
+                checks.append(_Check(" AND ".join(f"{self.col(g)} IS NULL" for g in present)
+                                     + " AND s.__bad IS NULL",
+                                     " or ".join(present), None,
+                                     f"at least one of {', '.join(group)} must be filled in"))
+        counts = self.q1("SELECT count(*) FILTER (WHERE s.__bad IS NOT NULL), "
+                         "sum(len(string_split(s.__bad, chr(31)))) FILTER (WHERE s.__bad IS NOT NULL)"
+                         + "".join(f", count(*) FILTER (WHERE {ch.cond})" for ch in checks)
+                         + f" FROM {_STAGE} s WHERE {self.active()}")
+        if counts[0]:
+            self._type_problems(counts[1])
+        for ch, n in zip(checks, counts[2:]):
+            if not n:
+                continue
+            value = ch.value if ch.value is not None else "NULL"
+            found = self.db.execute(f"SELECT s.rowid, CAST({value} AS VARCHAR) FROM {_STAGE} s "
+                                    f"WHERE {self.active()} AND {ch.cond} ORDER BY s.rowid "
+                                    f"LIMIT {self.cap}").fetchall()
+            for rowid, val in found:
+                self.problems.append(Problem(self.src.label, self.row_of(rowid), ch.column, _show(val),
+                                             ch.expected))
+            self.total += n
+
+    def _type_problems(self, total: int) -> None:
+        found = self.db.execute(f"SELECT s.rowid, s.__bad FROM {_STAGE} s WHERE {self.active()} AND "
+                                f"s.__bad IS NOT NULL ORDER BY s.rowid LIMIT {self.cap}").fetchall()
+        for rowid, bad in found:
+            for part in bad.split("\x1f"):
+                name, _, value = part.partition("\x1e")
+                col = self.tbl.column(name) if name in self.tbl.column_names else None
+                self.problems.append(Problem(self.src.label, self.row_of(rowid), self.header_of(name),
+                                             value, self._type_expected(name, col, value)))
+        self.total += total
+
+    def _type_expected(self, name: str, col: Column | None, value: str) -> str:
+        if col is None:
+            return f"expected a number (extra column {name} holds numbers)"
+        text = f"expected {col.expected()}"
+        if col.type == "date" and col.name in self.date_formats:
+            fmt = _human_format(self.date_formats[col.name])
+            text = (f"not a valid date in the column's format {fmt} (read from its other values); "
+                    f"correct it, e.g. {date(2024, 3, 31).strftime(self.date_formats[col.name])}")
+        elif col.type in ("quantity", "money", "price", "number", "integer"):
+            sep = "decimal comma" if self.decimal_comma else "decimal point"
+            text += f" (this file uses a {sep}); correct the value"
+        return text
+
+    def check_duplicates_and_keys(self) -> None:
+        """Exact duplicate lines, key duplicates in the file and key clashes with stored rows."""
+        tbl = self.tbl
+        key = [k for k in tbl.key if self.given(k) and k != self.generated]
+        bound_key = [k for k in key if k in self.bound]
+        key_groups: list[list[int]] = []
+        if self.generated is None and bound_key:
+            key_groups = self._duplicate_groups(bound_key)
+        if self.generated is None and bound_key and all(self.given(k) for k in tbl.key):
+            # Exact duplicates share the key: compare whole lines among key duplicates only.
+            among = [r for g in key_groups for r in g]
+            exact = self._duplicate_groups(list(self.bound), among=among) if among else []
+        else:
+            exact = self._duplicate_groups(list(self.bound)) if self.bound else []
+        exact_dup_rows = {r for g in exact for r in g[1:]}
+        if exact and self.mapping.duplicates == "skip":
+            reason = "exact duplicate of an earlier line"
+            self.db.execute(f"UPDATE {_STAGE} SET __skip = {_lit(reason)} WHERE rowid IN "
+                            f"(SELECT unnest(?::BIGINT[]))", [sorted(exact_dup_rows)])
+            self.skipped[reason] = len(exact_dup_rows)
+        else:
+            for g in exact:
+                for r in g[1:]:
+                    self._add_listed(Problem(
+                        self.src.label, self.row_of(r), None, None,
+                        f"exact duplicate of row {self.row_of(g[0])} (every column is the same); delete "
+                        "one of them, or set [duplicates] exact = \"skip\" in a mapping file"))
+        for g in key_groups:
+            first = next((r for r in g if r not in exact_dup_rows), g[0])
+            for r in g:
+                if r == first or r in exact_dup_rows:
+                    continue
+                self._add_listed(Problem(
+                    self.src.label, self.row_of(r), ", ".join(self.header_of(k) for k in key), None,
+                    f"the same {' + '.join(key)} as row {self.row_of(first)}; each line needs its own "
+                    f"{' + '.join(key)} (the key of {tbl.name}); correct or delete one of them"))
+        if key and self.mode == "append" and self.q1(f"SELECT count(*) FROM {_q(tbl.name)}")[0]:
+            on = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM {self.col(k)}" for k in key)
+            n, = self.q1(f"SELECT count(*) FROM {_STAGE} s WHERE {self.active()} AND EXISTS "
+                         f"(SELECT 1 FROM {_q(tbl.name)} t WHERE {on})")
+            if n:
+                found = self.db.execute(
+                    f"SELECT s.rowid, concat_ws(' + ', {', '.join(f'CAST({self.col(k)} AS VARCHAR)' for k in key)}) "
+                    f"FROM {_STAGE} s WHERE {self.active()} AND EXISTS (SELECT 1 FROM {_q(tbl.name)} t "
+                    f"WHERE {on}) ORDER BY s.rowid LIMIT {self.cap}").fetchall()
+                for rowid, val in found:
+                    self.problems.append(Problem(
+                        self.src.label, self.row_of(rowid), ", ".join(self.header_of(k) for k in key), val,
+                        f"{' + '.join(key)} is already stored in {tbl.name} (loaded before); import with "
+                        "--replace to replace the table, or leave these lines out"))
+                self.total += n
+
+    def _add_listed(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.total += 1
+
+    def _duplicate_groups(self, names: list[str], among: list[int] | None = None) -> list[list[int]]:
+        """Groups (rowids, ascending) of active staged lines equal on ``names``.
+
+        ``among`` restricts the search to those rowids. Without it, lines are grouped on a
+        64-bit hash first (a small table even for 10 million lines), then the few candidates
+        are compared exactly.
+        """
+        cols = ", ".join(f"s.{_q(n)}" for n in names)
+        if among is not None:
+            groups = self.db.execute(
+                f"SELECT list(s.rowid ORDER BY s.rowid) FROM {_STAGE} s WHERE {self.active()} AND s.rowid IN "
+                f"(SELECT unnest(?::BIGINT[])) GROUP BY {cols} HAVING count(*) > 1 ORDER BY min(s.rowid)",
+                [among]).fetchall()
+            return [g[0] for g in groups]
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE __saleskpi_dups AS SELECT h FROM "
+                        f"(SELECT hash({cols}) AS h FROM {_STAGE} s WHERE {self.active()}) "
+                        f"GROUP BY h HAVING count(*) > 1")
+        try:
+            if not self.q1("SELECT count(*) FROM __saleskpi_dups")[0]:
+                return []
+            groups = self.db.execute(
+                f"SELECT list(s.rowid ORDER BY s.rowid) FROM {_STAGE} s SEMI JOIN __saleskpi_dups d "
+                f"ON hash({cols}) = d.h WHERE {self.active()} GROUP BY {cols} HAVING count(*) > 1 "
+                "ORDER BY min(s.rowid)").fetchall()
+            return [g[0] for g in groups]
+        finally:
+            self.db.execute("DROP TABLE IF EXISTS __saleskpi_dups")
+
+    def check_references(self) -> None:
+        """Every referencing value must exist (or be created with create_missing)."""
+        tbl = self.tbl
+        for col in tbl.columns:
+            if not col.references or not self.given(col.name):
+                continue
+            target_name, target_key = col.references.split(".")
+            target = TABLES[target_name]
+            c = self.col(col.name)
+            known = [f"SELECT {_q(target_key)} FROM {_q(target_name)}"]
+            if target_name == tbl.name:
+                if self.mode == "replace":
+                    known = []
+                known.append(f"SELECT {self.col(target_key)} FROM {_STAGE} s WHERE {self.active()}")
+            self.db.execute(
+                f"CREATE OR REPLACE TEMP TABLE __saleskpi_missing_{col.name} AS "
+                f"(SELECT DISTINCT {c} AS v FROM {_STAGE} s WHERE {self.active()} AND {c} IS NOT NULL) "
+                + "".join(f"EXCEPT ({k}) " for k in known))
+            n_values, = self.q1(f"SELECT count(*) FROM __saleskpi_missing_{col.name}")
+            if not n_values:
+                continue
+            stub_ok = set(c.name for c in target.required) <= {target_key, "name"}
+            if self.create_missing and stub_ok and target_name != tbl.name:
+                self.missing_refs[col.name] = n_values
+                continue
+            where = (f"{self.active()} AND {c} IN (SELECT v FROM __saleskpi_missing_{col.name})")
+            n, = self.q1(f"SELECT count(*) FROM {_STAGE} s WHERE {where}")
+            found = self.db.execute(f"SELECT s.rowid, {c} FROM {_STAGE} s WHERE {where} ORDER BY s.rowid "
+                                    f"LIMIT {self.cap}").fetchall()
+            if target_name == tbl.name:
+                fix = (f"add a line with {target_key} {{val!r}} to this file, or leave {col.name} empty")
+            elif not stub_ok:
+                fix = (f"import {target_name} first ({target_name} rows cannot be created from an id "
+                       f"alone: they need {', '.join(r.name for r in target.required)})")
+            else:
+                fix = (f"import {target_name} first, or import with --create-missing to create it with "
+                       f"its id as name")
+            for rowid, val in found:
+                self.problems.append(Problem(self.src.label, self.row_of(rowid), self.header_of(col.name), val,
+                                             f"no {target_name} has {target_key} {val!r}; "
+                                             + fix.format(val=val)))
+            self.total += n
+
+    def check_currencies(self) -> dict[str, Fraction]:
+        """Rates of the currencies the lines use; an unknown currency is a problem."""
+        home = self.settings.workspace.currency
+        amounts = [c for c in self.tbl.columns if c.is_amount and self.given(c.name)]
+        if not amounts or not self.given("currency"):
+            return {}
+        cur = f"upper({self.col('currency')})"
+        found = self.db.execute(f"SELECT {cur} AS cur, count(*), min(s.rowid) FROM {_STAGE} s "
+                                f"WHERE {self.active()} AND {cur} IS NOT NULL GROUP BY cur ORDER BY 3").fetchall()
+        rates: dict[str, Fraction] = {}
+        for code, n, first in found:
+            rate = _exact_rate(self.settings, code) if len(code) == 3 and code.isalpha() else None
+            if rate is None:
+                rows = self.db.execute(f"SELECT s.rowid FROM {_STAGE} s WHERE {self.active()} AND "
+                                       f"{cur} = ? ORDER BY s.rowid LIMIT {self.cap}", [code]).fetchall()
+                fix = (f"unknown currency; add it under [currencies] in {self.ws.path / 'settings.toml'} as "
+                       f"{code} = <units of {code} per 1 {home}>" if len(code) == 3 and code.isalpha()
+                       else f"expected a 3-letter ISO currency code such as {home}")
+                for (rowid,) in rows:
+                    self.problems.append(Problem(self.src.label, self.row_of(rowid),
+                                                 self.header_of("currency"), code, fix))
+                self.total += n
+            elif code != home:
+                rates[code] = rate
+        return rates
+
+    def check_dangling(self) -> None:
+        """After a replace, rows of other tables must not refer to ids that are gone."""
+        tbl = self.tbl
+        for other in TABLES.values():
+            for col in other.columns:
+                if not col.references or col.references.split(".")[0] != tbl.name:
+                    continue
+                key = col.references.split(".")[1]
+                found = self.db.execute(
+                    f"SELECT o.{_q(col.name)}, count(*) FROM {_q(other.name)} o WHERE o.{_q(col.name)} IS NOT NULL "
+                    f"AND o.{_q(col.name)} NOT IN (SELECT {_q(key)} FROM {_q(tbl.name)}) GROUP BY 1 ORDER BY 1 "
+                    f"LIMIT {self.cap}").fetchall()
+                for value, n in found:
+                    self.problem(None, key, value, f"{n} row(s) of {other.name} ({col.name}) refer to it, "
+                                 f"but the new file lacks it; keep it in the file, or replace {other.name} first")
+        if self.total:
+            self.refuse(f"{self.src.label} would leave references dangling; nothing was loaded.")

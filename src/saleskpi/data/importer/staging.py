@@ -1,0 +1,252 @@
+"""Binding a source's headers to the contract's columns and staging its values, typed, in DuckDB
+(steps 1 and 2 of an import; :mod:`saleskpi.data.importer`)."""
+
+from __future__ import annotations
+
+from saleskpi.data.importer.state import _STAGE, ImportState, _lit, _q
+from saleskpi.data.schema import FALSE_WORDS, TRUE_WORDS, Column, match_headers, normalize_header
+
+#: Lines read to detect the date format of a column and the decimal comma.
+SAMPLE_ROWS = 20_000
+#: Staged amounts keep 6 decimals until they are converted and rounded on load. 64-bit
+#: decimals are several times faster than 128-bit ones; they hold amounts below 10^12.
+_STAGE_AMOUNT = "DECIMAL(18,6)"
+
+
+def _is_text(duck_type: str) -> bool:
+    return duck_type.upper() in ("VARCHAR", "TEXT", "STRING") or duck_type.upper().startswith("VARCHAR")
+
+
+def _is_float(duck_type: str) -> bool:
+    return duck_type.upper() in ("DOUBLE", "FLOAT", "REAL", "FLOAT4", "FLOAT8")
+
+
+def _is_numeric(duck_type: str) -> bool:
+    t = duck_type.upper()
+    return _is_float(t) or t.startswith("DECIMAL") or t in (
+        "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+        "UBIGINT", "UHUGEINT")
+
+
+def _stage_type(col: Column) -> str:
+    """The type a column has in the staging table (amounts keep 6 decimals until loaded)."""
+    return _STAGE_AMOUNT if col.is_amount else col.sql_type
+
+
+def _guess_delimiter(header: str) -> str | None:
+    """The likeliest delimiter of a header line that did not split, or None."""
+    counts = {d: header.count(d) for d in (";", ",", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else None
+
+
+def _show_delim(d: str) -> str:
+    return "tab" if d == "\t" else f"'{d}'"
+
+
+class Staging(ImportState):
+    """Bind the headers, stage the values, mark the lines that skip rules leave out."""
+
+    def bind(self) -> None:
+        """Match headers to contract columns; stop on header-level problems."""
+        src, tbl, mapping = self.src, self.tbl, self.mapping
+        if not src.headers:
+            self.problem(None, None, None, "the file is empty (no header line). Export it again "
+                         "with a header line naming the columns; 'saleskpi schema "
+                         f"{tbl.name}' lists them")
+            self.refuse()
+        norm = [normalize_header(h) for h in src.headers]
+        taken: set[int] = set()
+        for name, header in mapping.columns.items():
+            wanted = normalize_header(header)
+            idx = next((i for i, n in enumerate(norm) if n == wanted and i not in taken), None)
+            if idx is None:
+                self.problem(None, name, None, f"the mapping ({mapping.source}) maps {name} to the header "
+                             f"'{header}', which the file does not have; headers: {', '.join(src.headers)}")
+            else:
+                self.bound[name] = idx
+                taken.add(idx)
+        rest = [i for i in range(len(src.headers)) if i not in taken]
+        found, extra = match_headers(tbl, [src.headers[i] for i in rest])
+        by_header = {}
+        for i in rest:
+            by_header.setdefault(src.headers[i], i)
+        for name, header in found.items():
+            if name in self.bound or name in mapping.values:
+                extra.append(header)
+            else:
+                self.bound[name] = by_header[header]
+        ignored = {normalize_header(h) for h in mapping.ignore}
+        for header in extra:
+            if normalize_header(header) in ignored or not header.strip():
+                continue
+            self.warnings.append(
+                f"column '{header}' matches no column of {tbl.name} and was not loaded; rename it "
+                f"to a contract column (saleskpi schema {tbl.name}), map it in a mapping file, or "
+                "list it under ignore")
+        for name, value in mapping.values.items():
+            col = tbl.column(name) if name in tbl.column_names else None
+            sql_type = col.sql_type if col else "DOUBLE"
+            ok = self.q1(f"SELECT TRY_CAST({_lit(value)} AS {sql_type}) IS NOT NULL")[0]
+            if not ok:
+                self.problem(None, name, value, f"the mapping's [values] {name} must be "
+                             f"{col.expected() if col else 'a number'}; fix {mapping.source}")
+            elif col is not None and col.choices and value not in col.choices:
+                self.problem(None, name, value, f"the mapping's [values] {name} must be one of "
+                             f"{', '.join(col.choices)}; fix {mapping.source}")
+            else:
+                self.fixed[name] = f"CAST({_lit(value)} AS {sql_type})"
+        if len(src.headers) == 1 and not self.bound and src.delimiter is not None:
+            guess = _guess_delimiter(src.headers[0])
+            if guess and guess != src.delimiter:
+                shown = _show_delim(guess)
+                self.problem(1, None, src.headers[0][:80],
+                             f"the header did not split into columns with the delimiter "
+                             f"{_show_delim(src.delimiter)}: it looks like the delimiter is {shown}; "
+                             f"use --delimiter {'tab' if guess == chr(9) else shown}")
+                self.refuse()
+        for col in tbl.required:
+            if not self.given(col.name):
+                self.problem(None, col.name, None, self._missing_column_text(col))
+        for group in tbl.one_of:
+            if not any(self.given(c) for c in group):
+                self.problem(None, " or ".join(group), None,
+                             f"the file must have at least one of the columns {', '.join(group)}")
+        for col in tbl.columns:
+            if col.name in tbl.key and col.type == "integer" and not col.required \
+                    and not self.given(col.name):
+                self.generated = col.name
+        self.refuse()
+
+    def _missing_column_text(self, col: Column) -> str:
+        text = (f"required column '{col.name}' is missing ({col.description.rstrip('.')}). Add a "
+                f"column headed {col.name}")
+        if col.aliases:
+            text += f" (or one of: {', '.join(col.aliases[:6])})"
+        text += ", or map your header to it in a mapping file"
+        return text
+
+    def stage(self) -> int:
+        """Create the staging table of typed values; return its number of rows."""
+        src = self.src
+        self.detect()
+        selects, bad_parts = [], []
+        for name, idx in self.bound.items():
+            col = self.tbl.column(name) if name in self.tbl.column_names else None
+            raw = f"src.{_q(src.columns[idx])}"
+            typed, bad = self.typed_expr(raw, src.types[idx], col)
+            selects.append(f"{typed} AS {_q(name)}")
+            if bad is not None:
+                bad_parts.append(f"CASE WHEN {bad} THEN {_lit(name)} || chr(30) || CAST({raw} AS VARCHAR) END")
+        bad_sql = f"NULLIF(concat_ws(chr(31), {', '.join(bad_parts)}), '')" if bad_parts else "CAST(NULL AS VARCHAR)"
+        # A line with no value at all (;;;; at the end of an Excel export) is left out.
+        empty = " AND ".join(f"src.{_q(c)} IS NULL" for c in src.columns) or "FALSE"
+        inner = ", ".join(selects + [f"{bad_sql} AS __bad",
+                                     f"CASE WHEN {empty} THEN 'empty line' END AS __skip"])
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS SELECT {inner} FROM {src.relation} AS src")
+        rows, empty_lines = self.q1(f"SELECT count(*), count(__skip) FROM {_STAGE}")
+        if src.after_scan is not None:
+            src.after_scan()
+            self.problems += src.problems
+            self.total += src.problem_total
+            self._line_k = None
+        if empty_lines:
+            self.skipped["empty line"] = empty_lines
+        if rows - empty_lines == 0 and src.kind == "file" and not self.total:
+            self.problem(None, None, None, "the file has a header but no data rows; export it again "
+                         "with its rows, or check that you chose the right file")
+            self.refuse()
+        if rows == 0 and src.kind == "data":
+            self.warnings.append(f"{src.label} has no rows; nothing was loaded")
+        return rows
+
+    def detect(self) -> None:
+        """Detect the decimal comma and each text date column's format from a sample."""
+        src, mapping = self.src, self.mapping
+        text_cols = {name: idx for name, idx in self.bound.items() if _is_text(src.types[idx])}
+        dates = {n: i for n, i in text_cols.items()
+                 if n in self.tbl.column_names and self.tbl.column(n).type == "date"}
+        numbers = {n: i for n, i in text_cols.items()
+                   if n not in self.tbl.column_names or self.tbl.column(n).type in (
+                       "integer", "quantity", "money", "price", "number")}
+        if mapping.decimal is not None:
+            self.decimal_comma = mapping.decimal == ","
+        elif src.decimal_comma is not None:
+            self.decimal_comma = src.decimal_comma
+        if not dates and (not numbers or mapping.decimal is not None or src.delimiter == ","):
+            return
+        sample = src.sample or src.relation
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE __saleskpi_sample AS SELECT * FROM {sample} "
+                        f"LIMIT {SAMPLE_ROWS}")
+        if numbers and mapping.decimal is None and src.delimiter != "," and src.decimal_comma is None:
+            conds = " OR ".join(
+                f"regexp_full_match(trim({_q(src.columns[i])}), '[-+]?[0-9 \u00a0]*,[0-9]+')"
+                for i in numbers.values())
+            self.decimal_comma = bool(self.q1(f"SELECT count(*) FILTER ({conds}) > 0 FROM __saleskpi_sample")[0])
+        formats = [mapping.date_format] if mapping.date_format else list(self.settings.import_.date_formats)
+        for name, idx in dates.items():
+            c = f"NULLIF(trim({_q(src.columns[idx])}), '')"
+            counts = self.q1("SELECT " + ", ".join(
+                f"count({c}) FILTER (try_strptime({c}, {_lit(f)}) IS NULL)" for f in formats)
+                + f", count({c}) FROM __saleskpi_sample")
+            failures, n = counts[:-1], counts[-1]
+            best = min(range(len(formats)), key=lambda k: (failures[k], k))
+            # The first format that reads every value wins; else the one that reads the most.
+            if n:
+                self.date_formats[name] = formats[best]
+        self.db.execute("DROP TABLE IF EXISTS __saleskpi_sample")
+
+    def typed_expr(self, raw: str, src_type: str, col: Column | None) -> tuple[str, str | None]:
+        """SQL converting a source value to its staged type, and the condition of a failure."""
+        kind = col.type if col is not None else "number"
+        target = _stage_type(col) if col is not None else "DOUBLE"
+        if _is_text(src_type):
+            v = f"NULLIF(trim({raw}), '')"
+            if kind == "string":
+                typed = f"lower({v})" if col and col.choices else v
+                return typed, None
+            if kind == "date":
+                fmt = self.date_formats.get(col.name)
+                typed = (f"CAST(try_strptime({v}, {_lit(fmt)}) AS DATE)" if fmt
+                         else f"TRY_CAST({v} AS DATE)")
+            elif kind == "boolean":
+                low = f"lower({v})"
+                typed = (f"CASE WHEN {low} IN ({', '.join(_lit(w) for w in TRUE_WORDS)}) THEN TRUE "
+                         f"WHEN {low} IN ({', '.join(_lit(w) for w in FALSE_WORDS)}) THEN FALSE END")
+            else:
+                num = v
+                if self.decimal_comma:
+                    num = f"replace(replace(replace({v}, ' ', ''), chr(160), ''), ',', '.')"
+                typed = f"TRY_CAST({num} AS {target})"
+            return typed, f"({v} IS NOT NULL AND {typed} IS NULL)"
+        if kind == "string":
+            if _is_float(src_type):
+                # 17850.0 in a float id column (a spreadsheet's habit) is the id '17850'.
+                return (f"CASE WHEN {raw} = trunc({raw}) AND abs({raw}) < 1e18 THEN "
+                        f"CAST(CAST({raw} AS BIGINT) AS VARCHAR) ELSE CAST({raw} AS VARCHAR) END"), None
+            typed = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
+            return (f"lower({typed})" if col and col.choices else typed), None
+        if kind == "integer" and _is_float(src_type):
+            typed = f"CASE WHEN {raw} = trunc({raw}) THEN TRY_CAST({raw} AS BIGINT) END"
+        elif kind == "date":
+            typed = f"TRY_CAST({raw} AS DATE)"
+        elif kind == "boolean" and _is_numeric(src_type):
+            typed = f"({raw} <> 0)"
+        else:
+            typed = f"TRY_CAST({raw} AS {target})"
+        return typed, f"({raw} IS NOT NULL AND {typed} IS NULL)"
+
+    def apply_skip_rules(self) -> None:
+        """Mark lines that the mapping's skip rules leave out, first rule first."""
+        for rule in self.mapping.skip:
+            if not self.given(rule.column):
+                self.warnings.append(f"skip rule '{rule.reason}': column {rule.column} is not in the file")
+                continue
+            c = self.col(rule.column)
+            cond = {"empty": f"{c} IS NULL", "not_empty": f"{c} IS NOT NULL", "zero": f"{c} = 0",
+                    "negative": f"{c} < 0", "positive": f"{c} > 0"}[rule.is_]
+            n = self.q1(f"SELECT count(*) FROM {_STAGE} s WHERE s.__skip IS NULL AND {cond}")[0]
+            if n:
+                self.db.execute(f"UPDATE {_STAGE} s SET __skip = {_lit(rule.reason)} "
+                                f"WHERE s.__skip IS NULL AND {cond}")
+            self.skipped[rule.reason] = n
