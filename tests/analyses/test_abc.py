@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy.interpolate import CubicSpline
 
-from saleskpi.analyses.abc import _fmm_coefficients, _fmm_eval, classify
+from saleskpi.analyses.abc import classify
+from saleskpi.analyses.abc.spline import fmm_coefficients, fmm_eval
 from saleskpi.errors import UsageError
 
 # --- fixed cut-offs (method="pareto"), worked by hand ----------------------------------------
@@ -185,7 +186,7 @@ def _small_curve() -> tuple[np.ndarray, np.ndarray]:
 
 def test_fmm_spline_has_the_defining_properties():
     x, y = _small_curve()
-    b, c, d = _fmm_coefficients(x, y)
+    b, c, d = fmm_coefficients(x, y)
     h = np.diff(x)
     # interpolates at both ends of every interval
     np.testing.assert_allclose(y[:-1] + h * (b + h * (c + h * d)), y[1:], rtol=0, atol=1e-14)
@@ -201,7 +202,7 @@ def test_fmm_spline_has_the_defining_properties():
 def test_fmm_is_not_scipy_not_a_knot():
     x, y = _small_curve()
     grid = np.arange(101) * 0.01
-    fmm = _fmm_eval(x, y, _fmm_coefficients(x, y), grid)
+    fmm = fmm_eval(x, y, fmm_coefficients(x, y), grid)
     not_a_knot = CubicSpline(x, y)(grid)
     assert np.max(np.abs(fmm - not_a_knot)) > 5e-4  # largest near x = 0.03
     # at the oracle points the two agree to 4 decimals only (5e-6 apart)
@@ -213,16 +214,16 @@ def test_fmm_reproduces_a_cubic_and_few_points():
     x = np.array([0.0, 0.1, 0.3, 0.35, 0.7, 1.0])
     cubic = 1 - 2 * x + 3 * x**2 - 5 * x**3
     t = np.linspace(0, 1, 37)
-    got = _fmm_eval(x, cubic, _fmm_coefficients(x, cubic), t)
+    got = fmm_eval(x, cubic, fmm_coefficients(x, cubic), t)
     np.testing.assert_allclose(got, 1 - 2 * t + 3 * t**2 - 5 * t**3, atol=1e-12)
-    slope = _fmm_eval(x, cubic, _fmm_coefficients(x, cubic), t, deriv=1)
+    slope = fmm_eval(x, cubic, fmm_coefficients(x, cubic), t, deriv=1)
     np.testing.assert_allclose(slope, -2 + 6 * t - 15 * t**2, atol=1e-11)
     # three points: the parabola through them; two points: the line
     x3, y3 = np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.75, 1.0])  # y = 2x − x²
-    parabola = _fmm_eval(x3, y3, _fmm_coefficients(x3, y3), t)
+    parabola = fmm_eval(x3, y3, fmm_coefficients(x3, y3), t)
     np.testing.assert_allclose(parabola, 2 * t - t**2, atol=1e-15)
     x2, y2 = np.array([0.0, 1.0]), np.array([0.0, 1.0])
-    np.testing.assert_allclose(_fmm_eval(x2, y2, _fmm_coefficients(x2, y2), t), t, atol=0)
+    np.testing.assert_allclose(fmm_eval(x2, y2, fmm_coefficients(x2, y2), t), t, atol=0)
 
 
 # --- parameter validation ----------------------------------------------------------------------
