@@ -23,6 +23,8 @@ __all__ = ["KINDS", "Item", "Shown", "listing", "open_item", "select", "json_row
 #: What a workspace table is, by its name: an input of the data contract, a stored result, the
 #: demo's hidden truth, a log, or a table the workspace derives from the inputs.
 KINDS = ("input", "result", "truth", "log", "derived")
+_WHAT = {"input": "an input table", "result": "a stored result", "truth": "a truth table", "log": "a log",
+         "derived": "a derived table"}
 _PREFIXES = {"result": results.PREFIX, "truth": "truth_", "log": "meta_", "derived": "derived_"}
 
 
@@ -74,7 +76,7 @@ def _find(items: list[Item], name: str, where: str) -> Item:
     if len(hits) == 1:
         return hits[0]
     if hits:
-        raise UsageError(f"'{name}' is both {' and '.join(f'the {i.kind} table' for i in hits)} in {where}; "
+        raise UsageError(f"'{name}' is both {' and '.join(_WHAT[i.kind] for i in hits)} in {where}; "
                          f"show {' or '.join(repr(i.ask_as) for i in hits)}.")
     raise UsageError(f"Nothing called '{name}' in {where}. See 'saleskpi show {where} --list'.")
 
