@@ -69,3 +69,28 @@ def test_invalid_input_gives_nan_without_warning():
     # valid entries next to invalid ones are still computed
     got = wallet_allocation_rule([1, 9, 2], 2)
     np.testing.assert_allclose(got, [2 / 3, np.nan, 1 / 3], rtol=0, atol=1e-15)
+
+
+def test_a_customers_share_counts_only_the_lines_that_have_a_potential():
+    """Line A: potential 100, bought 50; line B: no potential, bought 40. The customer's share
+    is 50 / 100 (as its market share in sales), not 90 / 100; the gap is 50."""
+    import datetime as dt
+
+    import ibis
+
+    from saleskpi.analyses.wallet import share_of_wallet
+
+    potential = ibis.memtable({
+        "customer_id": ["C1", "C1"], "business_line": ["A", "B"], "territory_id": ["T", "T"], "rep_id": ["R", "R"],
+        "turnover_value_12m": [50.0, 40.0], "turnover_volume_12m": [5.0, 4.0], "potential_value": [100.0, None],
+        "potential_volume": [10.0, None], "estimate_value": [80.0, None], "stated_value": [100.0, None]})
+    surveys = ibis.memtable({"response_id": ["S"], "customer_id": ["C9"], "date": [dt.date(2025, 1, 1)],
+                             "our_rank": [1], "brands_used": [2]})
+    rows = share_of_wallet(potential, surveys, dt.date(2025, 6, 30)).to_pyarrow().to_pylist()
+    customer = next(r for r in rows if r["business_line"] is None)
+    assert (customer["turnover_value_12m"], customer["potential_value"]) == (90.0, 100.0)
+    assert customer["share_of_wallet_by_value"] == 0.5 and customer["share_of_wallet_by_volume"] == 0.5
+    assert customer["share_raw_by_value"] == 50 / 80 and customer["share_stated_by_value"] == 0.5
+    assert customer["gap_value"] == 50.0 and customer["above_potential"] is False
+    line_b = next(r for r in rows if r["business_line"] == "B")
+    assert line_b["share_of_wallet_by_value"] is None and line_b["share_missing_reason"] == "no potential estimate"

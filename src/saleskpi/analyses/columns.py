@@ -176,11 +176,11 @@ MARKET_SHARE = column(
 SHARE_OF_WALLET_BY_VALUE = column(
     "share_of_wallet_by_value", "ratio", "Share of wallet", "Дял от портфейла",
     "Our 12-month turnover / the reconciled yearly potential (0.25 = 25 %; at most 1 for a customer in a "
-    "line); on a customer's row over all lines, its turnover in every line over the potential of its lines "
-    "that have one; empty where there is no potential or it is zero.",
+    "line); on a customer's row over all lines, both summed over its lines that have a potential (as "
+    "market share is); empty where there is no potential or it is zero.",
     "Оборотът ни за 12 месеца / съгласувания годишен потенциал (0,25 = 25 %; най-много 1 за клиент в една "
-    "линия); в ред за клиента за всички линии — оборотът му във всички линии към потенциала на линиите му, "
-    "които имат потенциал; празно, където потенциал няма или е нула.")
+    "линия); в ред за клиента за всички линии — двете като сбор за линиите му с потенциал (както пазарният "
+    "дял); празно, където потенциал няма или е нула.")
 
 SHARE_OF_WALLET_BY_VOLUME = column(
     "share_of_wallet_by_volume", "ratio", "Share of wallet, volume", "Дял от портфейла, обем",
@@ -191,10 +191,10 @@ SHARE_OF_WALLET_BY_VOLUME = column(
 
 GAP_VALUE = column(
     "gap_value", "money", "Gap to potential", "Неусвоен потенциал",
-    "Yearly potential − our 12-month turnover over the row's customers and lines: what is left to win; "
-    "empty where there is no potential.",
-    "Годишният потенциал − оборотът ни за 12 месеца за клиентите и линиите от реда: колко остава да се "
-    "спечели; празно, където няма потенциал.")
+    "Yearly potential − our 12-month turnover, over the row's customers and lines that have a potential: "
+    "what is left to win; empty where there is no potential.",
+    "Годишният потенциал − оборотът ни за 12 месеца, за клиентите и линиите от реда с потенциал: колко "
+    "остава да се спечели; празно, където няма потенциал.")
 
 MEAN_SHARE = column(
     "mean_share", "ratio", "Mean share of wallet", "Среден дял от портфейла",

@@ -123,18 +123,26 @@ def share_of_wallet(potential, surveys, as_of):
     """Customer x line rows and customer rows (``business_line`` null) with every share estimate.
 
     ``share_of_wallet_by_value`` = turnover / reconciled potential (never above 1, since the
-    reconciled potential is never below purchases); ``share_raw_by_value`` = turnover / the
+    reconciled potential is never below purchases; on a customer row both summed over the
+    lines that have a potential, as market share is); ``share_raw_by_value`` = turnover / the
     estimate before that floor, kept as it is with ``above_potential`` where it exceeds 1;
     ``share_stated_by_value`` = turnover / stated potential; ``share_war`` = the Wallet
     Allocation Rule on the customer's latest survey answer (customer rows only). A null share
     carries its reason in ``share_missing_reason``.
     """
     p = potential
+    # Each share's numerator is summed over the lines whose denominator exists, so that a
+    # customer's share is the same figure as its market share in ``sales``: a line without an
+    # estimate adds neither turnover nor wallet (the numerators are dropped after use).
+    bases = {"pot_v": ("turnover_value_12m", "potential_value"), "pot_q": ("turnover_volume_12m", "potential_volume"),
+             "est_v": ("turnover_value_12m", "estimate_value"), "sta_v": ("turnover_value_12m", "stated_value")}
     per_line = p.select(
         "customer_id", "business_line", "territory_id", "rep_id",
         turnover_value_12m=p.turnover_value_12m, turnover_volume_12m=p.turnover_volume_12m,
         potential_value=p.potential_value, potential_volume=p.potential_volume,
-        estimate_value=p.estimate_value, stated_value=p.stated_value)
+        estimate_value=p.estimate_value, stated_value=p.stated_value,
+        **{f"_num_{k}": ibis.cases((p[den].notnull(), p[num]), else_=ibis.null(p[num].type()))
+           for k, (num, den) in bases.items()})
     total = per_line.group_by(["customer_id", "territory_id", "rep_id"]).aggregate(
         turnover_value_12m=per_line.turnover_value_12m.sum(), turnover_volume_12m=per_line.turnover_volume_12m.sum(),
         # a customer's wallet is the sum over the lines that have an estimate
@@ -142,6 +150,7 @@ def share_of_wallet(potential, surveys, as_of):
         potential_volume=per_line.potential_volume.sum(),
         estimate_value=per_line.estimate_value.sum(),
         stated_value=per_line.stated_value.sum(),
+        **{f"_num_{k}": per_line[f"_num_{k}"].sum() for k in bases},
     ).mutate(business_line=ibis.null("string"))
 
     s = surveys.filter(surveys.our_rank.notnull() & surveys.brands_used.notnull() & (surveys.date <= as_of))
@@ -161,16 +170,16 @@ def share_of_wallet(potential, surveys, as_of):
     war_columns = [c for c in war.columns if c != "war_customer_id"]
     per_line = per_line.mutate(**{c: ibis.null(war.schema()[c]) for c in war_columns})
     rows = ibis.union(per_line, total.select(per_line.columns))
-    raw = _share(rows.turnover_value_12m, rows.estimate_value)
+    raw = _share(rows._num_est_v, rows.estimate_value)
     return rows.mutate(
-        share_of_wallet_by_value=_share(rows.turnover_value_12m, rows.potential_value),
-        share_of_wallet_by_volume=_share(rows.turnover_volume_12m, rows.potential_volume),
+        share_of_wallet_by_value=_share(rows._num_pot_v, rows.potential_value),
+        share_of_wallet_by_volume=_share(rows._num_pot_q, rows.potential_volume),
         share_raw_by_value=raw,
         above_potential=(raw > 1).fill_null(False),
-        share_stated_by_value=_share(rows.turnover_value_12m, rows.stated_value),
+        share_stated_by_value=_share(rows._num_sta_v, rows.stated_value),
         share_missing_reason=_reason(rows.potential_value),
-        gap_value=(rows.potential_value - rows.turnover_value_12m),
-    )
+        gap_value=(rows.potential_value - rows._num_pot_v),
+    ).drop(*(f"_num_{k}" for k in bases))
 
 
 def links(wallet, customers, members, as_of):

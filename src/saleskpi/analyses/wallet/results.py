@@ -53,7 +53,8 @@ _SHARE_WAR = column(
 _SHARE_RAW_BY_VALUE = column(
     "share_raw_by_value", "ratio", "Share of the estimate", "Дял от оценката",
     "Our 12-month turnover / the potential estimate before its floor at purchases (estimate_value), as it "
-    "is: it may exceed 1; empty where the estimate is missing or not positive.",
+    "is: it may exceed 1 (on a customer's row, over its lines that have an estimate); empty where the "
+    "estimate is missing or not positive.",
     "Оборотът ни за 12 месеца / оценката на потенциала преди долната граница (estimate_value), както е: "
     "може да надхвърли 1; празно, където оценка няма или не е положителна.")
 
@@ -66,7 +67,8 @@ _ABOVE_POTENTIAL = column(
 
 _SHARE_STATED_BY_VALUE = column(
     "share_stated_by_value", "ratio", "Share of stated potential", "Дял от заявения потенциал",
-    "Our 12-month turnover / the stated potential alone; empty where nothing positive is stated.",
+    "Our 12-month turnover / the stated potential alone (on a customer's row, over its lines with a stated "
+    "figure); empty where nothing positive is stated.",
     "Оборотът ни за 12 месеца / само заявения потенциал; празно, където няма положителна заявена стойност.")
 
 _SHARE_MISSING_REASON = column(
