@@ -32,7 +32,7 @@ def purchase_days(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None 
     """One row per customer x purchase day up to ``as_of``: ``value`` (net), ``margin`` and
     ``margin_known``.
 
-    A purchase day is a day whose lines add up to a positive net value; days of returns or
+    ``value`` and ``margin`` are exact decimals. A purchase day is a day whose lines add up to a positive net value; days of returns or
     credit notes only are left out. ``margin_known`` is true where every line of the day has a
     cost or a margin; lines without either add no margin.
 
@@ -43,8 +43,9 @@ def purchase_days(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None 
     """
     d = customer_days(sales, days)
     d = d.filter((d.date <= as_of) & (d.value > 0))
-    return d.select("customer_id", "date", value=d.value.cast("float64"),
-                    margin=d.margin.cast("float64").fill_null(0.0), margin_known=d.margin_lines == d.lines)
+    # kept as exact decimals: every sum over them is then the same whatever order an engine adds in
+    return d.select("customer_id", "date", value=d.value, margin=d.margin.fill_null(0),
+                    margin_known=d.margin_lines == d.lines)
 
 
 def history_start(days: ibis.Table) -> dt.date | None:

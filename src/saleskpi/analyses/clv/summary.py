@@ -117,7 +117,7 @@ def _holdout_columns(per: ir.Table, duration: float) -> dict[str, ir.Value]:
         "frequency_holdout": per.frequency_holdout.cast("int64"),
         "monetary_value_holdout": ibis.ifelse(
             per.frequency_holdout > 0,
-            per.holdout_value.coalesce(0.0) / per.frequency_holdout.cast("float64"),
+            per.holdout_value.cast("float64").coalesce(0.0) / per.frequency_holdout.cast("float64"),
             0.0,
         ),
         "duration_holdout": ibis.literal(duration, type="float64"),
@@ -175,17 +175,24 @@ def rfm_summary(
     unit = TIME_UNIT_DAYS[time_unit]
     obs_lit, cal_lit = ibis.date(obs), ibis.date(cal)
 
+    # Exact decimals (money as stored) are summed as decimals and turned into floats only at the
+    # end: a sum of doubles depends on the order an engine adds in, which differs between runs
+    # and engines and moved the fitted models, and so a rounded CLV, by a cent.
+    raw_value = transactions[value]
+    exact = raw_value.type().is_decimal()
+    zero = ibis.literal(0, raw_value.type()) if exact else ibis.literal(0.0)
     lines = transactions.select(
-        c_=transactions[customer], d_=day, v_=transactions[value].cast("float64")
+        c_=transactions[customer], d_=day, v_=raw_value if exact else raw_value.cast("float64")
     ).filter(lambda t: t.c_.notnull() & t.d_.notnull() & (t.d_ <= obs_lit))
     # same-day purchases count once, with their values summed (a day whose values are all NULL
     # is worth 0)
     if unique_days:
-        days = lines.mutate(v_=lines.v_.coalesce(0.0))
+        days = lines.mutate(v_=lines.v_.coalesce(zero))
     else:
-        days = lines.group_by(["c_", "d_"]).aggregate(v_=lambda t: t.v_.sum().coalesce(0.0))
+        days = lines.group_by(["c_", "d_"]).aggregate(v_=lambda t: t.v_.sum().coalesce(zero))
     per = _per_customer(days, None if calibration_end is None else cal_lit)
-    per = per.mutate(frequency=per.days_ - 1, repeat_value=per.value_.coalesce(0.0) - per.first_value)
+    per = per.mutate(frequency=per.days_ - 1,
+                     repeat_value=(per.value_.coalesce(zero) - per.first_value).cast("float64"))
     columns = {
         customer: per.c_,
         "frequency": per.frequency.cast("int64"),
