@@ -17,17 +17,18 @@ import ibis
 import numpy as np
 
 from saleskpi.analyses.clv.days import customer_days
+from saleskpi.config import ClvSection as _CLV
 from saleskpi.errors import UsageError
 
 __all__ = ["CENT_PLACES", "DEFAULT_HISTORY_WEIGHTS", "history", "history_weights"]
 
 #: Default weights of the full years in the weighted profit, the most recent year first.
-DEFAULT_HISTORY_WEIGHTS: tuple[float, ...] = (0.35, 0.25, 0.20, 0.12, 0.08)
+DEFAULT_HISTORY_WEIGHTS: tuple[float, ...] = tuple(_CLV.model_fields["history_weights"].examples[0])
 
-#: Default full years shown and yearly compounding rate; the same defaults as ``[clv]
-#: history_years`` and ``history_rate`` (saleskpi.config), which the analysis passes.
-DEFAULT_HISTORY_YEARS = 5
-DEFAULT_HISTORY_RATE = 0.08
+#: Default full years shown and yearly compounding rate: ``[clv] history_years`` and
+#: ``history_rate`` of the settings model (written once there), which the analysis passes.
+DEFAULT_HISTORY_YEARS = _CLV.model_fields["history_years"].default
+DEFAULT_HISTORY_RATE = _CLV.model_fields["history_rate"].default
 
 #: Money results are given to the cent (the decimal places of the contract's money columns).
 CENT_PLACES = 2

@@ -18,16 +18,17 @@ import pandas as pd
 from saleskpi.analyses.clv.fits import Fits, fit_all, fit_population
 from saleskpi.analyses.clv.summary import model_summary
 from saleskpi.analyses.clv.value import margin_per_purchase
+from saleskpi.config import ClvSection as _CLV
 
 __all__ = ["DECILES", "DEFAULT_HOLDOUT_WEEKS", "deciles", "validation"]
 
 #: Groups of equal size that the customers are cut into by predicted purchases.
 DECILES = 10
 
-#: Default weeks held out, the same as ``[clv] holdout_weeks`` (saleskpi.config), which the
+#: Default weeks held out: ``[clv] holdout_weeks`` of the settings model, which the
 #: analysis passes: half a year, long enough to see repeat purchases, short enough to leave
 #: most of the history for the calibration.
-DEFAULT_HOLDOUT_WEEKS = 26
+DEFAULT_HOLDOUT_WEEKS = _CLV.model_fields["holdout_weeks"].default
 
 #: The per-decile means of ``clv-validation``: output column -> (column of the per-customer
 #: frame, aggregation).

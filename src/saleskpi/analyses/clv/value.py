@@ -21,6 +21,7 @@ from saleskpi.analyses.clv.days import customer_days, history_start, purchase_da
 from saleskpi.analyses.clv.fits import Fits, fit_all, fit_population, params_frame
 from saleskpi.analyses.clv.history import CENT_PLACES
 from saleskpi.analyses.clv.summary import TIME_UNIT_DAYS, model_summary
+from saleskpi.config import ClvSection as _CLV
 from saleskpi.errors import UsageError
 from saleskpi.models import GammaGamma
 
@@ -42,13 +43,13 @@ MONTHS_PER_YEAR = 12
 #: Customers scored at once (P(alive) and the value gather); bounds the memory of a large base.
 CHUNK_ROWS = 500_000
 
-#: Defaults of the functions, the same as ``[clv] monthly_rate``, ``target_share`` and
-#: ``budget_share`` (saleskpi.config), which the analysis passes: a monthly discount rate of 1 %
+#: Defaults of the functions: ``[clv] monthly_rate``, ``target_share`` and ``budget_share`` of
+#: the settings model (written once there), which the analysis passes: a monthly discount rate of 1 %
 #: (about 12.7 % a year), half of the wallet as the share to reach, a tenth of the 12-month
 #: margin as the offer budget.
-DEFAULT_MONTHLY_RATE = 0.01
-DEFAULT_TARGET_SHARE = 0.5
-DEFAULT_BUDGET_SHARE = 0.10
+DEFAULT_MONTHLY_RATE = _CLV.model_fields["monthly_rate"].default
+DEFAULT_TARGET_SHARE = _CLV.model_fields["target_share"].default
+DEFAULT_BUDGET_SHARE = _CLV.model_fields["budget_share"].default
 
 # margin_basis values in the clv result
 BASIS_MODEL = "gamma-gamma"
