@@ -87,12 +87,15 @@ def compare_tables(a: pa.Table, b: pa.Table, *, rtol: float) -> list[str]:
 
 def _renamed(table: pa.Table, result: str, renames: list[str]) -> pa.Table:
     """``table`` (a result of A) with the columns renamed that B renamed."""
-    mapping = {}
+    everywhere, here = {}, {}
     for rename in renames:
         where, _, pair = rename.rpartition(":")
         old, new = pair.split("=", 1)
-        if where in ("", result):
-            mapping.setdefault(old, new) if not where else mapping.__setitem__(old, new)
+        if where == "":
+            everywhere[old] = new
+        elif where == result:
+            here[old] = new
+    mapping = everywhere | here  # a rename for this result wins over one for every result
     return table.rename_columns([mapping.get(c, c) for c in table.column_names])
 
 

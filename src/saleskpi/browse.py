@@ -91,7 +91,7 @@ def open_item(ws, name: str, *, run: int | None = None, scope=None, stamped: boo
     if item.kind == "result":
         result = results.result_name(item.table)
         info = results.run_of(ws.con, result, run=run)
-        expr = results.read(ws.con, result, run=run, scope=scope, stamped=stamped)
+        expr = results.read(ws.con, result, run=info.run_id if info else run, scope=scope, stamped=stamped)
         title = f"{result} (run {info.run_id}, as of {info.as_of})" if info else f"{result} (no finished run)"
         return Shown(expr, title, item.kind, info)
     if run is not None:

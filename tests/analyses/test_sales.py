@@ -89,3 +89,12 @@ def test_bridge_parts_add_up_exactly(out):
         Decimal("20.00"), Decimal("16.00"), Decimal("-40.00"), Decimal("0.00"), Decimal("-4.00"))
     for b in out["bridge"]:
         assert b["new_customers_value"] + b["lost_customers_value"] + b["price_effect_value"] + b["volume_effect_value"] + b["mix_effect_value"] == b["change_value"]
+
+
+def test_bridge_rows_carry_their_scope_keys(out):
+    """A territory row names its territory, a rep row its rep (saleskpi.access filters by them);
+    the company and business-line rows name neither."""
+    for b in out["bridge"]:
+        assert b["territory_id"] == (b["key"] if b["level"] == "territory" else None), b
+        assert b["rep_id"] == (b["key"] if b["level"] == "rep" else None), b
+    assert {b["level"] for b in out["bridge"]} == {"company", "business_line", "territory", "rep"}

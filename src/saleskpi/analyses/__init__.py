@@ -57,9 +57,8 @@ class Context:
         what a comparison with the previous run reads."""
         if results.table_name(name) not in self.con.list_tables():
             return None
-        if results.run_of(self.con, name, before=self.run_id) is None:
-            return None
-        return results.read(self.con, name, before=self.run_id, stamped=True)
+        info = results.run_of(self.con, name, before=self.run_id)
+        return None if info is None else results.read(self.con, name, run=info.run_id, stamped=True)
 
 
 @dataclass(frozen=True)

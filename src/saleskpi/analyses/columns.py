@@ -14,9 +14,8 @@ back to 28 February); *the 12 months to the as-of date* are the rolling year tha
 
 from __future__ import annotations
 
-from saleskpi.results import Column, column
+from saleskpi.results import column
 
-__all__ = ["SHARED"]  # and every constant below
 
 # --- who and where ------------------------------------------------------------------------------
 
@@ -358,14 +357,3 @@ MARGIN = column(
     "margin", "money", "Margin, period to date", "Марж от началото на периода",
     "Turnover − cost in the period to date; empty where no invoice line of the row has a cost.",
     "Оборотът − себестойността от началото на периода; празно, където никой фактурен ред няма себестойност.")
-
-
-#: Every shared column by name.
-SHARED: dict[str, Column] = {c.name: c for c in (
-    CUSTOMER_ID, TERRITORY_ID, REP_ID, TEAM_ID, BUSINESS_LINE, CURRENCY, LEVEL, KEY, CUSTOMERS, PERIOD, YEAR,
-    NOTE, TURNOVER_VALUE_12M, TURNOVER_VALUE_12M_WITH_POTENTIAL, TURNOVER_VOLUME_12M, POTENTIAL_VALUE, POTENTIAL_VOLUME, ESTIMATE_VALUE,
-    STATED_VALUE, METHOD, MARKET_SHARE, SHARE_OF_WALLET_BY_VALUE, SHARE_OF_WALLET_BY_VOLUME, GAP_VALUE, MEAN_SHARE,
-    CLASS_BY_VALUE, CLASS_BY_VOLUME, CLASS_BY_POTENTIAL, CLASS_BY_SHARE, CLASS_BY_SHARE_VOLUME, CELL, ACTION,
-    VOLUME_VALUE_MISMATCH, MISMATCH_SIGNAL, CRITERION, TURNOVER_VALUE_PERIOD, TURNOVER_VALUE_LY,
-    TURNOVER_VOLUME_PERIOD, GROWTH_VALUE_VS_LY, TARGET_VALUE, ATTAINMENT_BY_VALUE, TARGET_PRODUCTS_VALUE,
-    TARGET_PRODUCTS_SHARE, PRODUCTS_BOUGHT, CATEGORIES_BOUGHT, ASSORTMENT_BREADTH, MARGIN)}

@@ -165,12 +165,6 @@ class Result:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(f"result '{self.name}' declares no column '{name}'")
-
 
 def conform(expr: ibis.Table, declared: Result) -> ibis.Table:
     """``expr`` checked against its declaration and put in the stored form.
@@ -205,10 +199,6 @@ def conform(expr: ibis.Table, declared: Result) -> ibis.Table:
         money[c.name] = (expr[c.name].cast(MONEY_TYPE) if schema[c.name].is_decimal()
                          else expr[c.name].round(2).cast("float64"))
     return expr.mutate(**money) if money else expr
-
-
-def declared_names(results: Iterable[Result]) -> list[str]:
-    return [r.name for r in results]
 
 
 def _cell(text: str) -> str:

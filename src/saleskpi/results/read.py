@@ -67,18 +67,16 @@ def runs_of(con, name: str) -> list[int]:
     return sorted(int(r) for r in t.select("run_id").distinct().to_pyarrow().column(0).to_pylist())
 
 
-def read(con, name: str, *, run: int | None = None, scope=None, stamped: bool = False,
-         before: int | None = None) -> ibis.Table:
+def read(con, name: str, *, run: int | None = None, scope=None, stamped: bool = False) -> ibis.Table:
     """The rows of result ``name`` from the newest finished run, or from ``run``.
 
-    ``before``: the newest finished run older than this run id (what a comparison with the
-    previous run reads). ``scope`` (a :class:`saleskpi.access.Scope`) keeps only the rows
+    ``scope`` (a :class:`saleskpi.access.Scope`) keeps only the rows
     that user may see; ``None`` is the unrestricted view of the library and the command line
     (the person who owns the workspace folder). ``stamped`` keeps the ``run_id`` and
     ``as_of`` columns. With no finished run, the result has no rows.
     """
     t = _stored(con, name)
-    info = run_of(con, name, run=run, before=before)
+    info = run_of(con, name, run=run)
     rows = t.filter(t.run_id == (info.run_id if info else ibis.null("int64")))
     if scope is not None:
         # the scope knows how to restrict a result (saleskpi.access, a layer above this one)

@@ -166,23 +166,22 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
                                    rows.m_line_key == market.m_line]).drop("m_level", "m_key", "m_line", "m_line_key",
                                                                             "customers")
 
-    ratio = ratio_or_null
     share = ibis.literal(seasonal_share, "float64")
     rows = rows.mutate(
         period=ibis.literal(p.label),
         margin=rows.turnover_value - rows.cost,
-        growth_value_vs_prev=ratio(rows.turnover_value, rows.turnover_value_prev) - 1,
-        growth_value_vs_ly=ratio(rows.turnover_value, rows.turnover_value_ly) - 1,
-        growth_volume_vs_ly=ratio(rows.turnover_volume, rows.turnover_volume_ly) - 1,
+        growth_value_vs_prev=ratio_or_null(rows.turnover_value, rows.turnover_value_prev) - 1,
+        growth_value_vs_ly=ratio_or_null(rows.turnover_value, rows.turnover_value_ly) - 1,
+        growth_volume_vs_ly=ratio_or_null(rows.turnover_volume, rows.turnover_volume_ly) - 1,
         target_value_to_date=rows.target_value * share,
         target_volume_to_date=rows.target_volume * share,
-        target_products_share=ratio(rows.target_products_value, rows.turnover_value),
-        assortment_breadth=ratio(rows.products_bought, rows.products_offered),
+        target_products_share=ratio_or_null(rows.target_products_value, rows.turnover_value),
+        assortment_breadth=ratio_or_null(rows.products_bought, rows.products_offered),
         currency=ibis.literal(ctx.settings.workspace.currency),
     )
     rows = rows.mutate(
-        attainment_by_value=ratio(rows.turnover_value, rows.target_value_to_date),
-        attainment_by_volume=ratio(rows.turnover_volume, rows.target_volume_to_date),
+        attainment_by_value=ratio_or_null(rows.turnover_value, rows.target_value_to_date),
+        attainment_by_volume=ratio_or_null(rows.turnover_volume, rows.target_volume_to_date),
     )
     # period to date, as against the 12-month turnover of market share (one name per concept)
     rows = rows.rename(turnover_value_period="turnover_value", turnover_volume_period="turnover_volume")

@@ -112,9 +112,6 @@ NO_POTENTIAL = "no potential estimate"
 ZERO_POTENTIAL = "potential is zero"
 
 
-_share = ratio_or_null
-
-
 def _reason(den):
     return ibis.cases((den.isnull(), NO_POTENTIAL), (den <= 0, ZERO_POTENTIAL), else_=ibis.null("string"))
 
@@ -170,13 +167,13 @@ def share_of_wallet(potential, surveys, as_of):
     war_columns = [c for c in war.columns if c != "war_customer_id"]
     per_line = per_line.mutate(**{c: ibis.null(war.schema()[c]) for c in war_columns})
     rows = ibis.union(per_line, total.select(per_line.columns))
-    raw = _share(rows._num_est_v, rows.estimate_value)
+    raw = ratio_or_null(rows._num_est_v, rows.estimate_value)
     return rows.mutate(
-        share_of_wallet_by_value=_share(rows._num_pot_v, rows.potential_value),
-        share_of_wallet_by_volume=_share(rows._num_pot_q, rows.potential_volume),
+        share_of_wallet_by_value=ratio_or_null(rows._num_pot_v, rows.potential_value),
+        share_of_wallet_by_volume=ratio_or_null(rows._num_pot_q, rows.potential_volume),
         share_raw_by_value=raw,
         above_potential=(raw > 1).fill_null(False),
-        share_stated_by_value=_share(rows._num_sta_v, rows.stated_value),
+        share_stated_by_value=ratio_or_null(rows._num_sta_v, rows.stated_value),
         share_missing_reason=_reason(rows.potential_value),
         gap_value=(rows.potential_value - rows._num_pot_v),
     ).drop(*(f"_num_{k}" for k in bases))
@@ -212,7 +209,7 @@ def links(wallet, customers, members, as_of):
         )
         parts.append(agg.mutate(link=ibis.literal(link)))
     out = ibis.union(*parts)
-    return out.mutate(weighted_share=_share(out.turnover_value_12m, out.potential_value)).select(
+    return out.mutate(weighted_share=ratio_or_null(out.turnover_value_12m, out.potential_value)).select(
         "link", "group", "customers", "mean_share", "median_share", "weighted_share", "turnover_value_12m",
         "potential_value")
 
