@@ -161,17 +161,103 @@ def import_(
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet (default: the first).")] = None,
     encoding: Annotated[Encoding, typer.Option("--encoding", help="Text encoding of a CSV file.")] = Encoding.auto,
     delimiter: Annotated[Optional[str], typer.Option("--delimiter", help="CSV delimiter: ; , tab or | (default: detected).")] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Replace the table's rows instead of adding to them.")] = False,
+    replace_import: Annotated[Optional[int], typer.Option("--replace-import", help="Replace the rows of this earlier import (saleskpi imports DIR lists them).")] = None,
+    replace_dates: Annotated[Optional[str], typer.Option("--replace-dates", help="Replace the stored rows dated FROM:TO (e.g. 2024-01-01:2024-03-31, both included).")] = None,
+    replace_invoices: Annotated[bool, typer.Option("--replace-invoices", help="Replace the stored lines of the invoices in the file (other tables: the rows whose keys are in the file).")] = False,
+    replace_all: Annotated[bool, typer.Option("--replace-all", help="Replace every stored row of the table.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Remove what a --replace-... option removes without asking.")] = False,
+    keep_duplicates: Annotated[bool, typer.Option("--keep-duplicates", help="Load exact duplicate lines: they are real (each gets its own line_no).")] = False,
 ) -> None:
-    """Load a file into an input table: every problem is reported; the whole file or nothing."""
-    from saleskpi.data.importer import import_file
+    """Load a file into an input table: every problem is reported; the whole file or nothing.
+
+    A --replace-... option first removes stored rows, in the same transaction: it says what it
+    removes and asks (or needs --yes); 'saleskpi imports DIR --undo' puts them back."""
+    from saleskpi.data.importer import STEPS, Replace, import_file
+    from saleskpi.errors import UsageError
     from saleskpi.workspace import Workspace
 
-    with Workspace.open(directory) as ws:
+    scopes = [Replace("import", import_id=replace_import) if replace_import is not None else None,
+              Replace.dates(replace_dates) if replace_dates is not None else None,
+              Replace("file") if replace_invoices else None, Replace("all") if replace_all else None]
+    scopes = [s for s in scopes if s is not None]
+    if len(scopes) > 1:
+        raise UsageError("Give one of --replace-import, --replace-dates, --replace-invoices and --replace-all.")
+    with Workspace.open(directory) as ws, _steps(f"importing {file.name}", len(STEPS)) as (bar, progress):
         report = import_file(ws, table, file, mapping=mapping, create_missing=create_missing, sheet=sheet,
-                             encoding=encoding.value, delimiter=delimiter,
-                             mode="replace" if replace else "append")
+                             encoding=encoding.value, delimiter=delimiter, replace=scopes[0] if scopes else None,
+                             confirm=_confirmation(yes, bar), keep_duplicates=keep_duplicates, progress=progress)
     err.print(report.summary(), markup=False)
+
+
+@app.command()
+def imports(
+    directory: WorkspaceDir,
+    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+    undo: Annotated[bool, typer.Option("--undo", help="Undo the last import: delete its rows, put back what it replaced.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Undo without asking.")] = False,
+) -> None:
+    """The import log: every import with its file, rows, dates covered, who and when, and what
+    it replaced; --undo takes the last one back."""
+    from saleskpi.data.importer import imports as import_log
+    from saleskpi.data.importer import undo_last
+    from saleskpi.workspace import Workspace
+
+    if undo:
+        with Workspace.open(directory) as ws:
+            done = undo_last(ws.con, confirm=_confirmation(yes, None))
+        err.print(f"Import {done.import_id} undone: {done.rows_deleted:,} row(s) of {done.table} deleted"
+                  + (f", {done.rows_restored:,} put back" if done.rows_restored else "") + ".")
+        return
+    with Workspace.open(directory, read_only=True) as ws:
+        rows = [{"import": r["import_id"], "table": r["table_name"], "file": r["file"], "rows": r["rows_loaded"],
+                 "skipped": r["rows_skipped"], "from": r["date_from"], "to": r["date_to"], "user": r["user_name"],
+                 "when": r["loaded_at"] and r["loaded_at"].replace(microsecond=0), "mode": r["mode"],
+                 "removed": r["rows_removed"], "replaced": r["replaced"], "of imports": r["replaced_imports"],
+                 "undone": r["undone_at"] and r["undone_at"].replace(microsecond=0)} for r in import_log(ws.con)]
+    _emit(rows, format, title=f"imports into {directory}")
+
+
+def _steps(description: str, total: int):
+    """A progress bar on stderr, shown only on a terminal: (the bar, ``progress(step, done, total)``)."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    @contextmanager
+    def shown():
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task(description, total=total)
+
+            def progress(step: str, done: int, steps: int) -> None:
+                bar.update(task, description=f"{description}: {step}", completed=done, total=steps)
+
+            yield bar, progress
+
+    return shown()
+
+
+def _confirmation(yes: bool, bar):
+    """``confirm(statement)`` for a removal: yes with --yes; else asked on a terminal; else
+    refused (exit 2) with the statement, nothing removed."""
+    from saleskpi.errors import UsageError
+
+    def confirm(statement: str) -> bool:
+        if yes:
+            err.print(statement, markup=False)
+            return True
+        if not (sys.stdin.isatty() and err.is_terminal):
+            raise UsageError(f"{statement} Nothing was done: add --yes to go ahead (there is no terminal "
+                             "to ask on).")
+        if bar is not None:
+            bar.stop()
+        err.print(statement, markup=False)
+        answer = typer.confirm("Go ahead?", default=False, err=True)
+        if bar is not None:
+            bar.start()
+        return answer
+
+    return confirm
 
 
 @app.command()

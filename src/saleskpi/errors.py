@@ -58,12 +58,15 @@ class Problem:
 
 @dataclass
 class InputDataError(SaleskpiError):
-    """Input data was refused. Carries every problem found (the message lists up to a cap)."""
+    """Input data was refused. Carries every problem found (the message lists up to a cap),
+    and how many there are of each kind (``kinds``: a kind in words -> lines), which the
+    message gives before the list."""
 
     problems: list[Problem]
     total: int | None = None
     max_listed: int = 50
     summary: str = field(default="")
+    kinds: dict[str, int] = field(default_factory=dict)
 
     exit_code = 3
 
@@ -77,6 +80,12 @@ class InputDataError(SaleskpiError):
     def message(self) -> str:
         head = self.summary or "The input was refused; nothing was loaded."
         lines = [f"{head} {self.count} problem(s):"]
+        listed = min(len(self.problems), self.max_listed)
+        if self.count > 1 and self.kinds:
+            lines.append("  by kind:")
+            width = len(f"{max(self.kinds.values()):,}")
+            lines += [f"    {n:>{width},}  {kind}" for kind, n in sorted(self.kinds.items(), key=lambda k: -k[1])]
+            lines.append(f"  listed: {listed:,} of {self.count:,}:")
         lines += [f"  - {p}" for p in self.problems[: self.max_listed]]
         hidden = self.count - min(len(self.problems), self.max_listed)
         if hidden > 0:

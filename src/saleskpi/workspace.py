@@ -17,6 +17,7 @@ import ibis
 
 from saleskpi import engines
 from saleskpi.config import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
+from saleskpi.data.importer.log import LOG_COLUMNS, upgrade_log
 from saleskpi.data.schema import IBIS_TYPES, TABLES, Table
 from saleskpi.derived import (
     META_DERIVED,
@@ -32,8 +33,7 @@ TEMPLATES_DIR = "templates"
 
 #: The import log and the run log: column -> SQL type.
 META_TABLES: dict[str, dict[str, str]] = {
-    "meta_imports": {"import_id": "BIGINT", "table_name": "VARCHAR", "file": "VARCHAR", "rows_loaded": "BIGINT",
-                     "rows_skipped": "BIGINT", "loaded_at": "TIMESTAMP", "note": "VARCHAR"},
+    "meta_imports": LOG_COLUMNS,
     "meta_runs": {"run_id": "BIGINT", "started_at": "TIMESTAMP", "finished_at": "TIMESTAMP", "as_of": "DATE",
                   "analyses": "VARCHAR"},
     META_DERIVED: META_DERIVED_COLUMNS,
@@ -134,6 +134,7 @@ class Workspace:
         for name, schema in wanted:
             if name not in present:
                 self.con.create_table(name, schema=schema)
+        upgrade_log(self.con)  # a workspace made before the log's newer columns
         for name, derived in derived_tables().items():
             if name not in present:
                 rebuild_derived(self.con, derived)

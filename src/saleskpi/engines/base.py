@@ -122,6 +122,11 @@ class Engine:
         """Set ``values`` (column -> value) on the rows of ``table`` where ``where[0] == where[1]``."""
         raise NotImplementedError
 
+    def add_columns(self, con, table: str, columns: dict[str, str]) -> None:
+        """Add ``columns`` (column -> SQL type as DuckDB spells it) to ``table`` (a workspace
+        made by an older saleskpi gaining a column of a meta table)."""
+        raise NotImplementedError
+
     def run_in_transaction(self, con, statements: Sequence[str]) -> None:
         """Run SQL statements in one transaction: all of them, or (on an error) none."""
         raise ConfigError(f"{self.name} has no multi-statement transactions; it rewrites tables instead.")
@@ -182,3 +187,8 @@ class SQLEngine(Engine):
         sets = ", ".join(f"{self.quote(c)} = {self.mark}" for c in values)
         sql = f"UPDATE {self.quote(table)} SET {sets} WHERE {self.quote(column)} = {self.mark}"
         self.execute(con, sql, [*values.values(), key])
+
+    def add_columns(self, con, table: str, columns: dict[str, str]) -> None:
+        for name, sql_type in columns.items():
+            sql_type = "DOUBLE PRECISION" if sql_type == "DOUBLE" else sql_type
+            self.execute(con, f"ALTER TABLE {self.quote(table)} ADD COLUMN IF NOT EXISTS {self.quote(name)} {sql_type}")

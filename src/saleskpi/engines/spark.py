@@ -76,6 +76,11 @@ class Spark(Engine):
         changed = {c: ibis.ifelse(hit, ibis.literal(v, t[c].type()), t[c]) for c, v in values.items()}
         _rewrite(con, table, t.mutate(**changed).select(*t.columns))
 
+    def add_columns(self, con, table: str, columns: dict[str, str]) -> None:
+        cols = ", ".join(f"`{c}` {_spark_type(t)}" for c, t in columns.items())
+        con._session.sql(f"ALTER TABLE `{table}` ADD COLUMNS ({cols})")
+        con._session.catalog.refreshTable(table)
+
     def replace_rows(self, con, table: str, columns: dict[str, str], rows) -> None:
         session = con._session
         session.sql(self.create_table_sql(table, columns))

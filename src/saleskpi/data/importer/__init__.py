@@ -48,6 +48,7 @@ database; the workspace's engine is only reached through :mod:`saleskpi.engines`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,8 @@ from saleskpi.config import Settings
 from saleskpi.data import readers
 from saleskpi.data.importer.checks import Checks
 from saleskpi.data.importer.loading import FAULT_ENV, Loading
+from saleskpi.data.importer.log import imports, plan_undo, undo_last, upgrade_log
+from saleskpi.data.importer.replacing import Replace, Removal
 from saleskpi.data.importer.staging import Staging
 from saleskpi.data.importer.state import _STAGE, ImportReport, WorkspaceLike, _lit
 from saleskpi.data.mapping import Mapping, load_mapping
@@ -65,27 +68,31 @@ from saleskpi.errors import UsageError
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["FAULT_ENV", "MODES", "ImportReport", "import_file", "load_arrow"]
+__all__ = ["FAULT_ENV", "MODES", "STEPS", "ImportReport", "Removal", "Replace", "import_file", "imports",
+           "load_arrow", "plan_undo", "undo_last"]
 
 MODES = ("append", "replace")
+#: The steps of an import, as ``progress(step, done, total)`` names them.
+STEPS = ("bind", "stage", "check", "load")
 _SRC = "__saleskpi_source"
 
 # --- public API --------------------------------------------------------------------------
 
 
 def load_arrow(ws: WorkspaceLike, table: str, data: "pa.Table | pa.RecordBatchReader", *, source: str,
-               create_missing: bool = False, mode: str = "append") -> ImportReport:
+               create_missing: bool = False, mode: str = "append", **options) -> ImportReport:
     """Load already-typed Arrow data into input table ``table``, all or nothing.
 
     Columns are named by the contract (extra prefixed columns such as ``driver_beds`` are
     accepted and stored as numbers). The data goes through the same checks as a file;
-    ``source`` names it in problems and in ``meta_imports``. Returns an :class:`ImportReport`;
-    raises :class:`InputDataError` (nothing loaded) on any problem.
+    ``source`` names it in problems and in ``meta_imports``; ``options`` are those of
+    :func:`import_file` (``replace``, ``confirm``, ``keep_duplicates``, ``progress``). Returns an
+    :class:`ImportReport`; raises :class:`InputDataError` (nothing loaded) on any problem.
     """
     import pyarrow as pa
 
     tbl = find_table(table)
-    _check_mode(mode)
+    options = _options(ws, mode, **options)
     if not isinstance(data, (pa.Table, pa.RecordBatchReader)):
         raise UsageError(f"load_arrow({table!r}): data must be a pyarrow Table or RecordBatchReader, "
                          f"got {type(data).__name__}. Convert it with pyarrow.Table.from_pandas(df).")
@@ -101,7 +108,7 @@ def load_arrow(ws: WorkspaceLike, table: str, data: "pa.Table | pa.RecordBatchRe
             names, types = [d[0] for d in described], [d[1] for d in described]
             src = readers.Source(label=source, relation=relation, headers=names,
                          columns=names, types=types, kind="data")
-            return _Pipeline(ws, db, tbl, src, Mapping(), create_missing, mode).run()
+            return _Pipeline(ws, db, tbl, src, Mapping(), create_missing, **options).run()
         finally:
             db.unregister(_SRC + "_arrow")
             db.execute(f"DROP TABLE IF EXISTS {_SRC}")
@@ -109,18 +116,28 @@ def load_arrow(ws: WorkspaceLike, table: str, data: "pa.Table | pa.RecordBatchRe
 
 def import_file(ws: WorkspaceLike, table: str, path: str | Path, *, mapping: Mapping | str | Path | None = None,
                 create_missing: bool = False, sheet: str | None = None, encoding: str = "auto",
-                delimiter: str | None = None, mode: str = "append") -> ImportReport:
+                delimiter: str | None = None, mode: str = "append", replace: Replace | None = None,
+                confirm: Callable[[str], bool] | None = None, keep_duplicates: bool = False,
+                progress: Callable[[str, int, int], None] | None = None) -> ImportReport:
     """Import a CSV, Excel (.xlsx) or Parquet file into input table ``table``, all or nothing.
 
     ``mapping`` is a :class:`~saleskpi.data.mapping.Mapping` or the path of a mapping file;
     its ``[read]`` section gives defaults for ``encoding``, ``delimiter`` and ``sheet``, which
     explicit arguments override. ``encoding`` is ``auto`` (UTF-8 if the bytes are valid UTF-8,
-    otherwise Windows-1251), ``utf-8``, ``cp1251`` or ``latin-1``. ``mode`` is ``append`` or
-    ``replace`` (the table's rows are replaced in the same transaction). Returns an
-    :class:`ImportReport`; raises :class:`InputDataError` (nothing loaded) on any problem.
+    otherwise Windows-1251), ``utf-8``, ``cp1251`` or ``latin-1``.
+
+    ``replace`` (a :class:`Replace`) names the stored rows the file replaces, removed in the
+    load's transaction and kept in ``meta_removed_<table>`` until the next import into the table
+    (``mode="replace"`` is ``Replace("all")``); ``confirm(statement)`` is asked with what would be
+    removed before anything is, and False stops the import (UsageError, nothing changed).
+    ``keep_duplicates`` loads exact duplicate lines (the user says they are real), each with its
+    own generated line number. ``progress(step, done, total)`` is called as each of
+    :data:`STEPS` starts, and at the end with ``done == total``. Returns an :class:`ImportReport`;
+    raises :class:`InputDataError` (nothing loaded) on any problem.
     """
     tbl = find_table(table)
-    _check_mode(mode)
+    options = _options(ws, mode, replace=replace, confirm=confirm, keep_duplicates=keep_duplicates,
+                       progress=progress)
     if mapping is None:
         mapping = Mapping()
     elif not isinstance(mapping, Mapping):
@@ -131,16 +148,26 @@ def import_file(ws: WorkspaceLike, table: str, path: str | Path, *, mapping: Map
     with engine_of(ws.con).staging_db(ws.con) as db, _session(db, ws.settings):
         with readers.open_source(db, Path(path), sheet=sheet or mapping.sheet, encoding=encoding,
                                  delimiter=delimiter or mapping.delimiter) as src:
-            return _Pipeline(ws, db, tbl, src, mapping, create_missing, mode).run()
+            return _Pipeline(ws, db, tbl, src, mapping, create_missing, **options).run()
 
 
 # --- internals -------------------------------------------------------------------------
 
 
-def _check_mode(mode: str) -> None:
+def _options(ws: WorkspaceLike, mode: str, *, replace: Replace | None = None, **rest) -> dict:
+    """The pipeline's options: ``mode="replace"`` is ``Replace("all")``. The import log gains
+    the columns of this version first (a workspace made before them)."""
     if mode not in MODES:
         raise UsageError(f"Import mode '{mode}' is not known. Use 'append' (add rows) or "
                          "'replace' (replace the table's rows).")
+    if mode == "replace":
+        if replace is not None and replace.scope != "all":
+            raise UsageError(f"mode='replace' replaces the whole table; with replace={replace!r} leave mode "
+                             "as 'append'.")
+        replace = Replace("all")
+    upgrade_log(ws.con)
+    return {"mode": "replace" if replace is not None and replace.scope == "all" else "append",
+            "replace": replace, **rest}
 
 
 class _session:
@@ -169,14 +196,28 @@ class _Pipeline(Staging, Checks, Loading):
     """One import: bind, stage, check, load (see the module docstring)."""
 
     def run(self) -> ImportReport:
+        self.step("bind")
         self.bind()
+        self.check_scope()
+        self.step("stage")
         rows = self.stage()
         if self.remote:
             self.mirror()
         self.apply_skip_rules()
+        self.step("check")
         self.check_rows()
         self.check_duplicates_and_keys()
         self.check_references()
         self.rates = self.check_currencies()
         self.refuse()
-        return self.load(rows)
+        self.confirm_removal()
+        self.step("load")
+        report = self.load(rows)
+        self.step(None)
+        return report
+
+    def step(self, name: str | None) -> None:
+        """Tell ``progress`` that step ``name`` starts (None: the import is done)."""
+        if self.progress is not None:
+            done = len(STEPS) if name is None else STEPS.index(name)
+            self.progress(name or "done", done, len(STEPS))

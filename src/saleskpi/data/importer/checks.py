@@ -99,7 +99,7 @@ class Checks(ImportState):
             for rowid, val in found:
                 self.problems.append(Problem(self.src.label, self.row_of(rowid), ch.column, _show(val),
                                              ch.expected))
-            self.total += n
+            self.tally(f"column '{ch.column}': {ch.expected}", n)
 
     def _type_problems(self, total: int) -> None:
         found = self.db.execute(f"SELECT s.rowid, s.__bad FROM {_STAGE} s WHERE {self.active()} AND "
@@ -110,7 +110,7 @@ class Checks(ImportState):
                 col = self.tbl.column(name) if name in self.tbl.column_names else None
                 self.problems.append(Problem(self.src.label, self.row_of(rowid), self.header_of(name),
                                              value, self._type_expected(name, col, value)))
-        self.total += total
+        self.tally_bad_values()
 
     def _type_expected(self, name: str, col: Column | None, value: str) -> str:
         if col is None:
@@ -140,18 +140,26 @@ class Checks(ImportState):
         else:
             exact = self._duplicate_groups(list(self.bound)) if self.bound else []
         exact_dup_rows = {r for g in exact for r in g[1:]}
-        if exact and self.mapping.duplicates == "skip":
+        if exact and self.keep_duplicates and self.generated is not None:
+            # the user says they are real: each is loaded, with its own generated line number
+            self.duplicates_kept = len(exact_dup_rows)
+        elif exact and self.mapping.duplicates == "skip":
             reason = "exact duplicate of an earlier line"
             self.db.execute(f"UPDATE {_STAGE} SET __skip = {_lit(reason)} WHERE rowid IN "
                             f"(SELECT unnest(?::BIGINT[]))", [sorted(exact_dup_rows)])
             self.skipped[reason] = len(exact_dup_rows)
         else:
+            keep_hint = (", or import with --keep-duplicates if they are real" if self.generated else
+                         "; --keep-duplicates keeps real ones only where the key is numbered on load (sales "
+                         "without line_no)" if self.keep_duplicates else "")
             for g in exact:
                 for r in g[1:]:
                     self._add_listed(Problem(
                         self.src.label, self.row_of(r), None, None,
                         f"exact duplicate of row {self.row_of(g[0])} (every column is the same); delete "
-                        "one of them, or set [duplicates] exact = \"skip\" in a mapping file"))
+                        "one of them, or set [duplicates] exact = \"skip\" in a mapping file"
+                        + keep_hint),
+                        "exact duplicate lines")
         for g in key_groups:
             first = next((r for r in g if r not in exact_dup_rows), g[0])
             for r in g:
@@ -160,26 +168,29 @@ class Checks(ImportState):
                 self._add_listed(Problem(
                     self.src.label, self.row_of(r), ", ".join(self.header_of(k) for k in key), None,
                     f"the same {' + '.join(key)} as row {self.row_of(first)}; each line needs its own "
-                    f"{' + '.join(key)} (the key of {tbl.name}); correct or delete one of them"))
-        if key and self.mode == "append" and self.q1(f"SELECT count(*) FROM {_q(tbl.name)}")[0]:
+                    f"{' + '.join(key)} (the key of {tbl.name}); correct or delete one of them"),
+                    f"the same {' + '.join(key)} as an earlier line")
+        if key and self.mode == "append" and self.q1(f"SELECT count(*) FROM {self.stored(tbl.name)}")[0]:
             on = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM {self.col(k)}" for k in key)
             n, = self.q1(f"SELECT count(*) FROM {_STAGE} s WHERE {self.active()} AND EXISTS "
-                         f"(SELECT 1 FROM {_q(tbl.name)} t WHERE {on})")
+                         f"(SELECT 1 FROM {self.stored(tbl.name)} t WHERE {on})")
             if n:
                 found = self.db.execute(
                     f"SELECT s.rowid, concat_ws(' + ', {', '.join(f'CAST({self.col(k)} AS VARCHAR)' for k in key)}) "
-                    f"FROM {_STAGE} s WHERE {self.active()} AND EXISTS (SELECT 1 FROM {_q(tbl.name)} t "
+                    f"FROM {_STAGE} s WHERE {self.active()} AND EXISTS (SELECT 1 FROM {self.stored(tbl.name)} t "
                     f"WHERE {on}) ORDER BY s.rowid LIMIT {self.cap}").fetchall()
                 for rowid, val in found:
                     self.problems.append(Problem(
                         self.src.label, self.row_of(rowid), ", ".join(self.header_of(k) for k in key), val,
                         f"{' + '.join(key)} is already stored in {tbl.name} (loaded before); import with "
-                        "--replace to replace the table, or leave these lines out"))
-                self.total += n
+                        + ("--replace-invoices to replace the stored lines of the invoices in the file"
+                           if "invoice_id" in tbl.key else "--replace-invoices to replace the stored rows with these keys")
+                        + " (or --replace-import ID, --replace-dates FROM:TO), or leave these lines out"))
+                self.tally(f"{' + '.join(key)} already stored in {tbl.name}", n)
 
-    def _add_listed(self, problem: Problem) -> None:
+    def _add_listed(self, problem: Problem, kind: str) -> None:
         self.problems.append(problem)
-        self.total += 1
+        self.tally(kind, 1)
 
     def _duplicate_groups(self, names: list[str], among: list[int] | None = None) -> list[list[int]]:
         """Groups (rowids, ascending) of active staged lines equal on ``names``.
@@ -218,7 +229,7 @@ class Checks(ImportState):
             target_name, target_key = col.references.split(".")
             target = TABLES[target_name]
             c = self.col(col.name)
-            known = [f"SELECT {_q(target_key)} FROM {_q(target_name)}"]
+            known = [f"SELECT {_q(target_key)} FROM {self.stored(target_name)}"]
             if target_name == tbl.name:
                 if self.mode == "replace":
                     known = []
@@ -250,7 +261,7 @@ class Checks(ImportState):
                 self.problems.append(Problem(self.src.label, self.row_of(rowid), self.header_of(col.name), val,
                                              f"no {target_name} has {target_key} {val!r}; "
                                              + fix.format(val=val)))
-            self.total += n
+            self.tally(f"lines with an unknown {col.name}: {n_values:,} value(s) not in {target_name}", n)
 
     def check_currencies(self) -> dict[str, Fraction]:
         """Rates of the currencies the lines use; an unknown currency is a problem."""
@@ -273,7 +284,7 @@ class Checks(ImportState):
                 for (rowid,) in rows:
                     self.problems.append(Problem(self.src.label, self.row_of(rowid),
                                                  self.header_of("currency"), code, fix))
-                self.total += n
+                self.tally(f"unknown currency {code}", n)
             elif code != home:
                 rates[code] = rate
         return rates

@@ -12,7 +12,9 @@ import shutil
 import signal
 from fractions import Fraction
 
-from saleskpi.data.importer.state import _STAGE, ImportReport, ImportState, _lit, _q
+from saleskpi.data.importer.log import current_user, date_column
+from saleskpi.data.importer.replacing import Replacing
+from saleskpi.data.importer.state import _STAGE, ImportReport, _lit, _q
 from saleskpi.data.schema import TABLES, Column
 from saleskpi.derived import derived_of, import_sql, import_steps
 from saleskpi.engines import Batch, engine_of
@@ -43,7 +45,7 @@ def _fault(point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-class Loading(ImportState):
+class Loading(Replacing):
     """Load in one transaction; mirror the stored keys and ship the new rows (other engines)."""
 
     def amount_sql(self, col: Column, expr: str) -> str:
@@ -131,8 +133,7 @@ class Loading(ImportState):
         db.execute("SET preserve_insertion_order = false")
         db.execute("BEGIN TRANSACTION")
         try:
-            if self.mode == "replace":
-                db.execute(f"DELETE FROM {_q(tbl.name)}")
+            self.back_up_and_remove(import_id)
             for name in self.bound:
                 if name not in tbl.column_names and name not in stored:
                     db.execute(f"ALTER TABLE {_q(tbl.name)} ADD COLUMN {_q(name)} DOUBLE")
@@ -144,12 +145,9 @@ class Loading(ImportState):
                 created[target_name] = created.get(target_name, 0) + n
             loaded = db.execute(f"INSERT INTO {_q(tbl.name)} ({', '.join(names)}) SELECT {', '.join(exprs)} "
                                 f"FROM {_STAGE} s WHERE {self.active()}").fetchone()[0]
-            if self.mode == "replace":
+            if self.replace is not None:
                 self.check_dangling()
-            note = json.dumps({"mode": self.mode, "skipped": self.skipped, "created": created,
-                               "warnings": self.warnings}, ensure_ascii=False)
-            db.execute("INSERT INTO meta_imports VALUES (?, ?, ?, ?, ?, current_timestamp, ?)",
-                       [import_id, tbl.name, self.src.label, loaded, sum(self.skipped.values()), note])
+            self.log_import(import_id, loaded, created)
             for statement in derived_sql:
                 db.execute(statement)
             if not self.remote:
@@ -167,9 +165,31 @@ class Loading(ImportState):
                 db.execute(f"DROP TABLE IF EXISTS __saleskpi_missing_{col_name}")
         if self.remote:
             self.ship(import_id, new_columns)
+        removed = self.removed
         return ImportReport(table=tbl.name, source=self.src.label, rows_loaded=loaded,
                             skipped={k: v for k, v in self.skipped.items() if v}, warnings=self.warnings,
-                            created=created, import_id=import_id)
+                            created=created, import_id=import_id, rows_removed=removed.rows if removed else 0,
+                            replaced=removed.scope if removed else None,
+                            replaced_imports=removed.imports if removed else (),
+                            duplicates_kept=self.duplicates_kept)
+
+    def log_import(self, import_id: int, loaded: int, created: dict[str, int]) -> None:
+        """The import's row of ``meta_imports`` (:data:`saleskpi.data.importer.log.LOG_COLUMNS`), in
+        its transaction after its rows are in: who, when, the dates its rows cover, what it replaced."""
+        db, tbl, removed = self.db, self.tbl, self.removed
+        note = json.dumps({"mode": self.mode, "skipped": self.skipped, "created": created,
+                           "warnings": self.warnings, "duplicates_kept": self.duplicates_kept},
+                          ensure_ascii=False)
+        column = date_column(tbl.name)
+        dates = (self.q1(f"SELECT min({_q(column)}), max({_q(column)}) FROM {_q(tbl.name)} "
+                         f"WHERE import_id = {int(import_id)}") if column else (None, None))
+        mode = "append" if self.replace is None else f"replace {self.replace.scope}"
+        db.execute("INSERT INTO meta_imports (import_id, table_name, file, rows_loaded, rows_skipped, loaded_at, "
+                   "note, user_name, mode, date_from, date_to, replaced, rows_removed, replaced_imports) "
+                   "VALUES (?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [import_id, tbl.name, self.src.label, loaded, sum(self.skipped.values()), note, current_user(),
+                    mode, dates[0], dates[1], removed.scope if removed else None, removed.rows if removed else 0,
+                    ", ".join(map(str, removed.imports)) if removed else None])
 
     def derived(self) -> list:
         """The derived tables of this import's table (:func:`saleskpi.derived.derived_of`)."""
@@ -178,7 +198,8 @@ class Loading(ImportState):
     def derived_sql(self, import_id: int) -> list[str]:
         """SQL that keeps the derived tables in step, run in the import's transaction after its
         rows and its meta_imports row are in (:func:`saleskpi.derived.import_sql`)."""
-        return import_sql(self.ws.con, self.derived(), import_id=import_id, replace=self.mode == "replace")
+        return import_sql(self.ws.con, self.derived(), import_id=import_id,
+                          replace=bool(self.removed and self.removed.rows))
 
     # --- engines that do not stage in place: check against a copy, then ship ------------------
 

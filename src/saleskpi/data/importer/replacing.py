@@ -1,0 +1,185 @@
+"""What an import replaces: a scope of stored rows (:class:`Replace`), the statement of what it
+removes, the user's confirmation, and the backup the removed rows go to
+(``meta_removed_<table>``, :mod:`saleskpi.data.importer.log`), all before or inside the load's
+one transaction (:mod:`saleskpi.data.importer.loading`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from saleskpi.data.importer.log import date_column, removed_table
+from saleskpi.data.importer.state import _STAGE, ImportState, _lit, _q
+from saleskpi.errors import UsageError
+
+#: The scopes of a replace.
+SCOPES = ("all", "import", "dates", "file")
+
+
+@dataclass(frozen=True)
+class Replace:
+    """The stored rows of the table an import replaces: ``all`` of them, those of one earlier
+    ``import`` (``import_id``), those dated ``date_from`` to ``date_to`` (both included;
+    ``dates``), or those of the ``file``: the lines of the invoices in the file (sales), the
+    rows whose keys are in the file (other tables)."""
+
+    scope: str
+    import_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise UsageError(f"Replace scope '{self.scope}' is not known; use one of {', '.join(SCOPES)}.")
+        if self.scope == "import" and self.import_id is None:
+            raise UsageError("Replace(scope='import') needs import_id (saleskpi imports DIR lists them).")
+        if self.scope == "dates" and (self.date_from is None or self.date_to is None or self.date_from > self.date_to):
+            raise UsageError("Replace(scope='dates') needs date_from <= date_to, e.g. --replace-dates 2024-01-01:2024-03-31.")
+
+    @classmethod
+    def dates(cls, text: str) -> "Replace":
+        """The scope of ``--replace-dates FROM:TO`` (ISO dates, both included)."""
+        start, sep, end = text.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            return cls("dates", date_from=dt.date.fromisoformat(start.strip()),
+                       date_to=dt.date.fromisoformat(end.strip()))
+        except ValueError:
+            raise UsageError(f"--replace-dates '{text}' is not FROM:TO; write it as 2024-01-01:2024-03-31 "
+                             "(both dates included).") from None
+
+    def describe(self, table: str) -> str:
+        """The scope in words (the statement and the log's ``replaced`` column)."""
+        if self.scope == "all":
+            return f"every row of {table}"
+        if self.scope == "import":
+            return f"the rows of import {self.import_id}"
+        if self.scope == "dates":
+            return f"the rows dated {self.date_from} to {self.date_to}"
+        return "the lines of the invoices in the file" if _by_invoice(table) else "the rows whose keys are in the file"
+
+
+def _by_invoice(table: str) -> bool:
+    from saleskpi.data.schema import TABLES
+
+    return "invoice_id" in TABLES[table].key
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a replace removes: rows, the dates they cover and the imports they came from."""
+
+    table: str
+    scope: str
+    rows: int
+    date_from: dt.date | None
+    date_to: dt.date | None
+    imports: tuple[int, ...]
+    undoable: bool
+
+    def statement(self, source: str, workspace) -> str:
+        text = f"Importing {source} replaces {self.scope}: {self.rows:,} row(s) of {self.table} are removed"
+        if self.date_from is not None:
+            text += f", dated {self.date_from} to {self.date_to}"
+        if self.imports:
+            text += f", loaded by import(s) {', '.join(str(i) for i in self.imports)}"
+        if self.undoable:
+            text += (f". They are kept in {removed_table(self.table)} until the next import into {self.table}; "
+                     "'saleskpi imports {workspace} --undo' puts them back")
+        else:
+            text += ". This engine keeps no backup of them: it cannot be undone"
+        return text + "."
+
+
+class Replacing(ImportState):
+    """The stored rows a replace removes: their SQL, what they are, the confirmation, the backup."""
+
+    def removed_where(self, alias: str = "t") -> str:
+        """SQL condition on stored rows (``alias``) of the table that the replace removes."""
+        scope = self.replace
+        if scope is None:
+            return "FALSE"
+        if scope.scope == "all":
+            return "TRUE"
+        if scope.scope == "import":
+            return f"{alias}.import_id = {int(scope.import_id)}"
+        if scope.scope == "dates":
+            column = date_column(self.tbl.name)
+            return (f"{alias}.{_q(column)} BETWEEN DATE {_lit(scope.date_from.isoformat())} "
+                    f"AND DATE {_lit(scope.date_to.isoformat())}")
+        keys = ["invoice_id"] if _by_invoice(self.tbl.name) else [k for k in self.tbl.key if k != self.generated]
+        same = " AND ".join(f"{self.col(k)} = {alias}.{_q(k)}" for k in keys)
+        return f"EXISTS (SELECT 1 FROM {_STAGE} s WHERE {self.active()} AND {same})"
+
+    def stored(self, name: str) -> str:
+        """The stored rows of table ``name`` the checks compare the file with: those that stay."""
+        if self.replace is None or self.replace.scope == "all" or name != self.tbl.name:
+            return _q(name)
+        return f"(SELECT * FROM {_q(name)} t WHERE NOT coalesce({self.removed_where()}, FALSE))"
+
+    def check_scope(self) -> None:
+        """Refuse a scope the table or the engine cannot take, before anything is read."""
+        scope = self.replace
+        if scope is None or scope.scope == "all":
+            return
+        if self.remote:
+            raise UsageError(
+                f"Replacing part of {self.tbl.name} ({scope.describe(self.tbl.name)}) works on DuckDB "
+                "workspaces today; on this engine replace the whole table (--replace-all) with a file that "
+                "holds every row.")
+        if scope.scope == "dates" and date_column(self.tbl.name) is None:
+            raise UsageError(f"{self.tbl.name} has no date column, so --replace-dates cannot choose its rows; "
+                             "use --replace-import ID or --replace-invoices.")
+        if scope.scope == "file":
+            keys = ["invoice_id"] if _by_invoice(self.tbl.name) else [k for k in self.tbl.key if k != self.generated]
+            lacking = [k for k in keys if not self.given(k)]
+            if lacking:
+                raise UsageError(f"--replace-invoices replaces the rows whose {' + '.join(keys)} are in the file, "
+                                 f"but the file has no column {', '.join(lacking)}.")
+
+    def removal(self) -> Removal | None:
+        """What the replace removes (None: no replace)."""
+        scope = self.replace
+        if scope is None:
+            return None
+        name, column = self.tbl.name, date_column(self.tbl.name)
+        if self.remote:  # the whole table (check_scope), counted where it is stored
+            t = self.ws.con.table(name)
+            rows = int(t.count().execute())
+            dates = (t[column].min().execute(), t[column].max().execute()) if column and rows else (None, None)
+            ids = tuple(sorted(int(i) for i in t.import_id.to_pyarrow().unique().to_pylist() if i is not None))
+        else:
+            d = f"t.{_q(column)}" if column else "NULL"
+            rows, low, high, ids = self.q1(
+                f"SELECT count(*), min({d}), max({d}), list(DISTINCT t.import_id ORDER BY t.import_id) "
+                f"FROM {_q(name)} t WHERE {self.removed_where()}")
+            dates, ids = (low, high), tuple(i for i in (ids or []) if i is not None)
+        return Removal(name, scope.describe(name), rows, dates[0], dates[1], ids, undoable=not self.remote)
+
+    def confirm_removal(self) -> None:
+        """Say what the replace removes and ask ``confirm`` (the CLI asks the user or needs
+        ``--yes``); a refusal stops the import with nothing changed."""
+        self.removed = self.removal()
+        if self.removed is None or not self.removed.rows or self.confirm is None:
+            return
+        statement = self.removed.statement(self.src.label, self.ws.path)
+        if not self.confirm(statement):
+            raise UsageError(f"{statement} Not done: nothing was removed or loaded.")
+
+    def back_up_and_remove(self, import_id: int) -> None:
+        """In the load's transaction: the rows the replace removes go to the table's backup
+        (which keeps only this import's), then out of the table. Without a replace the backup of
+        an earlier import is dropped: it is kept until the next successful import."""
+        db, name = self.db, self.tbl.name
+        if self.remote:
+            if self.replace is not None:
+                db.execute(f"DELETE FROM {_q(name)}")  # the copy holds no stored rows of this table
+            return
+        db.execute(f"DROP TABLE IF EXISTS {_q(removed_table(name))}")
+        if self.replace is None:
+            return
+        where = self.removed_where()
+        db.execute(f"CREATE TABLE {_q(removed_table(name))} AS SELECT CAST({int(import_id)} AS BIGINT) AS removed_by, "
+                   f"t.* FROM {_q(name)} t WHERE {where}")
+        db.execute(f"DELETE FROM {_q(name)} t WHERE {where}")
