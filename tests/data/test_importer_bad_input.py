@@ -200,6 +200,6 @@ def test_killed_mid_load_leaves_the_workspace_as_it_was(shop, tmp_path):
         assert db.execute("SELECT count(*), sum(quantity) FROM sales").fetchone() == (3, 2)
         assert db.execute("SELECT count(*) FROM meta_imports WHERE table_name = 'sales'").fetchone() == (1,)
         assert db.execute("SELECT count(*) FROM customers").fetchone() == (2,)
-    again = saleskpi("import", str(shop), "sales", str(big), "--replace")
+    again = saleskpi("import", str(shop), "sales", str(big), "--replace-all", "--yes")
     assert again.returncode == 0, again.stderr
     assert sales_rows(shop) == 200_000

@@ -261,7 +261,7 @@ class Checks(ImportState):
                 self.problems.append(Problem(self.src.label, self.row_of(rowid), self.header_of(col.name), val,
                                              f"no {target_name} has {target_key} {val!r}; "
                                              + fix.format(val=val)))
-            self.tally(f"lines with an unknown {col.name}: {n_values:,} value(s) not in {target_name}", n)
+            self.tally(f"unknown {target_name} ({n_values:,} {col.name} value(s) not in {target_name})", n)
 
     def check_currencies(self) -> dict[str, Fraction]:
         """Rates of the currencies the lines use; an unknown currency is a problem."""

@@ -86,7 +86,7 @@ class Removal:
             text += f", loaded by import(s) {', '.join(str(i) for i in self.imports)}"
         if self.undoable:
             text += (f". They are kept in {removed_table(self.table)} until the next import into {self.table}; "
-                     "'saleskpi imports {workspace} --undo' puts them back")
+                     f"'saleskpi imports {workspace} --undo' puts them back")
         else:
             text += ". This engine keeps no backup of them: it cannot be undone"
         return text + "."
