@@ -22,13 +22,17 @@ one module per step:
    lines, unknown currencies. Every problem is collected; any problem raises
    :class:`~saleskpi.errors.InputDataError` and nothing is loaded
    (:mod:`~saleskpi.data.importer.checks`);
-4. **load** in ONE transaction: (replace: delete the old rows) + stub rows of missing
+4. **load** in ONE transaction: (replace: the stored rows in its scope, which the user was told
+   of and agreed to, copied to ``meta_removed_<table>`` and deleted;
+   :mod:`~saleskpi.data.importer.replacing`) + stub rows of missing
    references (``create_missing``) + ``INSERT ... SELECT`` with amounts converted to the
    workspace currency and rounded to the contract's scale, and the columns the contract
    derives (:attr:`saleskpi.data.schema.Table.derivations`) computed + one ``meta_imports`` row
    + the derived tables of the table kept in step (the customer x day table of ``sales``:
    :func:`saleskpi.derived.import_sql`, logged in ``meta_derived``)
    (:mod:`~saleskpi.data.importer.loading`).
+
+The import log, its listing and undoing the last import are :mod:`~saleskpi.data.importer.log`.
 
 Where this runs is the engine's choice (:meth:`saleskpi.engines.base.Engine.staging_db`). On
 DuckDB (:attr:`~saleskpi.engines.base.Engine.stages_in_place`) all of it runs in the
