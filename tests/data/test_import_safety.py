@@ -262,3 +262,26 @@ def test_progress_is_reported_step_by_step(shop, tmp_path):
     import_file(shop, "sales", write(tmp_path, "apr.csv", HEAD + "F6,2024-04-01,C1,P1,1,1\n"),
                 progress=lambda *a: seen.append(a))
     assert seen == [("bind", 0, 4), ("stage", 1, 4), ("check", 2, 4), ("load", 3, 4), ("done", 4, 4)]
+
+
+def test_replace_import_of_another_table_or_unknown_import_is_refused(shop, tmp_path):
+    path = write(tmp_path, "feb2.csv", HEAD + "F3,2024-02-03,C1,P1,9,90\n")
+    with pytest.raises(UsageError, match=r"--replace-import 1: it loaded customers, so it has no rows in sales"):
+        import_file(shop, "sales", path, replace=Replace("import", import_id=1))
+    with pytest.raises(UsageError, match=r"--replace-import 99: there is no such import"):
+        import_file(shop, "sales", path, replace=Replace("import", import_id=99))
+    with pytest.raises(UsageError, match=r"customers has no date column, so --replace-dates cannot choose its rows"):
+        import_file(shop, "customers", write(tmp_path, "c.csv", "customer_id,name\nC1,A\n"),
+                    replace=Replace.dates("2024-01-01:2024-01-31"))
+    with pytest.raises(UsageError, match=r"--replace-dates '2024-01-01' is not FROM:TO"):
+        Replace.dates("2024-01-01")
+
+
+def test_undo_refuses_a_replace_made_before_backups_were_kept(shop, tmp_path):
+    db = shop.con.con
+    db.execute("INSERT INTO meta_imports (import_id, table_name, file, rows_loaded, rows_skipped, loaded_at, note) "
+               "VALUES (6, 'sales', 'old.csv', 0, 0, current_timestamp, '{\"mode\": \"replace\"}')")
+    with pytest.raises(UsageError, match=r"Import 6 \(old.csv into sales\) replaced the table's rows before saleskpi "
+                                         r"kept a backup"):
+        undo_last(shop.con)
+    assert len(sales(shop)) == 7

@@ -123,7 +123,11 @@ def plan_undo(con) -> Undo:
     if removed_table(table) in con.list_tables():
         restored = db.execute(f'SELECT count(*) FROM "{removed_table(table)}" WHERE removed_by = ?',
                               [import_id]).fetchone()[0]
-    if (last.get("rows_removed") or 0) != restored:
+    if last["rows_removed"] is None and json.loads(last["note"] or "{}").get("mode") == "replace":
+        raise UsageError(f"Import {import_id} ({last['file']} into {table}) replaced the table's rows before "
+                         "saleskpi kept a backup of replaced rows; undoing it would not bring them back. "
+                         "Re-import the file they came from instead.")
+    if (last["rows_removed"] or 0) != restored:
         raise UsageError(
             f"Import {import_id} ({last['file']} into {table}) replaced {last['rows_removed']:,} row(s), but their "
             f"backup ({removed_table(table)}) is gone: it is kept only until the next import into {table}. "

@@ -128,6 +128,13 @@ class Replacing(ImportState):
                 f"Replacing part of {self.tbl.name} ({scope.describe(self.tbl.name)}) works on DuckDB "
                 "workspaces today; on this engine replace the whole table (--replace-all) with a file that "
                 "holds every row.")
+        if scope.scope == "import":
+            found = self.q1(f"SELECT table_name, undone_at FROM meta_imports WHERE import_id = {int(scope.import_id)}")
+            if found is None or found[0] != self.tbl.name or found[1] is not None:
+                what = ("there is no such import" if found is None else f"it loaded {found[0]}"
+                        if found[0] != self.tbl.name else "it was undone")
+                raise UsageError(f"--replace-import {scope.import_id}: {what}, so it has no rows in {self.tbl.name} "
+                                 f"to replace; 'saleskpi imports {self.ws.path}' lists the imports.")
         if scope.scope == "dates" and date_column(self.tbl.name) is None:
             raise UsageError(f"{self.tbl.name} has no date column, so --replace-dates cannot choose its rows; "
                              "use --replace-import ID or --replace-invoices.")
