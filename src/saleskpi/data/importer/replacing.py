@@ -153,9 +153,11 @@ class Replacing(ImportState):
         name, column = self.tbl.name, date_column(self.tbl.name)
         if self.remote:  # the whole table (check_scope), counted where it is stored
             t = self.ws.con.table(name)
-            rows = int(t.count().execute())
-            dates = (t[column].min().execute(), t[column].max().execute()) if column and rows else (None, None)
-            ids = tuple(sorted(int(i) for i in t.import_id.to_pyarrow().unique().to_pylist() if i is not None))
+            found = t.aggregate(rows=t.count(), **({"low": t[column].min(), "high": t[column].max()} if column else {}))
+            found = found.to_pyarrow().to_pylist()[0]
+            rows, dates = int(found["rows"]), (found.get("low"), found.get("high"))
+            ids = tuple(sorted(int(i) for i in t.select("import_id").distinct().to_pyarrow().column(0).to_pylist()
+                               if i is not None))
         else:
             d = f"t.{_q(column)}" if column else "NULL"
             rows, low, high, ids = self.q1(
