@@ -81,7 +81,7 @@ class InputDataError(SaleskpiError):
         head = self.summary or "The input was refused; nothing was loaded."
         lines = [f"{head} {self.count} problem(s):"]
         listed = min(len(self.problems), self.max_listed)
-        if self.count > 1 and self.kinds:
+        if self.kinds and len(self.kinds) < self.count:  # a summary shorter than the list
             lines.append("  by kind:")
             width = len(f"{max(self.kinds.values()):,}")
             lines += [f"    {n:>{width},}  {kind}" for kind, n in sorted(self.kinds.items(), key=lambda k: -k[1])]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from saleskpi.data.importer.log import date_column, removed_table
 from saleskpi.data.importer.state import _STAGE, ImportState, _lit, _q
+from saleskpi.data.schema import TABLES
 from saleskpi.errors import UsageError
 
 #: The scopes of a replace.
@@ -61,8 +62,7 @@ class Replace:
 
 
 def _by_invoice(table: str) -> bool:
-    from saleskpi.data.schema import TABLES
-
+    """Whether a replace of the file's rows goes by invoice (sales) rather than by key."""
     return "invoice_id" in TABLES[table].key
 
 
@@ -109,7 +109,7 @@ class Replacing(ImportState):
             return (f"{alias}.{_q(column)} BETWEEN DATE {_lit(scope.date_from.isoformat())} "
                     f"AND DATE {_lit(scope.date_to.isoformat())}")
         keys = ["invoice_id"] if _by_invoice(self.tbl.name) else [k for k in self.tbl.key if k != self.generated]
-        same = " AND ".join(f"{self.col(k)} = {alias}.{_q(k)}" for k in keys)
+        same = " AND ".join(f"{self.col(k)} IS NOT DISTINCT FROM {alias}.{_q(k)}" for k in keys)
         return f"EXISTS (SELECT 1 FROM {_STAGE} s WHERE {self.active()} AND {same})"
 
     def stored(self, name: str) -> str:
