@@ -181,7 +181,7 @@ def import_(
               Replace("file") if replace_invoices else None, Replace("all") if replace_all else None]
     scopes = [s for s in scopes if s is not None]
     if len(scopes) > 1:
-        raise UsageError("Give one of --replace-import, --replace-dates, --replace-invoices and --replace-all.")
+        raise UsageError("Give only one of --replace-import, --replace-dates, --replace-invoices or --replace-all.")
     with Workspace.open(directory) as ws, _steps(f"importing {file.name}", len(STEPS)) as (bar, progress):
         report = import_file(ws, table, file, mapping=mapping, create_missing=create_missing, sheet=sheet,
                              encoding=encoding.value, delimiter=delimiter, replace=scopes[0] if scopes else None,

@@ -148,6 +148,10 @@ def test_cli_replace_needs_yes_without_a_terminal_and_removes_nothing(shop, tmp_
     assert plain.returncode == 2  # the unscoped --replace is gone; --replace-all says what it means
     all_ = saleskpi("import", str(path), "sales", str(mar), "--replace-all")
     assert all_.returncode == 2 and "replaces every row of sales: 6 row(s)" in all_.stderr
+    two = saleskpi("import", str(path), "sales", str(mar), "--replace-all", "--replace-invoices", "--yes")
+    assert two.returncode == 2 and "Give only one of --replace-import" in two.stderr
+    with Workspace.open(path, read_only=True) as ws:
+        assert len(sales(ws)) == 6
 
 
 def test_undo_restores_the_exact_rows_and_the_purchase_days(shop, tmp_path):
