@@ -289,3 +289,14 @@ def test_undo_refuses_a_replace_made_before_backups_were_kept(shop, tmp_path):
                                          r"kept a backup"):
         undo_last(shop.con)
     assert len(sales(shop)) == 7
+
+
+def test_undo_refuses_to_leave_references_dangling(shop, tmp_path):
+    import_file(shop, "customers", write(tmp_path, "c.csv", "customer_id,name\nC3,Gamma\n"))  # import 6
+    # a line written into sales other than by an import (by hand, another tool) refers to C3
+    shop.con.con.execute("INSERT INTO sales (invoice_id, line_no, date, customer_id, product_id, quantity, "
+                         "net_value, import_id) VALUES ('H1', 1, DATE '2024-04-01', 'C3', 'P1', 1, 1, 3)")
+    with pytest.raises(UsageError, match=r"Undoing import 6 would leave 1 row\(s\) of sales referring to customers "
+                                         r"that would be gone \(customer_id 'C3', ...\)"):
+        undo_last(shop.con)
+    assert shop.con.con.execute("SELECT count(*) FROM customers").fetchone() == (3,)
