@@ -47,7 +47,7 @@ from ibis import _
 from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.periods import last_12_months
 from saleskpi.analyses.potential.results import RESULTS
-from saleskpi.analyses.shared import market_by_node, product_attributes
+from saleskpi.analyses.shared import POTENTIAL_FIX, market_by_node, product_attributes
 
 METHODS = ("stated", "drivers", "peer", "topdown")
 
@@ -76,8 +76,22 @@ POTENTIAL_TYPES = {
     "methods_disagree": "boolean", "market_share": "float64", "currency": "string", "year": "int64",
 }
 METHOD_TYPES = {"business_line": "string", "method": "string", "customers_estimated": "int64",
-                "pairs_with_stated": "int64", "spearman_with_stated": "float64", "calibration_factor": "float64",
-                "calibrated_on": "string", "chosen": "boolean"}
+                "pairs_with_stated": "int64", "spearman_with_stated": "float64", "quality": "string",
+                "quality_reason": "string", "calibration_factor": "float64", "calibrated_on": "string",
+                "chosen": "boolean"}
+#: A rank correlation needs at least this many customers with both an estimate and a stated figure.
+MIN_RANK_PAIRS = 3
+#: The quality of a method in a line (``potential-methods`` ``quality``).
+AGREES, WEAK, NOT_CHECKED, NO_ESTIMATE = "agrees", "weak", "not checked", "no estimate"
+#: What each fitted method needs to give an estimate at all.
+METHOD_NEEDS = {
+    "drivers": "customers' driver_* columns (e.g. driver_employees) and at least "
+               f"{MIN_USAGE_BUYERS} buyers of the line with one, or [potential] usage_rates",
+    "peer": "customers' driver_* columns, industry or size_band taking at least two values, and at least "
+            f"{MIN_PEER_BUYERS} buyers of the line",
+    "topdown": "a market per territory (potential rows with territory_id, or territories.market_value) and "
+               "customers' driver_* columns",
+}
 REP_BIAS_TYPES = {"rep_id": "string", "estimates": "int64", "stated_to_model": "float64",
                   "stated_to_bought": "float64"}
 SOURCE_PRIORITY = {"survey": 0, "external": 1, "rep_estimate": 2, "other": 3}
@@ -297,7 +311,7 @@ def calibrate(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, pd.DataFrame
                 pair = (est > 0) & (said > 0)
                 n = int(pair.sum())
                 factor, rho = np.nan, np.nan
-                if n >= 3:
+                if n >= MIN_RANK_PAIRS:
                     rho = float(spearmanr(est[pair], said[pair]).statistic)
                 level = pair & (part["stated_source"] == reference) if reference else pair
                 if settings.calibrate and int(level.sum()) >= settings.min_pairs:
@@ -308,8 +322,54 @@ def calibrate(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, pd.DataFrame
                     rows.append({"business_line": line, "method": method,
                                  "customers_estimated": int(est.notna().sum()), "pairs_with_stated": n,
                                  "spearman_with_stated": rho, "calibration_factor": factor,
-                                 "calibrated_on": reference or "all stated"})
+                                 "calibrated_on": (reference or "all stated") if np.isfinite(factor) else None})
     return frame.assign(**scaled), pd.DataFrame(rows, columns=[c for c in METHOD_TYPES if c != "chosen"])
+
+
+def rate_methods(quality: pd.DataFrame, min_rank_agreement: float) -> pd.DataFrame:
+    """``quality`` (from :func:`calibrate`) with each method's verdict in its line: ``agrees``
+    (it ranks the stated figures with a Spearman correlation of at least
+    ``min_rank_agreement``), ``weak`` (below it, or its ranks say nothing), ``not checked``
+    (fewer than 3 customers have both its estimate and a stated figure) or ``no estimate``;
+    and ``quality_reason``, why and what to add (empty where it agrees)."""
+    def verdict(r) -> tuple[str, str | None]:
+        if r.customers_estimated == 0:
+            return NO_ESTIMATE, f"the method gives no estimate: it needs {METHOD_NEEDS[r.method]}"
+        if r.pairs_with_stated < MIN_RANK_PAIRS:
+            return NOT_CHECKED, (f"not checked: {r.pairs_with_stated} customers have both this estimate and a "
+                                 f"stated potential ({MIN_RANK_PAIRS} needed); import potential (customer_id, "
+                                 "year, value) for some of them, e.g. survey answers")
+        if not np.isfinite(r.spearman_with_stated):
+            return WEAK, "its estimates or the stated figures do not vary, so it ranks nothing"
+        if r.spearman_with_stated < min_rank_agreement:
+            return WEAK, (f"it ranks the {r.pairs_with_stated} stated figures with Spearman "
+                          f"{r.spearman_with_stated:.2f}, below [potential] min_rank_agreement {min_rank_agreement:g}")
+        return AGREES, None
+
+    rated = [verdict(r) for r in quality.itertuples(index=False)]
+    return quality.assign(quality=[q for q, _ in rated], quality_reason=[w for _, w in rated])
+
+
+def potential_warnings(frame: pd.DataFrame, quality: pd.DataFrame) -> list[str]:
+    """What the run's warnings say about the ``potential`` result (``frame``) and its methods
+    (``quality`` with ``chosen``): customers left without a potential, and each line whose
+    potential rests on a method that cannot be trusted."""
+    out = []
+    missing = frame["potential_value"].isna()
+    if len(frame) and missing.all():
+        out.append("no customer has a potential: nothing is stated and no method could estimate one, so the "
+                   "potential, the share of wallet, the classes by potential and share, the ABC matrix and the "
+                   f"opportunity are empty. To fill them, {POTENTIAL_FIX}.")
+    elif missing.any():
+        out.append(f"{int(missing.sum())} of {len(frame)} customer-line pairs have no potential (nothing stated, "
+                   "and the line's method gives no estimate for them), so no share of wallet. To fill them, "
+                   f"{POTENTIAL_FIX}.")
+    for r in quality[quality.chosen & quality.quality.isin([WEAK, NOT_CHECKED])].itertuples(index=False):
+        used = int(((frame["business_line"] == r.business_line) & (frame["method"] == r.method)).sum())
+        if used:
+            out.append(f"line {r.business_line}: the potential of {used} customers comes from the {r.method} "
+                       f"method, which cannot be trusted: {r.quality_reason}.")
+    return out
 
 
 def _reference_source(part: pd.DataFrame, min_pairs: int) -> str | None:
@@ -543,7 +603,9 @@ def estimate(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = frame.join(topdown_estimate(frame, drivers, markets, territories, settings))
     frame, quality = calibrate(frame, settings)
     chosen = choose_methods(quality, frame, settings)
-    quality["chosen"] = quality.business_line.map(chosen) == quality.method
+    quality = rate_methods(quality, settings.min_rank_agreement)
+    # a method that estimates no customer is used by none
+    quality["chosen"] = (quality.business_line.map(chosen) == quality.method) & (quality.customers_estimated > 0)
     first = reconcile(frame, chosen, settings.disagreement_factor)
     bias = rep_bias(ctx, frame.assign(modelled_value=first.modelled_value), by_year)
     frame = debias(frame, bias, settings)
@@ -615,6 +677,8 @@ def rep_bias(ctx: Context, frame: pd.DataFrame, by_year: ibis.Table) -> pd.DataF
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
     frame, quality, bias = estimate(ctx)
+    for message in potential_warnings(frame, quality):
+        ctx.warn("potential", message)
     currency = ctx.settings.workspace.currency
     table = frame_table(frame.assign(currency=currency, year=ctx.as_of.year), POTENTIAL_TYPES)
     return {
