@@ -76,7 +76,8 @@ POTENTIAL_TYPES = {
     "methods_disagree": "boolean", "market_share": "float64", "currency": "string", "year": "int64",
 }
 METHOD_TYPES = {"business_line": "string", "method": "string", "customers_estimated": "int64",
-                "pairs_with_stated": "int64", "spearman_with_stated": "float64", "quality": "string",
+                "pairs_with_stated": "int64", "spearman_with_stated": "float64",
+                "spearman_with_purchases": "float64", "quality": "string",
                 "quality_reason": "string", "calibration_factor": "float64", "calibrated_on": "string",
                 "chosen": "boolean"}
 #: A rank correlation needs at least this many customers with both an estimate and a stated figure.
@@ -87,8 +88,8 @@ AGREES, WEAK, NOT_CHECKED, NO_ESTIMATE = "agrees", "weak", "not checked", "no es
 METHOD_NEEDS = {
     "drivers": "customers' driver_* columns (e.g. driver_employees) and at least "
                f"{MIN_USAGE_BUYERS} buyers of the line with one, or [potential] usage_rates",
-    "peer": "customers' driver_* columns, industry or size_band taking at least two values, and at least "
-            f"{MIN_PEER_BUYERS} buyers of the line",
+    "peer": "customers' driver_* columns, industry or size_band that tell its buyers' spend apart (not one "
+            f"estimate for all), and at least {MIN_PEER_BUYERS} buyers of the line",
     "topdown": "a market per territory (potential rows with territory_id, or territories.market_value) and "
                "customers' driver_* columns",
 }
@@ -301,7 +302,7 @@ def calibrate(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, pd.DataFrame
 
     scaled: dict[str, pd.Series] = {}
     rows = []
-    used = ["business_line", "stated_source", "stated_value", "stated_volume",
+    used = ["business_line", "stated_source", "stated_value", "stated_volume", "turnover_value_12m",
             *[f"{m}_{kind}" for m in METHODS[1:] for kind in ("value", "volume")]]
     for line, part in frame[used].groupby("business_line", sort=True):
         reference = _reference_source(part, settings.min_pairs)
@@ -319,9 +320,13 @@ def calibrate(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, pd.DataFrame
                     scaled.setdefault(f"{method}_{kind}", frame[f"{method}_{kind}"].copy())
                     scaled[f"{method}_{kind}"].loc[part.index] = est * factor
                 if kind == "value":
+                    buyers = (est > 0) & (part["turnover_value_12m"] > 0)
+                    bought = (float(spearmanr(est[buyers], part.loc[buyers, "turnover_value_12m"]).statistic)
+                              if int(buyers.sum()) >= MIN_RANK_PAIRS else np.nan)
                     rows.append({"business_line": line, "method": method,
                                  "customers_estimated": int(est.notna().sum()), "pairs_with_stated": n,
-                                 "spearman_with_stated": rho, "calibration_factor": factor,
+                                 "spearman_with_stated": rho, "spearman_with_purchases": bought,
+                                 "calibration_factor": factor,
                                  "calibrated_on": (reference or "all stated") if np.isfinite(factor) else None})
     return frame.assign(**scaled), pd.DataFrame(rows, columns=[c for c in METHOD_TYPES if c != "chosen"])
 
@@ -336,9 +341,11 @@ def rate_methods(quality: pd.DataFrame, min_rank_agreement: float) -> pd.DataFra
         if r.customers_estimated == 0:
             return NO_ESTIMATE, f"the method gives no estimate: it needs {METHOD_NEEDS[r.method]}"
         if r.pairs_with_stated < MIN_RANK_PAIRS:
+            bought = (f" (it ranks the customers' own 12-month purchases with Spearman {r.spearman_with_purchases:.2f})"
+                      if np.isfinite(r.spearman_with_purchases) else "")
             return NOT_CHECKED, (f"not checked: {r.pairs_with_stated} customers have both this estimate and a "
-                                 f"stated potential ({MIN_RANK_PAIRS} needed); import potential (customer_id, "
-                                 "year, value) for some of them, e.g. survey answers")
+                                 f"stated potential ({MIN_RANK_PAIRS} needed){bought}; import potential "
+                                 "(customer_id, year, value) for some of them, e.g. survey answers")
         if not np.isfinite(r.spearman_with_stated):
             return WEAK, "its estimates or the stated figures do not vary, so it ranks nothing"
         if r.spearman_with_stated < min_rank_agreement:
@@ -441,7 +448,11 @@ def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float) -> p
                 model = HistGradientBoostingRegressor(loss="quantile", quantile=quantile,
                                                       categorical_features=categorical, **PEER_MODEL)
                 model.fit(x[train], np.log(y[train]))
-                out.loc[part.index, column] = np.exp(_predict_distinct(model, x))
+                wallet = np.exp(_predict_distinct(model, x))
+                # features that vary but explain nothing give trees without a split: one
+                # constant for everybody again, no estimate of anyone's wallet
+                if not np.allclose(wallet, wallet[0]):
+                    out.loc[part.index, column] = wallet
     return out
 
 
