@@ -113,7 +113,7 @@ def classes_by_criterion(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, d
             ab, bc = r.limit_ab, r.limit_bc
             if not np.isfinite(ab):
                 reason = f"no customer has a positive {column}: all are C"
-        out[f"class_by_{criterion}"] = classes
+        out[f"class_by_{criterion}"] = pd.Series(classes, index=frame.index, dtype=object)
         limits[criterion] = (ab, bc, reason)
     return out, limits
 

@@ -354,7 +354,8 @@ def rate_methods(quality: pd.DataFrame, min_rank_agreement: float) -> pd.DataFra
         return AGREES, None
 
     rated = [verdict(r) for r in quality.itertuples(index=False)]
-    return quality.assign(quality=[q for q, _ in rated], quality_reason=[w for _, w in rated])
+    return quality.assign(quality=[q for q, _ in rated],
+                          quality_reason=pd.Series([w for _, w in rated], index=quality.index, dtype=object))
 
 
 def potential_warnings(frame: pd.DataFrame, quality: pd.DataFrame) -> list[str]:
