@@ -140,12 +140,13 @@ def acquired_after(ctx: Context) -> set[str]:
     """The customers acquired after the as-of date: ``acquired_on`` and the first invoice both
     after it (or missing; a customer with neither is not known to be new)."""
     s = ctx.table("sales")
-    first = s.group_by(first_id=s.customer_id).aggregate(first=s.date.min())
+    first = s.group_by(first_id=s.customer_id).aggregate(first_invoice=s.date.min())
     c = ctx.table("customers").select("customer_id", "acquired_on")
     c = c.left_join(first, c.customer_id == first.first_id)
     as_of = ibis.literal(ctx.as_of)
-    later = ((c.acquired_on.isnull() | (c.acquired_on > as_of)) & (c.first.isnull() | (c.first > as_of))
-             & (c.acquired_on.notnull() | c.first.notnull()))
+    later = ((c.acquired_on.isnull() | (c.acquired_on > as_of))
+             & (c.first_invoice.isnull() | (c.first_invoice > as_of))
+             & (c.acquired_on.notnull() | c.first_invoice.notnull()))
     return set(c.filter(later).customer_id.to_pyarrow().to_pylist())
 
 
