@@ -218,11 +218,12 @@ def migration(ctx: Context, current: pd.DataFrame) -> pd.DataFrame:
     now = current[current.classified][cols]
     both = now.merge(previous, how="outer", on="customer_id", suffixes=("", "_before"), indicator=True)
     rows = []
+    def label(classes: pd.Series) -> pd.Series:
+        return classes.where(classes.notna() & (classes != ""), "unknown")
+
     for criterion in ("value", "potential", "share"):
-        to = both[f"class_by_{criterion}"].replace("", None).fillna("unknown").where(
-            both._merge != "right_only", "gone")
-        was = both[f"class_by_{criterion}_before"].replace("", None).fillna("unknown").where(
-            both._merge != "left_only", "new")
+        to = label(both[f"class_by_{criterion}"]).where(both._merge != "right_only", "gone")
+        was = label(both[f"class_by_{criterion}_before"]).where(both._merge != "left_only", "new")
         counts = pd.DataFrame({"from_class": was, "to_class": to}).value_counts().reset_index(name="customers")
         counts.insert(0, "criterion", criterion)
         rows.append(counts)
