@@ -221,7 +221,7 @@ _QUALITY_REASON = column(
     "Why the quality is weak, not checked or no estimate, and what to import to change it; empty where the "
     "method agrees.",
     "Защо качеството е weak, not checked или no estimate и какво да се импортира, за да се промени; празно, "
-    "където методът е съгласуван.")
+    "където методът е в съгласие със заявените (agrees).")
 
 _CALIBRATION_FACTOR = column(
     "calibration_factor", "number", "Calibration factor", "Коефициент на калибриране",
