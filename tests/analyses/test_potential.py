@@ -229,3 +229,26 @@ def test_a_peer_model_that_splits_nobody_gives_no_estimate():
     f = frame(turnover_value_12m=list(spend), industry=["shop"] * 60 + ["hotel"] * 3, size_band=[None] * 63)
     f["turnover_volume_12m"] = spend / 10
     assert peer_estimate(f, [], 0.8).isna().all().all()
+
+
+def test_a_figure_stated_over_all_lines_is_split_by_the_line_mix():
+    """C1 states 600 over all lines and nothing per line; the company bought 75 in X and 25 in Y
+    over the 12 months: X gets 450, Y 150 (the volume stays empty: units of two lines do not
+    add). C2 states 90 over all lines but also 40 in X: its own figure stands, Y stays empty."""
+    from saleskpi.analyses.potential import spread_all_lines
+
+    f = pd.concat([frame(customer_id=["C1", "C1", "C2", "C2"], business_line=["X", "Y", "X", "Y"],
+                         turnover_value_12m=[60.0, 20.0, 15.0, 5.0])], ignore_index=True).assign(
+        stated_value=[np.nan, np.nan, 40.0, np.nan], stated_volume=np.nan, stated_source=[None, None, "survey", None],
+        stated_year=[np.nan, np.nan, 2025.0, np.nan], stated_rep_id=None)
+    overall = pd.DataFrame({"customer_id": ["C1", "C2"], "stated_value": [600.0, 90.0], "stated_volume": [60.0, 9.0],
+                            "stated_source": ["external", "survey"], "stated_year": [2024, 2025],
+                            "stated_rep_id": [None, None]})
+    out = spread_all_lines(f, overall)
+    assert out.stated_value.tolist()[:2] == pytest.approx([450.0, 150.0])
+    assert out.stated_volume.isna().all() and out.stated_source.tolist()[:2] == ["external", "external"]
+    assert out.stated_year.tolist()[:2] == [2024, 2024]
+    assert out.stated_value.iloc[2] == 40.0 and np.isnan(out.stated_value.iloc[3])
+    # one line: all of the figure, its volume too
+    one = spread_all_lines(f[f.business_line == "X"], overall)
+    assert one.stated_value.tolist() == [600.0, 40.0] and one.stated_volume.tolist()[0] == 60.0

@@ -158,10 +158,12 @@ ESTIMATE_VALUE = column(
 STATED_VALUE = column(
     "stated_value", "money", "Stated potential", "Заявен потенциал",
     "The stated yearly potential (potential table: the latest year up to the as-of year; survey before "
-    "external research before rep estimate before other), carried forward to the as-of year at the line's "
+    "external research before rep estimate before other; a figure over all lines, for a customer that states "
+    "no line of its own, split by the company's line mix), carried forward to the as-of year at the line's "
     "growth, a rep estimate divided by its rep's bias when debias_reps is on; empty where nothing is stated.",
     "Заявеният годишен потенциал (таблица potential: последната година до годината на отчетната дата; "
-    "анкета преди външно проучване преди оценка на търговец преди друго), пренесен към годината на "
+    "анкета преди външно проучване преди оценка на търговец преди друго; стойност за всички линии, за клиент "
+    "без стойност за отделна линия, се разделя по асортиментния микс на фирмата), пренесен към годината на "
     "отчетната дата с ръста на линията, а оценка на търговец — разделена на отклонението му, когато "
     "debias_reps е включено; празно, където няма заявена стойност.")
 

@@ -183,6 +183,9 @@ def customer_lines(ctx: Context, by_year: ibis.Table) -> pd.DataFrame:
     base = base.left_join(bought, ["customer_id", "business_line"]).drop("customer_id_right",
                                                                          "business_line_right")
     said = stated(ctx)
+    overall = said.filter(said.business_line == ALL_LINES).drop("business_line").mutate(
+        stated_value=_.stated_value.cast("float64"), stated_volume=_.stated_volume.cast("float64"))
+    said = said.filter(said.business_line != ALL_LINES)
     base = base.left_join(said, [base.customer_id == said.customer_id,
                                  base.business_line == said.business_line]).drop(
         "customer_id_right", "business_line_right")
@@ -194,6 +197,29 @@ def customer_lines(ctx: Context, by_year: ibis.Table) -> pd.DataFrame:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     frame[["turnover_value_12m", "turnover_volume_12m"]] = frame[
         ["turnover_value_12m", "turnover_volume_12m"]].fillna(0.0)
+    return spread_all_lines(frame, overall.to_pyarrow().to_pandas())
+
+
+def spread_all_lines(frame: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (customer x line) with each stated figure over all lines (``overall``: the
+    potential rows without a business line) given to the customer's lines, where it states no
+    line of its own: split by the company's line mix over the last 12 months, as top-down splits
+    an all-lines market (all of it where there is one line); the volume only where there is one
+    line, since units of different lines do not add up."""
+    if overall.empty or frame.empty:
+        return frame
+    mix = frame.groupby("business_line").turnover_value_12m.sum()
+    mix = mix / mix.sum() if mix.sum() > 0 else mix * 0 + 1 / len(mix)
+    own = frame["stated_value"].notna().groupby(frame["customer_id"]).transform("any")
+    given = overall.drop_duplicates("customer_id").set_index("customer_id")
+    take = ~own & frame["customer_id"].isin(given.index)
+    who = frame.loc[take, "customer_id"]
+    spread = {"stated_value": who.map(given["stated_value"]) * frame.loc[take, "business_line"].map(mix),
+              "stated_volume": who.map(given["stated_volume"]) if len(mix) == 1 else np.nan,
+              **{c: who.map(given[c]) for c in ("stated_source", "stated_year", "stated_rep_id")}}
+    frame = frame.copy()
+    for column, values in spread.items():
+        frame.loc[take, column] = values
     return frame
 
 
