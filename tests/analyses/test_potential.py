@@ -9,8 +9,9 @@ import pytest
 from saleskpi.analyses import Context
 from saleskpi.analyses.periods import last_12_months
 from saleskpi.analyses.potential import (
-    buying_power_index, calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate,
-    peer_estimate, reconcile, stated, territory_markets, topdown_estimate)
+    calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate, reconcile, stated)
+from saleskpi.analyses.potential.peer import peer_estimate
+from saleskpi.analyses.potential.topdown import buying_power_index, territory_markets, topdown_estimate
 from saleskpi.config import PotentialSection
 from saleskpi.engines import raw
 

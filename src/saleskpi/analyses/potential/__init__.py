@@ -31,8 +31,11 @@ months. The result also gives the range across methods and flags customers whose
 estimate exceeds the smallest by more than ``disagreement_factor``.
 
 Results: ``potential`` (customer x line), ``potential-rollup`` (company, business line and
-territory, with market share = our turnover / potential) and ``potential-rep-bias`` (each
-rep's estimates against the model and against what the customer bought in that year).
+territory, with market share = our turnover / potential), ``potential-rep-bias`` (each
+rep's estimates against the model and against what the customer bought in that year) and
+``potential-methods`` (each method's quality per line: how well it ranks the stated figures,
+or that it could not be checked; the run warns where an untrusted one is used, and where no
+customer has a potential). The peer and top-down methods are in ``peer.py`` and ``topdown.py``.
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ from ibis import _
 
 from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.periods import last_12_months
+from saleskpi.analyses.potential.peer import MIN_PEER_BUYERS, peer_estimate
 from saleskpi.analyses.potential.results import RESULTS
+from saleskpi.analyses.potential.topdown import ALL_LINES, topdown_estimate
 from saleskpi.analyses.shared import POTENTIAL_FIX, market_by_node, product_attributes
 
 METHODS = ("stated", "drivers", "peer", "topdown")
@@ -56,13 +61,6 @@ METHODS = ("stated", "drivers", "peer", "topdown")
 GROWTH_BOUNDS = (-0.3, 0.5)
 #: A learned usage rate needs at least this many buying customers with the driver.
 MIN_USAGE_BUYERS = 10
-#: The peer-wallet model is fitted on at least this many buying customers of a line.
-MIN_PEER_BUYERS = 50
-#: Gradient-boosting settings of the peer-wallet quantile model: small trees, a fixed number
-#: of rounds and a fixed seed, so that the same data always give the same estimate.
-PEER_MODEL = dict(max_iter=150, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20, early_stopping=False,
-                  random_state=0)
-
 #: The columns of the ``potential`` result and their types (money in the workspace currency).
 POTENTIAL_TYPES = {
     "customer_id": "string", "business_line": "string", "territory_id": "string", "rep_id": "string",
@@ -96,7 +94,6 @@ METHOD_NEEDS = {
 REP_BIAS_TYPES = {"rep_id": "string", "estimates": "int64", "stated_to_model": "float64",
                   "stated_to_bought": "float64"}
 SOURCE_PRIORITY = {"survey": 0, "external": 1, "rep_estimate": 2, "other": 3}
-ALL_LINES = "*"
 
 
 def driver_columns(customers: ibis.Table) -> list[str]:
@@ -434,143 +431,6 @@ def choose_methods(quality: pd.DataFrame, frame: pd.DataFrame, settings) -> dict
         available = [m for m in ("peer", "drivers", "topdown") if part[f"{m}_value"].notna().any()]
         chosen[line] = available[0] if available else "peer"
     return chosen
-
-
-def _features(part: pd.DataFrame, drivers: list[str]) -> np.ndarray:
-    cols = [np.log1p(part[d].clip(lower=0).to_numpy(dtype=float)) for d in drivers]
-    for cat in ("industry", "size_band"):
-        codes = part[cat].astype("category").cat.codes.to_numpy(dtype=float)
-        codes[codes < 0] = np.nan
-        cols.append(codes)
-    return np.column_stack(cols) if cols else np.zeros((len(part), 0))
-
-
-def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float) -> pd.DataFrame:
-    """Perlich et al. (2007) wallet: the tau-quantile of log spend given firmographics."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
-
-    out = pd.DataFrame(np.nan, index=frame.index, columns=["peer_value", "peer_volume"])
-    n_cat = 2
-    # One OpenMP thread: each boosting iteration runs many short parallel regions whose
-    # threads wait for each other when other work holds a core (a fit took 10x longer with two
-    # threads than with one on 2 busy cores). The fitted trees are the same.
-    used = ["business_line", "industry", "size_band", "turnover_value_12m", "turnover_volume_12m", *drivers]
-    with threadpool_limits(limits=1, user_api="openmp"):
-        for line, part in frame[used].groupby("business_line", sort=True):
-            x = _features(part, drivers)
-            categorical = [False] * len(drivers) + [True] * n_cat
-            # a feature with one value (or none: no industry, no size band) tells peers apart in
-            # nothing; without any feature that does, the quantile is one constant for every
-            # customer, which is no estimate of a customer's wallet
-            informative = [j for j in range(x.shape[1]) if np.unique(x[~np.isnan(x[:, j]), j]).size >= 2]
-            if not informative:
-                continue
-            x, categorical = x[:, informative], [categorical[j] for j in informative]
-            for target, column in (("turnover_value_12m", "peer_value"), ("turnover_volume_12m", "peer_volume")):
-                y = part[target].to_numpy(dtype=float)
-                train = y > 0
-                if train.sum() < MIN_PEER_BUYERS:
-                    continue
-                model = HistGradientBoostingRegressor(loss="quantile", quantile=quantile,
-                                                      categorical_features=categorical, **PEER_MODEL)
-                model.fit(x[train], np.log(y[train]))
-                wallet = np.exp(_predict_distinct(model, x))
-                # features that vary but explain nothing give trees without a split: one
-                # constant for everybody again, no estimate of anyone's wallet
-                if not np.allclose(wallet, wallet[0]):
-                    out.loc[part.index, column] = wallet
-    return out
-
-
-def _predict_distinct(model, x: np.ndarray) -> np.ndarray:
-    """``model.predict(x)``, predicting each distinct row once: many customers share the same
-    firmographics (at 100,000 customers, 40,000 distinct rows), and trees cost per row."""
-    rows = np.ascontiguousarray(x)
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return model.predict(rows[first])[inverse.ravel()]
-
-
-def topdown_estimate(frame: pd.DataFrame, drivers: list[str], markets: pd.DataFrame,
-                     territories: pd.DataFrame, settings) -> pd.DataFrame:
-    """Allocate each territory x line market to its customers by the driver index."""
-    out = pd.DataFrame(np.nan, index=frame.index, columns=["topdown_value", "topdown_volume"])
-    if markets.empty or not drivers:
-        return out
-    market = territory_markets(frame, markets, territories, settings.territory_weights)
-    weights = settings.topdown_weights or {d: 1.0 for d in drivers}
-    weights = {d: w for d, w in weights.items() if d in drivers}
-    total_w = sum(weights.values())
-    if not total_w > 0:
-        return out
-    index = np.zeros(len(frame))
-    for d, w in weights.items():
-        values = frame[d].fillna(0).clip(lower=0)
-        sums = values.groupby([frame.territory_id, frame.business_line]).transform("sum")
-        index += (w / total_w) * np.where(sums > 0, values / sums.where(sums > 0, 1), 0.0)
-    index_sum = pd.Series(index, index=frame.index).groupby([frame.territory_id, frame.business_line]).transform("sum")
-    share = np.where(index_sum > 0, index / index_sum.where(index_sum > 0, 1), np.nan)
-    keyed = frame[["territory_id", "business_line"]].merge(market, how="left", on=["territory_id", "business_line"])
-    out["topdown_value"] = keyed["market_value"].to_numpy() * share
-    out["topdown_volume"] = keyed["market_volume"].to_numpy() * share
-    return out
-
-
-def territory_markets(frame: pd.DataFrame, markets: pd.DataFrame, territories: pd.DataFrame,
-                      territory_weights: dict[str, float]) -> pd.DataFrame:
-    """Market value/volume per territory x line for the customers' territories.
-
-    ``markets`` holds territory_id, business_line ('*' = all lines), market_value, market_volume.
-    All-line markets are split by the company's line mix over the last 12 months; a
-    territory without a market takes its parent's, split among the parent's children by the
-    buying power index of their indicators.
-    """
-    mix = frame.groupby("business_line").turnover_value_12m.sum()
-    mix = mix / mix.sum() if mix.sum() > 0 else mix * 0 + 1 / max(len(mix), 1)
-    rows = []
-    for m in markets.itertuples(index=False):
-        if m.business_line == ALL_LINES:
-            for line, share in mix.items():
-                rows.append((m.territory_id, line, m.market_value * share,
-                             m.market_volume * share if pd.notna(m.market_volume) else np.nan, 1))
-        else:
-            rows.append((m.territory_id, m.business_line, m.market_value, m.market_volume, 0))
-    given = pd.DataFrame(rows, columns=["territory_id", "business_line", "market_value", "market_volume", "split"])
-    # a market given for the line itself wins over a split of an all-lines market
-    given = given.sort_values("split").drop_duplicates(["territory_id", "business_line"]).drop(columns="split")
-    wanted = frame[["territory_id", "business_line"]].drop_duplicates()
-    known = wanted.merge(given, how="inner", on=["territory_id", "business_line"])
-    missing = wanted.merge(given[["territory_id", "business_line"]], how="left", indicator=True,
-                           on=["territory_id", "business_line"])
-    missing = missing[missing["_merge"] == "left_only"].drop(columns="_merge")
-    if missing.empty or territories.empty:
-        return known
-    bpi = buying_power_index(territories, territory_weights)
-    parent = territories.set_index("territory_id")["parent_id"]
-    missing = missing.assign(parent_id=missing.territory_id.map(parent))
-    missing = missing.merge(bpi, how="left", on="territory_id")
-    from_parent = missing.merge(given.rename(columns={"territory_id": "parent_id"}), how="inner",
-                                on=["parent_id", "business_line"])
-    from_parent["market_value"] *= from_parent["bpi"]
-    from_parent["market_volume"] *= from_parent["bpi"]
-    return pd.concat([known, from_parent[["territory_id", "business_line", "market_value", "market_volume"]]],
-                     ignore_index=True)
-
-
-def buying_power_index(territories: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
-    """BPI of each territory among its siblings: sum_k w_k * x_k / sum_siblings x_k
-    (Sales & Marketing Management's index, classic weights 0.5 income, 0.3 retail, 0.2 population)."""
-    t = territories.copy()
-    usable = {k: w for k, w in weights.items() if k in t and t[k].notna().any()}
-    total = sum(usable.values())
-    t["bpi"] = 0.0
-    if total > 0:
-        for k, w in usable.items():
-            x = t[k].astype(float).fillna(0)
-            sums = x.groupby(t.parent_id.fillna("")).transform("sum")
-            t["bpi"] += (w / total) * np.where(sums > 0, x / sums.where(sums > 0, 1), 0.0)
-    return t[["territory_id", "bpi"]]
 
 
 def reconcile(frame: pd.DataFrame, method: str | dict[str, str], factor: float) -> pd.DataFrame:
