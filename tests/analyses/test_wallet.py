@@ -117,8 +117,8 @@ def test_the_warnings_count_customers_without_a_share_and_say_what_to_import():
         return share_of_wallet(potential, surveys, dt.date(2025, 6, 30))
 
     assert wallet_warnings(wallet([100.0, 0.0, None])) == [
-        "2 of 3 customers have no share of wallet (1 have no potential, 1 a potential of zero; share_missing_reason "
-        "says which)."]
+        "2 of 3 customers have no share of wallet: 1 without a potential, 1 with a potential of zero "
+        "(share_missing_reason says which)."]
     assert wallet_warnings(wallet([100.0])) == []
     (nobody,) = wallet_warnings(wallet([None, None]))
     assert nobody.startswith("no customer has a share of wallet, since none has a potential: the shares, the gap "

@@ -226,8 +226,8 @@ def wallet_warnings(wallet) -> list[str]:
     if without == customers and no_potential == customers:
         return ["no customer has a share of wallet, since none has a potential: the shares, the gap and the "
                 f"links by tenure and membership are empty. To fill them, {POTENTIAL_FIX}."]
-    return [f"{without} of {customers} customers have no share of wallet ({no_potential} have no potential, "
-            f"{without - no_potential} a potential of zero; share_missing_reason says which)."]
+    return [f"{without} of {customers} customers have no share of wallet: {no_potential} without a potential, "
+            f"{without - no_potential} with a potential of zero (share_missing_reason says which)."]
 
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
