@@ -81,6 +81,9 @@ class PotentialSection(Definitions):
         "Scale the fitted methods to the stated potentials where at least min_pairs customers have both."))
     min_pairs: Annotated[int, Range(3)] = Field(default=30, description=(
         "Customers with both a stated and a fitted potential needed to calibrate a method."))
+    min_rank_agreement: Annotated[float, Range(-1, 1)] = Field(default=0.5, description=(
+        "A fitted method is trusted where it ranks the stated potentials with a Spearman rank "
+        "correlation of at least this (potential-methods quality); below it, or unchecked, compute warns."))
     debias_reps: bool = Field(default=True, description=(
         "Correct rep estimates by each rep's measured bias (median of stated / model) once the rep "
         "has made at least min_rep_estimates estimates."))

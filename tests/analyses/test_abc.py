@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.interpolate import CubicSpline
 
@@ -279,3 +280,47 @@ def test_bad_values_are_refused():
 def test_computed_needs_three_values():
     with pytest.raises(UsageError, match=r"at least 3 values for method='computed'. Got 2 inst"):
         classify([5, 1], method="computed")
+
+
+# --- the classes of the abc analysis: unknown is not C -------------------------------------------
+
+
+def _summary(**columns):
+    base = {"customer_id": ["C1", "C2", "C3", "C4"], "turnover_value_12m": [50.0, 30.0, 20.0, 0.0],
+            "turnover_volume_12m": [5.0, 3.0, 2.0, 0.0], "potential_value": [100.0, 0.0, np.nan, np.nan],
+            "share_of_wallet_by_value": [0.5, np.nan, np.nan, np.nan],
+            "share_of_wallet_by_volume": [0.5, np.nan, np.nan, np.nan]}
+    return pd.DataFrame({**base, **columns})
+
+
+def test_a_known_zero_potential_is_c_an_unknown_one_has_no_class():
+    from saleskpi.analyses.abc import classes_by_criterion, missing_reasons
+    from saleskpi.config import AbcSection
+
+    frame = _summary()
+    classes, limits = classes_by_criterion(frame, AbcSection())
+    assert classes.class_by_potential.tolist() == ["A", "C", None, None]
+    assert classes.class_by_share.tolist() == ["A", None, None, None]
+    # 50 (0 % before), 30 (50 % before: A), 20 (80 % before: B), 0 (C)
+    assert classes.class_by_value.tolist() == ["A", "A", "B", "C"]
+    assert limits["potential"] == (100.0, 100.0, None)
+    reasons = missing_reasons(frame.join(classes)).tolist()
+    assert reasons == [None, "potential is zero: no class by share, no cell",
+                       "no potential estimate: no class by potential or share, no cell",
+                       "no potential estimate: no class by potential or share, no cell"]
+
+
+@pytest.mark.parametrize("method", ["pareto", "computed"])
+def test_too_few_shares_for_the_share_method_keep_their_row_with_the_reason(method):
+    from saleskpi.analyses.abc import classes_by_criterion, missing_reasons
+    from saleskpi.config import AbcSection
+
+    frame = _summary(share_of_wallet_by_value=[0.5, 0.1, np.nan, np.nan])
+    classes, limits = classes_by_criterion(frame, AbcSection(share_method=method))
+    assert classes.class_by_share.tolist() == [None] * 4
+    ab, bc, reason = limits["share"]
+    assert np.isnan(ab) and np.isnan(bc)
+    assert reason == (f"only 2 customer(s) have a share; share_method '{method}' needs at least 3 (or set [abc] "
+                      'share_method = "thresholds")')
+    assert missing_reasons(frame.join(classes)).iloc[0] == (
+        "too few customers have a share for [abc] share_method: no class by share, no cell")

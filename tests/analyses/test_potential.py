@@ -9,8 +9,9 @@ import pytest
 from saleskpi.analyses import Context
 from saleskpi.analyses.periods import last_12_months
 from saleskpi.analyses.potential import (
-    buying_power_index, calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate,
-    peer_estimate, reconcile, stated, territory_markets, topdown_estimate)
+    calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate, reconcile, stated)
+from saleskpi.analyses.potential.peer import peer_estimate
+from saleskpi.analyses.potential.topdown import buying_power_index, territory_markets, topdown_estimate
 from saleskpi.config import PotentialSection
 from saleskpi.engines import raw
 
@@ -175,3 +176,80 @@ def test_stated_figures_are_carried_forward_and_rep_estimates_debiased():
     assert np.isnan(out.rep_bias_factor.iloc[0]) and out.rep_bias_factor.iloc[1] == 1.25
     kept = debias(grown, bias.assign(estimates=4), PotentialSection())  # too few estimates to judge
     assert kept.stated_value.tolist() == pytest.approx([121.0, 100.0])
+
+
+def test_each_method_gets_a_quality_figure_and_an_untrusted_one_a_warning():
+    """Five customers with stated figures 1..5. peer ranks them 2 1 4 3 5: Spearman
+    1 - 6 * (1 + 1 + 1 + 1 + 0) / (5 * 24) = 0.8; drivers ranks them backwards (-1); topdown
+    estimates two of them only, too few to check."""
+    from saleskpi.analyses.potential import potential_warnings, rate_methods
+
+    n = np.full(5, np.nan)
+    f = frame(stated_value=[1.0, 2.0, 3.0, 4.0, 5.0], stated_volume=n, stated_source=["survey"] * 5,
+              peer_value=[20.0, 10.0, 40.0, 30.0, 50.0], peer_volume=n,
+              drivers_value=[5.0, 4.0, 3.0, 2.0, 1.0], drivers_volume=n,
+              topdown_value=[1.0, 2.0, np.nan, np.nan, np.nan], topdown_volume=n,
+              turnover_value_12m=[0.5, 1.0, 1.5, 2.0, 2.5])
+    _, quality = calibrate(f, PotentialSection())
+    rated = rate_methods(quality, PotentialSection().min_rank_agreement).set_index("method")
+    assert rated.loc["peer", "spearman_with_stated"] == pytest.approx(0.8)
+    assert rated.loc["peer", "spearman_with_purchases"] == pytest.approx(0.8)  # purchases follow the stated
+    assert (rated.loc["peer", "quality"], rated.loc["peer", "quality_reason"]) == ("agrees", None)
+    assert rated.loc["drivers", "spearman_with_stated"] == pytest.approx(-1.0)
+    assert (rated.loc["drivers", "quality"], rated.loc["drivers", "quality_reason"]) == (
+        "weak", "it ranks the 5 stated figures with Spearman -1.00, below [potential] min_rank_agreement 0.5")
+    assert (rated.loc["topdown", "quality"], rated.loc["topdown", "pairs_with_stated"]) == ("not checked", 2)
+    assert rated.loc["topdown", "quality_reason"] == (
+        "not checked: 2 customers have both this estimate and a stated potential (3 needed); import potential "
+        "(customer_id, year, value) for some of them, e.g. survey answers")
+    # nothing stated: not checked, with the hint of how the estimates rank the customers' own purchases
+    _, unstated = calibrate(f.assign(stated_value=np.nan, stated_source=None), PotentialSection())
+    peer = rate_methods(unstated, 0.5).set_index("method").loc["peer"]
+    assert (peer.quality, peer.spearman_with_stated, peer.calibrated_on) == ("not checked", pytest.approx(np.nan,
+                                                                             nan_ok=True), None)
+    assert peer.quality_reason == (
+        "not checked: 0 customers have both this estimate and a stated potential (3 needed) (it ranks the "
+        "customers' own 12-month purchases with Spearman 0.80); import potential (customer_id, year, value) for "
+        "some of them, e.g. survey answers")
+    assert rate_methods(quality, 0.9).set_index("method").loc["peer", "quality"] == "weak"  # the setting moves it
+    # a customer without a stated figure takes the chosen method: named in a warning when it cannot be trusted
+    used = pd.DataFrame({"business_line": ["X"] * 3, "method": ["drivers", "drivers", "stated"],
+                         "potential_value": [1.0, 2.0, 3.0]})
+    chosen = rated.reset_index().assign(business_line="X", chosen=lambda q: q.method == "drivers")
+    assert potential_warnings(used, chosen) == [
+        "line X: the potential of 2 customers comes from the drivers method, which cannot be trusted: it ranks "
+        "the 5 stated figures with Spearman -1.00, below [potential] min_rank_agreement 0.5."]
+    assert potential_warnings(used, chosen.assign(chosen=lambda q: q.method == "peer")) == []
+
+
+def test_a_peer_model_that_splits_nobody_gives_no_estimate():
+    # two industries, 60 buyers in one and 3 in the other: no tree leaf may hold fewer than 20
+    # customers, so the model cannot split and its wallet is one figure for all: no estimate
+    rng = np.random.default_rng(5)
+    spend = rng.lognormal(5, 1, 63)
+    f = frame(turnover_value_12m=list(spend), industry=["shop"] * 60 + ["hotel"] * 3, size_band=[None] * 63)
+    f["turnover_volume_12m"] = spend / 10
+    assert peer_estimate(f, [], 0.8).isna().all().all()
+
+
+def test_a_figure_stated_over_all_lines_is_split_by_the_line_mix():
+    """C1 states 600 over all lines and nothing per line; the company bought 75 in X and 25 in Y
+    over the 12 months: X gets 450, Y 150 (the volume stays empty: units of two lines do not
+    add). C2 states 90 over all lines but also 40 in X: its own figure stands, Y stays empty."""
+    from saleskpi.analyses.potential import spread_all_lines
+
+    f = pd.concat([frame(customer_id=["C1", "C1", "C2", "C2"], business_line=["X", "Y", "X", "Y"],
+                         turnover_value_12m=[60.0, 20.0, 15.0, 5.0])], ignore_index=True).assign(
+        stated_value=[np.nan, np.nan, 40.0, np.nan], stated_volume=np.nan, stated_source=[None, None, "survey", None],
+        stated_year=[np.nan, np.nan, 2025.0, np.nan], stated_rep_id=None)
+    overall = pd.DataFrame({"customer_id": ["C1", "C2"], "stated_value": [600.0, 90.0], "stated_volume": [60.0, 9.0],
+                            "stated_source": ["external", "survey"], "stated_year": [2024, 2025],
+                            "stated_rep_id": [None, None]})
+    out = spread_all_lines(f, overall)
+    assert out.stated_value.tolist()[:2] == pytest.approx([450.0, 150.0])
+    assert out.stated_volume.isna().all() and out.stated_source.tolist()[:2] == ["external", "external"]
+    assert out.stated_year.tolist()[:2] == [2024, 2024]
+    assert out.stated_value.iloc[2] == 40.0 and np.isnan(out.stated_value.iloc[3])
+    # one line: all of the figure, its volume too
+    one = spread_all_lines(f[f.business_line == "X"], overall)
+    assert one.stated_value.tolist() == [600.0, 40.0] and one.stated_volume.tolist()[0] == 60.0

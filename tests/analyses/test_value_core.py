@@ -35,6 +35,12 @@ def ws(small_company):
                                  "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a",
                                  "clv", "clv-history", "clv-validation", "clv-params", "clv-wallet"}
     assert second.run_id == first.run_id + 1
+    # C2 B, C3 A and C4 B have neither a stated figure nor an estimate (too few customers to fit)
+    assert [w for w in first.warnings if not w.startswith("clv:")] == [
+        "potential: 3 of 8 customer-line pairs have no potential (nothing stated, and the line's method gives no "
+        "estimate for them), so no share of wallet. To fill them, import potential (customer_id, year, value; "
+        "source survey, external or rep_estimate) for your customers, or customers with driver_* columns (e.g. "
+        "driver_employees) and industry or size_band, or territories with market_value."]
     return small_company
 
 
@@ -127,6 +133,7 @@ def test_migration_between_runs_and_class_a_list(ws):
     c1 = class_a[0]
     assert (c1["turnover_value_period"], c1["products_bought"], c1["action"]) == (
         202, 3, "defend: key-account plan, retain")
+    assert [(r["rep_id"], r["team_id"]) for r in class_a] == [("R1", "M1"), ("R2", "M2")]  # the rep's team
     assert c1["as_of"] == dt.date(2025, 6, 30)
 
 

@@ -120,3 +120,23 @@ def test_market_share_by_node_as_docs_sales_md_shows_it(demo):
     teams = sales[sales.level == "team"].set_index("key").market_share.sort_values()
     assert (teams.index[0], round(teams.iloc[0], 3), teams.index[-1], round(teams.iloc[-1], 3)) == (
         "T-NW", 0.132, "T-SC", 0.297)
+
+
+def test_with_full_data_every_method_is_rated_and_nothing_is_unknown(demo):
+    """docs/potential.md and docs/abc.md: on the demo company drivers and peer agree with the
+    896 survey answers in every line, top-down is weak in two; every customer has every class;
+    the run warns of nothing in potential, wallet or abc."""
+    ws, report = demo
+    assert [w for w in report.warnings if w.split(":")[0] in ("potential", "wallet", "abc")] == []
+    methods = frame(ws, "potential-methods").set_index(["method", "business_line"])
+    assert set(methods.loc["drivers", "quality"]) == set(methods.loc["peer", "quality"]) == {"agrees"}
+    weak = methods.loc["topdown"]
+    assert sorted(weak.index[weak.quality == "weak"]) == ["dry_mixes", "paints"]
+    assert (methods.pairs_with_stated == 896).all() and methods.chosen.sum() == 4
+    limits = frame(ws, "abc-limits").set_index("criterion")
+    assert (limits.customers_unclassified == 0).all() and limits.class_missing_reason.isna().all()
+    assert (limits.loc["potential", "customers_a"], limits.loc["share", "customers_a"]) == (900, 149)
+    class_a = frame(ws, "class-a").set_index("customer_id")
+    assert class_a.team_id.notna().all()
+    assert class_a.loc["C00037", "team_id"] == "T-SC" and class_a.loc["C00202", "cell"] == "AAC"
+    assert round(class_a.loc["C00202", "share_of_wallet_by_value"], 2) == 0.14

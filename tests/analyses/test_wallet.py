@@ -94,3 +94,32 @@ def test_a_customers_share_counts_only_the_lines_that_have_a_potential():
     assert customer["gap_value"] == 50.0 and customer["above_potential"] is False
     line_b = next(r for r in rows if r["business_line"] == "B")
     assert line_b["share_of_wallet_by_value"] is None and line_b["share_missing_reason"] == "no potential estimate"
+
+
+def test_the_warnings_count_customers_without_a_share_and_say_what_to_import():
+    """C1 has a potential of 100, C2 one of 0 (a known zero: no share), C3 none."""
+    import datetime as dt
+
+    import ibis
+    import pyarrow as pa
+
+    from saleskpi.analyses.wallet import share_of_wallet, wallet_warnings
+
+    def wallet(potentials):
+        n = len(potentials)
+        given = pa.array(potentials, pa.float64())  # None: no potential
+        potential = ibis.memtable(pa.table({
+            "customer_id": [f"C{i + 1}" for i in range(n)], "business_line": ["A"] * n, "territory_id": ["T"] * n,
+            "rep_id": ["R"] * n, "turnover_value_12m": [10.0] * n, "turnover_volume_12m": [1.0] * n,
+            "potential_value": given, "potential_volume": given, "estimate_value": given, "stated_value": given}))
+        surveys = ibis.memtable({"response_id": ["S"], "customer_id": ["C9"], "date": [dt.date(2025, 1, 1)],
+                                 "our_rank": [1], "brands_used": [2]})
+        return share_of_wallet(potential, surveys, dt.date(2025, 6, 30))
+
+    assert wallet_warnings(wallet([100.0, 0.0, None])) == [
+        "2 of 3 customers have no share of wallet: 1 without a potential, 1 with a potential of zero "
+        "(share_missing_reason says which)."]
+    assert wallet_warnings(wallet([100.0])) == []
+    (nobody,) = wallet_warnings(wallet([None, None]))
+    assert nobody.startswith("no customer has a share of wallet, since none has a potential: the shares, the gap "
+                             "and the links by tenure and membership are empty. To fill them, import potential ")

@@ -158,10 +158,12 @@ ESTIMATE_VALUE = column(
 STATED_VALUE = column(
     "stated_value", "money", "Stated potential", "Заявен потенциал",
     "The stated yearly potential (potential table: the latest year up to the as-of year; survey before "
-    "external research before rep estimate before other), carried forward to the as-of year at the line's "
+    "external research before rep estimate before other; a figure over all lines, for a customer that states "
+    "no line of its own, split by the company's line mix), carried forward to the as-of year at the line's "
     "growth, a rep estimate divided by its rep's bias when debias_reps is on; empty where nothing is stated.",
     "Заявеният годишен потенциал (таблица potential: последната година до годината на отчетната дата; "
-    "анкета преди външно проучване преди оценка на търговец преди друго), пренесен към годината на "
+    "анкета преди външно проучване преди оценка на търговец преди друго; стойност за всички линии, за клиент "
+    "без стойност за отделна линия, се разделя по асортиментния микс на фирмата), пренесен към годината на "
     "отчетната дата с ръста на линията, а оценка на търговец — разделена на отклонението му, когато "
     "debias_reps е включено; празно, където няма заявена стойност.")
 
@@ -216,30 +218,36 @@ METHOD = column(
 CLASS_BY_VALUE = column(
     "class_by_value", "class", "Class by turnover", "Клас по оборот",
     "ABC class (A, B or C) by 12-month turnover over all lines ([abc] method: fixed cut-offs on the "
-    "cumulative share, 80 % / 95 % by default, or computed ABC); a customer without positive turnover is C.",
+    "cumulative share, 80 % / 95 % by default, or computed ABC); a customer without positive turnover is C; "
+    "empty for a customer acquired after the as-of date (not classified).",
     "ABC клас (A, B или C) по оборота за 12 месеца във всички линии ([abc] method: фиксирани граници на "
-    "натрупания дял, по подразбиране 80 % / 95 %, или изчислен ABC); клиент без положителен оборот е C.")
+    "натрупания дял, по подразбиране 80 % / 95 %, или изчислен ABC); клиент без положителен оборот е C; "
+    "празно за клиент, придобит след отчетната дата (не се класифицира).")
 
 CLASS_BY_VOLUME = column(
     "class_by_volume", "class", "Class by volume", "Клас по обем",
     "ABC class (A, B or C) by 12-month volume over all lines, by the same method; a customer without "
-    "positive volume is C.",
+    "positive volume is C; empty for a customer acquired after the as-of date.",
     "ABC клас (A, B или C) по обема за 12 месеца във всички линии, по същия метод; клиент без положителен "
-    "обем е C.")
+    "обем е C; празно за клиент, придобит след отчетната дата.")
 
 CLASS_BY_POTENTIAL = column(
     "class_by_potential", "class", "Class by potential", "Клас по потенциал",
-    "ABC class (A, B or C) by yearly potential over all lines, by the same method; a customer without a "
-    "positive potential is C.",
-    "ABC клас (A, B или C) по годишния потенциал във всички линии, по същия метод; клиент без положителен "
-    "потенциал е C.")
+    "ABC class (A, B or C) by yearly potential over all lines, by the same method, among the customers "
+    "that have a potential; a potential of zero is C; empty where the potential is unknown (unknown is not "
+    "C) or the customer was acquired after the as-of date.",
+    "ABC клас (A, B или C) по годишния потенциал във всички линии, по същия метод, сред клиентите с "
+    "потенциал; потенциал нула е C; празно, където потенциалът е неизвестен (неизвестното не е C) или "
+    "клиентът е придобит след отчетната дата.")
 
 CLASS_BY_SHARE = column(
     "class_by_share", "class", "Class by share of wallet", "Клас по дял от портфейла",
     "Class (A, B or C) by share of wallet over all lines ([abc] share_method; by default thresholds: A from "
-    "50 %, B from 20 %, else C); empty where the customer has no share.",
+    "50 %, B from 20 %, else C); empty where the customer has no share, or fewer than 3 customers have one "
+    "with share_method pareto or computed.",
     "Клас (A, B или C) по дял от портфейла във всички линии ([abc] share_method; по подразбиране прагове: "
-    "A от 50 %, B от 20 %, иначе C); празно, където клиентът няма дял.")
+    "A от 50 %, B от 20 %, иначе C); празно, където клиентът няма дял или под 3 клиента имат дял при "
+    "share_method pareto или computed.")
 
 CLASS_BY_SHARE_VOLUME = column(
     "class_by_share_volume", "class", "Class by share, volume", "Клас по дял, обем",
@@ -251,21 +259,23 @@ CLASS_BY_SHARE_VOLUME = column(
 CELL = column(
     "cell", "class", "Cell", "Клетка",
     "The cell of the 27-cell matrix: the classes by turnover, potential and share of wallet (CAC = turnover "
-    "C, potential A, share C); empty where there is no class by share.",
+    "C, potential A, share C); empty where one of the three classes is missing.",
     "Клетката от матрицата с 27 клетки: класовете по оборот, потенциал и дял от портфейла (CAC = оборот C, "
-    "потенциал A, дял C); празно, където няма клас по дял.")
+    "потенциал A, дял C); празно, където някой от трите класа липсва.")
 
 ACTION = column(
     "action", "text", "Recommended action", "Препоръчано действие",
     "The action recommended for the cell (built in by the classes by potential and share, set per cell in "
-    "[abc.actions]); empty where there is no cell.",
+    "[abc.actions]); empty where there is no cell, and in abc-matrix where no customer has one.",
     "Препоръчаното за клетката действие (вградено според класовете по потенциал и дял, може да се зададе за "
-    "всяка клетка в [abc.actions]); празно, където няма клетка.")
+    "всяка клетка в [abc.actions]); празно, където няма клетка, а в abc-matrix — където никой клиент няма.")
 
 VOLUME_VALUE_MISMATCH = column(
     "volume_value_mismatch", "flag", "Value and volume classes differ", "Различни класове по стойност и обем",
-    "Whether the class by turnover differs from the class by volume: a price or mix signal.",
-    "Дали класът по оборот се различава от класа по обем: сигнал за цените или асортиментния микс.")
+    "Whether the class by turnover differs from the class by volume: a price or mix signal; empty for a "
+    "customer not classified.",
+    "Дали класът по оборот се различава от класа по обем: сигнал за цените или асортиментния микс; празно "
+    "за некласифициран клиент.")
 
 MISMATCH_SIGNAL = column(
     "mismatch_signal", "text", "Price or mix signal", "Сигнал за цена или микс",

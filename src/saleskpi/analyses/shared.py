@@ -10,10 +10,16 @@ from __future__ import annotations
 import ibis
 from ibis import _
 
-__all__ = ["NO_LINE", "ratio_or_null", "product_attributes", "market_by_node", "MARKET_NODES"]
+__all__ = ["NO_LINE", "POTENTIAL_FIX", "ratio_or_null", "product_attributes", "market_by_node", "MARKET_NODES"]
 
 #: The business line of a product that names none.
 NO_LINE = "(none)"
+
+#: What to import so that customers get a potential (the warnings of every analysis that
+#: needs one end with it).
+POTENTIAL_FIX = ("import potential (customer_id, year, value; source survey, external or rep_estimate) for "
+                 "your customers, or customers with driver_* columns (e.g. driver_employees) and industry or "
+                 "size_band, or territories with market_value")
 
 
 def ratio_or_null(num, den):

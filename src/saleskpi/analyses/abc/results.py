@@ -83,19 +83,34 @@ _CUSTOMERS_C = column(
     "Customers in class C by the criterion (customers without a share have no class by share).",
     "Клиентите в клас C по критерия (клиентите без дял нямат клас по дял).", unit="customers")
 
+_CUSTOMERS_UNCLASSIFIED = column(
+    "customers_unclassified", "count", "Customers without a class", "Клиенти без клас",
+    "Customers with no class by the criterion: its potential or share is unknown, or it was acquired after "
+    "the as-of date (unknown is not class C).",
+    "Клиентите без клас по критерия: потенциалът или делът им е неизвестен или са придобити след отчетната "
+    "дата (неизвестното не е клас C).", unit="customers")
+
+CLASS_MISSING_REASON = column(
+    "class_missing_reason", "text", "Why no class", "Защо няма клас",
+    "Why the row's classes, cell, limits or figures are empty (no potential estimate, a potential of zero, "
+    "too few shares for the method, acquired after the as-of date); empty where nothing is missing.",
+    "Защо класовете, клетката, границите или стойностите на реда са празни (няма оценка на потенциала, "
+    "потенциалът е нула, твърде малко дялове за метода, придобит след отчетната дата); празно, където нищо "
+    "не липсва.")
+
 _FROM_CLASS = column(
     "from_class", "class", "From class", "От клас",
-    "The customer's class by the criterion in the previous run: A, B, C, none (no class by share) or new "
-    "(not classified then).",
-    "Класът на клиента по критерия в предишното изчисление: A, B, C, none (без клас по дял) или new (не е "
-    "бил класифициран тогава).")
+    "The customer's class by the criterion in the previous run: A, B, C, unknown (no class by it: no potential "
+    "or share) or new (not classified then).",
+    "Класът на клиента по критерия в предишното изчисление: A, B, C, unknown (без клас по него: няма "
+    "потенциал или дял) или new (не е бил класифициран тогава).")
 
 _TO_CLASS = column(
     "to_class", "class", "To class", "Към клас",
-    "The customer's class by the criterion in this run: A, B, C, none (no class by share) or gone (not "
-    "classified now).",
-    "Класът на клиента по критерия в това изчисление: A, B, C, none (без клас по дял) или gone (не е "
-    "класифициран сега).")
+    "The customer's class by the criterion in this run: A, B, C, unknown (no class by it: no potential or "
+    "share) or gone (not classified now).",
+    "Класът на клиента по критерия в това изчисление: A, B, C, unknown (без клас по него: няма потенциал "
+    "или дял) или gone (не е класифициран сега).")
 
 _PREVIOUS_RUN = column(
     "previous_run", "integer", "Previous run", "Предишно изчисление",
@@ -107,7 +122,7 @@ _PREVIOUS_RUN = column(
 ABC_COLUMNS = (CUSTOMER_ID, TERRITORY_ID, REP_ID, TURNOVER_VALUE_12M, TURNOVER_VOLUME_12M, POTENTIAL_VALUE,
                SHARE_OF_WALLET_BY_VALUE, SHARE_OF_WALLET_BY_VOLUME, CLASS_BY_VALUE, CLASS_BY_VOLUME,
                CLASS_BY_POTENTIAL, CLASS_BY_SHARE, CLASS_BY_SHARE_VOLUME, CELL, ACTION, VOLUME_VALUE_MISMATCH,
-               MISMATCH_SIGNAL, CURRENCY)
+               MISMATCH_SIGNAL, CLASS_MISSING_REASON, CURRENCY)
 
 _CLASSES_NOTE = (
     "Customers are classified on their rows over all lines of the wallet result. By purchases (value and "
@@ -138,9 +153,16 @@ ABC_LIMITS = Result(
     ("ABC limits", "Граници на ABC класовете"),
     ("For each criterion: the method, the two limits and the customers in each class.",
      "За всеки критерий: методът, двете граници и клиентите във всеки клас."),
-    (CRITERION, _CLASSIFICATION_METHOD, _LIMIT_AB, _LIMIT_BC, _CUSTOMERS_A, _CUSTOMERS_B, _CUSTOMERS_C),
+    (CRITERION, _CLASSIFICATION_METHOD, _LIMIT_AB, _LIMIT_BC, _CUSTOMERS_A, _CUSTOMERS_B, _CUSTOMERS_C,
+     _CUSTOMERS_UNCLASSIFIED, CLASS_MISSING_REASON),
     key=("criterion",),
     scope=(),
+    notes=(
+        ("Every criterion has a row; where no customer could be classified by it (no potential, too few "
+         "shares for the share method), its limits are empty and class_missing_reason says why.",
+         "Всеки критерий има ред; където никой клиент не може да се класифицира по него (няма потенциал, "
+         "твърде малко дялове за метода), границите са празни и class_missing_reason казва защо."),
+    ),
 )
 
 ABC_MATRIX = Result(
@@ -151,16 +173,18 @@ ABC_MATRIX = Result(
      "27-те клетки от класове по покупки, потенциал и дял от портфейла: клиенти, оборот за 12 месеца, "
      "потенциал, неусвоеният потенциал и препоръчаното действие."),
     (CLASS_BY_VALUE, CLASS_BY_POTENTIAL, CLASS_BY_SHARE, CELL, ACTION, CUSTOMERS, TURNOVER_VALUE_12M,
-     POTENTIAL_VALUE, GAP_VALUE, CURRENCY),
+     POTENTIAL_VALUE, GAP_VALUE, CLASS_MISSING_REASON, CURRENCY),
     key=("cell",),
     scope=(),
     notes=(
         ("Every cell has a row, 0 where it holds no customer. The action is built in by the classes by "
          "potential and share (potential A, share C: grow share, priority) and can be set per cell in "
-         "[abc.actions].",
+         "[abc.actions]. Where no customer has a cell (no potential or share), the cells are unknown, not "
+         "empty: their figures and actions are empty and class_missing_reason says why.",
          "Всяка клетка има ред, с 0, ако в нея няма клиенти. Действието е вградено според класовете по "
          "потенциал и дял (потенциал A, дял C: увеличаване на дела, приоритет) и може да се зададе за всяка "
-         "клетка в [abc.actions]."),
+         "клетка в [abc.actions]. Където никой клиент няма клетка (няма потенциал или дял), клетките са "
+         "неизвестни, а не празни: стойностите и действията им са празни и class_missing_reason казва защо."),
     ),
 )
 
@@ -173,8 +197,10 @@ ABC_MIGRATION = Result(
     key=("criterion", "from_class", "to_class"),
     scope=(),
     notes=(
-        ("On the first run every customer is new. Criteria: value, potential and share.",
-         "При първото изчисление всички клиенти са нови. Критерии: value, potential и share."),
+        ("On the first run every customer is new. Criteria: value, potential and share. Customers acquired "
+         "after the as-of date are not classified, so not counted.",
+         "При първото изчисление всички клиенти са нови. Критерии: value, potential и share. Клиентите, "
+         "придобити след отчетната дата, не се класифицират и не се броят."),
     ),
 )
 

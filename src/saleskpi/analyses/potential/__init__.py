@@ -31,8 +31,11 @@ months. The result also gives the range across methods and flags customers whose
 estimate exceeds the smallest by more than ``disagreement_factor``.
 
 Results: ``potential`` (customer x line), ``potential-rollup`` (company, business line and
-territory, with market share = our turnover / potential) and ``potential-rep-bias`` (each
-rep's estimates against the model and against what the customer bought in that year).
+territory, with market share = our turnover / potential), ``potential-rep-bias`` (each
+rep's estimates against the model and against what the customer bought in that year) and
+``potential-methods`` (each method's quality per line: how well it ranks the stated figures,
+or that it could not be checked; the run warns where an untrusted one is used, and where no
+customer has a potential). The peer and top-down methods are in ``peer.py`` and ``topdown.py``.
 """
 
 from __future__ import annotations
@@ -46,8 +49,10 @@ from ibis import _
 
 from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.periods import last_12_months
+from saleskpi.analyses.potential.peer import MIN_PEER_BUYERS, peer_estimate
 from saleskpi.analyses.potential.results import RESULTS
-from saleskpi.analyses.shared import market_by_node, product_attributes
+from saleskpi.analyses.potential.topdown import ALL_LINES, topdown_estimate
+from saleskpi.analyses.shared import POTENTIAL_FIX, market_by_node, product_attributes
 
 METHODS = ("stated", "drivers", "peer", "topdown")
 
@@ -56,13 +61,6 @@ METHODS = ("stated", "drivers", "peer", "topdown")
 GROWTH_BOUNDS = (-0.3, 0.5)
 #: A learned usage rate needs at least this many buying customers with the driver.
 MIN_USAGE_BUYERS = 10
-#: The peer-wallet model is fitted on at least this many buying customers of a line.
-MIN_PEER_BUYERS = 50
-#: Gradient-boosting settings of the peer-wallet quantile model: small trees, a fixed number
-#: of rounds and a fixed seed, so that the same data always give the same estimate.
-PEER_MODEL = dict(max_iter=150, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20, early_stopping=False,
-                  random_state=0)
-
 #: The columns of the ``potential`` result and their types (money in the workspace currency).
 POTENTIAL_TYPES = {
     "customer_id": "string", "business_line": "string", "territory_id": "string", "rep_id": "string",
@@ -76,12 +74,26 @@ POTENTIAL_TYPES = {
     "methods_disagree": "boolean", "market_share": "float64", "currency": "string", "year": "int64",
 }
 METHOD_TYPES = {"business_line": "string", "method": "string", "customers_estimated": "int64",
-                "pairs_with_stated": "int64", "spearman_with_stated": "float64", "calibration_factor": "float64",
-                "calibrated_on": "string", "chosen": "boolean"}
+                "pairs_with_stated": "int64", "spearman_with_stated": "float64",
+                "spearman_with_purchases": "float64", "quality": "string",
+                "quality_reason": "string", "calibration_factor": "float64", "calibrated_on": "string",
+                "chosen": "boolean"}
+#: A rank correlation needs at least this many customers with both an estimate and a stated figure.
+MIN_RANK_PAIRS = 3
+#: The quality of a method in a line (``potential-methods`` ``quality``).
+AGREES, WEAK, NOT_CHECKED, NO_ESTIMATE = "agrees", "weak", "not checked", "no estimate"
+#: What each fitted method needs to give an estimate at all.
+METHOD_NEEDS = {
+    "drivers": "customers' driver_* columns (e.g. driver_employees) and at least "
+               f"{MIN_USAGE_BUYERS} buyers of the line with one, or [potential] usage_rates",
+    "peer": "customers' driver_* columns, industry or size_band that tell its buyers' spend apart (not one "
+            f"estimate for all), and at least {MIN_PEER_BUYERS} buyers of the line",
+    "topdown": "a market per territory (potential rows with territory_id, or territories.market_value) and "
+               "customers' driver_* columns",
+}
 REP_BIAS_TYPES = {"rep_id": "string", "estimates": "int64", "stated_to_model": "float64",
                   "stated_to_bought": "float64"}
 SOURCE_PRIORITY = {"survey": 0, "external": 1, "rep_estimate": 2, "other": 3}
-ALL_LINES = "*"
 
 
 def driver_columns(customers: ibis.Table) -> list[str]:
@@ -168,6 +180,9 @@ def customer_lines(ctx: Context, by_year: ibis.Table) -> pd.DataFrame:
     base = base.left_join(bought, ["customer_id", "business_line"]).drop("customer_id_right",
                                                                          "business_line_right")
     said = stated(ctx)
+    overall = said.filter(said.business_line == ALL_LINES).drop("business_line").mutate(
+        stated_value=_.stated_value.cast("float64"), stated_volume=_.stated_volume.cast("float64"))
+    said = said.filter(said.business_line != ALL_LINES)
     base = base.left_join(said, [base.customer_id == said.customer_id,
                                  base.business_line == said.business_line]).drop(
         "customer_id_right", "business_line_right")
@@ -179,6 +194,29 @@ def customer_lines(ctx: Context, by_year: ibis.Table) -> pd.DataFrame:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     frame[["turnover_value_12m", "turnover_volume_12m"]] = frame[
         ["turnover_value_12m", "turnover_volume_12m"]].fillna(0.0)
+    return spread_all_lines(frame, overall.to_pyarrow().to_pandas())
+
+
+def spread_all_lines(frame: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (customer x line) with each stated figure over all lines (``overall``: the
+    potential rows without a business line) given to the customer's lines, where it states no
+    line of its own: split by the company's line mix over the last 12 months, as top-down splits
+    an all-lines market (all of it where there is one line); the volume only where there is one
+    line, since units of different lines do not add up."""
+    if overall.empty or frame.empty:
+        return frame
+    mix = frame.groupby("business_line").turnover_value_12m.sum()
+    mix = mix / mix.sum() if mix.sum() > 0 else mix * 0 + 1 / len(mix)
+    own = frame["stated_value"].notna().groupby(frame["customer_id"]).transform("any")
+    given = overall.drop_duplicates("customer_id").set_index("customer_id")
+    take = ~own & frame["customer_id"].isin(given.index)
+    who = frame.loc[take, "customer_id"]
+    spread = {"stated_value": who.map(given["stated_value"]) * frame.loc[take, "business_line"].map(mix),
+              "stated_volume": who.map(given["stated_volume"]) if len(mix) == 1 else np.nan,
+              **{c: who.map(given[c]) for c in ("stated_source", "stated_year", "stated_rep_id")}}
+    frame = frame.copy()
+    for column, values in spread.items():
+        frame.loc[take, column] = values
     return frame
 
 
@@ -287,7 +325,7 @@ def calibrate(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, pd.DataFrame
 
     scaled: dict[str, pd.Series] = {}
     rows = []
-    used = ["business_line", "stated_source", "stated_value", "stated_volume",
+    used = ["business_line", "stated_source", "stated_value", "stated_volume", "turnover_value_12m",
             *[f"{m}_{kind}" for m in METHODS[1:] for kind in ("value", "volume")]]
     for line, part in frame[used].groupby("business_line", sort=True):
         reference = _reference_source(part, settings.min_pairs)
@@ -297,7 +335,7 @@ def calibrate(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, pd.DataFrame
                 pair = (est > 0) & (said > 0)
                 n = int(pair.sum())
                 factor, rho = np.nan, np.nan
-                if n >= 3:
+                if n >= MIN_RANK_PAIRS:
                     rho = float(spearmanr(est[pair], said[pair]).statistic)
                 level = pair & (part["stated_source"] == reference) if reference else pair
                 if settings.calibrate and int(level.sum()) >= settings.min_pairs:
@@ -305,11 +343,64 @@ def calibrate(frame: pd.DataFrame, settings) -> tuple[pd.DataFrame, pd.DataFrame
                     scaled.setdefault(f"{method}_{kind}", frame[f"{method}_{kind}"].copy())
                     scaled[f"{method}_{kind}"].loc[part.index] = est * factor
                 if kind == "value":
+                    buyers = (est > 0) & (part["turnover_value_12m"] > 0)
+                    bought = (float(spearmanr(est[buyers], part.loc[buyers, "turnover_value_12m"]).statistic)
+                              if int(buyers.sum()) >= MIN_RANK_PAIRS else np.nan)
                     rows.append({"business_line": line, "method": method,
                                  "customers_estimated": int(est.notna().sum()), "pairs_with_stated": n,
-                                 "spearman_with_stated": rho, "calibration_factor": factor,
-                                 "calibrated_on": reference or "all stated"})
+                                 "spearman_with_stated": rho, "spearman_with_purchases": bought,
+                                 "calibration_factor": factor,
+                                 "calibrated_on": (reference or "all stated") if np.isfinite(factor) else None})
     return frame.assign(**scaled), pd.DataFrame(rows, columns=[c for c in METHOD_TYPES if c != "chosen"])
+
+
+def rate_methods(quality: pd.DataFrame, min_rank_agreement: float) -> pd.DataFrame:
+    """``quality`` (from :func:`calibrate`) with each method's verdict in its line: ``agrees``
+    (it ranks the stated figures with a Spearman correlation of at least
+    ``min_rank_agreement``), ``weak`` (below it, or its ranks say nothing), ``not checked``
+    (fewer than 3 customers have both its estimate and a stated figure) or ``no estimate``;
+    and ``quality_reason``, why and what to add (empty where it agrees)."""
+    def verdict(r) -> tuple[str, str | None]:
+        if r.customers_estimated == 0:
+            return NO_ESTIMATE, f"the method gives no estimate: it needs {METHOD_NEEDS[r.method]}"
+        if r.pairs_with_stated < MIN_RANK_PAIRS:
+            bought = (f" (it ranks the customers' own 12-month purchases with Spearman {r.spearman_with_purchases:.2f})"
+                      if np.isfinite(r.spearman_with_purchases) else "")
+            return NOT_CHECKED, (f"not checked: {r.pairs_with_stated} customers have both this estimate and a "
+                                 f"stated potential ({MIN_RANK_PAIRS} needed){bought}; import potential "
+                                 "(customer_id, year, value) for some of them, e.g. survey answers")
+        if not np.isfinite(r.spearman_with_stated):
+            return WEAK, "its estimates or the stated figures do not vary, so it ranks nothing"
+        if r.spearman_with_stated < min_rank_agreement:
+            return WEAK, (f"it ranks the {r.pairs_with_stated} stated figures with Spearman "
+                          f"{r.spearman_with_stated:.2f}, below [potential] min_rank_agreement {min_rank_agreement:g}")
+        return AGREES, None
+
+    rated = [verdict(r) for r in quality.itertuples(index=False)]
+    return quality.assign(quality=[q for q, _ in rated],
+                          quality_reason=pd.Series([w for _, w in rated], index=quality.index, dtype=object))
+
+
+def potential_warnings(frame: pd.DataFrame, quality: pd.DataFrame) -> list[str]:
+    """What the run's warnings say about the ``potential`` result (``frame``) and its methods
+    (``quality`` with ``chosen``): customers left without a potential, and each line whose
+    potential rests on a method that cannot be trusted."""
+    out = []
+    missing = frame["potential_value"].isna()
+    if len(frame) and missing.all():
+        out.append("no customer has a potential: nothing is stated and no method could estimate one, so the "
+                   "potential, the share of wallet, the classes by potential and share, the ABC matrix and the "
+                   f"opportunity are empty. To fill them, {POTENTIAL_FIX}.")
+    elif missing.any():
+        out.append(f"{int(missing.sum())} of {len(frame)} customer-line pairs have no potential (nothing stated, "
+                   "and the line's method gives no estimate for them), so no share of wallet. To fill them, "
+                   f"{POTENTIAL_FIX}.")
+    for r in quality[quality.chosen & quality.quality.isin([WEAK, NOT_CHECKED])].itertuples(index=False):
+        used = int(((frame["business_line"] == r.business_line) & (frame["method"] == r.method)).sum())
+        if used:
+            out.append(f"line {r.business_line}: the potential of {used} customers comes from the {r.method} "
+                       f"method, which cannot be trusted: {r.quality_reason}.")
+    return out
 
 
 def _reference_source(part: pd.DataFrame, min_pairs: int) -> str | None:
@@ -340,139 +431,6 @@ def choose_methods(quality: pd.DataFrame, frame: pd.DataFrame, settings) -> dict
         available = [m for m in ("peer", "drivers", "topdown") if part[f"{m}_value"].notna().any()]
         chosen[line] = available[0] if available else "peer"
     return chosen
-
-
-def _features(part: pd.DataFrame, drivers: list[str]) -> np.ndarray:
-    cols = [np.log1p(part[d].clip(lower=0).to_numpy(dtype=float)) for d in drivers]
-    for cat in ("industry", "size_band"):
-        codes = part[cat].astype("category").cat.codes.to_numpy(dtype=float)
-        codes[codes < 0] = np.nan
-        cols.append(codes)
-    return np.column_stack(cols) if cols else np.zeros((len(part), 0))
-
-
-def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float) -> pd.DataFrame:
-    """Perlich et al. (2007) wallet: the tau-quantile of log spend given firmographics."""
-    from sklearn.ensemble import HistGradientBoostingRegressor
-    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
-
-    out = pd.DataFrame(np.nan, index=frame.index, columns=["peer_value", "peer_volume"])
-    n_cat = 2
-    # One OpenMP thread: each boosting iteration runs many short parallel regions whose
-    # threads wait for each other when other work holds a core (a fit took 10x longer with two
-    # threads than with one on 2 busy cores). The fitted trees are the same.
-    used = ["business_line", "industry", "size_band", "turnover_value_12m", "turnover_volume_12m", *drivers]
-    with threadpool_limits(limits=1, user_api="openmp"):
-        for line, part in frame[used].groupby("business_line", sort=True):
-            x = _features(part, drivers)
-            categorical = [False] * len(drivers) + [True] * n_cat
-            # a feature with one value (or none: no industry, no size band) tells peers apart in
-            # nothing; without any feature that does, the quantile is one constant for every
-            # customer, which is no estimate of a customer's wallet
-            informative = [j for j in range(x.shape[1]) if np.unique(x[~np.isnan(x[:, j]), j]).size >= 2]
-            if not informative:
-                continue
-            x, categorical = x[:, informative], [categorical[j] for j in informative]
-            for target, column in (("turnover_value_12m", "peer_value"), ("turnover_volume_12m", "peer_volume")):
-                y = part[target].to_numpy(dtype=float)
-                train = y > 0
-                if train.sum() < MIN_PEER_BUYERS:
-                    continue
-                model = HistGradientBoostingRegressor(loss="quantile", quantile=quantile,
-                                                      categorical_features=categorical, **PEER_MODEL)
-                model.fit(x[train], np.log(y[train]))
-                out.loc[part.index, column] = np.exp(_predict_distinct(model, x))
-    return out
-
-
-def _predict_distinct(model, x: np.ndarray) -> np.ndarray:
-    """``model.predict(x)``, predicting each distinct row once: many customers share the same
-    firmographics (at 100,000 customers, 40,000 distinct rows), and trees cost per row."""
-    rows = np.ascontiguousarray(x)
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return model.predict(rows[first])[inverse.ravel()]
-
-
-def topdown_estimate(frame: pd.DataFrame, drivers: list[str], markets: pd.DataFrame,
-                     territories: pd.DataFrame, settings) -> pd.DataFrame:
-    """Allocate each territory x line market to its customers by the driver index."""
-    out = pd.DataFrame(np.nan, index=frame.index, columns=["topdown_value", "topdown_volume"])
-    if markets.empty or not drivers:
-        return out
-    market = territory_markets(frame, markets, territories, settings.territory_weights)
-    weights = settings.topdown_weights or {d: 1.0 for d in drivers}
-    weights = {d: w for d, w in weights.items() if d in drivers}
-    total_w = sum(weights.values())
-    if not total_w > 0:
-        return out
-    index = np.zeros(len(frame))
-    for d, w in weights.items():
-        values = frame[d].fillna(0).clip(lower=0)
-        sums = values.groupby([frame.territory_id, frame.business_line]).transform("sum")
-        index += (w / total_w) * np.where(sums > 0, values / sums.where(sums > 0, 1), 0.0)
-    index_sum = pd.Series(index, index=frame.index).groupby([frame.territory_id, frame.business_line]).transform("sum")
-    share = np.where(index_sum > 0, index / index_sum.where(index_sum > 0, 1), np.nan)
-    keyed = frame[["territory_id", "business_line"]].merge(market, how="left", on=["territory_id", "business_line"])
-    out["topdown_value"] = keyed["market_value"].to_numpy() * share
-    out["topdown_volume"] = keyed["market_volume"].to_numpy() * share
-    return out
-
-
-def territory_markets(frame: pd.DataFrame, markets: pd.DataFrame, territories: pd.DataFrame,
-                      territory_weights: dict[str, float]) -> pd.DataFrame:
-    """Market value/volume per territory x line for the customers' territories.
-
-    ``markets`` holds territory_id, business_line ('*' = all lines), market_value, market_volume.
-    All-line markets are split by the company's line mix over the last 12 months; a
-    territory without a market takes its parent's, split among the parent's children by the
-    buying power index of their indicators.
-    """
-    mix = frame.groupby("business_line").turnover_value_12m.sum()
-    mix = mix / mix.sum() if mix.sum() > 0 else mix * 0 + 1 / max(len(mix), 1)
-    rows = []
-    for m in markets.itertuples(index=False):
-        if m.business_line == ALL_LINES:
-            for line, share in mix.items():
-                rows.append((m.territory_id, line, m.market_value * share,
-                             m.market_volume * share if pd.notna(m.market_volume) else np.nan, 1))
-        else:
-            rows.append((m.territory_id, m.business_line, m.market_value, m.market_volume, 0))
-    given = pd.DataFrame(rows, columns=["territory_id", "business_line", "market_value", "market_volume", "split"])
-    # a market given for the line itself wins over a split of an all-lines market
-    given = given.sort_values("split").drop_duplicates(["territory_id", "business_line"]).drop(columns="split")
-    wanted = frame[["territory_id", "business_line"]].drop_duplicates()
-    known = wanted.merge(given, how="inner", on=["territory_id", "business_line"])
-    missing = wanted.merge(given[["territory_id", "business_line"]], how="left", indicator=True,
-                           on=["territory_id", "business_line"])
-    missing = missing[missing["_merge"] == "left_only"].drop(columns="_merge")
-    if missing.empty or territories.empty:
-        return known
-    bpi = buying_power_index(territories, territory_weights)
-    parent = territories.set_index("territory_id")["parent_id"]
-    missing = missing.assign(parent_id=missing.territory_id.map(parent))
-    missing = missing.merge(bpi, how="left", on="territory_id")
-    from_parent = missing.merge(given.rename(columns={"territory_id": "parent_id"}), how="inner",
-                                on=["parent_id", "business_line"])
-    from_parent["market_value"] *= from_parent["bpi"]
-    from_parent["market_volume"] *= from_parent["bpi"]
-    return pd.concat([known, from_parent[["territory_id", "business_line", "market_value", "market_volume"]]],
-                     ignore_index=True)
-
-
-def buying_power_index(territories: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
-    """BPI of each territory among its siblings: sum_k w_k * x_k / sum_siblings x_k
-    (Sales & Marketing Management's index, classic weights 0.5 income, 0.3 retail, 0.2 population)."""
-    t = territories.copy()
-    usable = {k: w for k, w in weights.items() if k in t and t[k].notna().any()}
-    total = sum(usable.values())
-    t["bpi"] = 0.0
-    if total > 0:
-        for k, w in usable.items():
-            x = t[k].astype(float).fillna(0)
-            sums = x.groupby(t.parent_id.fillna("")).transform("sum")
-            t["bpi"] += (w / total) * np.where(sums > 0, x / sums.where(sums > 0, 1), 0.0)
-    return t[["territory_id", "bpi"]]
 
 
 def reconcile(frame: pd.DataFrame, method: str | dict[str, str], factor: float) -> pd.DataFrame:
@@ -543,7 +501,9 @@ def estimate(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = frame.join(topdown_estimate(frame, drivers, markets, territories, settings))
     frame, quality = calibrate(frame, settings)
     chosen = choose_methods(quality, frame, settings)
-    quality["chosen"] = quality.business_line.map(chosen) == quality.method
+    quality = rate_methods(quality, settings.min_rank_agreement)
+    # a method that estimates no customer is used by none
+    quality["chosen"] = (quality.business_line.map(chosen) == quality.method) & (quality.customers_estimated > 0)
     first = reconcile(frame, chosen, settings.disagreement_factor)
     bias = rep_bias(ctx, frame.assign(modelled_value=first.modelled_value), by_year)
     frame = debias(frame, bias, settings)
@@ -615,6 +575,8 @@ def rep_bias(ctx: Context, frame: pd.DataFrame, by_year: ibis.Table) -> pd.DataF
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
     frame, quality, bias = estimate(ctx)
+    for message in potential_warnings(frame, quality):
+        ctx.warn("potential", message)
     currency = ctx.settings.workspace.currency
     table = frame_table(frame.assign(currency=currency, year=ctx.as_of.year), POTENTIAL_TYPES)
     return {

@@ -102,10 +102,11 @@ _PEER_VALUE = column(
     "peer_value", "money", "Potential, peers", "Потенциал по сходни клиенти",
     "Peer wallet: the quantile (0.8) of 12-month spend given the customer's drivers, industry and size band "
     "(quantile gradient boosting; Perlich et al. 2007), scaled to the stated figures; empty where the line "
-    "has no informative feature or fewer than 50 buyers.",
+    "has no informative feature (the model would give one figure for all) or fewer than 50 buyers.",
     "Портфейл по сходни клиенти: квантилът (0,8) на покупките за 12 месеца при факторите, отрасъла и "
     "размера на клиента (квантилен градиентен бустинг; Perlich и др. 2007), мащабиран към заявените "
-    "стойности; празно, където линията няма информативен признак или има под 50 купувачи.")
+    "стойности; празно, където линията няма информативен признак (моделът би дал една стойност за всички) "
+    "или има под 50 купувачи.")
 
 _PEER_VOLUME = column(
     "peer_volume", "volume", "Potential, peers, volume", "Потенциал по сходни клиенти, обем",
@@ -196,6 +197,32 @@ _SPEARMAN_WITH_STATED = column(
     "(мащабирането не променя ранговете); празно при под 3.",
     unit="correlation (-1 to 1)")
 
+_SPEARMAN_WITH_PURCHASES = column(
+    "spearman_with_purchases", "ratio", "Rank agreement with purchases", "Съгласие с покупките (ранг)",
+    "Spearman's rank correlation of the method's estimates with the customers' own 12-month turnover, over "
+    "the buyers it estimates: a wallet is share × potential, so a method whose features explain nothing "
+    "ranks purchases near 0 (a hint where nothing is stated, not a check); empty with fewer than 3.",
+    "Рангова корелация на Спирман между оценките по метода и оборота на клиентите за 12 месеца, за "
+    "оценените купувачи: покупките са дял × потенциал, така че метод, чиито признаци не обясняват нищо, "
+    "подрежда покупките около 0 (насока, където няма заявени стойности, не проверка); празно при под 3.",
+    unit="correlation (-1 to 1)")
+
+_QUALITY = column(
+    "quality", "class", "Quality", "Качество",
+    "How far the method can be trusted in the line: agrees (it ranks the stated figures with a Spearman "
+    "correlation of at least [potential] min_rank_agreement, 0.5), weak (below it, or its ranks say nothing), "
+    "not checked (fewer than 3 customers have both its estimate and a stated figure) or no estimate.",
+    "Доколко на метода може да се вярва в линията: agrees (подрежда заявените стойности с корелация на "
+    "Спирман поне [potential] min_rank_agreement, 0,5), weak (под нея или ранговете му не казват нищо), not "
+    "checked (под 3 клиента имат и оценка, и заявена стойност) или no estimate (няма оценка).")
+
+_QUALITY_REASON = column(
+    "quality_reason", "text", "Why", "Защо",
+    "Why the quality is weak, not checked or no estimate, and what to import to change it; empty where the "
+    "method agrees.",
+    "Защо качеството е weak, not checked или no estimate и какво да се импортира, за да се промени; празно, "
+    "където методът е в съгласие със заявените (agrees).")
+
 _CALIBRATION_FACTOR = column(
     "calibration_factor", "number", "Calibration factor", "Коефициент на калибриране",
     "exp(median log(stated / estimate)) over the customers of the reference source, which the method's "
@@ -207,14 +234,16 @@ _CALIBRATION_FACTOR = column(
 _CALIBRATED_ON = column(
     "calibrated_on", "class", "Calibrated on", "Калибриран по",
     "The stated source that sets the level: survey (at least min_pairs survey answers), else external, "
-    "else all stated.",
+    "else all stated; empty where the method is not calibrated.",
     "Заявеният източник, който задава нивото: survey (поне min_pairs отговора от анкета), иначе external "
-    "(външно проучване), иначе all stated (всички заявени).")
+    "(външно проучване), иначе all stated (всички заявени); празно, където методът не е калибриран.")
 
 _CHOSEN = column(
     "chosen", "flag", "Used", "Използван",
-    "Whether the method is the one the line uses where nothing is stated.",
-    "Дали методът е този, който линията използва, където няма заявена стойност.")
+    "Whether the method is the one the line uses where nothing is stated (never one that estimates no "
+    "customer).",
+    "Дали методът е този, който линията използва, където няма заявена стойност (никога такъв, който не "
+    "оценява нито един клиент).")
 
 
 POTENTIAL = Result(
@@ -300,9 +329,18 @@ POTENTIAL_METHODS = Result(
      "За всяка бизнес линия и моделен метод: колко клиента оценява, доколко ги подрежда като заявените "
      "стойности, коефициентът му на калибриране и дали се използва."),
     (BUSINESS_LINE, METHOD, _CUSTOMERS_ESTIMATED, _PAIRS_WITH_STATED, _SPEARMAN_WITH_STATED,
-     _CALIBRATION_FACTOR, _CALIBRATED_ON, _CHOSEN),
+     _SPEARMAN_WITH_PURCHASES, _QUALITY,
+     _QUALITY_REASON, _CALIBRATION_FACTOR, _CALIBRATED_ON, _CHOSEN),
     key=("business_line", "method"),
     scope=(),
+    notes=(
+        ("The quality figure of a method is spearman_with_stated over pairs_with_stated customers; a method "
+         "whose quality is weak or not checked and which gives the potential of some customers is named in "
+         "the run's warnings.",
+         "Мярката за качество на метода е spearman_with_stated за pairs_with_stated клиента; метод с "
+         "качество weak или not checked, от който идва потенциалът на някои клиенти, се посочва в "
+         "предупрежденията на изчислението."),
+    ),
 )
 
 RESULTS: tuple[Result, ...] = (POTENTIAL, POTENTIAL_ROLLUP, POTENTIAL_REP_BIAS, POTENTIAL_METHODS)

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
 from saleskpi.analyses import Analysis, Context
-from saleskpi.analyses.shared import ratio_or_null
+from saleskpi.analyses.shared import POTENTIAL_FIX, ratio_or_null
 from saleskpi.analyses.wallet.results import RESULTS
 
 __all__ = ["average_ranks", "wallet_allocation_rule", "share_of_wallet", "links", "ANALYSIS"]
@@ -214,8 +214,26 @@ def links(wallet, customers, members, as_of):
         "potential_value")
 
 
+def wallet_warnings(wallet) -> list[str]:
+    """What the run's warnings say about ``wallet``: customers (rows over all lines) without a
+    share of wallet, and what to import."""
+    c = wallet.filter(wallet.business_line.isnull())
+    counts = c.aggregate(customers=c.count(), without=c.customer_id.count(where=c.share_of_wallet_by_value.isnull()),
+                         no_potential=c.customer_id.count(where=c.potential_value.isnull())).execute().iloc[0]
+    customers, without, no_potential = (int(counts[k]) for k in ("customers", "without", "no_potential"))
+    if not without:
+        return []
+    if without == customers and no_potential == customers:
+        return ["no customer has a share of wallet, since none has a potential: the shares, the gap and the "
+                f"links by tenure and membership are empty. To fill them, {POTENTIAL_FIX}."]
+    return [f"{without} of {customers} customers have no share of wallet: {no_potential} without a potential, "
+            f"{without - no_potential} with a potential of zero (share_missing_reason says which)."]
+
+
 def run(ctx: Context) -> dict[str, ibis.Table]:
     wallet = share_of_wallet(ctx.result("potential"), ctx.table("surveys"), ctx.as_of)
+    for message in wallet_warnings(wallet):
+        ctx.warn("wallet", message)
     currency = ibis.literal(ctx.settings.workspace.currency)
     return {
         "wallet": wallet.mutate(currency=currency),
