@@ -220,6 +220,16 @@ def load_settings(path: Path) -> Settings:
     return load_definitions(path, Settings)
 
 
+def workspace_settings(folder: Path) -> Settings:
+    """The validated settings of the workspace ``folder``; refused when it is not a workspace."""
+    from saleskpi.errors import UsageError
+
+    if not (folder / SETTINGS_FILE).exists():
+        raise UsageError(f"{folder} is not a saleskpi workspace (no {SETTINGS_FILE}). "
+                         "Create one with 'saleskpi init DIR' or 'saleskpi demo DIR'.")
+    return load_settings(folder / SETTINGS_FILE)
+
+
 def settings_template() -> str:
     """The commented ``settings.toml`` of a new workspace, generated from :class:`Settings`.
 
