@@ -178,3 +178,20 @@ def test_runs_lists_and_keep_deletes_older_runs_with_yes(stored: Path):
     assert [r["run_id"] for r in json.loads(saleskpi("runs", str(stored), "--format", "json").stdout)] == [3]
     shown = json.loads(saleskpi("show", str(stored), "wide", "--format", "json").stdout)
     assert {r["run_id"] for r in shown} == {3}
+
+
+def test_the_erp_example_of_docs_own_data_imports_as_the_page_says(tmp_path: Path):
+    examples = Path(__file__).resolve().parents[1] / "examples" / "erp"
+    ws = tmp_path / "mycompany"
+    assert saleskpi("init", str(ws)).returncode == 0
+    done = saleskpi("import", str(ws), "sales", str(examples / "sales-export.csv"),
+                    "--mapping", str(examples / "mapping.toml"), "--create-missing")
+    assert done.returncode == 0, done.stderr
+    assert "4 row(s) loaded into sales (import 1)." in done.stderr
+    assert "skipped 1 line(s): service line without quantity (transport)" in done.stderr
+    assert "created 3 missing customers row(s)" in done.stderr and "created 2 missing products row(s)" in done.stderr
+    rows = json.loads(saleskpi("show", str(ws), "input:sales", "--format", "json", "--sort", "invoice_id,line_no",
+                               "--columns", "invoice_id,date,customer_id,quantity,net_value").stdout)
+    assert rows[0] == {"invoice_id": "0000012001", "date": "2026-01-05", "customer_id": "K-1001", "quantity": 40.0,
+                       "net_value": 250.0}
+    assert [r["net_value"] for r in rows] == [250.0, 124.0, 726.0, -24.8]

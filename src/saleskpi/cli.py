@@ -316,10 +316,26 @@ def _emit(rows: list[dict], format: Format, *, title: str | None = None) -> None
     table, CSV or JSON on stdout."""
     columns = list(rows[0]) if rows else []
     if format is Format.table:
-        _table({c: "text" for c in columns}, [tuple(r.values()) for r in rows], title=title, total=len(rows),
-               empty="The list is empty")
+        _table({c: _kind(next((r[c] for r in rows if r[c] is not None), None)) for c in columns},
+               [tuple(r.values()) for r in rows], title=title, total=len(rows), empty="The list is empty")
         return
     _export(columns, [[tuple(r.values()) for r in rows]], format)
+
+
+def _kind(value) -> str:
+    """The kind of column a value of a short list is in (engines.reader.KINDS)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    if isinstance(value, bool):
+        return "flag"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, (float, Decimal)):
+        return "number"
+    if isinstance(value, dt.datetime):
+        return "timestamp"
+    return "date" if isinstance(value, dt.date) else "text"
 
 
 def _export(columns: list[str], batches, format: Format, *, excel: bool = False) -> None:
