@@ -284,14 +284,14 @@ def runs(
         _emit([{"run_id": r.run_id, "started": r.started_at, "finished": r.finished_at, "as_of": r.as_of,
                 "analyses": r.analyses, "rows": r.rows} for r in lines], format, title=f"runs of {directory}")
         return
-    finished = [r.run_id for r in lines if r.finished_at is not None]
-    oldest_kept = finished[-keep] if len(finished) >= keep else None
-    doomed = [r for r in lines if oldest_kept is not None and r.run_id < oldest_kept]
+    doomed = results.older_runs(lines, keep)
     if not doomed:
-        err.print(f"Nothing to delete: {directory} has {len(finished)} finished run(s), --keep {keep}.")
+        finished = sum(r.finished_at is not None for r in lines)
+        err.print(f"Nothing to delete: {directory} has {finished} finished run(s), --keep {keep}.")
         return
     ids = ", ".join(str(r.run_id) for r in doomed)
-    what = f"run(s) {ids} ({sum(r.rows for r in doomed):,} result rows) from {directory}, keeping run {oldest_kept} and later"
+    what = (f"run(s) {ids} ({sum(r.rows for r in doomed):,} result rows) from {directory}, "
+            f"keeping the newest {keep} finished run(s)")
     if not yes:
         if not sys.stdin.isatty():
             from saleskpi.errors import UsageError

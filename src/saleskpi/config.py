@@ -50,6 +50,9 @@ class WorkspaceSection(Definitions):
         "the fixed rate 1 EUR = 1.95583 BGN (Bulgaria joined the euro on 2026-01-01)."))
     as_of: str | None = Field(default=None, examples=["2025-12-31"], description=(
         "The date the analyses treat as today (YYYY-MM-DD). Default: the last invoice date."))
+    keep_runs: Annotated[int, Range(1)] | None = Field(default=None, examples=[5], description=(
+        "Keep only the newest N finished runs: each compute deletes the older ones once it has "
+        "finished. Default: keep every run ('saleskpi runs DIR --keep N' deletes by hand)."))
 
 
 class ImportSection(Definitions):

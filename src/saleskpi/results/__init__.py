@@ -17,7 +17,7 @@ _EXPORTS = {
     **dict.fromkeys(("MONEY_TYPE", "SCOPE_KEYS", "Column", "Kind", "Result", "ResultMismatch", "column",
                      "conform"), "declare"),
     **dict.fromkeys(("finished_runs", "read", "run_of", "runs_of"), "read"),
-    **dict.fromkeys(("RunInfo", "RunLine", "run_for", "run_list"), "runs"),
+    **dict.fromkeys(("RunInfo", "RunLine", "older_runs", "run_for", "run_list"), "runs"),
     **dict.fromkeys(("PREFIX", "STAMPS", "result_name", "table_name"), "names"),
     **dict.fromkeys(("delete_runs", "discard_run", "finish_run", "start_run", "store"), "store"),
 }

@@ -15,7 +15,7 @@ from saleskpi.engines.reader import Query
 from saleskpi.errors import UsageError
 from saleskpi.results.names import PREFIX, table_name
 
-__all__ = ["RunInfo", "RunLine", "run_for", "run_list"]
+__all__ = ["RunInfo", "RunLine", "older_runs", "run_for", "run_list"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,14 @@ def run_list(reader) -> list[RunLine]:
                 if run_id is not None:
                     rows[int(run_id)] = rows.get(int(run_id), 0) + count
     return [RunLine(int(r[0]), r[1], r[2], r[3], r[4] or "", rows.get(int(r[0]), 0)) for r in _runs(reader)]
+
+
+def older_runs(lines: list[RunLine], keep: int) -> list[RunLine]:
+    """The runs of ``lines`` older than the newest ``keep`` finished runs (finished or not);
+    none while fewer than ``keep`` runs finished. A run newer than those (one still running)
+    is never among them."""
+    finished = [r.run_id for r in lines if r.finished_at is not None]
+    if keep < 1 or len(finished) < keep:
+        return []
+    oldest_kept = sorted(finished)[-keep]
+    return [r for r in lines if r.run_id < oldest_kept]
