@@ -233,7 +233,7 @@ def show(
     run: Annotated[Optional[int], typer.Option("--run", help="A result from this run (default: the newest finished one; saleskpi runs lists them).")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the tables and results there are.")] = False,
     columns: Annotated[Optional[str], typer.Option("--columns", help="Only these columns, comma-separated, in this order.")] = None,
-    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows where COLUMN=VALUE (or !=, <, <=, >, >=: share_of_wallet_value<0.2); repeatable, all must hold.")] = None,
+    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows where COLUMN=VALUE (or !=, <, <=, >, >=: share_of_wallet_by_value<0.2); repeatable, all must hold.")] = None,
     sort: Annotated[Optional[list[str]], typer.Option("--sort", help="Order by COLUMN, or -COLUMN (COLUMN:desc) for descending; comma-separated or repeatable.")] = None,
     excel_csv: Annotated[bool, typer.Option("--excel-csv", help="CSV for Excel with Bulgarian (continental) settings: UTF-8 with BOM, ';' and a decimal comma.")] = False,
 ) -> None:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from saleskpi.engines.base import SQLEngine
 from saleskpi.engines.reader import Query, Reader, condition_sql, sql_literal
-from saleskpi.errors import ConfigError
+from saleskpi.errors import ConfigError, UsageError
 
 
 class DuckDB(SQLEngine):
@@ -84,7 +84,13 @@ class DuckDBReader(Reader):
     def __init__(self, path, *, quote) -> None:
         import duckdb
 
-        self.db = duckdb.connect(str(path), read_only=True)
+        try:
+            self.db = duckdb.connect(str(path), read_only=True)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            raise UsageError(f"{path} is being written by another saleskpi command (an import or a compute); "
+                             "run show when it has finished (DuckDB has one writer at a time).") from None
         self._quote = quote
         self._columns: dict[str, dict[str, str]] | None = None
 
