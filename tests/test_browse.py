@@ -161,6 +161,14 @@ def test_a_run_that_does_not_exist_or_did_not_finish_is_refused(reader):
     assert _ids(reader, run=1) == []
 
 
+def test_the_front_ends_way_in_refuses_the_same_runs(mixed):
+    assert browse.open_item(mixed, "mix").title == "mix (run 2, as of 2026-02-28)"
+    with pytest.raises(UsageError, match="Run 3 in .* did not finish"):
+        browse.open_item(mixed, "mix", run=3, scope=Scope("director"))
+    with pytest.raises(UsageError, match="There is no run 9 in"):
+        browse.open_item(mixed, "mix", run=9)
+
+
 def _csv(reader, *, excel=False, size=10_000) -> str:
     plan = browse.plan(reader, "mix", where_name="ws", stamped=True)
     stream = io.StringIO(newline="")

@@ -109,17 +109,19 @@ def _find(items: list[Item], name: str, where: str) -> Item:
 
 def open_item(ws, name: str, *, run: int | None = None, scope=None, stamped: bool = False) -> Shown:
     """The table ``name`` (as :func:`listing` names it; a kind prefix is optional where the
-    name is unique): a result's rows from its newest finished run or from ``run``, scoped to
+    name is unique): a result's rows from its newest finished run or from ``run`` (the same
+    rules as :func:`plan`: a run that does not exist or did not finish is refused), scoped to
     ``scope`` (with its ``run_id`` and ``as_of`` columns when ``stamped``); any other table as
     it is (only for a scope that sees the whole company)."""
     from saleskpi import results
     from saleskpi.access import WHOLE_COMPANY
+    from saleskpi.engines.reader import IbisReader
 
     where = str(ws.path)
     item = _find(listing(ws.list_tables()), name, where)
     if item.kind == "result":
         result = results.result_name(item.table)
-        info = results.run_of(ws.con, result, run=run)
+        info = results.run_for(IbisReader(ws.con), result, run=run, where=where)
         expr = results.read(ws.con, result, run=info.run_id if info else run, scope=scope, stamped=stamped)
         title = f"{result} (run {info.run_id}, as of {info.as_of})" if info else f"{result} (no finished run)"
         return Shown(expr, title, item.kind, info)
