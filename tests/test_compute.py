@@ -73,3 +73,18 @@ def test_a_failed_run_leaves_nothing_behind(ws, monkeypatch):
         compute_module.compute(ws)
     assert results.runs_of(ws.con, "customer-count") == [1]
     assert ws.table("meta_runs").run_id.to_pyarrow().to_pylist() == [1]
+
+
+def test_keep_runs_setting_deletes_the_older_runs_after_each_compute(ws):
+    settings = ws.path / "settings.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("[workspace]\n", "[workspace]\nkeep_runs = 2\n", 1),
+                        encoding="utf-8")
+    ws.close()
+    ws = Workspace.open(ws.path)
+    assert ws.settings.workspace.keep_runs == 2
+    for _ in range(3):
+        report = compute_module.compute(ws, as_of=dt.date(2025, 12, 31))
+    assert report.run_id == 3 and report.deleted_runs == [1]
+    assert results.runs_of(ws.con, "customer-count") == [2, 3]
+    assert ws.table("meta_runs").run_id.to_pyarrow().to_pylist() == [2, 3]
+    ws.close()

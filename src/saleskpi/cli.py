@@ -13,8 +13,8 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table as RichTable
 
+from saleskpi import __version__
 from saleskpi.errors import SaleskpiError
 
 app = typer.Typer(
@@ -35,6 +35,20 @@ class Format(str, Enum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"saleskpi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version of saleskpi and exit.")] = False,
+) -> None:
+    """Sales and CRM KPIs: potential, ABC, share of wallet, sales, CLV and more."""
 
 
 def main() -> None:
@@ -301,63 +315,179 @@ def show(
     directory: WorkspaceDir,
     name: Annotated[Optional[str], typer.Argument(help="An input table, a result (e.g. abc-matrix), a truth_, meta_ or derived_ table; KIND:NAME (input:sales, result:sales) where two kinds share a name.")] = None,
     format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
-    limit: Annotated[Optional[int], typer.Option("--limit", help="At most this many rows (default: 50 for table, all for csv/json).")] = None,
-    run: Annotated[Optional[int], typer.Option("--run", help="A result from this run (default: the newest).")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most this many rows (default: 50 for table, all for csv/json).")] = None,
+    run: Annotated[Optional[int], typer.Option("--run", help="A result from this run (default: the newest finished one; saleskpi runs lists them).")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the tables and results there are.")] = False,
-    columns: Annotated[Optional[str], typer.Option("--columns", help="Only these columns, comma-separated.")] = None,
-    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows where COLUMN=VALUE; repeatable.")] = None,
+    columns: Annotated[Optional[str], typer.Option("--columns", help="Only these columns, comma-separated, in this order.")] = None,
+    where: Annotated[Optional[list[str]], typer.Option("--where", help="Only rows where COLUMN=VALUE (or !=, <, <=, >, >=: share_of_wallet_by_value<0.2); repeatable, all must hold.")] = None,
+    sort: Annotated[Optional[list[str]], typer.Option("--sort", help="Order by COLUMN, or -COLUMN (COLUMN:desc) for descending; comma-separated or repeatable.")] = None,
+    excel_csv: Annotated[bool, typer.Option("--excel-csv", help="CSV for Excel with Bulgarian (continental) settings: UTF-8 with BOM, ';' and a decimal comma.")] = False,
 ) -> None:
     """Show any input table or stored result, as a table, CSV or JSON on stdout.
 
     Where a result and an input table share a name (sales, potential), name the one you
     want as result:NAME or input:NAME (KIND:NAME with the kind --list gives)."""
-    from saleskpi import browse
-    from saleskpi.workspace import Workspace
+    from dataclasses import replace
 
-    with Workspace.open(directory, read_only=True) as ws:
+    from saleskpi import browse
+    from saleskpi.engines.reader import Query
+
+    if excel_csv:
+        format = Format.csv
+    with browse.open_reader(directory) as reader:
         if list_ or name is None:
-            rows = [{"name": i.name, "kind": i.kind, "rows": ws.con.table(i.table).count().execute()}
-                    for i in browse.listing(ws.list_tables())]
+            rows = [{"name": i.name, "kind": i.kind, "rows": reader.count(Query(i.table))}
+                    for i in browse.listing(reader.tables())]
             _emit(rows, format, title=f"workspace {directory}")
             return
         # CSV and JSON rows carry the run and as-of date they come from; the table says it in its title
-        shown = browse.open_item(ws, name, run=run, stamped=format is not Format.table)
-        wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-        expr = browse.select(shown.expr, columns=wanted, where=where, name=name)
-        if limit is None and format is Format.table:
-            limit = 50
-        if limit is not None:
-            expr = expr.limit(limit)
-        _emit(expr.to_pyarrow().to_pylist(), format, title=shown.title)
+        plan = browse.plan(reader, name, where_name=str(directory), run=run, where=where, sort=sort,
+                           columns=[c.strip() for c in columns.split(",") if c.strip()] if columns else None,
+                           stamped=format is not Format.table)
+        if format is Format.table:
+            total = reader.count(plan.query)
+            shown = reader.rows(replace(plan.query, limit=50 if limit is None else limit))
+            _table(plan.columns, shown, title=plan.title, total=total,
+                   empty="No row matches --where" if where else f"{plan.title} is empty")
+            return
+        _export(list(plan.columns), reader.batches(replace(plan.query, limit=limit)), format, excel=excel_csv)
+
+
+@app.command()
+def runs(
+    directory: WorkspaceDir,
+    keep: Annotated[Optional[int], typer.Option("--keep", min=1, help="Delete every run older than the newest N finished runs.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking (needed when not on a terminal).")] = False,
+    format: Annotated[Format, typer.Option("--format", help="Output format of the list.")] = Format.table,
+) -> None:
+    """List the runs of a workspace (id, started, finished, as of, analyses, rows stored), or
+    delete the older ones with --keep N."""
+    from saleskpi import browse, results
+
+    with browse.open_reader(directory) as reader:
+        lines = results.run_list(reader)
+    if keep is None:
+        _emit([{"run_id": r.run_id, "started": r.started_at, "finished": r.finished_at, "as_of": r.as_of,
+                "analyses": r.analyses, "rows": r.rows} for r in lines], format, title=f"runs of {directory}")
+        return
+    doomed = results.older_runs(lines, keep)
+    if not doomed:
+        finished = sum(r.finished_at is not None for r in lines)
+        err.print(f"Nothing to delete: {directory} has {finished} finished run(s), --keep {keep}.")
+        return
+    ids = ", ".join(str(r.run_id) for r in doomed)
+    what = (f"run(s) {ids} ({sum(r.rows for r in doomed):,} result rows) from {directory}, "
+            f"keeping the newest {keep} finished run(s)")
+    if not yes:
+        if not sys.stdin.isatty():
+            from saleskpi.errors import UsageError
+
+            raise UsageError(f"saleskpi runs --keep {keep} would delete {what}; add --yes to delete without asking.")
+        typer.confirm(f"Delete {what}?", abort=True, err=True)
+    from saleskpi.engines import engine_of
+    from saleskpi.workspace import Workspace
+
+    with Workspace.open(directory) as ws:
+        deleted = results.delete_runs(ws.con, [r.run_id for r in doomed])
+        sizes = engine_of(ws.con).reclaim_space(ws.con)
+    err.print(f"Deleted run(s) {ids}: {deleted:,} result rows.")
+    if sizes is not None:
+        before, after = sizes
+        err.print(f"The database file went from {before / 1e6:,.1f} MB to {after / 1e6:,.1f} MB "
+                  f"({(before - after) / 1e6:,.1f} MB given back; the rest of the freed space is reused by the next runs).")
 
 
 def _emit(rows: list[dict], format: Format, *, title: str | None = None) -> None:
-    """Print rows as a Rich table, CSV or JSON on stdout."""
-    if format is Format.json:
-        from saleskpi.browse import json_rows
-
-        out.file.write(json_rows(rows) + "\n")
+    """Print a short list of rows (the workspace listing, the schema, the runs) as a Rich
+    table, CSV or JSON on stdout."""
+    columns = list(rows[0]) if rows else []
+    if format is Format.table:
+        _table({c: _kind(next((r[c] for r in rows if r[c] is not None), None)) for c in columns},
+               [tuple(r.values()) for r in rows], title=title, total=len(rows), empty="The list is empty")
         return
-    if format is Format.csv:
-        import csv
+    _export(columns, [[tuple(r.values()) for r in rows]], format)
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [])
-        writer.writeheader()
-        writer.writerows(rows)
-        return
+
+def _kind(value) -> str:
+    """The kind of column a value of a short list is in (engines.reader.KINDS)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    if isinstance(value, bool):
+        return "flag"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, (float, Decimal)):
+        return "number"
+    if isinstance(value, dt.datetime):
+        return "timestamp"
+    return "date" if isinstance(value, dt.date) else "text"
+
+
+def _export(columns: list[str], batches, format: Format, *, excel: bool = False) -> None:
+    """Write rows batch by batch as CSV (``excel``: Excel's CSV) or JSON on stdout."""
+    import io
+
+    from saleskpi.browse import write_csv, write_json
+
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        if format is Format.json:
+            write_json(columns, batches, stream)
+        else:
+            write_csv(columns, batches, stream, excel=excel)
+    finally:
+        stream.flush()
+        stream.detach()
+
+
+#: Kinds of columns whose cells never wrap (a number or date cut in two misreads).
+_WHOLE = frozenset({"integer", "number", "flag", "date", "timestamp"})
+
+
+def _table(kinds: dict[str, str], rows: list[tuple], *, title: str | None, total: int, empty: str) -> None:
+    """Print rows as a table that fits the terminal, ending with "n of N rows shown".
+
+    Headers and numbers never wrap; long text folds. Columns are taken from the left while
+    they fit; the others are named below the table (pick them with --columns). Piped into a
+    file or a pager (no terminal, no COLUMNS), a table is up to 160 characters wide."""
+    import os
+
+    from rich.table import Table as RichTable
+
+    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else 160
+    printer = out if out.is_terminal else Console(highlight=False, markup=False, width=width)
+    cells = [[_cell(v) for v in row] for row in rows]
+    needs = []
+    for i, (name, kind) in enumerate(kinds.items()):
+        longest = max((len(r[i]) for r in cells), default=0)
+        needs.append(max(len(name), longest) if kind in _WHOLE else max(len(name), min(longest, 12)))
+    used, kept = 1, 0
+    for need in needs:
+        if kept and used + need + 3 > width:
+            break
+        used, kept = used + need + 3, kept + 1
     grid = RichTable(title=title, show_lines=False)
-    # piped into a file or a pager, a table keeps its rows on one line each
-    printer = out if out.is_terminal else Console(highlight=False, markup=False, width=max(160, out.width))
-    for name in (rows[0] if rows else {}):
-        grid.add_column(name, overflow="fold")
-    for row in rows:
-        grid.add_row(*[_cell(v) for v in row.values()])
+    for (name, kind), need in list(zip(kinds.items(), needs))[:kept]:
+        grid.add_column(name, min_width=need, no_wrap=kind in _WHOLE, overflow="fold",
+                        justify="right" if kind in ("integer", "number") else "left")
+    for row in cells:
+        grid.add_row(*row[:kept])
     printer.print(grid)
+    hidden = list(kinds)[kept:]
+    if hidden:
+        printer.print(f"{kept} of {len(kinds)} columns shown; not shown: {', '.join(hidden)} "
+                      "(choose columns with --columns a,b or see every column with --format csv)")
+    if total == 0:
+        printer.print(f"{empty}: 0 of 0 rows shown")
+    else:
+        more = " (--limit N shows more, --format csv all)" if len(rows) < total else ""
+        printer.print(f"{len(rows):,} of {total:,} rows shown{more}")
 
 
 def _cell(value) -> str:
-    """A value as the terminal table shows it: floats rounded for reading (CSV and JSON keep
-    every digit)."""
+    """A value as the terminal table shows it: floats rounded for reading, money with its
+    cents and thousands separators (CSV and JSON keep every digit)."""
     from decimal import Decimal
 
     if value is None:

@@ -19,6 +19,7 @@ class ComputeReport:
     as_of: dt.date
     stored: dict[str, int] = field(default_factory=dict)  # result name -> rows
     warnings: list[str] = field(default_factory=list)  # "analysis: message", see Context.warn
+    deleted_runs: list[int] = field(default_factory=list)  # older runs deleted by [workspace] keep_runs
 
 
 def as_of_date(ws) -> dt.date:
@@ -60,6 +61,12 @@ def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
     if progress:
         progress("done", len(chosen), len(chosen))
     results.finish_run(ws.con, run_id)
+    if ws.settings.workspace.keep_runs:  # [workspace] keep_runs: the workspace does not grow without bound
+        from saleskpi.engines.reader import IbisReader
+
+        old = results.older_runs(results.run_list(IbisReader(ws.con)), ws.settings.workspace.keep_runs)
+        results.delete_runs(ws.con, [r.run_id for r in old])
+        report.deleted_runs = [r.run_id for r in old]
     return report
 
 

@@ -50,6 +50,9 @@ class WorkspaceSection(Definitions):
         "the fixed rate 1 EUR = 1.95583 BGN (Bulgaria joined the euro on 2026-01-01)."))
     as_of: str | None = Field(default=None, examples=["2025-12-31"], description=(
         "The date the analyses treat as today (YYYY-MM-DD). Default: the last invoice date."))
+    keep_runs: Annotated[int, Range(1)] | None = Field(default=None, examples=[5], description=(
+        "Keep only the newest N finished runs: each compute deletes the older ones once it has "
+        "finished. Default: keep every run ('saleskpi runs DIR --keep N' deletes by hand)."))
 
 
 class ImportSection(Definitions):
@@ -221,6 +224,16 @@ def parse_settings(data: dict[str, Any], *, source: str) -> Settings:
 def load_settings(path: Path) -> Settings:
     """Read and validate a workspace's settings file."""
     return load_definitions(path, Settings)
+
+
+def workspace_settings(folder: Path) -> Settings:
+    """The validated settings of the workspace ``folder``; refused when it is not a workspace."""
+    from saleskpi.errors import UsageError
+
+    if not (folder / SETTINGS_FILE).exists():
+        raise UsageError(f"{folder} is not a saleskpi workspace (no {SETTINGS_FILE}). "
+                         "Create one with 'saleskpi init DIR' or 'saleskpi demo DIR'.")
+    return load_settings(folder / SETTINGS_FILE)
 
 
 def settings_template() -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import ibis
 
 from saleskpi import engines
-from saleskpi.config import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, load_settings
+from saleskpi.config import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, workspace_settings
 from saleskpi.data.importer.log import LOG_COLUMNS, upgrade_log
 from saleskpi.data.schema import IBIS_TYPES, TABLES, Table
 from saleskpi.derived import (
@@ -95,10 +95,7 @@ class Workspace:
     @classmethod
     def open(cls, path: str | Path, *, read_only: bool = False) -> "Workspace":
         path = Path(path)
-        if not (path / SETTINGS_FILE).exists():
-            raise UsageError(f"{path} is not a saleskpi workspace (no {SETTINGS_FILE}). "
-                             "Create one with 'saleskpi init DIR' or 'saleskpi demo DIR'.")
-        return cls(path=path, settings=load_settings(path / SETTINGS_FILE), read_only=read_only)
+        return cls(path=path, settings=workspace_settings(path), read_only=read_only)
 
     @property
     def backend(self) -> engines.BackendURL:

@@ -95,6 +95,18 @@ class Engine:
     def _close(self, con) -> None:
         con.disconnect()
 
+    def open_reader(self):
+        """A read-only :class:`~saleskpi.engines.reader.Reader` of the tables, for showing and
+        exporting them (by default through a read-only Ibis connection)."""
+        from saleskpi.engines.reader import IbisReader
+
+        return IbisReader(self.connect(read_only=True), on_close=self.disconnect)
+
+    def reclaim_space(self, con) -> tuple[int, int] | None:
+        """Give the space of deleted rows back where the engine can; the size of the
+        database before and after, in bytes (None where the engine does not say)."""
+        return None
+
     def raw(self, con):
         """The driver connection under the Ibis backend: DuckDB's connection, psycopg's
         connection, or the Spark session."""

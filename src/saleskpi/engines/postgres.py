@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import ibis
-
 from saleskpi.engines.base import Batch, SQLEngine, missing_driver
 from saleskpi.errors import ConfigError
 
@@ -26,6 +24,8 @@ class PostgreSQL(SQLEngine):
             import psycopg
         except ImportError:
             raise missing_driver(url, "psycopg", "postgres") from None
+        import ibis
+
         try:
             con = ibis.postgres.connect(host=url.host, port=url.port, user=url.user, password=url.password,
                                         database=url.database, schema=url.schema)

@@ -16,8 +16,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import ibis
-
 from saleskpi.engines.base import Batch, Engine, missing_driver
 from saleskpi.engines.url import BackendURL
 from saleskpi.errors import ConfigError
@@ -70,6 +68,8 @@ class Spark(Engine):
             _rewrite(con, table, t.filter(t[column].isnull() | (t[column] != value)))
 
     def update_rows(self, con, table: str, values: dict, *, where: tuple[str, object]) -> None:
+        import ibis
+
         column, key = where
         t = con.table(table)
         hit = t[column] == key
@@ -82,6 +82,8 @@ class Spark(Engine):
         con._session.catalog.refreshTable(table)
 
     def replace_rows(self, con, table: str, columns: dict[str, str], rows) -> None:
+        import ibis
+
         session = con._session
         session.sql(self.create_table_sql(table, columns))
         if isinstance(rows, ibis.Table):
@@ -193,6 +195,7 @@ def _spark_backend():
     """
     import math
 
+    import ibis
     import pyspark
     from ibis.backends.pyspark import Backend
     from ibis.backends.pyspark.datatypes import PySparkSchema

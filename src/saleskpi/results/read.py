@@ -9,22 +9,14 @@ a given run, filtered by the user's scope through :mod:`saleskpi.access`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import ibis
 
 from saleskpi.errors import UsageError
-from saleskpi.results.store import STAMPS, table_name
+from saleskpi.results.names import STAMPS, table_name
+from saleskpi.results.runs import RunInfo
 
 __all__ = ["RunInfo", "read", "run_of", "runs_of", "finished_runs"]
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """The run a read comes from."""
-
-    run_id: int
-    as_of: dt.date
 
 
 def finished_runs(con) -> ibis.Table:

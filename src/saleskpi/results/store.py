@@ -15,19 +15,10 @@ import datetime as dt
 import ibis
 
 from saleskpi.engines import delete_rows, update_rows
+from saleskpi.results.names import PREFIX, STAMPS, result_name, table_name
 
-PREFIX = "result_"
-STAMPS = ("run_id", "as_of")
-
-
-def table_name(result: str) -> str:
-    """``abc-matrix`` -> ``result_abc_matrix``."""
-    return PREFIX + result.replace("-", "_")
-
-
-def result_name(table: str) -> str:
-    """``result_abc_matrix`` -> ``abc-matrix``."""
-    return table[len(PREFIX):].replace("_", "-")
+__all__ = ["PREFIX", "STAMPS", "delete_runs", "discard_run", "finish_run", "result_name", "start_run", "store",
+           "table_name"]
 
 
 def start_run(con, *, as_of: dt.date, analyses: list[str]) -> int:
@@ -84,6 +75,22 @@ def _migrate(con, target: str, stored: ibis.Table, schema: ibis.Schema) -> None:
     con.create_table(staging, stored.select(**kept), overwrite=True)
     con.create_table(target, con.table(staging), overwrite=True)
     con.drop_table(staging)
+
+
+def delete_runs(con, run_ids: list[int]) -> int:
+    """Delete these runs: their rows in every result table and their lines in ``meta_runs``
+    (through the engine layer, on any engine); the number of result rows deleted."""
+    wanted = sorted({int(r) for r in run_ids})
+    if not wanted:
+        return 0
+    deleted = 0
+    for table in con.list_tables():
+        if table.startswith(PREFIX):
+            t = con.table(table)
+            deleted += int(t.filter(t.run_id.isin(wanted)).count().execute())
+    for run_id in wanted:
+        discard_run(con, run_id)
+    return deleted
 
 
 def discard_run(con, run_id: int) -> None:
