@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+import math
 from fractions import Fraction
 
 from saleskpi.config import BGN_PER_EUR, Settings
+from saleskpi.data.importer.dates import human_format, two_digit_year
 from saleskpi.data.importer.state import _STAGE, ImportState, _lit, _q
 from saleskpi.data.schema import TABLES, Column
 from saleskpi.errors import Problem
@@ -22,9 +24,9 @@ class _Check:
     expected: str
 
 
-def _human_format(fmt: str) -> str:
-    return (fmt.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd").replace("%H", "HH")
-            .replace("%M", "MM").replace("%S", "SS"))
+#: The largest magnitude (exclusive) a staged value of each type holds: amounts are staged
+#: in DECIMAL(18,6) (staging.py), volumes in the contract's DECIMAL(18,3).
+_STAGED_LIMITS = {"money": 1e12, "price": 1e12, "quantity": 1e15}
 
 
 def _exact_rate(settings: Settings, currency: str) -> Fraction | None:
@@ -113,17 +115,51 @@ class Checks(ImportState):
         self.total += total
 
     def _type_expected(self, name: str, col: Column | None, value: str) -> str:
+        number = self._as_number(value)
+        if number is not None and not math.isfinite(number):
+            return ("expected a finite number: NaN and infinity cannot be summed or compared; leave the "
+                    "cell empty where the number is unknown")
         if col is None:
             return f"expected a number (extra column {name} holds numbers)"
         text = f"expected {col.expected()}"
         if col.type == "date" and col.name in self.date_formats:
-            fmt = _human_format(self.date_formats[col.name])
-            text = (f"not a valid date in the column's format {fmt} (read from its other values); "
-                    f"correct it, e.g. {date(2024, 3, 31).strftime(self.date_formats[col.name])}")
+            fmt = self.date_formats[col.name]
+            text = (f"not a valid date in the column's format {human_format(fmt)} (read from its other "
+                    f"values); correct it, e.g. {date(2024, 3, 31).strftime(fmt)}")
+            if two_digit_year(value):
+                text = (f"the year has two digits; write it with four ({date(2023, 11, 1).strftime(fmt)}), "
+                        "or give the format in a mapping file with %y ([read] date_format = "
+                        f"\"{fmt.replace('%Y', '%y')}\")")
+        elif col.type == "integer" and number is not None and not number.is_integer():
+            text += (f": '{value}' has a fraction, and a whole-number column is not rounded; correct "
+                     "the value")
+        elif col.type in ("quantity", "money", "price") and number is not None \
+                and abs(number) >= (limit := _STAGED_LIMITS[col.type]):
+            text = (f"the value is too large: {col.name} holds values below {limit:,.0f} (10^"
+                    f"{round(math.log10(limit))}); check the value (a missing decimal separator, or "
+                    "another column's number?)")
         elif col.type in ("quantity", "money", "price", "number", "integer"):
             sep = "decimal comma" if self.decimal_comma else "decimal point"
+            if self.thousands:
+                sep += f" and '{self.thousands}' between thousands"
             text += f" (this file uses a {sep}); correct the value"
         return text
+
+    def _as_number(self, value: str | None) -> float | None:
+        """A raw value read as a number the way this file writes numbers (None: not a number)."""
+        if value is None:
+            return None
+        text = value.strip()
+        if self.decimal_comma:
+            text = text.replace(" ", "").replace("\u00a0", "")
+        if self.thousands:
+            text = text.replace(self.thousands, "")
+        if self.decimal_comma:
+            text = text.replace(",", ".")
+        try:
+            return float(text)
+        except ValueError:
+            return None
 
     def check_duplicates_and_keys(self) -> None:
         """Exact duplicate lines, key duplicates in the file and key clashes with stored rows."""
