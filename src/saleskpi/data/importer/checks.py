@@ -45,6 +45,12 @@ def _show(value: str | None) -> str | None:
     return value
 
 
+def _plain_sql(expr: str) -> str:
+    """SQL of a staged decimal as text without trailing zeros (2.500000 -> 2.5)."""
+    text = f"CAST({expr} AS VARCHAR)"
+    return (f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END")
+
+
 class Checks(ImportState):
     """Types, values, keys, duplicates, references and currencies of the staged lines."""
 
@@ -67,6 +73,11 @@ class Checks(ImportState):
                                      if col.minimum == 0 else f"expected {col.expected()}"))
             if col.maximum is not None:
                 checks.append(_Check(f"{c} > {col.maximum!r}", shown, c, f"expected {col.expected()}"))
+            if col.at_most is not None:
+                top, default = col.at_most
+                checks.append(_Check(f"{c} > coalesce({self.col(top)}, {default!r})", shown, c,
+                                     f"expected {col.expected()}: the value is above the top of its "
+                                     f"scale; correct it, or give {top}"))
             if col.choices:
                 checks.append(_Check(f"{c} NOT IN ({', '.join(_lit(x) for x in col.choices)})", shown, c,
                                      f"expected one of {', '.join(col.choices)}"))
@@ -78,6 +89,7 @@ class Checks(ImportState):
                     "looks like a typing error; correct it, or raise [import] future_days in settings.toml"))
                 checks.append(_Check(f"{c} < DATE '1900-01-01'", shown, c,
                                      "a date before 1900 looks like a typing error; correct it"))
+        checks += self._derived_limits()
         for group in tbl.one_of:
             present = [g for g in group if self.given(g)]
             if present and not all(g in self.fixed for g in present):
@@ -102,6 +114,61 @@ class Checks(ImportState):
                 self.problems.append(Problem(self.src.label, self.row_of(rowid), ch.column, _show(val),
                                              ch.expected))
             self.total += n
+        if not self.total:
+            self.warn_implausible()
+
+    def _derived_limits(self) -> list[_Check]:
+        """A value the contract derives (net_value = quantity x unit_price) must fit its column."""
+        checks = []
+        for rule in self.tbl.derivations:
+            col = self.tbl.column(rule.column)
+            if not all(self.given(o) for o in rule.operands) or (self.given(col.name) and not rule.per_line):
+                continue
+            if col.type not in _STAGED_LIMITS or not col.sql_type.startswith("DECIMAL"):
+                continue
+            precision, scale = (int(x) for x in col.sql_type[8:-1].split(","))
+            limit = 10 ** (precision - scale)
+            a, b = (f"CAST({self.col(o)} AS DOUBLE)" for o in rule.operands)
+            value = f"({a} {'*' if rule.operation == 'product' else '-'} {b})"
+            own = f"{self.col(col.name)} IS NULL AND " if self.given(col.name) else ""
+            sign = "×" if rule.operation == "product" else "−"
+            checks.append(_Check(
+                f"{own}abs({value}) >= {limit}", ", ".join(self.header_of(o) for o in rule.operands),
+                " || ' × ' || ".join(_plain_sql(self.col(o)) for o in rule.operands),
+                f"{rule.operands[0]} {sign} {rule.operands[1]} is too large for {col.name}, which holds "
+                f"amounts below 10^{precision - scale}; correct {' or '.join(rule.operands)}"))
+        return checks
+
+    def warn_implausible(self) -> None:
+        """Lines that load but look wrong: a value far from quantity x unit_price, a return with a
+        positive value. Each warning says what was assumed and how to state otherwise."""
+        for rule in self.tbl.derivations:
+            names = (rule.column, *rule.operands)
+            if rule.operation != "product" or not all(n in self.bound for n in names):
+                continue
+            v, a, b = (self.col(n) for n in names)
+            expected = f"({a} * {b})"
+            cond = (f"{expected} <> 0 AND (abs({v}) > 2 * abs({expected}) OR abs({v}) < abs({expected}) / 2)")
+            n, first = self.q1(f"SELECT count(*), min(s.rowid) FROM {_STAGE} s WHERE {self.active()} AND {cond}")
+            if n:
+                row = self.q1(f"SELECT {a}, {b}, {v} FROM {_STAGE} s WHERE s.rowid = {first}")
+                self.warnings.append(
+                    f"{n:,} line(s) have a {rule.column} more than twice, or less than half, "
+                    f"{rule.operands[0]} × {rule.operands[1]} (first: row {self.row_of(first)}, "
+                    f"{_show(str(row[0]))} × {_show(str(row[1]))}, {rule.column} {_show(str(row[2]))}); "
+                    f"loaded with the file's {rule.column}. If that is wrong, correct the file, or list "
+                    f"the header '{self.header_of(rule.column)}' under ignore in a mapping file so that "
+                    f"{rule.column} = {rule.operands[0]} × {rule.operands[1]}")
+        for volume, value in self.tbl.return_signs:
+            if not (volume in self.bound and value in self.bound):
+                continue
+            cond = f"{self.col(volume)} < 0 AND {self.col(value)} > 0"
+            n, first = self.q1(f"SELECT count(*), min(s.rowid) FROM {_STAGE} s WHERE {self.active()} AND {cond}")
+            if n:
+                self.warnings.append(
+                    f"{n:,} line(s) have a negative {volume} (a return) but a positive {value} (first: row "
+                    f"{self.row_of(first)}); loaded as given, so they add to turnover. If they are returns, "
+                    f"make {value} negative in the file")
 
     def _type_problems(self, total: int) -> None:
         found = self.db.execute(f"SELECT s.rowid, s.__bad FROM {_STAGE} s WHERE {self.active()} AND "
