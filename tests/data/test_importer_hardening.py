@@ -264,3 +264,78 @@ def test_an_unknown_generate_rule_is_refused(shop):
             table("sales"))
     assert "[generate] invoice_id: the rule must be one of customer-day, got 'per-day'" in str(exc.value)
     assert "[generate] customer_id: only invoice_id, product_id can be generated" in str(exc.value)
+
+
+# --- encodings ------------------------------------------------------------------------------
+
+CUSTOMERS = "customer_id;name;city\n"
+
+
+def test_utf8_rows_then_windows_1251_rows_are_refused_at_the_first_1251_row(workspace, tmp_path):
+    data = (CUSTOMERS + "C1;Аптека;София\nC2;Строй;Пловдив\n").encode() + "C3;Вита;Варна\n".encode("cp1251")
+    for encoding in ("auto", "utf-8"):
+        err = refused(workspace, "customers", write(tmp_path, "c.csv", data), encoding=encoding)
+        assert ("c.csv, row 4: found 'C3;Вита;Варна'; the file mixes encodings: it has UTF-8 text from row 2, "
+                "but this row is not valid UTF-8 (it looks like Windows-1251); re-save the whole file as UTF-8 "
+                "(Excel: Save As > CSV UTF-8) and import again, or give --encoding cp1251 (or utf-8) to read "
+                "every row in that one encoding") in err
+
+
+def test_a_utf8_row_among_windows_1251_rows_is_named(workspace, tmp_path):
+    data = (CUSTOMERS + "C0;Бета;Русе\n").encode() + "C1;Аптека;София\nC2;Строй;Пловдив\n".encode("cp1251")
+    err = refused(workspace, "customers", write(tmp_path, "c.csv", data))
+    assert ("c.csv, row 2: found 'C0;Бета;Русе'; the file mixes encodings: this row is UTF-8, but the other 2 "
+            "rows with non-ASCII text are not (they look like Windows-1251, first row 3)") in err
+
+
+def test_a_utf8_byte_order_mark_before_windows_1251_text_is_named(workspace, tmp_path):
+    path = write(tmp_path, "c.csv", b"\xef\xbb\xbf" + (CUSTOMERS + "C1;Аптека;София\n").encode("cp1251"))
+    err = refused(workspace, "customers", path)
+    assert ("c.csv, row 2: found 'C1;Аптека;София'; the file starts with a UTF-8 byte-order mark, but its rows "
+            "are not UTF-8 (they look like Windows-1251); give --encoding cp1251") in err
+    assert "missing" not in err
+    import_file(workspace, "customers", path, encoding="cp1251")
+    assert rows(workspace, "SELECT customer_id, name, city FROM customers") == [("C1", "Аптека", "София")]
+
+
+# --- whitespace-aligned text ----------------------------------------------------------------
+
+
+def test_a_whitespace_aligned_text_file_is_read(workspace, tmp_path):
+    text = (" customer_id  name          city\r\n"
+            " C1           Alpha         Sofia\r\n"
+            " C2           \"Beta Ltd\"    Varna\r\n"
+            "\r\n"
+            " C3           Gamma         \"Veliko Tarnovo\"\r\n")
+    report = import_file(workspace, "customers", write(tmp_path, "c.txt", text))
+    assert report.rows_loaded == 3 and report.warnings == []
+    assert rows(workspace, "SELECT customer_id, name, city FROM customers ORDER BY 1") == [
+        ("C1", "Alpha", "Sofia"), ("C2", "Beta Ltd", "Varna"), ("C3", "Gamma", "Veliko Tarnovo")]
+
+
+def test_an_aligned_line_with_a_value_too_many_names_its_row(workspace, tmp_path):
+    text = " customer_id  name   city\n C1  Alpha  Sofia\n C2  Beta Ltd  Varna\n"
+    err = refused(workspace, "customers", write(tmp_path, "c.txt", text))
+    assert "c.txt, row 3: found 'C2\\tBeta\\tLtd\\tVarna'; expected 3 values separated by spaces like the header" in err
+
+
+def test_cdnow_master_loads_with_the_example_mapping(workspace, shared_data):
+    """Every figure recomputed from the text file in plain Python."""
+    from saleskpi.data.mapping import load_mapping
+
+    path = shared_data / "cdnow" / "CDNOW_master.txt"
+    lines = [line.split() for line in path.read_text().splitlines()[1:] if line.strip()]
+    mapping = load_mapping(Path(__file__).parents[2] / "examples" / "cdnow" / "mapping.toml")
+    report = import_file(workspace, "sales", path, mapping=mapping, create_missing=True)
+    assert report.rows_loaded == len(lines) == 69_659
+    assert report.created == {"customers": 23_570, "products": 1}
+    (n, value, quantity, invoices, first, last), = rows(
+        workspace, "SELECT count(*), sum(net_value), sum(quantity), count(DISTINCT invoice_id), min(date), "
+                   "max(date) FROM sales")
+    assert value == sum(Decimal(v) for *_, v in lines) == Decimal("2500315.63")
+    assert quantity == sum(int(q) for _, _, q, _ in lines) == 167_881
+    assert invoices == len({(c, d) for c, d, _, _ in lines}) == 67_591
+    assert (first, last) == (dt.date(1997, 1, 1), dt.date(1998, 6, 30))
+    assert rows(workspace, "SELECT invoice_id, line_no, customer_id, product_id FROM sales "
+                           "WHERE customer_id = '00002' ORDER BY 2") == [
+        ("00002-19970112", 1, "00002", "all"), ("00002-19970112", 2, "00002", "all")]

@@ -31,7 +31,7 @@ A mapping is a small TOML file kept beside a recurring export (docs/import.md sh
     is = "empty"                          # empty | zero | negative | positive | not_empty
 
     [duplicates]
-    exact = "error"                       # error (default) | skip: exact duplicate lines
+    exact = "error"                       # error (default) | skip | keep: exact duplicate lines
 
 Without a mapping the import is strict: headers are matched by the contract's names and
 aliases, and every problem refuses the file.
@@ -56,7 +56,7 @@ from saleskpi.definitions import (
 from saleskpi.definitions.messages import did_you_mean
 
 SkipCondition = Literal["empty", "not_empty", "zero", "negative", "positive"]
-DuplicatePolicy = Literal["error", "skip"]
+DuplicatePolicy = Literal["error", "skip", "keep"]
 DateOrder = Literal["dmy", "mdy", "ymd"]
 Thousands = Literal[".", ",", " ", "'", "none"]
 #: Rules that make an id the file lacks (``[generate]``), by column.
@@ -145,7 +145,7 @@ class Mapping(Definitions):
 
     @property
     def duplicates(self) -> str:
-        """``error`` or ``skip``: the ``[duplicates] exact`` policy."""
+        """``error``, ``skip`` or ``keep``: the ``[duplicates] exact`` policy."""
         return self.duplicate_options.exact
 
     @property

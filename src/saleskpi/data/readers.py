@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -116,16 +117,22 @@ def _sniff_bytes(path: Path, head: bytes) -> None:
 def _scan(path: Path, encoding: str, out: Path | None) -> tuple[str, list[int]]:
     """One streaming pass: the encoding to read with, and the physical numbers of blank lines.
 
-    ``auto`` settles on UTF-8 if every byte sequence is valid UTF-8, else Windows-1251. An
-    explicit ``utf-8`` that meets invalid bytes is refused with the row and the fix. With
-    ``out``, Windows-1251 text is transcoded there as UTF-8.
+    ``auto`` settles on UTF-8 if every byte sequence is valid UTF-8, else Windows-1251; a file
+    that mixes the two (UTF-8 rows or a UTF-8 byte-order mark, and rows that are not UTF-8) is
+    refused, naming the first row that is not in the encoding the rest uses. An explicit
+    ``utf-8`` that meets invalid bytes is refused with the row and the fix. With ``out``,
+    Windows-1251 text is transcoded there as UTF-8.
     """
     blank: list[int] = []
     newlines = 0  # newlines in the bytes before the current chunk
     tail = b""
+    first_utf8: int | None = None  # the first row with non-ASCII UTF-8 text (1: a byte-order mark)
     decoder = codecs.getincrementaldecoder("utf-8")() if encoding in ("auto", "utf-8") else None
+    detected = encoding == "auto"
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
+            if not newlines and not tail and chunk.startswith(codecs.BOM_UTF8):
+                first_utf8 = 1
             # Blank lines: "\n\n" or "\n\r\n"; the empty line is the one after the first "\n".
             # The last two bytes of the previous chunk are kept to see patterns across chunks.
             data = tail + chunk
@@ -145,27 +152,86 @@ def _scan(path: Path, encoding: str, out: Path | None) -> tuple[str, list[int]]:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
+                    at = max(exc.start - pending, 0)
+                    row = newlines + chunk.count(b"\n", 0, at) + 1
+                    if first_utf8 is None and (hit := _NON_ASCII.search(chunk, 0, chunk.rfind(b"\n", 0, at) + 1)):
+                        first_utf8 = newlines + chunk.count(b"\n", 0, hit.start()) + 1
                     if encoding == "utf-8":
-                        row = newlines + chunk.count(b"\n", 0, max(exc.start - pending, 0)) + 1
-                        raise _refuse(path, "the bytes here are not valid UTF-8: the file is probably in "
-                                      "Windows-1251 (Cyrillic) encoding; use --encoding cp1251 (or "
-                                      "--encoding auto)", row=row, value=_show_line(path, row)) from None
+                        raise _refuse(path, _not_utf8_text(first_utf8), row=row,
+                                      value=_show_line(path, row)) from None
                     decoder = None
                     encoding = "cp1251"
+                else:
+                    if first_utf8 is None and (hit := _NON_ASCII.search(chunk)):
+                        first_utf8 = newlines + chunk.count(b"\n", 0, hit.start()) + 1
             newlines += chunk.count(b"\n")
             tail = data[-2:]
     if encoding == "auto":
         encoding = "utf-8"
+    elif detected:
+        _refuse_mixed(path, first_utf8)
     if encoding == "cp1251" and out is not None:
         _transcode(path, out)
     return encoding, sorted(set(blank))
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_FIX_MIXED = ("re-save the whole file as UTF-8 (Excel: Save As > CSV UTF-8) and import again, or give "
+              "--encoding cp1251 (or utf-8) to read every row in that one encoding")
+
+
+def _not_utf8_text(first_utf8: int | None) -> str:
+    if first_utf8 is None:
+        return ("the bytes here are not valid UTF-8: the file is probably in Windows-1251 (Cyrillic) "
+                "encoding; use --encoding cp1251 (or --encoding auto)")
+    before = "starts with a UTF-8 byte-order mark" if first_utf8 == 1 else f"has UTF-8 text from row {first_utf8}"
+    return (f"the file mixes encodings: it {before}, but this row is not valid UTF-8 (it looks like "
+            f"Windows-1251); {_FIX_MIXED}")
+
+
+def _refuse_mixed(path: Path, first_utf8: int | None) -> None:
+    """A file ``auto`` found not to be UTF-8: refuse it if some of its rows are UTF-8 after all
+    (or it starts with a UTF-8 byte-order mark), naming the first row not in the encoding most
+    of its non-ASCII rows use. One pass over the lines, counting both kinds."""
+    counts, first = {"utf8": 0, "other": 0}, {}
+    with path.open("rb") as fh:
+        for row, raw in enumerate(fh, 1):
+            if row == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            if raw.isascii():
+                continue
+            try:
+                raw.decode("utf-8")
+                kind = "utf8"
+            except UnicodeDecodeError:
+                kind = "other"
+            counts[kind] += 1
+            first.setdefault(kind, row)
+    bom = first_utf8 == 1
+    if not counts["other"] or not (counts["utf8"] or bom):
+        return
+    if counts["utf8"] and counts["utf8"] + bom >= counts["other"]:
+        row = first["other"]
+        raise _refuse(path, _not_utf8_text(1 if bom else first["utf8"]), row=row, value=_show_line(path, row))
+    if not counts["utf8"]:
+        raise _refuse(path, "the file starts with a UTF-8 byte-order mark, but its rows are not UTF-8 (they "
+                      "look like Windows-1251); give --encoding cp1251 to read it as Windows-1251, or re-save "
+                      "it as UTF-8 (Excel: Save As > CSV UTF-8)", row=first["other"],
+                      value=_show_line(path, first["other"]))
+    row = first["utf8"]
+    raise _refuse(path, f"the file mixes encodings: this row is UTF-8, but the other {counts['other']:,} rows "
+                  f"with non-ASCII text are not (they look like Windows-1251, first row {first['other']}); "
+                  f"{_FIX_MIXED}", row=row, value=_show_line(path, row, "utf-8"))
+
+
 def _transcode(path: Path, out: Path) -> None:
-    """Windows-1251 -> UTF-8, streaming (cp1251 is one byte per character)."""
+    """Windows-1251 -> UTF-8, streaming (cp1251 is one byte per character); a UTF-8 byte-order
+    mark in front (a file saved as UTF-8, then filled with Windows-1251 text) is dropped."""
     with path.open("rb") as src, out.open("wb") as dst:
         line = 1
         while chunk := src.read(CHUNK):
+            if line == 1 and chunk.startswith(codecs.BOM_UTF8) and src.tell() == len(chunk):
+                chunk = chunk[3:]
             try:
                 dst.write(chunk.decode("cp1251").encode("utf-8"))
             except UnicodeDecodeError as exc:
@@ -175,12 +241,12 @@ def _transcode(path: Path, out: Path) -> None:
             line += chunk.count(b"\n")
 
 
-def _show_line(path: Path, row: int) -> str:
+def _show_line(path: Path, row: int, encoding: str = "cp1251") -> str:
     """The text of line ``row`` read as Windows-1251 (what a non-UTF-8 file most likely is)."""
     with path.open("rb") as fh:
         for i, raw in enumerate(fh, 1):
             if i == row:
-                return raw.rstrip(b"\r\n")[:80].decode("cp1251", errors="replace")
+                return raw.rstrip(b"\r\n").removeprefix(codecs.BOM_UTF8)[:80].decode(encoding, errors="replace")
     return ""
 
 
@@ -217,6 +283,13 @@ def _csv(db, path: Path, encoding: str, delimiter: str | None) -> Iterator[Sourc
         read_encoding = "utf-8" if encoding == "cp1251" else encoding
         header_line = _read_header(read_path, read_encoding)
         delim = _choose_delimiter(header_line, delimiter)
+        shown = None
+        if delimiter is None and not any(d in header_line for d in ";,\t|") and len(header_line.split()) > 1:
+            # whitespace-aligned columns (a fixed-width report, CDNOW's .txt): runs of spaces part them
+            aligned = tmp / "aligned.tsv"
+            _split_aligned(read_path, read_encoding, aligned)
+            read_path, read_encoding, delim, shown = aligned, "utf-8", "\t", "spaces"
+            header_line = _read_header(read_path, read_encoding)
         headers = next(csv.reader([header_line], delimiter=delim), [])
         headers = [h.replace("\ufeff", "").strip() for h in headers]
         if not any(headers):
@@ -233,7 +306,7 @@ def _csv(db, path: Path, encoding: str, delimiter: str | None) -> Iterator[Sourc
         src = Source(label=path.name, relation=relation, headers=headers, columns=names,
                      types=["VARCHAR"] * len(headers), kind="file", sample=sample, delimiter=delim,
                      missing_lines=[b for b in blank if b > 1], decimal_comma=False if delim == "," else None)
-        src.after_scan = lambda: _collect_rejects(db, src, delim)
+        src.after_scan = lambda: _collect_rejects(db, src, shown or ("tab" if delim == "\t" else f"'{delim}'"))
         yield src
     finally:
         db.execute(f"DROP TABLE IF EXISTS {_REJECTS}")
@@ -241,7 +314,26 @@ def _csv(db, path: Path, encoding: str, delimiter: str | None) -> Iterator[Sourc
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _collect_rejects(db, src: Source, delim: str) -> None:
+_ALIGNED_FIELD = re.compile(r'"(?:[^"]|"")*"|[^\s"]+')
+
+
+def _split_aligned(path: Path, encoding: str, out: Path) -> None:
+    """A whitespace-aligned text file as a tab-separated UTF-8 one, line for line (so that row
+    numbers stay), streaming. A value with spaces in it is quoted ("Alpha Ltd"); a line of spaces
+    only becomes a line of empty values."""
+    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as src, \
+            out.open("w", encoding="utf-8", newline="") as dst:
+        width = None
+        for line in src:
+            fields = _ALIGNED_FIELD.findall(line)
+            if width is None:
+                width = len(fields)
+            if not fields and line.strip("\r\n"):
+                fields = [""] * width
+            dst.write("\t".join(fields) + "\n")
+
+
+def _collect_rejects(db, src: Source, shown: str) -> None:
     """Lines DuckDB could not split into the header's columns become problems."""
     total, = db.execute(f"SELECT count(DISTINCT line) FROM {_REJECTS}").fetchone()
     if not total:
@@ -250,7 +342,6 @@ def _collect_rejects(db, src: Source, delim: str) -> None:
     src.missing_lines = sorted(set(src.missing_lines) | set(lines))
     found = db.execute(f"SELECT line, any_value(error_type), any_value(csv_line), any_value(error_message) "
                        f"FROM {_REJECTS} GROUP BY line ORDER BY line LIMIT 1000").fetchall()
-    shown = "tab" if delim == "\t" else f"'{delim}'"
     n = len(src.headers)
     for line, kind, text, message in found:
         kind = (kind or "").upper()

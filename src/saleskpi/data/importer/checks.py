@@ -243,7 +243,12 @@ class Checks(ImportState):
         else:
             exact = self._duplicate_groups(list(self.bound)) if self.bound else []
         exact_dup_rows = {r for g in exact for r in g[1:]}
-        if exact and self.mapping.duplicates == "skip":
+        if exact and self.mapping.duplicates == "keep":
+            self.warnings.append(
+                f"{len(exact_dup_rows):,} line(s) equal to an earlier line in every column (first: row "
+                f"{self.row_of(min(exact_dup_rows))}) were loaded as separate lines (mapping [duplicates] "
+                'exact = "keep"); set it to "skip" to keep only the first, or "error" to refuse them')
+        elif exact and self.mapping.duplicates == "skip":
             reason = "exact duplicate of an earlier line"
             self.db.execute(f"UPDATE {_STAGE} SET __skip = {_lit(reason)} WHERE rowid IN "
                             f"(SELECT unnest(?::BIGINT[]))", [sorted(exact_dup_rows)])
