@@ -230,7 +230,7 @@ def test_mapping_errors_name_file_and_key(shop, tmp_path):
     with pytest.raises(ConfigError, match=r"m.toml: 2 invalid mapping key\(s\):\n  - \[\[skip\]\] #1 is: must be one "
                        r"of empty, not_empty, zero, negative, positive, got 'null'\n  - \[duplicates\] exact"):
         parse_mapping({"skip": [{"reason": "x", "column": "customer_id", "is": "null"}],
-                       "duplicates": {"exact": "keep"}}, source="m.toml")
+                       "duplicates": {"exact": "drop"}}, source="m.toml")
     bad = parse_mapping({"columns": {"client": "Client"}}, source="m.toml")
     with pytest.raises(ConfigError, match=r"\[columns\] client: sales has no such column"):
         import_file(shop, "sales", write(tmp_path, "s.csv", "a\n1\n"), mapping=bad)
