@@ -339,3 +339,57 @@ def test_cdnow_master_loads_with_the_example_mapping(workspace, shared_data):
     assert rows(workspace, "SELECT invoice_id, line_no, customer_id, product_id FROM sales "
                            "WHERE customer_id = '00002' ORDER BY 2") == [
         ("00002-19970112", 1, "00002", "all"), ("00002-19970112", 2, "00002", "all")]
+
+
+# --- Excel ----------------------------------------------------------------------------------
+
+
+def test_a_two_row_merged_excel_header_is_read_as_one(shop, tmp_path):
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(tmp_path / "book.xlsx")
+    sheet = book.add_worksheet("Sales")
+    sheet.merge_range(0, 0, 0, 1, "Invoice")
+    sheet.merge_range(0, 2, 1, 2, "Customer")
+    sheet.write(0, 3, "Product")
+    sheet.merge_range(0, 4, 0, 5, "Value")
+    sheet.write_row(1, 0, ["No", "Date", None, None, "Quantity", "Net"])
+    sheet.write_row(2, 0, ["F1", "2024-03-01", "C1", "P1", 2, 21])
+    sheet.write_row(3, 0, ["F2", "2024-03-02", "C2", "P2", 1, 4.2])
+    book.close()
+    report = import_file(shop, "sales", tmp_path / "book.xlsx")
+    assert report.warnings == []
+    assert rows(shop, "SELECT invoice_id, date, customer_id, product_id, quantity, net_value FROM sales ORDER BY 1") == [
+        ("F1", dt.date(2024, 3, 1), "C1", "P1", Decimal("2.000"), Decimal("21.00")),
+        ("F2", dt.date(2024, 3, 2), "C2", "P2", Decimal("1.000"), Decimal("4.20"))]
+
+
+def test_a_problem_on_a_sheet_with_a_two_row_header_names_the_excel_row(shop, tmp_path):
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(tmp_path / "book.xlsx")
+    sheet = book.add_worksheet("Sales")
+    sheet.merge_range(0, 0, 0, 1, "Invoice")
+    sheet.write_row(0, 2, ["Customer", "Product", "Quantity", "Price"])
+    sheet.write_row(1, 0, ["No", "Date"])
+    sheet.write_row(2, 0, ["F1", "2024-03-01", "C1", "P1", 2, 10.5])
+    sheet.write_row(3, 0, ["F2", "2024-03-02", "C2", "P2", "lots", 4])
+    book.close()
+    err = refused(shop, "sales", tmp_path / "book.xlsx")
+    assert "book.xlsx [Sales], row 4, column 'Quantity': found 'lots'" in err
+
+
+def test_data_on_a_later_sheet_names_that_sheet_and_the_option(shop, tmp_path):
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(tmp_path / "book.xlsx")
+    book.add_worksheet("Notes").write(0, 0, "Exported by the ERP on 2024-04-01")
+    data = book.add_worksheet("Data")
+    data.write_row(0, 0, ["invoice_id", "date", "customer_id", "product_id", "quantity", "unit_price"])
+    data.write_row(1, 0, ["F1", "2024-03-01", "C1", "P1", 2, 10.5])
+    book.close()
+    err = refused(shop, "sales", tmp_path / "book.xlsx")
+    assert ("book.xlsx [Notes]; the first sheet, 'Notes', does not hold the sales table, but the sheet 'Data' "
+            "does; import it with --sheet \"Data\" (or [read] sheet = \"Data\" in a mapping file)") in err
+    assert "1 problem(s)" in err and "missing" not in err
+    assert import_file(shop, "sales", tmp_path / "book.xlsx", sheet="Data").rows_loaded == 1

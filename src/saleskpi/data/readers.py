@@ -62,6 +62,11 @@ class Source:
     row_offset: int = 2
     #: Called once the relation was scanned (a CSV reader collects unreadable lines then).
     after_scan: Callable[[], None] | None = None
+    #: Other headings of column ``i`` tried when ``headers[i]`` matches nothing (the parts of
+    #: a two-row Excel header).
+    header_alternatives: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: The headers of the workbook's other sheets, when none was chosen (to point at the right one).
+    other_sheets: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _refuse(path: Path, expected: str, *, row: int | None = None, value: str | None = None) -> InputDataError:
@@ -380,6 +385,46 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
+def _excel_header(rows: list[list], merged: list) -> tuple[int, int, list[int], list[str], dict[int, tuple[str, ...]]]:
+    """Where the table of a sheet starts: ``(header row, first data row, kept columns, headers,
+    alternatives)`` (0-based rows of ``rows``, the sheet's first 30 or more).
+
+    A title above the table is skipped: the header is the first row as wide as the table. A
+    header of two rows, the upper one with cells merged across columns (``Invoice`` over
+    ``No`` and ``Date``), is read as one: each column is headed by both parts (``Invoice No``),
+    and each part alone is an alternative the importer tries when the whole matches nothing.
+    """
+    filled = [sum(c not in (None, "") for c in r) for r in rows[:30]]
+    start = filled.index(max(filled))
+    top, bottom = None, start
+    for (r0, c0), (r1, c1) in merged or ():
+        # a merge across columns, in a row of several cells (not a title), above a row of text only
+        if c1 > c0 and r0 < start and r0 + 1 < len(rows) and filled[r0] >= 2 and r1 == r0 \
+                and all(isinstance(c, str) for c in rows[r0 + 1] if c not in (None, "")):
+            top, bottom = r0, r0 + 1
+            break
+    width = max(len(r) for r in rows[: bottom + 1])
+    upper = [None] * width
+    if top is not None:
+        upper = [rows[top][j] if j < len(rows[top]) else None for j in range(width)]
+        for (r0, c0), (r1, c1) in merged:
+            if r0 <= top <= r1:
+                for j in range(c0, min(c1 + 1, width)):
+                    upper[j] = rows[r0][c0]
+    lower = rows[bottom]
+    keep, headers, alternatives = [], [], {}
+    for j in range(width):
+        parts = [t for t in (_cell_text(upper[j]), _cell_text(lower[j]) if j < len(lower) else None) if t]
+        parts = [t.strip() for t in dict.fromkeys(parts)]
+        if not parts:
+            continue
+        keep.append(j)
+        headers.append(" ".join(parts))
+        if len(parts) > 1:
+            alternatives[len(headers) - 1] = tuple(reversed(parts))
+    return bottom, bottom + 1, keep, headers, alternatives
+
+
 @contextmanager
 def _excel(db, path: Path, sheet: str | None) -> Iterator[Source]:
     import pyarrow as pa
@@ -394,6 +439,7 @@ def _excel(db, path: Path, sheet: str | None) -> Iterator[Source]:
         raise _refuse(path, f"not a readable Excel workbook ({exc}); open it in Excel and save it "
                       "again as .xlsx") from None
     names = book.sheet_names
+    chosen = sheet is not None
     if sheet is None:
         if not names:
             raise _refuse(path, "the workbook has no sheets")
@@ -401,29 +447,43 @@ def _excel(db, path: Path, sheet: str | None) -> Iterator[Source]:
     elif sheet not in names:
         raise UsageError(f"{path.name} has no sheet '{sheet}'. Sheets: {', '.join(names)}. "
                          "Give one of them with --sheet.")
-    rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    found = book.get_sheet_by_name(sheet)
+    rows = found.to_python(skip_empty_area=False)
     label = f"{path.name} [{sheet}]"
-    filled = [sum(c not in (None, "") for c in r) for r in rows[:30]]
-    if not any(filled):
-        raise _refuse(path, f"sheet '{sheet}' is empty; put a header row and data rows in it")
-    # A title above the table is skipped: the header is the first row as wide as the table.
-    start = filled.index(max(filled))
-    header_row = rows[start]
-    keep = [j for j, h in enumerate(header_row) if _cell_text(h) is not None]
-    headers = [_cell_text(header_row[j]).strip() for j in keep]
-    body = rows[start + 1:]
+    if not any(c not in (None, "") for r in rows[:30] for c in r):
+        if chosen or len(names) == 1:
+            raise _refuse(path, f"sheet '{sheet}' is empty; put a header row and data rows in it")
+        rows = [[]]
+    header_row, first, keep, headers, alternatives = (
+        _excel_header(rows, getattr(found, "merged_cell_ranges", None)) if rows != [[]] else (0, 1, [], [], {}))
+    body = rows[first:]
     while body and not any(c not in (None, "") for c in body[-1]):
         body.pop()
     names_ = [f"c{i}" for i in range(len(keep))]
     arrays = {n: pa.array([_cell_text(r[j]) if j < len(r) else None for r in body], type=pa.string())
               for n, j in zip(names_, keep)}
+    others = {} if chosen else {name: _sheet_headers(book, name) for name in names[1:]}
     view = "__saleskpi_excel"
     db.register(view, pa.table(arrays) if arrays else pa.table({}))
     try:
         yield Source(label=label, relation=view, headers=headers, columns=names_,
-                     types=["VARCHAR"] * len(headers), kind="file", row_offset=start + 2)
+                     types=["VARCHAR"] * len(headers), kind="file", row_offset=first + 1,
+                     header_alternatives=alternatives, other_sheets=others)
     finally:
         db.unregister(view)
+
+
+def _sheet_headers(book, name: str) -> list[str]:
+    """The headers of another sheet, from its first 30 rows (empty for an empty sheet)."""
+    found = book.get_sheet_by_name(name)
+    rows = []
+    for row in found.iter_rows():
+        rows.append(list(row))
+        if len(rows) == 30:
+            break
+    if not any(c not in (None, "") for r in rows for c in r):
+        return []
+    return _excel_header(rows, getattr(found, "merged_cell_ranges", None))[3]
 
 
 # --- Parquet ---------------------------------------------------------------------------

@@ -68,9 +68,10 @@ class Staging(ImportState):
         """Match headers to contract columns; stop on header-level problems."""
         src, tbl, mapping = self.src, self.tbl, self.mapping
         if not src.headers:
-            self.problem(None, None, None, "the file is empty (no header line). Export it again "
-                         "with a header line naming the columns; 'saleskpi schema "
-                         f"{tbl.name}' lists them")
+            if not self._point_at_other_sheet():
+                self.problem(None, None, None, "the file is empty (no header line). Export it again "
+                             "with a header line naming the columns; 'saleskpi schema "
+                             f"{tbl.name}' lists them")
             self.refuse()
         norm = [normalize_header(h) for h in src.headers]
         self._refuse_header_clashes(norm)
@@ -95,6 +96,7 @@ class Staging(ImportState):
                 extra.append(header)
             else:
                 self.bound[name] = by_header[header]
+        extra = self._bind_alternatives(extra, by_header)
         ignored = {normalize_header(h) for h in mapping.ignore}
         for header in extra:
             if normalize_header(header) in ignored or not header.strip():
@@ -125,11 +127,12 @@ class Staging(ImportState):
                              f"{_show_delim(src.delimiter)}: it looks like the delimiter is {shown}; "
                              f"use --delimiter {'tab' if guess == chr(9) else shown}")
                 self.refuse()
-        for col in tbl.required:
-            if not self.given(col.name):
-                self.problem(None, col.name, None, self._missing_column_text(col))
+        missing = [col for col in tbl.required if not self.given(col.name)]
+        other_sheet = bool(missing) and self._point_at_other_sheet()
+        for col in [] if other_sheet else missing:
+            self.problem(None, col.name, None, self._missing_column_text(col))
         for group in tbl.one_of:
-            if not any(self.given(c) for c in group):
+            if not other_sheet and not any(self.given(c) for c in group):
                 self.problem(None, " or ".join(group), None,
                              f"the file must have at least one of the columns {', '.join(group)}")
         for col in tbl.columns:
@@ -137,6 +140,36 @@ class Staging(ImportState):
                     and not self.given(col.name):
                 self.generated = col.name
         self.refuse()
+
+    def _bind_alternatives(self, extra: list[str], by_header: dict[str, int]) -> list[str]:
+        """Headers that matched nothing, tried by their alternatives (a part of a two-row Excel
+        header: ``Value Net`` as ``Net``, then ``Value``); returns those still unmatched."""
+        left = []
+        for header in extra:
+            idx = by_header.get(header)
+            for other in self.src.header_alternatives.get(idx, ()) if idx is not None else ():
+                name = next(iter(match_headers(self.tbl, [other])[0]), None)
+                if name is not None and not self.given(name) and name not in self.mapping.values:
+                    self.bound[name] = idx
+                    break
+            else:
+                left.append(header)
+        return left
+
+    def _point_at_other_sheet(self) -> bool:
+        """When the first sheet of a workbook lacks required columns and another sheet has them
+        all, say so (one problem naming that sheet and --sheet); True if one was named."""
+        src, tbl = self.src, self.tbl
+        for name, headers in src.other_sheets.items():
+            found = match_headers(tbl, headers)[0]
+            if all(c.name in found or c.name in self.mapping.columns or c.name in self.fixed
+                   for c in tbl.required):
+                first = src.label.rsplit(" [", 1)[-1].rstrip("]")
+                self.problem(None, None, None, f"the first sheet, '{first}', does not hold the {tbl.name} "
+                             f"table, but the sheet '{name}' does; import it with --sheet \"{name}\" (or "
+                             f"[read] sheet = \"{name}\" in a mapping file)")
+                return True
+        return False
 
     def _refuse_header_clashes(self, norm: list[str]) -> None:
         """Two headers that name the same column (written alike, or alike once normalised) are
