@@ -282,9 +282,10 @@ def test_utf8_rows_then_windows_1251_rows_are_refused_at_the_first_1251_row(work
 
 
 def test_a_utf8_row_among_windows_1251_rows_is_named(workspace, tmp_path):
-    data = (CUSTOMERS + "C0;Бета;Русе\n").encode() + "C1;Аптека;София\nC2;Строй;Пловдив\n".encode("cp1251")
+    # "И" is D0 98 in UTF-8, and 0x98 is no Windows-1251 character: the UTF-8 row is the one to name
+    data = (CUSTOMERS + "C0;Иван;Русе\n").encode() + "C1;Аптека;София\nC2;Строй;Пловдив\n".encode("cp1251")
     err = refused(workspace, "customers", write(tmp_path, "c.csv", data))
-    assert ("c.csv, row 2: found 'C0;Бета;Русе'; the file mixes encodings: this row is UTF-8, but the other 2 "
+    assert ("c.csv, row 2: found 'C0;Иван;Русе'; the file mixes encodings: this row is UTF-8, but the other 2 "
             "rows with non-ASCII text are not (they look like Windows-1251, first row 3)") in err
 
 
@@ -393,3 +394,27 @@ def test_data_on_a_later_sheet_names_that_sheet_and_the_option(shop, tmp_path):
             "does; import it with --sheet \"Data\" (or [read] sheet = \"Data\" in a mapping file)") in err
     assert "1 problem(s)" in err and "missing" not in err
     assert import_file(shop, "sales", tmp_path / "book.xlsx", sheet="Data").rows_loaded == 1
+
+
+# --- ids close to stored ones -----------------------------------------------------------------
+
+
+def test_a_reference_differing_from_a_stored_id_only_in_case_is_named(shop, tmp_path):
+    text = HEAD + "F1;2024-03-01;c1;P1;1;1\nF2;2024-03-01;C 2;P1;1;1\n"
+    err = refused(shop, "sales", write(tmp_path, "s.csv", text))
+    assert ("s.csv, row 2, column 'customer_id': found 'c1'; no customers has customer_id 'c1' (the stored 'C1' "
+            "differs only in case or spaces: if it is that one, correct the value); import customers first") in err
+    assert "row 3, column 'customer_id': found 'C 2'; no customers has customer_id 'C 2' (the stored 'C2'" in err
+    report = import_file(shop, "sales", write(tmp_path, "s.csv", text), create_missing=True)
+    assert report.warnings == [
+        "2 customer_id value(s) differ from a stored customers customer_id only in case or spaces (first: "
+        "'C 2', stored 'C2'); they were created as new customers (--create-missing). If they are the same, "
+        "correct them in the file"]
+
+
+def test_a_new_id_differing_from_a_stored_one_only_in_case_is_warned(shop, tmp_path):
+    report = import_file(shop, "customers", write(tmp_path, "c.csv", "customer_id,name\nc1,Alpha again\nC3,Gamma\n"))
+    assert report.warnings == [
+        "1 new customer_id value(s) differ from a stored one only in case or spaces (first: 'c1', stored 'C1'); "
+        "they were loaded as new customers. If they are the same, correct them in the file and import it "
+        "again with --replace"]

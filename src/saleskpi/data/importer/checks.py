@@ -270,6 +270,7 @@ class Checks(ImportState):
                     f"the same {' + '.join(key)} as row {self.row_of(first)}; each line needs its own "
                     f"{' + '.join(key)} (the key of {tbl.name}); correct or delete one of them"))
         if key and self.mode == "append" and self.q1(f"SELECT count(*) FROM {_q(tbl.name)}")[0]:
+            self.warn_near_keys()
             on = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM {self.col(k)}" for k in key)
             n, = self.q1(f"SELECT count(*) FROM {_STAGE} s WHERE {self.active()} AND EXISTS "
                          f"(SELECT 1 FROM {_q(tbl.name)} t WHERE {on})")
@@ -339,8 +340,15 @@ class Checks(ImportState):
             if not n_values:
                 continue
             stub_ok = set(c.name for c in target.required) <= {target_key, "name"}
+            near = self._near_ids(f"__saleskpi_missing_{col.name}", target_name, target_key)
             if self.create_missing and stub_ok and target_name != tbl.name:
                 self.missing_refs[col.name] = n_values
+                if near:
+                    value, stored = next(iter(near.items()))
+                    self.warnings.append(
+                        f"{len(near):,} {col.name} value(s) differ from a stored {target_name} {target_key} only "
+                        f"in case or spaces (first: '{value}', stored '{stored}'); they were created as new "
+                        f"{target_name} (--create-missing). If they are the same, correct them in the file")
                 continue
             where = (f"{self.active()} AND {c} IN (SELECT v FROM __saleskpi_missing_{col.name})")
             n, = self.q1(f"SELECT count(*) FROM {_STAGE} s WHERE {where}")
@@ -355,10 +363,42 @@ class Checks(ImportState):
                 fix = (f"import {target_name} first, or import with --create-missing to create it with "
                        f"its id as name")
             for rowid, val in found:
+                hint = (f" (the stored {near[val]!r} differs only in case or spaces: if it is that one, "
+                        "correct the value)" if val in near else "")
                 self.problems.append(Problem(self.src.label, self.row_of(rowid), self.header_of(col.name), val,
-                                             f"no {target_name} has {target_key} {val!r}; "
+                                             f"no {target_name} has {target_key} {val!r}{hint}; "
                                              + fix.format(val=val)))
             self.total += n
+
+    def _near_ids(self, values: str, table: str, key: str) -> dict[str, str]:
+        """Values of the one-column table ``values`` (``v``) that are not stored in ``table.key``
+        but differ from a stored id only in case or spaces: value -> the stored id."""
+        def loose(x: str) -> str:
+            return f"lower(regexp_replace({x}, '\\s', '', 'g'))"
+        found = self.db.execute(
+            f"SELECT m.v, min(t.{_q(key)}) FROM {values} m JOIN {_q(table)} t ON {loose('m.v')} = "
+            f"{loose(f't.{_q(key)}')} WHERE m.v NOT IN (SELECT {_q(key)} FROM {_q(table)} WHERE {_q(key)} "
+            f"IS NOT NULL) GROUP BY m.v ORDER BY m.v LIMIT {self.cap}").fetchall()
+        return dict(found)
+
+    def warn_near_keys(self) -> None:
+        """New ids of this table (append) that differ from stored ones only in case or spaces."""
+        key = self.tbl.key
+        if len(key) != 1 or key[0] not in self.bound or self.mode != "append":
+            return
+        c = self.col(key[0])
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE __saleskpi_new_keys AS SELECT DISTINCT {c} AS v "
+                        f"FROM {_STAGE} s WHERE {self.active()} AND {c} IS NOT NULL")
+        try:
+            near = self._near_ids("__saleskpi_new_keys", self.tbl.name, key[0])
+        finally:
+            self.db.execute("DROP TABLE IF EXISTS __saleskpi_new_keys")
+        if near:
+            value, stored = next(iter(near.items()))
+            self.warnings.append(
+                f"{len(near):,} new {key[0]} value(s) differ from a stored one only in case or spaces (first: "
+                f"'{value}', stored '{stored}'); they were loaded as new {self.tbl.name}. If they are the same, "
+                "correct them in the file and import it again with --replace")
 
     def check_currencies(self) -> dict[str, Fraction]:
         """Rates of the currencies the lines use; an unknown currency is a problem."""
