@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 from saleskpi.config import BGN_PER_EUR, Settings
@@ -97,10 +98,15 @@ class Checks(ImportState):
                                      + " AND s.__bad IS NULL",
                                      " or ".join(present), None,
                                      f"at least one of {', '.join(group)} must be filled in"))
+        implausible = self._implausible()
         counts = self.q1("SELECT count(*) FILTER (WHERE s.__bad IS NOT NULL), "
                          "sum(len(string_split(s.__bad, chr(31)))) FILTER (WHERE s.__bad IS NOT NULL)"
                          + "".join(f", count(*) FILTER (WHERE {ch.cond})" for ch in checks)
+                         + "".join(f", count(*) FILTER (WHERE {cond}), min(s.rowid) FILTER (WHERE {cond})"
+                                   for cond, _ in implausible)
                          + f" FROM {_STAGE} s WHERE {self.active()}")
+        seen = counts[2 + len(checks):]
+        counts = counts[:2 + len(checks)]
         if counts[0]:
             self._type_problems(counts[1])
         for ch, n in zip(checks, counts[2:]):
@@ -115,7 +121,9 @@ class Checks(ImportState):
                                              ch.expected))
             self.total += n
         if not self.total:
-            self.warn_implausible()
+            for (_, warning), n, first in zip(implausible, seen[::2], seen[1::2]):
+                if n:
+                    self.warnings.append(warning(n, first))
 
     def _derived_limits(self) -> list[_Check]:
         """A value the contract derives (net_value = quantity x unit_price) must fit its column."""
@@ -139,36 +147,38 @@ class Checks(ImportState):
                 f"amounts below 10^{precision - scale}; correct {' or '.join(rule.operands)}"))
         return checks
 
-    def warn_implausible(self) -> None:
-        """Lines that load but look wrong: a value far from quantity x unit_price, a return with a
-        positive value. Each warning says what was assumed and how to state otherwise."""
+    def _implausible(self) -> list[tuple[str, Callable[[int, int], str]]]:
+        """Lines that load but look wrong, as ``(condition, warning(count, first rowid))``: a value
+        far from quantity x unit_price, a return with a positive value. Each warning says what
+        was assumed and how to state otherwise; they are counted in the pass of the row checks."""
+        found = []
         for rule in self.tbl.derivations:
             names = (rule.column, *rule.operands)
             if rule.operation != "product" or not all(n in self.bound for n in names):
                 continue
             v, a, b = (self.col(n) for n in names)
             expected = f"({a} * {b})"
-            cond = (f"{expected} <> 0 AND (abs({v}) > 2 * abs({expected}) OR abs({v}) < abs({expected}) / 2)")
-            n, first = self.q1(f"SELECT count(*), min(s.rowid) FROM {_STAGE} s WHERE {self.active()} AND {cond}")
-            if n:
-                row = self.q1(f"SELECT {a}, {b}, {v} FROM {_STAGE} s WHERE s.rowid = {first}")
-                self.warnings.append(
-                    f"{n:,} line(s) have a {rule.column} more than twice, or less than half, "
-                    f"{rule.operands[0]} × {rule.operands[1]} (first: row {self.row_of(first)}, "
-                    f"{_show(str(row[0]))} × {_show(str(row[1]))}, {rule.column} {_show(str(row[2]))}); "
-                    f"loaded with the file's {rule.column}. If that is wrong, correct the file, or list "
-                    f"the header '{self.header_of(rule.column)}' under ignore in a mapping file so that "
-                    f"{rule.column} = {rule.operands[0]} × {rule.operands[1]}")
+            cond = f"{expected} <> 0 AND (abs({v}) > 2 * abs({expected}) OR abs({v}) < abs({expected}) / 2)"
+
+            def far(n: int, first: int, rule=rule, shown=(a, b, v)) -> str:
+                row = self.q1(f"SELECT {', '.join(shown)} FROM {_STAGE} s WHERE s.rowid = {first}")
+                return (f"{n:,} line(s) have a {rule.column} more than twice, or less than half, "
+                        f"{rule.operands[0]} × {rule.operands[1]} (first: row {self.row_of(first)}, "
+                        f"{_show(str(row[0]))} × {_show(str(row[1]))}, {rule.column} {_show(str(row[2]))}); "
+                        f"loaded with the file's {rule.column}. If that is wrong, correct the file, or list "
+                        f"the header '{self.header_of(rule.column)}' under ignore in a mapping file so that "
+                        f"{rule.column} = {rule.operands[0]} × {rule.operands[1]}")
+            found.append((cond, far))
         for volume, value in self.tbl.return_signs:
             if not (volume in self.bound and value in self.bound):
                 continue
-            cond = f"{self.col(volume)} < 0 AND {self.col(value)} > 0"
-            n, first = self.q1(f"SELECT count(*), min(s.rowid) FROM {_STAGE} s WHERE {self.active()} AND {cond}")
-            if n:
-                self.warnings.append(
-                    f"{n:,} line(s) have a negative {volume} (a return) but a positive {value} (first: row "
-                    f"{self.row_of(first)}); loaded as given, so they add to turnover. If they are returns, "
-                    f"make {value} negative in the file")
+
+            def positive(n: int, first: int, volume=volume, value=value) -> str:
+                return (f"{n:,} line(s) have a negative {volume} (a return) but a positive {value} (first: row "
+                        f"{self.row_of(first)}); loaded as given, so they add to turnover. If they are returns, "
+                        f"make {value} negative in the file")
+            found.append((f"{self.col(volume)} < 0 AND {self.col(value)} > 0", positive))
+        return found
 
     def _type_problems(self, total: int) -> None:
         found = self.db.execute(f"SELECT s.rowid, s.__bad FROM {_STAGE} s WHERE {self.active()} AND "

@@ -30,8 +30,9 @@ def date_part_format(fmt: str) -> str:
 
 def date_part_sql(value: str) -> str:
     """SQL of the date part of the text ``value`` (the time of day and zone cut off)."""
-    return (f"CASE WHEN regexp_matches({value}, {_lit(_TIME)}) THEN regexp_extract({value}, {_lit(_TIME)}, 1) "
-            f"ELSE {value} END")
+    # a date alone is at most 10 characters (31.12.2024): only longer values pay for the pattern
+    return (f"CASE WHEN length({value}) > 10 AND regexp_matches({value}, {_lit(_TIME)}) THEN "
+            f"regexp_extract({value}, {_lit(_TIME)}, 1) ELSE {value} END")
 
 
 def parse_date_sql(part: str, fmt: str) -> str:
@@ -39,7 +40,8 @@ def parse_date_sql(part: str, fmt: str) -> str:
     year (``%Y``) must be written with four digits: ``01.11.23`` is not the year 23."""
     parsed = f"CAST(try_strptime({part}, {_lit(fmt)}) AS DATE)"
     if "%Y" in fmt:
-        return f"CASE WHEN regexp_matches({part}, '[0-9]{{4}}') THEN {parsed} END"
+        # the parsed year below 1000 can only come from fewer than four digits
+        return f"CASE WHEN year({parsed}) >= 1000 THEN {parsed} END"
     return parsed
 
 

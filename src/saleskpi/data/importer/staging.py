@@ -397,8 +397,10 @@ class Staging(ImportState):
                 typed = (f"CASE WHEN {low} IN ({', '.join(_lit(w) for w in TRUE_WORDS)}) THEN TRUE "
                          f"WHEN {low} IN ({', '.join(_lit(w) for w in FALSE_WORDS)}) THEN FALSE END")
             elif kind == "integer":
-                d = f"TRY_CAST({self._number_sql(v)} AS DECIMAL(38,9))"
-                typed = f"CASE WHEN {d} = trunc({d}) THEN TRY_CAST({d} AS BIGINT) END"
+                # the double only tests for a fraction (a DECIMAL(38,9) test is 100 times slower)
+                num = self._number_sql(v)
+                d = f"TRY_CAST({num} AS DOUBLE)"
+                typed = f"CASE WHEN {d} = trunc({d}) THEN TRY_CAST({num} AS BIGINT) END"
             else:
                 typed = f"TRY_CAST({self._number_sql(v)} AS {target})"
                 if target == "DOUBLE":
