@@ -276,9 +276,9 @@ def test_utf8_rows_then_windows_1251_rows_are_refused_at_the_first_1251_row(work
     for encoding in ("auto", "utf-8"):
         err = refused(workspace, "customers", write(tmp_path, "c.csv", data), encoding=encoding)
         assert ("c.csv, row 4: found 'C3;Вита;Варна'; the file mixes encodings: it has UTF-8 text from row 2, "
-                "but this row is not valid UTF-8 (it looks like Windows-1251); re-save the whole file as UTF-8 "
-                "(Excel: Save As > CSV UTF-8) and import again, or give --encoding cp1251 (or utf-8) to read "
-                "every row in that one encoding") in err
+                "but this row is not valid UTF-8 (it looks like Windows-1251); re-export the file in one "
+                "encoding, UTF-8 (Excel: Save As > CSV UTF-8), or correct this row (--encoding cp1251 would "
+                "misread the UTF-8 rows)") in err
 
 
 def test_a_utf8_row_among_windows_1251_rows_is_named(workspace, tmp_path):
@@ -286,7 +286,9 @@ def test_a_utf8_row_among_windows_1251_rows_is_named(workspace, tmp_path):
     data = (CUSTOMERS + "C0;Иван;Русе\n").encode() + "C1;Аптека;София\nC2;Строй;Пловдив\n".encode("cp1251")
     err = refused(workspace, "customers", write(tmp_path, "c.csv", data))
     assert ("c.csv, row 2: found 'C0;Иван;Русе'; the file mixes encodings: this row is UTF-8, but the other 2 "
-            "rows with non-ASCII text are not (they look like Windows-1251, first row 3)") in err
+            "rows with non-ASCII text are not (they look like Windows-1251, first row 3); re-export the file in "
+            "one encoding, UTF-8 (Excel: Save As > CSV UTF-8), or correct this row, or give --encoding cp1251 to "
+            "read every row as Windows-1251 (this one garbled)") in err
 
 
 def test_a_utf8_byte_order_mark_before_windows_1251_text_is_named(workspace, tmp_path):
@@ -418,3 +420,26 @@ def test_a_new_id_differing_from_a_stored_one_only_in_case_is_warned(shop, tmp_p
         "1 new customer_id value(s) differ from a stored one only in case or spaces (first: 'c1', stored 'C1'); "
         "they were loaded as new customers. If they are the same, correct them in the file and import it "
         "again with --replace"]
+
+
+def test_the_command_refuses_a_mixed_encoding_file_with_exit_3_and_prints_warnings(workspace, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    workspace.close()
+    mixed = write(tmp_path, "c.csv", (CUSTOMERS + "C1;Аптека;София\n").encode() + "C3;Вита;Варна\n".encode("cp1251"))
+    done = subprocess.run([sys.executable, "-m", "saleskpi", "import", str(workspace.path), "customers", str(mixed)],
+                          capture_output=True, text=True, env=os.environ)
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert "c.csv, row 3: found 'C3;Вита;Варна'; the file mixes encodings" in done.stderr
+    good = write(tmp_path, "d.csv", CUSTOMERS + "C1;Alpha;Sofia\nC2;Beta;Varna\n")
+    done = subprocess.run([sys.executable, "-m", "saleskpi", "import", str(workspace.path), "customers", str(good)],
+                          capture_output=True, text=True, env=os.environ)
+    assert done.returncode == 0, done.stderr
+    refers = write(tmp_path, "s.csv", HEAD + "F1;2024-03-01;c1;P1;1;1\n")
+    done = subprocess.run([sys.executable, "-m", "saleskpi", "import", str(workspace.path), "sales", str(refers),
+                           "--create-missing"], capture_output=True, text=True, env=os.environ)
+    assert done.returncode == 0, done.stderr
+    assert ("warning: 1 customer_id value(s) differ from a stored customers customer_id only in case or spaces "
+            "(first: 'c1', stored 'C1')") in done.stderr

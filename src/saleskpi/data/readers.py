@@ -4,12 +4,15 @@ Each reader hands a :class:`Source` to the importer's pipeline (:mod:`saleskpi.d
 nothing here checks the contract. CSV is read by DuckDB's parallel reader, all values as text (the pipeline
 converts them), after one streaming pass in Python that
 
-- checks the encoding (``auto``: valid UTF-8 is UTF-8, anything else is Windows-1251);
-- transcodes Windows-1251 to a temporary UTF-8 file (DuckDB has no cp1251 reader);
+- checks the encoding (``auto``: valid UTF-8 is UTF-8, anything else is Windows-1251; a file
+  mixing the two is refused, naming the first row not in the encoding the rest uses);
+- transcodes Windows-1251 to a temporary UTF-8 file (DuckDB has no cp1251 reader), and a
+  whitespace-aligned text file to a tab-separated one, line for line;
 - finds blank lines, which DuckDB skips, so that row numbers in problems stay right.
 
 Excel sheets (python-calamine) are small by nature (at most 1,048,576 rows) and pass through
-Arrow as text; Parquet is scanned in place.
+Arrow as text; the header is found below a title, and a two-row header with merged cells is
+read as one. Parquet is scanned in place.
 """
 
 from __future__ import annotations
@@ -181,8 +184,7 @@ def _scan(path: Path, encoding: str, out: Path | None) -> tuple[str, list[int]]:
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
-_FIX_MIXED = ("re-save the whole file as UTF-8 (Excel: Save As > CSV UTF-8) and import again, or give "
-              "--encoding cp1251 (or utf-8) to read every row in that one encoding")
+_FIX_MIXED = "re-export the file in one encoding, UTF-8 (Excel: Save As > CSV UTF-8), or correct this row"
 
 
 def _not_utf8_text(first_utf8: int | None) -> str:
@@ -191,7 +193,7 @@ def _not_utf8_text(first_utf8: int | None) -> str:
                 "encoding; use --encoding cp1251 (or --encoding auto)")
     before = "starts with a UTF-8 byte-order mark" if first_utf8 == 1 else f"has UTF-8 text from row {first_utf8}"
     return (f"the file mixes encodings: it {before}, but this row is not valid UTF-8 (it looks like "
-            f"Windows-1251); {_FIX_MIXED}")
+            f"Windows-1251); {_FIX_MIXED} (--encoding cp1251 would misread the UTF-8 rows)")
 
 
 def _refuse_mixed(path: Path, first_utf8: int | None) -> None:
@@ -226,7 +228,8 @@ def _refuse_mixed(path: Path, first_utf8: int | None) -> None:
     row = first["utf8"]
     raise _refuse(path, f"the file mixes encodings: this row is UTF-8, but the other {counts['other']:,} rows "
                   f"with non-ASCII text are not (they look like Windows-1251, first row {first['other']}); "
-                  f"{_FIX_MIXED}", row=row, value=_show_line(path, row, "utf-8"))
+                  f"{_FIX_MIXED}, or give --encoding cp1251 to read every row as Windows-1251 (this one "
+                  "garbled)", row=row, value=_show_line(path, row, "utf-8"))
 
 
 def _transcode(path: Path, out: Path) -> None:
