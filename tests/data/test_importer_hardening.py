@@ -208,9 +208,13 @@ def test_the_mapping_states_month_first(shop, tmp_path):
 def test_iso_timestamps_with_a_time_zone_take_the_local_date(shop, tmp_path):
     text = HEAD + ("F1;2024-05-01T23:30:00+02:00;C1;P1;1;1\nF2;2024-05-02T00:15:00Z;C1;P1;1;1\n"
                    "F3;2024-05-03 08:00:00.250-05:00;C1;P1;1;1\nF4;2024-05-04;C1;P1;1;1\n")
-    import_file(shop, "sales", write(tmp_path, "s.csv", text))
+    report = import_file(shop, "sales", write(tmp_path, "s.csv", text))
     assert rows(shop, "SELECT date FROM sales ORDER BY invoice_id") == [
         (dt.date(2024, 5, 1),), (dt.date(2024, 5, 2),), (dt.date(2024, 5, 3),), (dt.date(2024, 5, 4),)]
+    assert report.warnings == [
+        "column 'date': the dates carry a time zone (e.g. '2024-05-01T23:30:00+02:00'); the date as written is "
+        "taken (2024-05-01), the time and the offset dropped. If the dates must be in one zone, convert the "
+        "values to it before importing"]
 
 
 def test_a_two_digit_year_is_named_as_such(shop, tmp_path):

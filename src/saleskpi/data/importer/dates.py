@@ -19,6 +19,10 @@ _TIME = (r"^(.+?)[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)? ?([AaPp][Mm])?
          r"(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)?$")
 
 
+#: A value whose time of day carries a zone (Z, UTC, +02:00).
+ZONED = r"[ T][0-9]{1,2}:[0-9]{2}.*(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
+
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 

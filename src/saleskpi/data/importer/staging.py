@@ -7,6 +7,7 @@ import re
 
 from saleskpi.data.importer.dates import (
     ALWAYS_DATE_FORMATS,
+    ZONED,
     date_order,
     date_part_format,
     date_part_sql,
@@ -346,6 +347,14 @@ class Staging(ImportState):
         best = min(range(len(formats)), key=lambda k: (failures[k], k))
         self.date_formats[name] = formats[best]
         chosen = formats[best]
+        raw = f"trim({_q(self.src.columns[idx])})"
+        zoned = self.q1(f"SELECT {raw}, {parse_date_sql(part, chosen)} FROM __saleskpi_sample "
+                        f"WHERE regexp_matches({raw}, {_lit(ZONED)}) LIMIT 1")
+        if zoned is not None and zoned[1] is not None:
+            self.warnings.append(
+                f"column '{self.header_of(name)}': the dates carry a time zone (e.g. '{zoned[0]}'); the date as "
+                f"written is taken ({zoned[1]:%Y-%m-%d}), the time and the offset dropped. If the dates must "
+                "be in one zone, convert the values to it before importing")
         for k, other in enumerate(formats):
             if k == best or failures[k] != failures[best]:
                 continue
