@@ -31,7 +31,7 @@ A mapping is a small TOML file kept beside a recurring export (docs/import.md sh
     is = "empty"                          # empty | zero | negative | positive | not_empty
 
     [duplicates]
-    exact = "error"                       # error (default) | skip | keep: exact duplicate lines
+    exact = "error"                       # error (default) | skip | keep (where line_no is numbered on load)
 
 Without a mapping the import is strict: headers are matched by the contract's names and
 aliases, and every problem refuses the file.

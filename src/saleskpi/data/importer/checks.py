@@ -253,7 +253,8 @@ class Checks(ImportState):
         else:
             exact = self._duplicate_groups(list(self.bound)) if self.bound else []
         exact_dup_rows = {r for g in exact for r in g[1:]}
-        if exact and self.mapping.duplicates == "keep":
+        if exact and self.mapping.duplicates == "keep" and self.generated is not None:
+            # real repeats (two equal purchases on one day): each gets its own generated line number
             self.warnings.append(
                 f"{len(exact_dup_rows):,} line(s) equal to an earlier line in every column (first: row "
                 f"{self.row_of(min(exact_dup_rows))}) were loaded as separate lines (mapping [duplicates] "
