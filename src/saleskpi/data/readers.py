@@ -402,7 +402,7 @@ def _excel_header(rows: list[list], merged: list) -> tuple[int, int, list[int], 
     top, bottom = None, start
     for (r0, c0), (r1, c1) in merged or ():
         # a merge across columns, in a row of several cells (not a title), above a row of text only
-        if c1 > c0 and r0 < start and r0 + 1 < len(rows) and filled[r0] >= 2 and r1 == r0 \
+        if c1 > c0 and r0 < start and filled[r0] >= 2 and filled[r0 + 1] and r1 == r0 \
                 and all(isinstance(c, str) for c in rows[r0 + 1] if c not in (None, "")):
             top, bottom = r0, r0 + 1
             break
