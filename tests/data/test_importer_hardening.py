@@ -447,3 +447,21 @@ def test_the_command_refuses_a_mixed_encoding_file_with_exit_3_and_prints_warnin
     assert done.returncode == 0, done.stderr
     assert ("warning: 1 customer_id value(s) differ from a stored customers customer_id only in case or spaces "
             "(first: 'c1', stored 'C1')") in done.stderr
+
+
+def test_thousands_are_detected_beside_a_stated_decimal_and_from_groups_alone(shop, tmp_path):
+    mapping = parse_mapping({"read": {"decimal": ","}}, source="m.toml")
+    text = HEAD.replace("unit_price", "net_value") + "F1;2024-03-01;C1;P1;1;1.234,5\nF2;2024-03-01;C1;P1;1;7\n"
+    import_file(shop, "sales", write(tmp_path, "a.csv", text), mapping=mapping)
+    text = HEAD.replace("unit_price", "net_value") + "F3;2024-03-01;C1;P1;1;1,234,567\nF4;2024-03-01;C1;P1;1;1,200\n"
+    report = import_file(shop, "sales", write(tmp_path, "b.csv", text))
+    assert report.warnings == []
+    assert rows(shop, "SELECT invoice_id, net_value FROM sales ORDER BY 1") == [
+        ("F1", Decimal("1234.50")), ("F2", Decimal("7.00")), ("F3", Decimal("1234567.00")), ("F4", Decimal("1200.00"))]
+
+
+def test_a_value_not_grouped_by_thousands_is_refused_naming_the_separators(shop, tmp_path):
+    text = HEAD.replace("unit_price", "net_value") + "F1;2024-03-01;C1;P1;1;1.234,5\nF2;2024-03-01;C1;P1;1;1.5\n"
+    err = refused(shop, "sales", write(tmp_path, "s.csv", text))
+    assert ("s.csv, row 3, column 'net_value': found '1.5'; expected an amount such as 1234.50 (1234,50 with "
+            "decimal comma) (this file uses a decimal comma and '.' between thousands); correct the value") in err

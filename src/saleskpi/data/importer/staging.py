@@ -269,8 +269,8 @@ class Staging(ImportState):
             self.decimal_comma = src.decimal_comma
         if mapping.thousands is not None:
             self.thousands = mapping.thousands
-        detect_numbers = bool(numbers) and mapping.decimal is None and src.delimiter != "," \
-            and src.decimal_comma is None
+        detect_numbers = bool(numbers) and (mapping.decimal is None or mapping.thousands is None) \
+            and src.delimiter != "," and src.decimal_comma is None
         if not dates and not detect_numbers:
             return
         sample = src.sample or src.relation
@@ -285,29 +285,37 @@ class Staging(ImportState):
             self.db.execute("DROP TABLE IF EXISTS __saleskpi_sample")
 
     def _detect_numbers(self, numbers: dict[str, int]) -> None:
-        """Decimal comma and thousands separator, from the number columns' sampled values."""
+        """Decimal comma and thousands separator (where the mapping does not state them), from
+        the number columns' sampled values."""
         patterns = {
-            "comma": "[-+]?[0-9 \u00a0.]*,[0-9]+",             # 1,5  1234,50  1.234,50  1 234,50
-            "us": r"[-+]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+",        # 1,200.50
-            "dotted": r"[-+]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+|[-+]?[0-9]{1,3}(\.[0-9]{3}){2,}",
-            "three": r"[-+]?[0-9]{1,3}(,[0-9]{3})+",            # 1,200: 1.2 or 1200?
+            # only a decimal comma: 1,5  1234,50  1.234,50  1 234,50  1,2345
+            "decimals": ("[-+]?[0-9 \u00a0.]*,[0-9]+", r"[-+]?[0-9]{1,3},[0-9]{3}"),
+            "one_group": (r"[-+]?[0-9]{1,3},[0-9]{3}", None),        # 1,200: 1.2 or 1200?
+            "groups": (r"[-+]?[0-9]{1,3}(,[0-9]{3}){2,}", None),     # 1,234,567: thousands only
+            "us": (r"[-+]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]+", None),   # 1,200.50
+            "dotted": (r"[-+]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]+|[-+]?[0-9]{1,3}(\.[0-9]{3}){2,}", None),
         }
-        cols = [_q(self.src.columns[i]) for i in numbers.values()]
+        cols = [f"trim({_q(self.src.columns[i])})" for i in numbers.values()]
         found = {}
-        for kind, pattern in patterns.items():
-            conds = " OR ".join(f"regexp_full_match(trim({c}), {_lit(pattern)})" for c in cols)
+        for kind, (pattern, unless) in patterns.items():
+            conds = " OR ".join(f"(regexp_full_match({c}, {_lit(pattern)})"
+                                + (f" AND NOT regexp_full_match({c}, {_lit(unless)})" if unless else "") + ")"
+                                for c in cols)
             found[kind] = self.q1(f"SELECT count(*) FILTER ({conds}) FROM __saleskpi_sample")[0]
-        if found["us"] and not found["comma"] - found["three"]:
-            self.decimal_comma = False
-            self.thousands = self.thousands if self.mapping.thousands is not None else ","
+        stated = self.mapping.decimal is not None
+        if not stated:
+            if not found["decimals"] and (found["us"] or found["groups"]):
+                self.decimal_comma = False
+            else:
+                self.decimal_comma = bool(found["decimals"] or found["one_group"])
+        if self.mapping.thousands is not None:
             return
-        self.decimal_comma = bool(found["comma"])
-        if not self.decimal_comma or self.mapping.thousands is not None:
-            return
-        if found["dotted"]:
+        if not self.decimal_comma and (found["us"] or found["groups"]):
+            self.thousands = ","
+        elif self.decimal_comma and found["dotted"]:
             self.thousands = "."
-        elif found["three"] == found["comma"]:
-            example = self._first_match([(n, i) for n, i in numbers.items()], patterns["three"])
+        elif self.decimal_comma and not stated and not found["decimals"]:
+            example = self._first_match(list(numbers.items()), patterns["one_group"][0])
             self.warnings.append(
                 f"column '{example[0]}': values such as '{example[1]}' have three digits after the comma "
                 f"and no value has another number of decimals; read with a decimal comma ('{example[1]}' "
