@@ -68,8 +68,9 @@ class Source:
     #: Other headings of column ``i`` tried when ``headers[i]`` matches nothing (the parts of
     #: a two-row Excel header).
     header_alternatives: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    #: The headers of the workbook's other sheets, when none was chosen (to point at the right one).
-    other_sheets: dict[str, list[str]] = field(default_factory=dict)
+    #: The headers of the workbook's other sheets by name, read when called (to point at the
+    #: sheet that holds the table when none was chosen and the first does not).
+    other_sheets: Callable[[], dict[str, list[str]]] | None = None
 
 
 def _refuse(path: Path, expected: str, *, row: int | None = None, value: str | None = None) -> InputDataError:
@@ -388,9 +389,9 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
-def _excel_header(rows: list[list], merged: list) -> tuple[int, int, list[int], list[str], dict[int, tuple[str, ...]]]:
-    """Where the table of a sheet starts: ``(header row, first data row, kept columns, headers,
-    alternatives)`` (0-based rows of ``rows``, the sheet's first 30 or more).
+def _excel_header(rows: list[list], merged: list | None) -> tuple[int, list[int], list[str], dict[int, tuple[str, ...]]]:
+    """Where the table of a sheet starts: ``(first data row, kept columns, headers, alternatives)``
+    (0-based rows of ``rows``, the sheet's first 30 or more; ``merged``: its merged cell ranges).
 
     A title above the table is skipped: the header is the first row as wide as the table. A
     header of two rows, the upper one with cells merged across columns (``Invoice`` over
@@ -425,7 +426,7 @@ def _excel_header(rows: list[list], merged: list) -> tuple[int, int, list[int], 
         headers.append(" ".join(parts))
         if len(parts) > 1:
             alternatives[len(headers) - 1] = tuple(reversed(parts))
-    return bottom, bottom + 1, keep, headers, alternatives
+    return bottom + 1, keep, headers, alternatives
 
 
 @contextmanager
@@ -457,15 +458,15 @@ def _excel(db, path: Path, sheet: str | None) -> Iterator[Source]:
         if chosen or len(names) == 1:
             raise _refuse(path, f"sheet '{sheet}' is empty; put a header row and data rows in it")
         rows = [[]]
-    header_row, first, keep, headers, alternatives = (
-        _excel_header(rows, getattr(found, "merged_cell_ranges", None)) if rows != [[]] else (0, 1, [], [], {}))
+    first, keep, headers, alternatives = (
+        _excel_header(rows, getattr(found, "merged_cell_ranges", None)) if rows != [[]] else (1, [], [], {}))
     body = rows[first:]
     while body and not any(c not in (None, "") for c in body[-1]):
         body.pop()
     names_ = [f"c{i}" for i in range(len(keep))]
     arrays = {n: pa.array([_cell_text(r[j]) if j < len(r) else None for r in body], type=pa.string())
               for n, j in zip(names_, keep)}
-    others = {} if chosen else {name: _sheet_headers(book, name) for name in names[1:]}
+    others = None if chosen else (lambda: {name: _sheet_headers(book, name) for name in names[1:]})
     view = "__saleskpi_excel"
     db.register(view, pa.table(arrays) if arrays else pa.table({}))
     try:
@@ -486,7 +487,7 @@ def _sheet_headers(book, name: str) -> list[str]:
             break
     if not any(c not in (None, "") for r in rows for c in r):
         return []
-    return _excel_header(rows, getattr(found, "merged_cell_ranges", None))[3]
+    return _excel_header(rows, getattr(found, "merged_cell_ranges", None))[2]
 
 
 # --- Parquet ---------------------------------------------------------------------------

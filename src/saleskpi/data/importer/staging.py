@@ -40,10 +40,7 @@ def _is_integer(duck_type: str) -> bool:
 
 
 def _is_numeric(duck_type: str) -> bool:
-    t = duck_type.upper()
-    return _is_float(t) or t.startswith("DECIMAL") or t in (
-        "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-        "UBIGINT", "UHUGEINT")
+    return _is_float(duck_type) or duck_type.upper().startswith("DECIMAL") or _is_integer(duck_type)
 
 
 def _stage_type(col: Column) -> str:
@@ -161,7 +158,7 @@ class Staging(ImportState):
         """When the first sheet of a workbook lacks required columns and another sheet has them
         all, say so (one problem naming that sheet and --sheet); True if one was named."""
         src, tbl = self.src, self.tbl
-        for name, headers in src.other_sheets.items():
+        for name, headers in (src.other_sheets() if src.other_sheets else {}).items():
             found = match_headers(tbl, headers)[0]
             if all(c.name in found or c.name in self.mapping.columns or c.name in self.fixed
                    for c in tbl.required):
