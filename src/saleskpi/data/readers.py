@@ -185,6 +185,11 @@ def _scan(path: Path, encoding: str, out: Path | None) -> tuple[str, list[int]]:
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
+#: From a line's first non-ASCII byte to its end: one match per line with non-ASCII text.
+_NON_ASCII_TO_EOL = re.compile(rb"[\x80-\xff][^\n]*")
+#: A two-byte UTF-8 lead and continuation: where a line may be UTF-8 (Windows-1251 text has
+#: few such pairs: a letter is followed by a letter, not by 0x80-0xBF).
+_UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 _FIX_MIXED = "re-export the file in one encoding, UTF-8 (Excel: Save As > CSV UTF-8), or correct this row"
 
 
@@ -202,19 +207,38 @@ def _refuse_mixed(path: Path, first_utf8: int | None) -> None:
     (or it starts with a UTF-8 byte-order mark), naming the first row not in the encoding most
     of its non-ASCII rows use. One pass over the lines, counting both kinds."""
     counts, first = {"utf8": 0, "other": 0}, {}
+    line, carry = 1, b""
     with path.open("rb") as fh:
-        for row, raw in enumerate(fh, 1):
-            if row == 1:
-                raw = raw.removeprefix(codecs.BOM_UTF8)
-            if raw.isascii():
-                continue
-            try:
-                raw.decode("utf-8")
-                kind = "utf8"
-            except UnicodeDecodeError:
-                kind = "other"
-            counts[kind] += 1
-            first.setdefault(kind, row)
+        while True:
+            chunk = fh.read(CHUNK)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            data, carry = data[:cut], data[cut:]
+            if line == 1:
+                data = data.removeprefix(codecs.BOM_UTF8)
+            # regular expressions find the few candidate lines; only those are decoded (fast in C)
+            utf8_lines = set()
+            for hit in _UTF8_PAIR.finditer(data):
+                start = data.rfind(b"\n", 0, hit.start()) + 1
+                if start in utf8_lines:
+                    continue
+                end = data.find(b"\n", hit.start())
+                try:
+                    data[start:end if end >= 0 else len(data)].decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                utf8_lines.add(start)
+            non_ascii = [m.start() for m in _NON_ASCII_TO_EOL.finditer(data)]
+            if utf8_lines and "utf8" not in first:
+                first["utf8"] = line + data.count(b"\n", 0, min(utf8_lines))
+            if len(non_ascii) > len(utf8_lines) and "other" not in first:
+                pos = next(p for p in non_ascii if data.rfind(b"\n", 0, p) + 1 not in utf8_lines)
+                first["other"] = line + data.count(b"\n", 0, pos)
+            counts["utf8"] += len(utf8_lines)
+            counts["other"] += len(non_ascii) - len(utf8_lines)
+            line += data.count(b"\n")
+            if not chunk:
+                break
     bom = first_utf8 == 1
     if not counts["other"] or not (counts["utf8"] or bom):
         return
