@@ -465,3 +465,12 @@ def test_a_value_not_grouped_by_thousands_is_refused_naming_the_separators(shop,
     err = refused(shop, "sales", write(tmp_path, "s.csv", text))
     assert ("s.csv, row 3, column 'net_value': found '1.5'; expected an amount such as 1234.50 (1234,50 with "
             "decimal comma) (this file uses a decimal comma and '.' between thousands); correct the value") in err
+
+
+def test_the_new_read_options_are_checked_like_every_mapping_key():
+    with pytest.raises(ConfigError) as exc:
+        parse_mapping({"read": {"date_order": "dym", "thousands": ";"}}, source="m.toml")
+    assert str(exc.value) == (
+        "m.toml: 2 invalid mapping key(s):\n"
+        "  - [read] thousands: must be one of \".\", \",\", \" \", \"'\", \"none\", got ';'\n"
+        "  - [read] date_order: must be one of dmy, mdy, ymd, got 'dym'; did you mean 'ymd'?")
