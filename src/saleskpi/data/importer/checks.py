@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from fractions import Fraction
 
 from saleskpi.config import BGN_PER_EUR, Settings
