@@ -223,6 +223,9 @@ def test_a_two_digit_year_is_named_as_such(shop, tmp_path):
     assert ("s.csv, row 3, column 'date': found '01.11.23'; the year has two digits; write it with four "
             "(01.11.2023), or give the format in a mapping file with %y ([read] date_format = \"%d.%m.%y\")") in err
     assert "0023" not in err
+    mapping = parse_mapping({"read": {"date_format": "%d.%m.%y"}}, source="m.toml")
+    import_file(shop, "sales", write(tmp_path, "s.csv", HEAD + "F2;01.11.23;C1;P1;1;1\n"), mapping=mapping)
+    assert rows(shop, "SELECT date FROM sales") == [(dt.date(2023, 11, 1),)]
 
 
 # --- plausibility warnings ------------------------------------------------------------------
