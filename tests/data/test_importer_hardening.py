@@ -477,3 +477,15 @@ def test_the_new_read_options_are_checked_like_every_mapping_key():
         "m.toml: 2 invalid mapping key(s):\n"
         "  - [read] thousands: must be one of \".\", \",\", \" \", \"'\", \"none\", got ';'\n"
         "  - [read] date_order: must be one of dmy, mdy, ymd, got 'dym'; did you mean 'ymd'?")
+
+
+def test_an_empty_first_sheet_points_at_the_sheet_with_the_table(shop, tmp_path):
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(tmp_path / "book.xlsx")
+    book.add_worksheet("Cover")
+    book.add_worksheet("Lines").write_row(0, 0, ["invoice_id", "date", "customer_id", "product_id", "quantity",
+                                                 "unit_price"])
+    book.close()
+    err = refused(shop, "sales", tmp_path / "book.xlsx")
+    assert "the first sheet, 'Cover', does not hold the sales table, but the sheet 'Lines' does" in err

@@ -479,9 +479,9 @@ def _excel(db, path: Path, sheet: str | None) -> Iterator[Source]:
     rows = found.to_python(skip_empty_area=False)
     label = f"{path.name} [{sheet}]"
     if not any(c not in (None, "") for r in rows[:30] for c in r):
-        if chosen or len(names) == 1:
+        if chosen or not any(_sheet_headers(book, name) for name in names[1:]):
             raise _refuse(path, f"sheet '{sheet}' is empty; put a header row and data rows in it")
-        rows = [[]]
+        rows = [[]]  # the importer names the sheet that holds the table
     first, keep, headers, alternatives = (
         _excel_header(rows, getattr(found, "merged_cell_ranges", None)) if rows != [[]] else (1, [], [], {}))
     body = rows[first:]
@@ -492,7 +492,8 @@ def _excel(db, path: Path, sheet: str | None) -> Iterator[Source]:
               for n, j in zip(names_, keep)}
     others = None if chosen else (lambda: {name: _sheet_headers(book, name) for name in names[1:]})
     view = "__saleskpi_excel"
-    db.register(view, pa.table(arrays) if arrays else pa.table({}))
+    # DuckDB takes no table without columns: an empty sheet gets one that no header names
+    db.register(view, pa.table(arrays) if arrays else pa.table({"__empty": pa.array([], pa.string())}))
     try:
         yield Source(label=label, relation=view, headers=headers, columns=names_,
                      types=["VARCHAR"] * len(headers), kind="file", row_offset=first + 1,
