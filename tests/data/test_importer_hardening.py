@@ -134,6 +134,13 @@ def test_an_amount_over_the_staging_limit_states_the_limit(shop, tmp_path):
             "holds values below 1,000,000,000,000 (10^12); check the value") in err
 
 
+def test_a_whole_number_beyond_64_bits_states_the_limit(shop, tmp_path):
+    text = HEAD.replace("date", "line_no;date") + "F1;99999999999999999999;2024-03-01;C1;P1;1;1\n"
+    err = refused(shop, "sales", write(tmp_path, "s.csv", text))
+    assert ("s.csv, row 2, column 'line_no': found '99999999999999999999'; the value is too large: line_no holds "
+            "whole numbers below 2^63 (9,223,372,036,854,775,808); check the value") in err
+
+
 def test_quantity_times_price_that_overflows_net_value_is_a_problem(shop, tmp_path):
     text = HEAD + "F1;2024-03-01;C1;P1;100000000000000;999999999\n"
     err = refused(shop, "sales", write(tmp_path, "s.csv", text))

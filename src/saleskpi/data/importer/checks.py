@@ -207,6 +207,9 @@ class Checks(ImportState):
                 text = (f"the year has two digits; write it with four ({date(2023, 11, 1).strftime(fmt)}), "
                         "or give the format in a mapping file with %y ([read] date_format = "
                         f"\"{fmt.replace('%Y', '%y')}\")")
+        elif col.type == "integer" and number is not None and abs(number) >= 2 ** 63:
+            text = (f"the value is too large: {col.name} holds whole numbers below 2^63 "
+                    "(9,223,372,036,854,775,808); check the value")
         elif col.type == "integer" and number is not None and not number.is_integer():
             text += (f": '{value}' has a fraction, and a whole-number column is not rounded; correct "
                      "the value")
