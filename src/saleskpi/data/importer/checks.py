@@ -107,6 +107,10 @@ class Checks(ImportState):
                          + f" FROM {_STAGE} s WHERE {self.active()}")
         seen = counts[2 + len(checks):]
         counts = counts[:2 + len(checks)]
+        # (a refused file shows its problems only, so these need not wait for the checks)
+        for (_, warning), n, first in zip(implausible, seen[::2], seen[1::2]):
+            if n:
+                self.warnings.append(warning(n, first))
         if counts[0]:
             self._type_problems(counts[1])
         for ch, n in zip(checks, counts[2:]):
@@ -120,10 +124,6 @@ class Checks(ImportState):
                 self.problems.append(Problem(self.src.label, self.row_of(rowid), ch.column, _show(val),
                                              ch.expected))
             self.total += n
-        if not self.total:
-            for (_, warning), n, first in zip(implausible, seen[::2], seen[1::2]):
-                if n:
-                    self.warnings.append(warning(n, first))
 
     def _derived_limits(self) -> list[_Check]:
         """A value the contract derives (net_value = quantity x unit_price) must fit its column."""
@@ -284,7 +284,6 @@ class Checks(ImportState):
                     f"the same {' + '.join(key)} as row {self.row_of(first)}; each line needs its own "
                     f"{' + '.join(key)} (the key of {tbl.name}); correct or delete one of them"))
         if key and self.mode == "append" and self.q1(f"SELECT count(*) FROM {_q(tbl.name)}")[0]:
-            self.warn_near_keys()
             on = " AND ".join(f"t.{_q(k)} IS NOT DISTINCT FROM {self.col(k)}" for k in key)
             n, = self.q1(f"SELECT count(*) FROM {_STAGE} s WHERE {self.active()} AND EXISTS "
                          f"(SELECT 1 FROM {_q(tbl.name)} t WHERE {on})")
@@ -333,7 +332,9 @@ class Checks(ImportState):
             self.db.execute("DROP TABLE IF EXISTS __saleskpi_dups")
 
     def check_references(self) -> None:
-        """Every referencing value must exist (or be created with create_missing)."""
+        """Every referencing value must exist (or be created with create_missing); ids close to
+        stored ones (case, spaces) are named, this table's own new ids too."""
+        self.warn_near_keys()
         tbl = self.tbl
         for col in tbl.columns:
             if not col.references or not self.given(col.name):
