@@ -9,10 +9,16 @@ A mapping is a small TOML file kept beside a recurring export (docs/import.md sh
     delimiter = ";"                       # ; , tab |
     sheet = "Sales"                       # Excel sheet
     decimal = ","                         # "." or ","; detected when absent
+    thousands = "."                       # "." "," " " "'" or "none"; detected when absent
     date_format = "%d.%m.%Y"              # detected from settings [import] date_formats when absent
+    date_order = "dmy"                    # dmy | mdy | ymd: which formats detection may choose
 
     [columns]                             # contract column = header in the file
-    invoice_id = "Doc No"
+    invoice_id = "Doc No"                 # one header may feed two columns
+
+    [generate]                            # ids the file does not have, made by a stated rule
+    invoice_id = "customer-day"           # one invoice per customer and day
+    product_id = "one"                    # every line is the one product 'all'
 
     [values]                              # the same value on every line (for absent columns)
     currency = "GBP"
@@ -25,7 +31,7 @@ A mapping is a small TOML file kept beside a recurring export (docs/import.md sh
     is = "empty"                          # empty | zero | negative | positive | not_empty
 
     [duplicates]
-    exact = "error"                       # error (default) | skip: exact duplicate lines
+    exact = "error"                       # error (default) | skip | keep (where line_no is numbered on load)
 
 Without a mapping the import is strict: headers are matched by the contract's names and
 aliases, and every problem refuses the file.
@@ -50,7 +56,11 @@ from saleskpi.definitions import (
 from saleskpi.definitions.messages import did_you_mean
 
 SkipCondition = Literal["empty", "not_empty", "zero", "negative", "positive"]
-DuplicatePolicy = Literal["error", "skip"]
+DuplicatePolicy = Literal["error", "skip", "keep"]
+DateOrder = Literal["dmy", "mdy", "ymd"]
+Thousands = Literal[".", ",", " ", "'", "none"]
+#: Rules that make an id the file lacks (``[generate]``), by column.
+GENERATE_RULES: dict[str, tuple[str, ...]] = {"invoice_id": ("customer-day",), "product_id": ("one",)}
 Encoding = Literal["auto", "utf-8", "cp1251", "latin-1"]
 #: Conditions a skip rule can test, on the value after it was read into the contract type.
 SKIP_CONDITIONS: tuple[str, ...] = get_args(SkipCondition)
@@ -89,7 +99,9 @@ class ReadOptions(Definitions):
                                     example=";")] | None = None
     sheet: Text | None = None
     decimal: Literal[".", ","] | None = None
+    thousands: Thousands | None = None
     date_format: Text | None = None
+    date_order: Annotated[DateOrder | None, BeforeValidator(_lower)] = None
 
 
 class DuplicateOptions(Definitions):
@@ -113,6 +125,7 @@ class Mapping(Definitions):
     read: ReadOptions = ReadOptions()
     columns: dict[str, Text] = Field(default_factory=dict)
     values: dict[str, Text] = Field(default_factory=dict)
+    generate: dict[str, Text] = Field(default_factory=dict)
     ignore: Annotated[tuple[str, ...], Check("a list of headers", example=["Description"])] = ()
     skip: tuple[SkipRule, ...] = ()
     duplicate_options: DuplicateOptions = Field(default=DuplicateOptions(), alias="duplicates")
@@ -132,7 +145,7 @@ class Mapping(Definitions):
 
     @property
     def duplicates(self) -> str:
-        """``error`` or ``skip``: the ``[duplicates] exact`` policy."""
+        """``error``, ``skip`` or ``keep``: the ``[duplicates] exact`` policy."""
         return self.duplicate_options.exact
 
     @property
@@ -155,6 +168,15 @@ class Mapping(Definitions):
     def date_format(self) -> str | None:
         return self.read.date_format
 
+    @property
+    def date_order(self) -> str | None:
+        return self.read.date_order
+
+    @property
+    def thousands(self) -> str | None:
+        """The thousands separator (``""`` for none), or None to detect it."""
+        return None if self.read.thousands is None else self.read.thousands.replace("none", "")
+
     def check(self, tbl: Table) -> None:
         """Refuse a mapping that names columns the table does not have (ConfigError)."""
         problems = []
@@ -170,6 +192,20 @@ class Mapping(Definitions):
                                     f"columns: {', '.join(tbl.column_names)}")
         for name in set(self.columns) & set(self.values):
             problems.append(f"[values] {name}: also mapped under [columns]; keep one")
+        for name, rule in self.generate.items():
+            rules = GENERATE_RULES.get(name)
+            if rules is None:
+                problems.append(f"[generate] {name}: only {', '.join(GENERATE_RULES)} can be generated; "
+                                f"give {name} under [columns] or [values]")
+            elif rule not in rules:
+                problems.append(f"[generate] {name}: the rule must be one of {', '.join(rules)}, got '{rule}'")
+            elif name not in known:
+                problems.append(f"[generate] {name}: {tbl.name} has no such column")
+            elif name in self.columns or name in self.values:
+                problems.append(f"[generate] {name}: also given under [columns] or [values]; keep one")
+        if self.read.decimal is not None and self.read.decimal == self.read.thousands:
+            problems.append(f"[read] thousands: the same character as decimal ('{self.read.decimal}'); "
+                            "they must differ")
         for i, rule in enumerate(self.skip, 1):
             if rule.column not in known and not tbl.is_extra(rule.column):
                 problems.append(f"[[skip]] #{i} column: {tbl.name} has no column '{rule.column}'"

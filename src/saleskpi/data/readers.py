@@ -4,18 +4,22 @@ Each reader hands a :class:`Source` to the importer's pipeline (:mod:`saleskpi.d
 nothing here checks the contract. CSV is read by DuckDB's parallel reader, all values as text (the pipeline
 converts them), after one streaming pass in Python that
 
-- checks the encoding (``auto``: valid UTF-8 is UTF-8, anything else is Windows-1251);
-- transcodes Windows-1251 to a temporary UTF-8 file (DuckDB has no cp1251 reader);
+- checks the encoding (``auto``: valid UTF-8 is UTF-8, anything else is Windows-1251; a file
+  mixing the two is refused, naming the first row not in the encoding the rest uses);
+- transcodes Windows-1251 to a temporary UTF-8 file (DuckDB has no cp1251 reader), and a
+  whitespace-aligned text file to a tab-separated one, line for line;
 - finds blank lines, which DuckDB skips, so that row numbers in problems stay right.
 
 Excel sheets (python-calamine) are small by nature (at most 1,048,576 rows) and pass through
-Arrow as text; Parquet is scanned in place.
+Arrow as text; the header is found below a title, and a two-row header with merged cells is
+read as one. Parquet is scanned in place.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -61,6 +65,12 @@ class Source:
     row_offset: int = 2
     #: Called once the relation was scanned (a CSV reader collects unreadable lines then).
     after_scan: Callable[[], None] | None = None
+    #: Other headings of column ``i`` tried when ``headers[i]`` matches nothing (the parts of
+    #: a two-row Excel header).
+    header_alternatives: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: The headers of the workbook's other sheets by name, read when called (to point at the
+    #: sheet that holds the table when none was chosen and the first does not).
+    other_sheets: Callable[[], dict[str, list[str]]] | None = None
 
 
 def _refuse(path: Path, expected: str, *, row: int | None = None, value: str | None = None) -> InputDataError:
@@ -116,16 +126,22 @@ def _sniff_bytes(path: Path, head: bytes) -> None:
 def _scan(path: Path, encoding: str, out: Path | None) -> tuple[str, list[int]]:
     """One streaming pass: the encoding to read with, and the physical numbers of blank lines.
 
-    ``auto`` settles on UTF-8 if every byte sequence is valid UTF-8, else Windows-1251. An
-    explicit ``utf-8`` that meets invalid bytes is refused with the row and the fix. With
-    ``out``, Windows-1251 text is transcoded there as UTF-8.
+    ``auto`` settles on UTF-8 if every byte sequence is valid UTF-8, else Windows-1251; a file
+    that mixes the two (UTF-8 rows or a UTF-8 byte-order mark, and rows that are not UTF-8) is
+    refused, naming the first row that is not in the encoding the rest uses. An explicit
+    ``utf-8`` that meets invalid bytes is refused with the row and the fix. With ``out``,
+    Windows-1251 text is transcoded there as UTF-8.
     """
     blank: list[int] = []
     newlines = 0  # newlines in the bytes before the current chunk
     tail = b""
+    first_utf8: int | None = None  # the first row with non-ASCII UTF-8 text (1: a byte-order mark)
     decoder = codecs.getincrementaldecoder("utf-8")() if encoding in ("auto", "utf-8") else None
+    detected = encoding == "auto"
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
+            if not newlines and not tail and chunk.startswith(codecs.BOM_UTF8):
+                first_utf8 = 1
             # Blank lines: "\n\n" or "\n\r\n"; the empty line is the one after the first "\n".
             # The last two bytes of the previous chunk are kept to see patterns across chunks.
             data = tail + chunk
@@ -145,27 +161,110 @@ def _scan(path: Path, encoding: str, out: Path | None) -> tuple[str, list[int]]:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
+                    at = max(exc.start - pending, 0)
+                    row = newlines + chunk.count(b"\n", 0, at) + 1
+                    if first_utf8 is None and (hit := _NON_ASCII.search(chunk, 0, chunk.rfind(b"\n", 0, at) + 1)):
+                        first_utf8 = newlines + chunk.count(b"\n", 0, hit.start()) + 1
                     if encoding == "utf-8":
-                        row = newlines + chunk.count(b"\n", 0, max(exc.start - pending, 0)) + 1
-                        raise _refuse(path, "the bytes here are not valid UTF-8: the file is probably in "
-                                      "Windows-1251 (Cyrillic) encoding; use --encoding cp1251 (or "
-                                      "--encoding auto)", row=row, value=_show_line(path, row)) from None
+                        raise _refuse(path, _not_utf8_text(first_utf8), row=row,
+                                      value=_show_line(path, row)) from None
                     decoder = None
                     encoding = "cp1251"
+                else:
+                    if first_utf8 is None and (hit := _NON_ASCII.search(chunk)):
+                        first_utf8 = newlines + chunk.count(b"\n", 0, hit.start()) + 1
             newlines += chunk.count(b"\n")
             tail = data[-2:]
     if encoding == "auto":
         encoding = "utf-8"
+    elif detected:
+        _refuse_mixed(path, first_utf8)
     if encoding == "cp1251" and out is not None:
         _transcode(path, out)
     return encoding, sorted(set(blank))
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+#: From a line's first non-ASCII byte to its end: one match per line with non-ASCII text.
+_NON_ASCII_TO_EOL = re.compile(rb"[\x80-\xff][^\n]*")
+#: A two-byte UTF-8 lead and continuation: where a line may be UTF-8 (Windows-1251 text has
+#: few such pairs: a letter is followed by a letter, not by 0x80-0xBF).
+_UTF8_PAIR = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+_FIX_MIXED = "re-export the file in one encoding, UTF-8 (Excel: Save As > CSV UTF-8), or correct this row"
+
+
+def _not_utf8_text(first_utf8: int | None) -> str:
+    if first_utf8 is None:
+        return ("the bytes here are not valid UTF-8: the file is probably in Windows-1251 (Cyrillic) "
+                "encoding; use --encoding cp1251 (or --encoding auto)")
+    before = "starts with a UTF-8 byte-order mark" if first_utf8 == 1 else f"has UTF-8 text from row {first_utf8}"
+    return (f"the file mixes encodings: it {before}, but this row is not valid UTF-8 (it looks like "
+            f"Windows-1251); {_FIX_MIXED} (--encoding cp1251 would misread the UTF-8 rows)")
+
+
+def _refuse_mixed(path: Path, first_utf8: int | None) -> None:
+    """A file ``auto`` found not to be UTF-8: refuse it if some of its rows are UTF-8 after all
+    (or it starts with a UTF-8 byte-order mark), naming the first row not in the encoding most
+    of its non-ASCII rows use. One pass over the lines, counting both kinds."""
+    counts, first = {"utf8": 0, "other": 0}, {}
+    line, carry = 1, b""
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(CHUNK)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            data, carry = data[:cut], data[cut:]
+            if line == 1:
+                data = data.removeprefix(codecs.BOM_UTF8)
+            # regular expressions find the few candidate lines; only those are decoded (fast in C)
+            utf8_lines = set()
+            for hit in _UTF8_PAIR.finditer(data):
+                start = data.rfind(b"\n", 0, hit.start()) + 1
+                if start in utf8_lines:
+                    continue
+                end = data.find(b"\n", hit.start())
+                try:
+                    data[start:end if end >= 0 else len(data)].decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                utf8_lines.add(start)
+            non_ascii = [m.start() for m in _NON_ASCII_TO_EOL.finditer(data)]
+            if utf8_lines and "utf8" not in first:
+                first["utf8"] = line + data.count(b"\n", 0, min(utf8_lines))
+            if len(non_ascii) > len(utf8_lines) and "other" not in first:
+                pos = next(p for p in non_ascii if data.rfind(b"\n", 0, p) + 1 not in utf8_lines)
+                first["other"] = line + data.count(b"\n", 0, pos)
+            counts["utf8"] += len(utf8_lines)
+            counts["other"] += len(non_ascii) - len(utf8_lines)
+            line += data.count(b"\n")
+            if not chunk:
+                break
+    bom = first_utf8 == 1
+    if not counts["other"] or not (counts["utf8"] or bom):
+        return
+    if counts["utf8"] and counts["utf8"] + bom >= counts["other"]:
+        row = first["other"]
+        raise _refuse(path, _not_utf8_text(1 if bom else first["utf8"]), row=row, value=_show_line(path, row))
+    if not counts["utf8"]:
+        raise _refuse(path, "the file starts with a UTF-8 byte-order mark, but its rows are not UTF-8 (they "
+                      "look like Windows-1251); give --encoding cp1251 to read it as Windows-1251, or re-save "
+                      "it as UTF-8 (Excel: Save As > CSV UTF-8)", row=first["other"],
+                      value=_show_line(path, first["other"]))
+    row = first["utf8"]
+    raise _refuse(path, f"the file mixes encodings: this row is UTF-8, but the other {counts['other']:,} rows "
+                  f"with non-ASCII text are not (they look like Windows-1251, first row {first['other']}); "
+                  f"{_FIX_MIXED}, or give --encoding cp1251 to read every row as Windows-1251 (this one "
+                  "garbled)", row=row, value=_show_line(path, row, "utf-8"))
+
+
 def _transcode(path: Path, out: Path) -> None:
-    """Windows-1251 -> UTF-8, streaming (cp1251 is one byte per character)."""
+    """Windows-1251 -> UTF-8, streaming (cp1251 is one byte per character); a UTF-8 byte-order
+    mark in front (a file saved as UTF-8, then filled with Windows-1251 text) is dropped."""
     with path.open("rb") as src, out.open("wb") as dst:
         line = 1
         while chunk := src.read(CHUNK):
+            if line == 1 and chunk.startswith(codecs.BOM_UTF8) and src.tell() == len(chunk):
+                chunk = chunk[3:]
             try:
                 dst.write(chunk.decode("cp1251").encode("utf-8"))
             except UnicodeDecodeError as exc:
@@ -175,12 +274,12 @@ def _transcode(path: Path, out: Path) -> None:
             line += chunk.count(b"\n")
 
 
-def _show_line(path: Path, row: int) -> str:
+def _show_line(path: Path, row: int, encoding: str = "cp1251") -> str:
     """The text of line ``row`` read as Windows-1251 (what a non-UTF-8 file most likely is)."""
     with path.open("rb") as fh:
         for i, raw in enumerate(fh, 1):
             if i == row:
-                return raw.rstrip(b"\r\n")[:80].decode("cp1251", errors="replace")
+                return raw.rstrip(b"\r\n").removeprefix(codecs.BOM_UTF8)[:80].decode(encoding, errors="replace")
     return ""
 
 
@@ -217,6 +316,13 @@ def _csv(db, path: Path, encoding: str, delimiter: str | None) -> Iterator[Sourc
         read_encoding = "utf-8" if encoding == "cp1251" else encoding
         header_line = _read_header(read_path, read_encoding)
         delim = _choose_delimiter(header_line, delimiter)
+        shown = None
+        if delimiter is None and not any(d in header_line for d in ";,\t|") and len(header_line.split()) > 1:
+            # whitespace-aligned columns (a fixed-width report, CDNOW's .txt): runs of spaces part them
+            aligned = tmp / "aligned.tsv"
+            _split_aligned(read_path, read_encoding, aligned)
+            read_path, read_encoding, delim, shown = aligned, "utf-8", "\t", "spaces"
+            header_line = _read_header(read_path, read_encoding)
         headers = next(csv.reader([header_line], delimiter=delim), [])
         headers = [h.replace("\ufeff", "").strip() for h in headers]
         if not any(headers):
@@ -233,7 +339,7 @@ def _csv(db, path: Path, encoding: str, delimiter: str | None) -> Iterator[Sourc
         src = Source(label=path.name, relation=relation, headers=headers, columns=names,
                      types=["VARCHAR"] * len(headers), kind="file", sample=sample, delimiter=delim,
                      missing_lines=[b for b in blank if b > 1], decimal_comma=False if delim == "," else None)
-        src.after_scan = lambda: _collect_rejects(db, src, delim)
+        src.after_scan = lambda: _collect_rejects(db, src, shown or ("tab" if delim == "\t" else f"'{delim}'"))
         yield src
     finally:
         db.execute(f"DROP TABLE IF EXISTS {_REJECTS}")
@@ -241,7 +347,26 @@ def _csv(db, path: Path, encoding: str, delimiter: str | None) -> Iterator[Sourc
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _collect_rejects(db, src: Source, delim: str) -> None:
+_ALIGNED_FIELD = re.compile(r'"(?:[^"]|"")*"|[^\s"]+')
+
+
+def _split_aligned(path: Path, encoding: str, out: Path) -> None:
+    """A whitespace-aligned text file as a tab-separated UTF-8 one, line for line (so that row
+    numbers stay), streaming. A value with spaces in it is quoted ("Alpha Ltd"); a line of spaces
+    only becomes a line of empty values."""
+    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as src, \
+            out.open("w", encoding="utf-8", newline="") as dst:
+        width = None
+        for line in src:
+            fields = _ALIGNED_FIELD.findall(line)
+            if width is None:
+                width = len(fields)
+            if not fields and line.strip("\r\n"):
+                fields = [""] * width
+            dst.write("\t".join(fields) + "\n")
+
+
+def _collect_rejects(db, src: Source, shown: str) -> None:
     """Lines DuckDB could not split into the header's columns become problems."""
     total, = db.execute(f"SELECT count(DISTINCT line) FROM {_REJECTS}").fetchone()
     if not total:
@@ -250,7 +375,6 @@ def _collect_rejects(db, src: Source, delim: str) -> None:
     src.missing_lines = sorted(set(src.missing_lines) | set(lines))
     found = db.execute(f"SELECT line, any_value(error_type), any_value(csv_line), any_value(error_message) "
                        f"FROM {_REJECTS} GROUP BY line ORDER BY line LIMIT 1000").fetchall()
-    shown = "tab" if delim == "\t" else f"'{delim}'"
     n = len(src.headers)
     for line, kind, text, message in found:
         kind = (kind or "").upper()
@@ -289,6 +413,46 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
+def _excel_header(rows: list[list], merged: list | None) -> tuple[int, list[int], list[str], dict[int, tuple[str, ...]]]:
+    """Where the table of a sheet starts: ``(first data row, kept columns, headers, alternatives)``
+    (0-based rows of ``rows``, the sheet's first 30 or more; ``merged``: its merged cell ranges).
+
+    A title above the table is skipped: the header is the first row as wide as the table. A
+    header of two rows, the upper one with cells merged across columns (``Invoice`` over
+    ``No`` and ``Date``), is read as one: each column is headed by both parts (``Invoice No``),
+    and each part alone is an alternative the importer tries when the whole matches nothing.
+    """
+    filled = [sum(c not in (None, "") for c in r) for r in rows[:30]]
+    start = filled.index(max(filled))
+    top, bottom = None, start
+    for (r0, c0), (r1, c1) in merged or ():
+        # a merge across columns, in a row of several cells (not a title), above a row of text only
+        if c1 > c0 and r0 < start and filled[r0] >= 2 and filled[r0 + 1] and r1 == r0 \
+                and all(isinstance(c, str) for c in rows[r0 + 1] if c not in (None, "")):
+            top, bottom = r0, r0 + 1
+            break
+    width = max(len(r) for r in rows[: bottom + 1])
+    upper = [None] * width
+    if top is not None:
+        upper = [rows[top][j] if j < len(rows[top]) else None for j in range(width)]
+        for (r0, c0), (r1, c1) in merged:
+            if r0 <= top <= r1:
+                for j in range(c0, min(c1 + 1, width)):
+                    upper[j] = rows[r0][c0]
+    lower = rows[bottom]
+    keep, headers, alternatives = [], [], {}
+    for j in range(width):
+        parts = [t for t in (_cell_text(upper[j]), _cell_text(lower[j]) if j < len(lower) else None) if t]
+        parts = [t.strip() for t in dict.fromkeys(parts)]
+        if not parts:
+            continue
+        keep.append(j)
+        headers.append(" ".join(parts))
+        if len(parts) > 1:
+            alternatives[len(headers) - 1] = tuple(reversed(parts))
+    return bottom + 1, keep, headers, alternatives
+
+
 @contextmanager
 def _excel(db, path: Path, sheet: str | None) -> Iterator[Source]:
     import pyarrow as pa
@@ -303,6 +467,7 @@ def _excel(db, path: Path, sheet: str | None) -> Iterator[Source]:
         raise _refuse(path, f"not a readable Excel workbook ({exc}); open it in Excel and save it "
                       "again as .xlsx") from None
     names = book.sheet_names
+    chosen = sheet is not None
     if sheet is None:
         if not names:
             raise _refuse(path, "the workbook has no sheets")
@@ -310,29 +475,44 @@ def _excel(db, path: Path, sheet: str | None) -> Iterator[Source]:
     elif sheet not in names:
         raise UsageError(f"{path.name} has no sheet '{sheet}'. Sheets: {', '.join(names)}. "
                          "Give one of them with --sheet.")
-    rows = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    found = book.get_sheet_by_name(sheet)
+    rows = found.to_python(skip_empty_area=False)
     label = f"{path.name} [{sheet}]"
-    filled = [sum(c not in (None, "") for c in r) for r in rows[:30]]
-    if not any(filled):
-        raise _refuse(path, f"sheet '{sheet}' is empty; put a header row and data rows in it")
-    # A title above the table is skipped: the header is the first row as wide as the table.
-    start = filled.index(max(filled))
-    header_row = rows[start]
-    keep = [j for j, h in enumerate(header_row) if _cell_text(h) is not None]
-    headers = [_cell_text(header_row[j]).strip() for j in keep]
-    body = rows[start + 1:]
+    if not any(c not in (None, "") for r in rows[:30] for c in r):
+        if chosen or not any(_sheet_headers(book, name) for name in names[1:]):
+            raise _refuse(path, f"sheet '{sheet}' is empty; put a header row and data rows in it")
+        rows = [[]]  # the importer names the sheet that holds the table
+    first, keep, headers, alternatives = (
+        _excel_header(rows, getattr(found, "merged_cell_ranges", None)) if rows != [[]] else (1, [], [], {}))
+    body = rows[first:]
     while body and not any(c not in (None, "") for c in body[-1]):
         body.pop()
     names_ = [f"c{i}" for i in range(len(keep))]
     arrays = {n: pa.array([_cell_text(r[j]) if j < len(r) else None for r in body], type=pa.string())
               for n, j in zip(names_, keep)}
+    others = None if chosen else (lambda: {name: _sheet_headers(book, name) for name in names[1:]})
     view = "__saleskpi_excel"
-    db.register(view, pa.table(arrays) if arrays else pa.table({}))
+    # DuckDB takes no table without columns: an empty sheet gets one that no header names
+    db.register(view, pa.table(arrays) if arrays else pa.table({"__empty": pa.array([], pa.string())}))
     try:
         yield Source(label=label, relation=view, headers=headers, columns=names_,
-                     types=["VARCHAR"] * len(headers), kind="file", row_offset=start + 2)
+                     types=["VARCHAR"] * len(headers), kind="file", row_offset=first + 1,
+                     header_alternatives=alternatives, other_sheets=others)
     finally:
         db.unregister(view)
+
+
+def _sheet_headers(book, name: str) -> list[str]:
+    """The headers of another sheet, from its first 30 rows (empty for an empty sheet)."""
+    found = book.get_sheet_by_name(name)
+    rows = []
+    for row in found.iter_rows():
+        rows.append(list(row))
+        if len(rows) == 30:
+            break
+    if not any(c not in (None, "") for r in rows for c in r):
+        return []
+    return _excel_header(rows, getattr(found, "merged_cell_ranges", None))[2]
 
 
 # --- Parquet ---------------------------------------------------------------------------

@@ -81,6 +81,9 @@ class Column:
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
     example: str = ""
+    #: ``(column, default)``: the value may not exceed that column of the same line, or
+    #: ``default`` where it is empty (a score and the top of its scale).
+    at_most: tuple[str, float] | None = None
 
     @property
     def sql_type(self) -> str:
@@ -102,6 +105,8 @@ class Column:
             parts.append(f"at least {self.minimum:g}")
         elif self.maximum is not None:
             parts.append(f"at most {self.maximum:g}")
+        if self.at_most:
+            parts.append(f"at most {self.at_most[0]} ({self.at_most[1]:g} where it is empty)")
         if self.references:
             parts.append(f"an existing {self.references}")
         return "; ".join(parts)
@@ -141,6 +146,9 @@ class Table:
     notes: tuple[str, ...] = field(default=())
     #: Columns computed on import from others of the same line (:class:`Derivation`).
     derivations: tuple[Derivation, ...] = ()
+    #: ``(volume, value)`` pairs: a line negative in the first (a return) and positive in the
+    #: second is loaded, with a warning.
+    return_signs: tuple[tuple[str, str], ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -317,11 +325,14 @@ SALES = Table(
         Derivation("net_value", "product", ("quantity", "unit_price"), per_line=True),
         Derivation("cost", "difference", ("net_value", "margin")),
     ),
+    return_signs=(("quantity", "net_value"),),
     notes=(
         "net_value is the line's net amount; when absent it is quantity x unit_price.",
         "cost is the line's cost of goods; margin = net_value - cost (give cost or margin).",
         "currency is the ISO code of the line's amounts; amounts in BGN become EUR at 1.95583.",
         "Exact duplicate lines are refused; lines with the same invoice and line number too.",
+        "A net_value more than twice or less than half of quantity x unit_price, and a return "
+        "(negative quantity) with a positive net_value, are loaded with a warning.",
     ),
     columns=(
         Column("invoice_id", _ID, "Invoice (or credit note) number.", True,
@@ -488,7 +499,7 @@ COMPETENCY_ASSESSMENTS = Table(
         Column("competency", "string", "Competency name.", True, ("компетентност",),
                example="negotiation"),
         Column("date", "date", "Assessment date.", True, ("дата",)),
-        Column("score", "number", "Score.", True, ("оценка",), minimum=0),
+        Column("score", "number", "Score.", True, ("оценка",), minimum=0, at_most=("scale_max", 5)),
         Column("scale_max", "number", "Top of the scale (default 5).", aliases=("максимум", "скала"),
                minimum=1),
         Column("assessor", "string", "Who assessed.", aliases=("оценител",)),

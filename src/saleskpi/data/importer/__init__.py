@@ -147,6 +147,8 @@ def import_file(ws: WorkspaceLike, table: str, path: str | Path, *, mapping: Map
     elif not isinstance(mapping, Mapping):
         mapping = load_mapping(mapping)
     mapping.check(tbl)
+    # the mapping may say so for every import of its export: [duplicates] exact = "keep"
+    options["keep_duplicates"] = options["keep_duplicates"] or mapping.duplicates == "keep"
     if encoding == "auto" and mapping.encoding:
         encoding = mapping.encoding
     with engine_of(ws.con).staging_db(ws.con) as db, _session(db, ws.settings):

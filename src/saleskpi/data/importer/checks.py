@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
 from saleskpi.config import BGN_PER_EUR, Settings
+from saleskpi.data.importer.dates import human_format, two_digit_year
 from saleskpi.data.importer.state import _STAGE, ImportState, _lit, _q
 from saleskpi.data.schema import TABLES, Column
 from saleskpi.errors import Problem
@@ -22,9 +25,9 @@ class _Check:
     expected: str
 
 
-def _human_format(fmt: str) -> str:
-    return (fmt.replace("%Y", "yyyy").replace("%m", "mm").replace("%d", "dd").replace("%H", "HH")
-            .replace("%M", "MM").replace("%S", "SS"))
+#: The largest magnitude (exclusive) a staged value of each type holds: amounts are staged
+#: in DECIMAL(18,6) (staging.py), volumes in the contract's DECIMAL(18,3).
+_STAGED_LIMITS = {"money": 1e12, "price": 1e12, "quantity": 1e15}
 
 
 def _exact_rate(settings: Settings, currency: str) -> Fraction | None:
@@ -41,6 +44,12 @@ def _show(value: str | None) -> str | None:
     if value is not None and "." in value and value.replace("-", "", 1).replace(".", "", 1).isdigit():
         value = value.rstrip("0").rstrip(".")
     return value
+
+
+def _plain_sql(expr: str) -> str:
+    """SQL of a staged decimal as text without trailing zeros (2.500000 -> 2.5)."""
+    text = f"CAST({expr} AS VARCHAR)"
+    return (f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END")
 
 
 class Checks(ImportState):
@@ -65,6 +74,11 @@ class Checks(ImportState):
                                      if col.minimum == 0 else f"expected {col.expected()}"))
             if col.maximum is not None:
                 checks.append(_Check(f"{c} > {col.maximum!r}", shown, c, f"expected {col.expected()}"))
+            if col.at_most is not None:
+                top, default = col.at_most
+                checks.append(_Check(f"{c} > coalesce({self.col(top)}, {default!r})", shown, c,
+                                     f"expected {col.expected()}: the value is above the top of its "
+                                     f"scale; correct it, or give {top}"))
             if col.choices:
                 checks.append(_Check(f"{c} NOT IN ({', '.join(_lit(x) for x in col.choices)})", shown, c,
                                      f"expected one of {', '.join(col.choices)}"))
@@ -76,6 +90,7 @@ class Checks(ImportState):
                     "looks like a typing error; correct it, or raise [import] future_days in settings.toml"))
                 checks.append(_Check(f"{c} < DATE '1900-01-01'", shown, c,
                                      "a date before 1900 looks like a typing error; correct it"))
+        checks += self._derived_limits()
         for group in tbl.one_of:
             present = [g for g in group if self.given(g)]
             if present and not all(g in self.fixed for g in present):
@@ -83,10 +98,19 @@ class Checks(ImportState):
                                      + " AND s.__bad IS NULL",
                                      " or ".join(present), None,
                                      f"at least one of {', '.join(group)} must be filled in"))
+        implausible = self._implausible()
         counts = self.q1("SELECT count(*) FILTER (WHERE s.__bad IS NOT NULL), "
                          "sum(len(string_split(s.__bad, chr(31)))) FILTER (WHERE s.__bad IS NOT NULL)"
                          + "".join(f", count(*) FILTER (WHERE {ch.cond})" for ch in checks)
+                         + "".join(f", count(*) FILTER (WHERE {cond}), min(s.rowid) FILTER (WHERE {cond})"
+                                   for cond, _ in implausible)
                          + f" FROM {_STAGE} s WHERE {self.active()}")
+        seen = counts[2 + len(checks):]
+        counts = counts[:2 + len(checks)]
+        # (a refused file shows its problems only, so these need not wait for the checks)
+        for (_, warning), n, first in zip(implausible, seen[::2], seen[1::2]):
+            if n:
+                self.warnings.append(warning(n, first))
         if counts[0]:
             self._type_problems(counts[1])
         for ch, n in zip(checks, counts[2:]):
@@ -101,6 +125,61 @@ class Checks(ImportState):
                                              ch.expected))
             self.tally(f"column '{ch.column}': {ch.expected}", n)
 
+    def _derived_limits(self) -> list[_Check]:
+        """A value the contract derives (net_value = quantity x unit_price) must fit its column."""
+        checks = []
+        for rule in self.tbl.derivations:
+            col = self.tbl.column(rule.column)
+            if not all(self.given(o) for o in rule.operands) or (self.given(col.name) and not rule.per_line):
+                continue
+            if col.type not in _STAGED_LIMITS or not col.sql_type.startswith("DECIMAL"):
+                continue
+            precision, scale = (int(x) for x in col.sql_type[8:-1].split(","))
+            limit = 10 ** (precision - scale)
+            a, b = (f"CAST({self.col(o)} AS DOUBLE)" for o in rule.operands)
+            value = f"({a} {'*' if rule.operation == 'product' else '-'} {b})"
+            own = f"{self.col(col.name)} IS NULL AND " if self.given(col.name) else ""
+            sign = "×" if rule.operation == "product" else "−"
+            checks.append(_Check(
+                f"{own}abs({value}) >= {limit}", ", ".join(self.header_of(o) for o in rule.operands),
+                " || ' × ' || ".join(_plain_sql(self.col(o)) for o in rule.operands),
+                f"{rule.operands[0]} {sign} {rule.operands[1]} is too large for {col.name}, which holds "
+                f"amounts below 10^{precision - scale}; correct {' or '.join(rule.operands)}"))
+        return checks
+
+    def _implausible(self) -> list[tuple[str, Callable[[int, int], str]]]:
+        """Lines that load but look wrong, as ``(condition, warning(count, first rowid))``: a value
+        far from quantity x unit_price, a return with a positive value. Each warning says what
+        was assumed and how to state otherwise; they are counted in the pass of the row checks."""
+        found = []
+        for rule in self.tbl.derivations:
+            names = (rule.column, *rule.operands)
+            if rule.operation != "product" or not all(n in self.bound for n in names):
+                continue
+            v, a, b = (self.col(n) for n in names)
+            expected = f"({a} * {b})"
+            cond = f"{expected} <> 0 AND (abs({v}) > 2 * abs({expected}) OR abs({v}) < abs({expected}) / 2)"
+
+            def far(n: int, first: int, rule=rule, shown=(a, b, v)) -> str:
+                row = self.q1(f"SELECT {', '.join(shown)} FROM {_STAGE} s WHERE s.rowid = {first}")
+                return (f"{n:,} line(s) have a {rule.column} more than twice, or less than half, "
+                        f"{rule.operands[0]} × {rule.operands[1]} (first: row {self.row_of(first)}, "
+                        f"{_show(str(row[0]))} × {_show(str(row[1]))}, {rule.column} {_show(str(row[2]))}); "
+                        f"loaded with the file's {rule.column}. If that is wrong, correct the file, or list "
+                        f"the header '{self.header_of(rule.column)}' under ignore in a mapping file so that "
+                        f"{rule.column} = {rule.operands[0]} × {rule.operands[1]}")
+            found.append((cond, far))
+        for volume, value in self.tbl.return_signs:
+            if not (volume in self.bound and value in self.bound):
+                continue
+
+            def positive(n: int, first: int, volume=volume, value=value) -> str:
+                return (f"{n:,} line(s) have a negative {volume} (a return) but a positive {value} (first: row "
+                        f"{self.row_of(first)}); loaded as given, so they add to turnover. If they are returns, "
+                        f"make {value} negative in the file")
+            found.append((f"{self.col(volume)} < 0 AND {self.col(value)} > 0", positive))
+        return found
+
     def _type_problems(self, total: int) -> None:
         found = self.db.execute(f"SELECT s.rowid, s.__bad FROM {_STAGE} s WHERE {self.active()} AND "
                                 f"s.__bad IS NOT NULL ORDER BY s.rowid LIMIT {self.cap}").fetchall()
@@ -113,17 +192,54 @@ class Checks(ImportState):
         self.tally_bad_values()
 
     def _type_expected(self, name: str, col: Column | None, value: str) -> str:
+        number = self._as_number(value)
+        if number is not None and not math.isfinite(number):
+            return ("expected a finite number: NaN and infinity cannot be summed or compared; leave the "
+                    "cell empty where the number is unknown")
         if col is None:
             return f"expected a number (extra column {name} holds numbers)"
         text = f"expected {col.expected()}"
         if col.type == "date" and col.name in self.date_formats:
-            fmt = _human_format(self.date_formats[col.name])
-            text = (f"not a valid date in the column's format {fmt} (read from its other values); "
-                    f"correct it, e.g. {date(2024, 3, 31).strftime(self.date_formats[col.name])}")
+            fmt = self.date_formats[col.name]
+            text = (f"not a valid date in the column's format {human_format(fmt)} (read from its other "
+                    f"values); correct it, e.g. {date(2024, 3, 31).strftime(fmt)}")
+            if two_digit_year(value):
+                text = (f"the year has two digits; write it with four ({date(2023, 11, 1).strftime(fmt)}), "
+                        "or give the format in a mapping file with %y ([read] date_format = "
+                        f"\"{fmt.replace('%Y', '%y')}\")")
+        elif col.type == "integer" and number is not None and abs(number) >= 2 ** 63:
+            text = (f"the value is too large: {col.name} holds whole numbers below 2^63 "
+                    "(9,223,372,036,854,775,808); check the value")
+        elif col.type == "integer" and number is not None and not number.is_integer():
+            text += (f": '{value}' has a fraction, and a whole-number column is not rounded; correct "
+                     "the value")
+        elif col.type in ("quantity", "money", "price") and number is not None \
+                and abs(number) >= (limit := _STAGED_LIMITS[col.type]):
+            text = (f"the value is too large: {col.name} holds values below {limit:,.0f} (10^"
+                    f"{round(math.log10(limit))}); check the value (a missing decimal separator, or "
+                    "another column's number?)")
         elif col.type in ("quantity", "money", "price", "number", "integer"):
             sep = "decimal comma" if self.decimal_comma else "decimal point"
+            if self.thousands:
+                sep += f" and '{self.thousands}' between thousands"
             text += f" (this file uses a {sep}); correct the value"
         return text
+
+    def _as_number(self, value: str | None) -> float | None:
+        """A raw value read as a number the way this file writes numbers (None: not a number)."""
+        if value is None:
+            return None
+        text = value.strip()
+        if self.decimal_comma:
+            text = text.replace(" ", "").replace("\u00a0", "")
+        if self.thousands:
+            text = text.replace(self.thousands, "")
+        if self.decimal_comma:
+            text = text.replace(",", ".")
+        try:
+            return float(text)
+        except ValueError:
+            return None
 
     def check_duplicates_and_keys(self) -> None:
         """Exact duplicate lines, key duplicates in the file and key clashes with stored rows."""
@@ -221,7 +337,9 @@ class Checks(ImportState):
             self.db.execute("DROP TABLE IF EXISTS __saleskpi_dups")
 
     def check_references(self) -> None:
-        """Every referencing value must exist (or be created with create_missing)."""
+        """Every referencing value must exist (or be created with create_missing); ids close to
+        stored ones (case, spaces) are named, this table's own new ids too."""
+        self.warn_near_keys()
         tbl = self.tbl
         for col in tbl.columns:
             if not col.references or not self.given(col.name):
@@ -242,8 +360,15 @@ class Checks(ImportState):
             if not n_values:
                 continue
             stub_ok = set(c.name for c in target.required) <= {target_key, "name"}
+            near = self._near_ids(f"__saleskpi_missing_{col.name}", target_name, target_key)
             if self.create_missing and stub_ok and target_name != tbl.name:
                 self.missing_refs[col.name] = n_values
+                if near:
+                    value, stored = next(iter(near.items()))
+                    self.warnings.append(
+                        f"{len(near):,} {col.name} value(s) differ from a stored {target_name} {target_key} only "
+                        f"in case or spaces (first: '{value}', stored '{stored}'); they were created as new "
+                        f"{target_name} (--create-missing). If they are the same, correct them in the file")
                 continue
             where = (f"{self.active()} AND {c} IN (SELECT v FROM __saleskpi_missing_{col.name})")
             n, = self.q1(f"SELECT count(*) FROM {_STAGE} s WHERE {where}")
@@ -258,10 +383,42 @@ class Checks(ImportState):
                 fix = (f"import {target_name} first, or import with --create-missing to create it with "
                        f"its id as name")
             for rowid, val in found:
+                hint = (f" (the stored {near[val]!r} differs only in case or spaces: if it is that one, "
+                        "correct the value)" if val in near else "")
                 self.problems.append(Problem(self.src.label, self.row_of(rowid), self.header_of(col.name), val,
-                                             f"no {target_name} has {target_key} {val!r}; "
+                                             f"no {target_name} has {target_key} {val!r}{hint}; "
                                              + fix.format(val=val)))
             self.tally(f"unknown {target_name} ({n_values:,} {col.name} value(s) not in {target_name})", n)
+
+    def _near_ids(self, values: str, table: str, key: str) -> dict[str, str]:
+        """Values of the one-column table ``values`` (``v``) that are not stored in ``table.key``
+        but differ from a stored id only in case or spaces: value -> the stored id."""
+        def loose(x: str) -> str:
+            return f"lower(regexp_replace({x}, '\\s', '', 'g'))"
+        found = self.db.execute(
+            f"SELECT m.v, min(t.{_q(key)}) FROM {values} m JOIN {self.stored(table)} t ON {loose('m.v')} = "
+            f"{loose(f't.{_q(key)}')} WHERE m.v NOT IN (SELECT {_q(key)} FROM {self.stored(table)} WHERE {_q(key)} "
+            f"IS NOT NULL) GROUP BY m.v ORDER BY m.v LIMIT {self.cap}").fetchall()
+        return dict(found)
+
+    def warn_near_keys(self) -> None:
+        """New ids of this table (append) that differ from stored ones only in case or spaces."""
+        key = self.tbl.key
+        if len(key) != 1 or key[0] not in self.bound or self.mode != "append":
+            return
+        c = self.col(key[0])
+        self.db.execute(f"CREATE OR REPLACE TEMP TABLE __saleskpi_new_keys AS SELECT DISTINCT {c} AS v "
+                        f"FROM {_STAGE} s WHERE {self.active()} AND {c} IS NOT NULL")
+        try:
+            near = self._near_ids("__saleskpi_new_keys", self.tbl.name, key[0])
+        finally:
+            self.db.execute("DROP TABLE IF EXISTS __saleskpi_new_keys")
+        if near:
+            value, stored = next(iter(near.items()))
+            self.warnings.append(
+                f"{len(near):,} new {key[0]} value(s) differ from a stored one only in case or spaces (first: "
+                f"'{value}', stored '{stored}'); they were loaded as new {self.tbl.name}. If they are the same, "
+                "correct them in the file and import it again with --replace")
 
     def check_currencies(self) -> dict[str, Fraction]:
         """Rates of the currencies the lines use; an unknown currency is a problem."""

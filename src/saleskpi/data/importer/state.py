@@ -109,6 +109,7 @@ class ImportState:
         self.fixed: dict[str, str] = {}      # contract column -> SQL literal (mapping [values])
         self.date_formats: dict[str, str] = {}
         self.decimal_comma = False
+        self.thousands = ""                  # the thousands separator of text numbers ("" none)
         self.generated: str | None = None    # a key column numbered on load (sales.line_no)
         self.missing_refs: dict[str, int] = {}
         self._line_k: list[int] | None = None
