@@ -1,6 +1,12 @@
 """A workspace: a folder with ``settings.toml``, CSV templates and the database.
 
-``Workspace.init(path)`` creates it; ``Workspace.open(path)`` opens it. The database holds the
+``Workspace.init(path)`` creates it; ``Workspace.open(path)`` opens it (for writing; ``read_only=True``
+for reading), as a context manager. The first use of the connection takes the workspace lock
+(:class:`WorkspaceLock`, the file ``.saleskpi.lock``): one writer, or any number of readers on
+engines where a writer shuts readers out (DuckDB, Spark); a command that finds it taken waits up
+to ``[workspace] busy_timeout`` seconds, then stops with :class:`~saleskpi.errors.BusyError`
+naming what runs. Temporary files live in the private folder ``.saleskpi-tmp`` of the workspace;
+what a killed writer left there is removed when the next writer takes the lock. The database holds the
 input tables of the data contract (``saleskpi.data.schema``), the hidden truth of a demo
 company (``truth_*``), the import log (``meta_imports``), the run log (``meta_runs``), the
 stored results (``result_*``) and tables derived from the inputs that the workspace keeps up to
@@ -10,6 +16,15 @@ date (``derived_*``, logged in ``meta_derived``; docs/workspace.md).
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +41,15 @@ from saleskpi.derived import (
     is_fresh,
     rebuild_derived,
 )
-from saleskpi.errors import UsageError
+from saleskpi.errors import BusyError, UsageError
 
 TEMPLATES_DIR = "templates"
+#: The workspace lock: while a writer holds it, its command, pid and start time (JSON).
+LOCK_FILE = ".saleskpi.lock"
+#: The workspace's private folder of temporary files (spill files, re-encoded copies, staged batches).
+TEMP_DIR = ".saleskpi-tmp"
+#: Owner-only modes of what a workspace creates: folders, files.
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 #: The import log and the run log: column -> SQL type.
 META_TABLES: dict[str, dict[str, str]] = {
@@ -60,19 +81,29 @@ def meta_schema(name: str) -> ibis.Schema:
 
 @dataclass
 class Workspace:
-    """An opened workspace. Connect lazily; one writer at a time (DuckDB's rule)."""
+    """An opened workspace. It connects (and takes the workspace lock) on first use of
+    :attr:`con`; :meth:`close` gives both back. ``command`` names it in the lock ("saleskpi
+    import"), so that a command kept waiting says what it waits for; ``waiting`` is told once
+    when it waits."""
 
     path: Path
     settings: Settings
     read_only: bool = False
+    command: str | None = None
+    waiting: Callable[[str], None] | None = field(default=None, repr=False)
     _con: object | None = field(default=None, repr=False)
+    _lock: WorkspaceLock | None = field(default=None, repr=False)
 
     # --- life cycle ---------------------------------------------------------------------
 
     @classmethod
     def init(cls, path: str | Path, *, backend: str | None = None, currency: str = "EUR",
-             name: str | None = None, exist_ok: bool = False) -> "Workspace":
-        """Create a workspace folder with commented settings, CSV templates and empty tables."""
+             name: str | None = None, exist_ok: bool = False, command: str | None = None) -> "Workspace":
+        """Create a workspace folder with commented settings, CSV templates and empty tables.
+
+        The folder (when it is made here), the settings, the templates and the database are
+        readable by their owner only. A symbolic link in their place is refused, and a file
+        already in ``templates/`` is kept as it is."""
         path = Path(path)
         settings_path = path / SETTINGS_FILE
         if settings_path.exists() and not exist_ok:
@@ -80,25 +111,34 @@ class Workspace:
                              "Use it as it is, or choose an empty folder.")
         if path.exists() and not path.is_dir():
             raise UsageError(f"{path} is a file, not a folder. Choose a folder for the workspace.")
-        path.mkdir(parents=True, exist_ok=True)
+        for target in (settings_path, path / TEMPLATES_DIR):
+            if target.is_symlink():
+                raise UsageError(f"{target} is a symbolic link; saleskpi writes only files of the workspace "
+                                 "itself. Remove the link, or choose another folder.")
+        if not path.exists():
+            path.mkdir(mode=PRIVATE_DIR, parents=True)
         if not settings_path.exists():
-            settings_path.write_text(SETTINGS_TEMPLATE.format(
+            _write_private(settings_path, SETTINGS_TEMPLATE.format(
                 name=name or path.resolve().name,
                 backend=backend or "duckdb://saleskpi.duckdb",
                 currency=currency.upper(),
-            ), encoding="utf-8")
+            ))
         write_templates(path / TEMPLATES_DIR)
-        ws = cls.open(path)
+        ws = cls.open(path, command=command or "saleskpi init")
         ws.create_tables()
         return ws
 
     @classmethod
-    def open(cls, path: str | Path, *, read_only: bool = False) -> "Workspace":
+    def open(cls, path: str | Path, *, read_only: bool = False, command: str | None = None,
+             waiting: Callable[[str], None] | None = None) -> "Workspace":
+        """The workspace at ``path``, to write (the default) or ``read_only``; use it as a
+        context manager. ``command`` names it to other processes (default: this program)."""
         path = Path(path)
         if not (path / SETTINGS_FILE).exists():
             raise UsageError(f"{path} is not a saleskpi workspace (no {SETTINGS_FILE}). "
                              "Create one with 'saleskpi init DIR' or 'saleskpi demo DIR'.")
-        return cls(path=path, settings=load_settings(path / SETTINGS_FILE), read_only=read_only)
+        return cls(path=path, settings=load_settings(path / SETTINGS_FILE), read_only=read_only,
+                   command=command or f"python {Path(sys.argv[0]).name}", waiting=waiting)
 
     @property
     def backend(self) -> engines.BackendURL:
@@ -106,16 +146,58 @@ class Workspace:
                                        source=str(self.path / SETTINGS_FILE))
 
     @property
+    def temp_dir(self) -> Path:
+        """The workspace's private folder of temporary files (:data:`TEMP_DIR`), made if missing."""
+        return private_dir(self.path / TEMP_DIR)
+
+    @property
     def con(self):
-        """The Ibis connection (opened on first use)."""
+        """The Ibis connection, opened on first use, under the workspace lock."""
         if self._con is None:
-            self._con = engines.connect(self.backend, read_only=self.read_only)
+            engine = engines.engine_for(self.backend)
+            timeout = self.settings.workspace.busy_timeout
+            if not (self.read_only and engine.readers_beside_writer):
+                self._lock = WorkspaceLock(self.path, command=self.command or "saleskpi", exclusive=not self.read_only,
+                                           timeout=timeout, waiting=self.waiting)
+                if self._lock.acquire():
+                    engine.recover()  # the last writer was killed: give back what it left
+            try:
+                self._con = self._connect(engine, timeout)
+            except BaseException:
+                self._release()
+                raise
         return self._con
 
+    def _connect(self, engine, timeout: float):
+        """Connect, waiting while a process outside the lock (another program, an older
+        saleskpi) holds the database."""
+        started = time.monotonic()
+        while True:
+            try:
+                return engine.connect(read_only=self.read_only, temp_dir=self._temp_or_none())
+            except BusyError:
+                if time.monotonic() - started >= timeout:
+                    raise
+                time.sleep(0.2)
+
+    def _temp_or_none(self) -> Path | None:
+        try:
+            return self.temp_dir
+        except OSError:  # a reader of a folder it may not write: the system's temporary folder
+            return None
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
     def close(self) -> None:
-        if self._con is not None:
-            engines.disconnect(self._con)
-            self._con = None
+        try:
+            if self._con is not None:
+                engines.disconnect(self._con)
+                self._con = None
+        finally:
+            self._release()
 
     def __enter__(self) -> "Workspace":
         return self
@@ -173,14 +255,200 @@ class Workspace:
         return sorted(self.con.list_tables())
 
 
+# --- the workspace lock ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A process that holds a workspace's lock: its command, pid and start time."""
+
+    command: str
+    pid: int
+    since: dt.datetime
+
+    def __str__(self) -> str:
+        when = self.since.strftime("%H:%M:%S" if self.since.date() == dt.date.today() else "%Y-%m-%d %H:%M:%S")
+        return f"{self.command} (pid {self.pid}) since {when}"
+
+    @classmethod
+    def read(cls, text: str) -> "Holder | None":
+        try:
+            found = json.loads(text)
+            return cls(str(found["command"]), int(found["pid"]), dt.datetime.fromisoformat(found["since"]))
+        except (ValueError, KeyError, TypeError):  # empty, or being written right now
+            return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _write_private(path: Path, data: str) -> None:
+    """Create ``path`` readable by its owner only, refusing to follow a symbolic link."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(data)
+
+
+def private_dir(path: Path) -> Path:
+    """Make the folder ``path`` (owner only) if it is missing; refuse a symbolic link."""
+    if path.is_symlink():
+        raise UsageError(f"{path} is a symbolic link; saleskpi writes only into folders of the workspace itself. "
+                         "Remove the link.")
+    path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+    return path
+
+
+#: Locks this process holds: lock file -> [file descriptor, exclusive, count, reader record].
+_HELD: dict[Path, list] = {}
+
+
+class WorkspaceLock:
+    """The lock of a workspace folder (the file :data:`LOCK_FILE`, an ``flock``).
+
+    A writer holds it exclusively and writes its command, pid and start time into the file;
+    a reader holds it shared and leaves a record in :data:`TEMP_DIR`/readers. The kernel
+    drops the lock of a process that dies, so a lock whose process is gone is simply taken
+    over: :meth:`acquire` then says so (the caller gives back what that writer left). While
+    another process holds it, :meth:`acquire` waits up to ``timeout`` seconds (calling
+    ``waiting`` once with what it waits for), then raises :class:`BusyError`. A process may
+    take the lock of one workspace several times (library code opening it twice).
+    """
+
+    def __init__(self, folder: Path, *, command: str, exclusive: bool, timeout: float,
+                 waiting: Callable[[str], None] | None = None) -> None:
+        self.folder, self.command, self.exclusive = folder, command, exclusive
+        self.timeout, self.waiting = timeout, waiting
+        self.path = (folder / LOCK_FILE).absolute()
+
+    def holders(self) -> list[Holder]:
+        """The other live processes that hold the lock (the writer first)."""
+        found = []
+        try:
+            found.append(Holder.read(self.path.read_text(encoding="utf-8")))
+        except OSError:
+            pass
+        for record in sorted((self.folder / TEMP_DIR / "readers").glob("*.json")):
+            try:
+                found.append(Holder.read(record.read_text(encoding="utf-8")))
+            except OSError:
+                continue
+        return [h for h in found if h is not None and h.pid != os.getpid() and _alive(h.pid)]
+
+    def busy(self, waited: float) -> BusyError:
+        held = self.holders()
+        who = ", ".join(map(str, held)) if held else f"another process (it holds {self.path})"
+        return BusyError(f"the workspace {self.folder} is busy: {who}; try again when it ends "
+                         f"(waited {waited:g} s, [workspace] busy_timeout in settings.toml).")
+
+    def acquire(self) -> bool:
+        """Take the lock (waiting up to the timeout). True: it was taken over from a writer
+        that died without releasing it."""
+        try:
+            import fcntl
+        except ImportError:  # Windows: DuckDB's own file lock still keeps writers apart
+            return False
+        held = _HELD.get(self.path)
+        if held is not None:
+            if self.exclusive and not held[1]:
+                self._wait(fcntl, held[0], fcntl.LOCK_EX)
+                held[1] = True
+            held[2] += 1
+            return False
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC,
+                         PRIVATE_FILE)
+        except PermissionError:
+            if self.exclusive:
+                raise UsageError(f"{self.path}: cannot write the workspace's lock file (permission denied); "
+                                 "only the workspace's owner can change it.") from None
+            return False  # a reader of a folder it may not write: nothing to keep apart from
+        except OSError as exc:
+            raise UsageError(f"{self.path}: cannot open the workspace's lock file ({exc.strerror}); "
+                             "if it is a symbolic link, remove it.") from None
+        try:
+            self._wait(fcntl, fd, fcntl.LOCK_EX if self.exclusive else fcntl.LOCK_SH)
+        except BaseException:
+            os.close(fd)
+            raise
+        record, stale = None, False
+        me = json.dumps({"command": self.command, "pid": os.getpid(),
+                         "since": dt.datetime.now().replace(microsecond=0).isoformat()})
+        if self.exclusive:
+            stale = bool(os.pread(fd, 1, 0))  # a writer's line left behind: it never released
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, me.encode("utf-8"), 0)
+            # nobody else is in: whatever is in the temporary folder was left by a killed process
+            shutil.rmtree(self.folder / TEMP_DIR, ignore_errors=True)
+        else:
+            try:
+                readers = private_dir(self.folder / TEMP_DIR / "readers")
+                record = readers / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
+                _write_private(record, me)
+            except OSError:
+                record = None
+        _HELD[self.path] = [fd, self.exclusive, 1, record]
+        return stale
+
+    def _wait(self, fcntl, fd: int, mode: int) -> None:
+        started = time.monotonic()
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, mode | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if waited >= self.timeout:
+                    raise self.busy(self.timeout) from None
+                if not told and self.waiting is not None:
+                    held = self.holders()
+                    self.waiting(f"waiting for {', '.join(map(str, held)) or 'another process'} to end "
+                                 f"(up to {self.timeout:g} s)...")
+                    told = True
+                time.sleep(min(0.1, self.timeout - waited))
+
+    def release(self) -> None:
+        """Give the lock back (the last of this process's holds of it)."""
+        held = _HELD.get(self.path)
+        if held is None:
+            return
+        held[2] -= 1
+        if held[2] > 0:
+            return
+        import fcntl
+
+        fd, exclusive, _, record = _HELD.pop(self.path)
+        if record is not None:
+            record.unlink(missing_ok=True)
+        if exclusive:
+            os.ftruncate(fd, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 def write_templates(folder: Path) -> list[Path]:
-    """One CSV per input table with the contract's headers (UTF-8, comma separated)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """One CSV per input table with the contract's headers (UTF-8, comma separated), owner only.
+
+    A template already there is kept as it is (it may hold the user's rows); a symbolic link
+    in a template's place is refused. Returns the templates written."""
+    private_dir(folder)
     written = []
     for tbl in TABLES.values():
         target = folder / f"{tbl.name}.csv"
-        headers = list(tbl.column_names)
-        with target.open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerow(headers)
+        if target.is_symlink():
+            raise UsageError(f"{target} is a symbolic link; saleskpi writes only files of the workspace itself. "
+                             "Remove the link and run the command again.")
+        if target.exists():
+            continue
+        line = io.StringIO()
+        csv.writer(line).writerow(list(tbl.column_names))
+        _write_private(target, line.getvalue())
         written.append(target)
     return written

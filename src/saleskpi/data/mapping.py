@@ -38,6 +38,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
+from saleskpi.config import DateFormat
 from saleskpi.data.schema import Table, normalize_header
 from saleskpi.definitions import (
     Check,
@@ -89,7 +90,7 @@ class ReadOptions(Definitions):
                                     example=";")] | None = None
     sheet: Text | None = None
     decimal: Literal[".", ","] | None = None
-    date_format: Text | None = None
+    date_format: DateFormat | None = None
 
 
 class DuplicateOptions(Definitions):

@@ -31,8 +31,16 @@ def result_name(table: str) -> str:
 
 
 def start_run(con, *, as_of: dt.date, analyses: list[str]) -> int:
-    """Log a new run in ``meta_runs`` and return its id (1, 2, ...)."""
+    """Log a new run in ``meta_runs`` and return its id (1, 2, ...).
+
+    A run that never finished (its process was killed half-way) is removed first, rows and
+    log line (:func:`discard_run`): a run is visible whole or not at all, and the reader
+    never reads an unfinished one (:func:`saleskpi.results.read.read`). The caller holds the
+    workspace's write lock, so no other run is under way."""
     runs = con.table("meta_runs")
+    unfinished = runs.filter(runs.finished_at.isnull()).run_id.to_pyarrow().to_pylist()
+    for stale in unfinished:
+        discard_run(con, int(stale))
     last = runs.run_id.max().execute()
     run_id = 1 if last is None or last != last else int(last) + 1
     now = dt.datetime.now().replace(microsecond=0)

@@ -128,9 +128,10 @@ def import_file(ws: WorkspaceLike, table: str, path: str | Path, *, mapping: Map
     mapping.check(tbl)
     if encoding == "auto" and mapping.encoding:
         encoding = mapping.encoding
-    with engine_of(ws.con).staging_db(ws.con) as db, _session(db, ws.settings):
+    engine = engine_of(ws.con)
+    with engine.staging_db(ws.con) as db, _session(db, ws.settings):
         with readers.open_source(db, Path(path), sheet=sheet or mapping.sheet, encoding=encoding,
-                                 delimiter=delimiter or mapping.delimiter) as src:
+                                 delimiter=delimiter or mapping.delimiter, temp_dir=engine.temp_dir) as src:
             return _Pipeline(ws, db, tbl, src, mapping, create_missing, mode).run()
 
 
