@@ -117,13 +117,13 @@ class Workspace:
                                  "itself. Remove the link, or choose another folder.")
         if not path.exists():
             path.mkdir(mode=PRIVATE_DIR, parents=True)
+        write_templates(path / TEMPLATES_DIR)  # first: it refuses a link before anything is written
         if not settings_path.exists():
-            _write_private(settings_path, SETTINGS_TEMPLATE.format(
+            write_private(settings_path, SETTINGS_TEMPLATE.format(
                 name=name or path.resolve().name,
                 backend=backend or "duckdb://saleskpi.duckdb",
                 currency=currency.upper(),
             ))
-        write_templates(path / TEMPLATES_DIR)
         ws = cls.open(path, command=command or "saleskpi init")
         ws.create_tables()
         return ws
@@ -289,7 +289,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _write_private(path: Path, data: str) -> None:
+def write_private(path: Path, data: str) -> None:
     """Create ``path`` readable by its owner only, refusing to follow a symbolic link."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE)
     with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -390,7 +390,7 @@ class WorkspaceLock:
             try:
                 readers = private_dir(self.folder / TEMP_DIR / "readers")
                 record = readers / f"{os.getpid()}-{uuid.uuid4().hex[:8]}.json"
-                _write_private(record, me)
+                write_private(record, me)
             except OSError:
                 record = None
         _HELD[self.path] = [fd, self.exclusive, 1, record]
@@ -439,16 +439,17 @@ def write_templates(folder: Path) -> list[Path]:
     A template already there is kept as it is (it may hold the user's rows); a symbolic link
     in a template's place is refused. Returns the templates written."""
     private_dir(folder)
-    written = []
-    for tbl in TABLES.values():
-        target = folder / f"{tbl.name}.csv"
+    targets = [folder / f"{tbl.name}.csv" for tbl in TABLES.values()]
+    for target in targets:
         if target.is_symlink():
             raise UsageError(f"{target} is a symbolic link; saleskpi writes only files of the workspace itself. "
                              "Remove the link and run the command again.")
+    written = []
+    for tbl, target in zip(TABLES.values(), targets):
         if target.exists():
             continue
         line = io.StringIO()
         csv.writer(line).writerow(list(tbl.column_names))
-        _write_private(target, line.getvalue())
+        write_private(target, line.getvalue())
         written.append(target)
     return written

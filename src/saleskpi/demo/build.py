@@ -20,7 +20,7 @@ from saleskpi.config import SETTINGS_FILE
 from saleskpi.data.schema import TABLES
 from saleskpi.demo.generator import INPUT_TABLES, TRUTH_TABLES, DemoSpec, generate
 from saleskpi.errors import ConfigError, UsageError
-from saleskpi.workspace import LOCK_FILE, TEMP_DIR, TEMPLATES_DIR, Workspace
+from saleskpi.workspace import LOCK_FILE, TEMP_DIR, TEMPLATES_DIR, Workspace, write_private
 
 #: The file that marks a workspace as built by ``saleskpi demo`` (its imports are the demo's own).
 DEMO_MARKER = ".saleskpi-demo"
@@ -51,8 +51,8 @@ def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed:
     try:
         ws = _allow_future_dates(ws, spec.end)
         load_company(ws, spec, progress=report)
-        (ws.path / DEMO_MARKER).write_text(json.dumps({"customers": customers, "years": years, "seed": seed}) + "\n",
-                                           encoding="utf-8")
+        (ws.path / DEMO_MARKER).unlink(missing_ok=True)
+        write_private(ws.path / DEMO_MARKER, json.dumps({"customers": customers, "years": years, "seed": seed}) + "\n")
     except BaseException:
         ws.close()
         raise

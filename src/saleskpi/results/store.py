@@ -38,11 +38,10 @@ def start_run(con, *, as_of: dt.date, analyses: list[str]) -> int:
     never reads an unfinished one (:func:`saleskpi.results.read.read`). The caller holds the
     workspace's write lock, so no other run is under way."""
     runs = con.table("meta_runs")
-    unfinished = runs.filter(runs.finished_at.isnull()).run_id.to_pyarrow().to_pylist()
-    for stale in unfinished:
-        discard_run(con, int(stale))
     last = runs.run_id.max().execute()
-    run_id = 1 if last is None or last != last else int(last) + 1
+    run_id = 1 if last is None or last != last else int(last) + 1  # an id is never given twice
+    for stale in runs.filter(runs.finished_at.isnull()).run_id.to_pyarrow().to_pylist():
+        discard_run(con, int(stale))
     now = dt.datetime.now().replace(microsecond=0)
     # typed up front: PostgreSQL refuses a memtable column of NULL type (finished_at)
     row = ibis.memtable({
