@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from saleskpi import results
 from saleskpi.workspace import LOCK_FILE, TEMP_DIR, Workspace
 
 SALES_HEADER = "invoice_id,line_no,date,customer_id,product_id,quantity,net_value,note\n"
@@ -191,9 +192,9 @@ def test_a_killed_import_leaves_no_clear_text_copy_and_gives_the_space_back(ws, 
     assert database.stat().st_size < before + 500_000 < grown
 
 
-def test_a_killed_compute_is_never_read_and_the_next_run_removes_it(tmp_path):
-    path = tmp_path / "ws"
-    script = textwrap.dedent(f"""
+#: A compute of two made-up analyses; argv[1] "kill": it dies (SIGKILL) after the first stored
+#: its result; argv[2] "add": a customer is added first. Prints the run id. Format with path=.
+KILLED_COMPUTE = textwrap.dedent("""
         import os, signal, sys
         from saleskpi import compute
         from saleskpi.analyses import Analysis
@@ -218,11 +219,16 @@ def test_a_killed_compute_is_never_read_and_the_next_run_removes_it(tmp_path):
             "counts": Analysis("counts", "Count", declared("customer-count"), counts),
             "tally": Analysis("tally", "Tally", declared("customer-tally"), killed, depends_on=("counts",)),
         }}
-        with Workspace.open({str(path)!r}) as ws:
+        with Workspace.open({path!r}) as ws:
             if sys.argv[2] == "add":
                 raw(ws.con).execute("INSERT INTO customers (customer_id, name) VALUES ('C' || (SELECT count(*) + 1 FROM customers), 'x')")
             print(compute.compute(ws).run_id)
     """)
+
+
+def test_a_killed_compute_is_never_read_and_the_next_run_removes_it(tmp_path):
+    path = tmp_path / "ws"
+    script = KILLED_COMPUTE.format(path=str(path))
 
     def run(*args):
         return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
@@ -231,8 +237,6 @@ def test_a_killed_compute_is_never_read_and_the_next_run_removes_it(tmp_path):
     assert run("live", "add").stdout.strip() == "1"
     assert run("kill", "add").returncode == -signal.SIGKILL  # run 2 half-stored: 2 customers
     with Workspace.open(path, read_only=True) as ws:
-        from saleskpi import results
-
         runs = ws.table("meta_runs").order_by("run_id").to_pyarrow().to_pylist()
         assert [(r["run_id"], r["finished_at"] is None) for r in runs] == [(1, False), (2, True)]
         assert results.runs_of(ws.con, "customer-count") == [1, 2]  # its rows are there ...

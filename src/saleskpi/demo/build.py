@@ -139,7 +139,7 @@ def _allow_future_dates(ws: Workspace, end: dt.date) -> Workspace:
     text = re.sub(r"(?m)^future_days = \d+", f"future_days = {days}", settings.read_text(encoding="utf-8"))
     settings.write_text(text, encoding="utf-8")
     ws.close()
-    return Workspace.open(ws.path)
+    return Workspace.open(ws.path, command=ws.command)
 
 
 def _chunks(first: pa.Table, name: str, stream: "_Peekable") -> Iterator[pa.RecordBatch]:
