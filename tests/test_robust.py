@@ -411,3 +411,29 @@ def test_demo_replace_removes_only_what_saleskpi_made(tmp_path):
     confirmed = saleskpi("demo", str(mine), "--replace", "--yes", "--customers", "100", "--years", "1")
     assert confirmed.returncode == 0, confirmed.stderr
     assert (mine / ".saleskpi-demo").is_file()
+
+
+def test_an_engine_out_of_memory_names_the_setting():
+    import duckdb
+
+    from saleskpi.engines import user_error
+
+    db = duckdb.connect()
+    db.execute("SET memory_limit = '1KB'")
+    with pytest.raises(duckdb.OutOfMemoryException) as raised:
+        db.execute("SELECT sum(range) FROM range(10000000) GROUP BY range % 100000").fetchall()
+    found = user_error(raised.value)
+    assert found is not None and found.exit_code == 3
+    assert str(found).startswith("DuckDB ran out of memory (Out of Memory Error: ")
+    assert str(found).endswith("Raise [import] memory_limit in settings.toml (e.g. memory_limit = \"4GB\"), or close "
+                               "other programs and try again.")
+    assert user_error(RuntimeError("boom")) is None
+
+
+def test_one_process_may_open_a_workspace_it_holds_again(ws):
+    with Workspace.open(ws) as writer:
+        writer.con
+        with Workspace.open(ws) as again:  # no wait: the lock is this process's
+            assert again.table("customers").count().execute() == 1
+        assert json.loads((ws / LOCK_FILE).read_text(encoding="utf-8"))["pid"] == os.getpid()
+    assert (ws / LOCK_FILE).read_text(encoding="utf-8") == ""
