@@ -78,3 +78,16 @@ def test_a_killed_compute_on_postgres_is_never_read_and_the_next_run_removes_it(
         assert sorted(ws.table("meta_runs").run_id.to_pyarrow().to_pylist()) == [1, 3]
         assert results.runs_of(ws.con, "customer-count") == [1, 3]
         assert results.read(ws.con, "customer-count").to_pyarrow().to_pylist() == [{"customers": 3}]
+
+
+def test_init_with_a_password_in_the_url_warns_and_never_shows_it(tmp_path, postgres_server):
+    url = postgres_server.replace("postgres@", "postgres:s3cret@") + "?schema=pw_test"  # the server trusts
+    done = saleskpi("init", str(tmp_path / "ws"), "--backend", url)
+    assert done.returncode == 0, done.stderr
+    assert ("warning: the backend URL holds a password, now stored in settings.toml (readable by you only). Keep it "
+            "out of the file: set PGPASSWORD or write it in ~/.pgpass (docs/backends.md).") in done.stderr
+    assert "s3cret" not in done.stderr
+    settings = tmp_path / "ws" / "settings.toml"
+    assert (settings.stat().st_mode & 0o777) == 0o600
+    listed = saleskpi("show", str(tmp_path / "ws"), "--list")
+    assert listed.returncode == 0 and "s3cret" not in listed.stdout + listed.stderr
