@@ -60,8 +60,8 @@ def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed:
 
 
 def user_imports(path: Path) -> list[str]:
-    """The files a user imported into the workspace at ``path`` (a demo's own loads excluded,
-    when the folder carries :data:`DEMO_MARKER`). Raises UsageError when ``path`` holds a
+    """The files a user imported into the workspace at ``path`` (a demo workspace's own loads,
+    ``demo:...``, excluded). Raises UsageError when ``path`` holds a
     ``settings.toml`` that is not a saleskpi workspace's, or data that does not live in it."""
     try:
         ws = Workspace.open(path, read_only=True, command="saleskpi demo --replace")
@@ -77,7 +77,8 @@ def user_imports(path: Path) -> list[str]:
         return []
     with ws:
         log = ws.table("meta_imports").select("file").to_pyarrow().column(0).to_pylist()
-    demo = (path / DEMO_MARKER).is_file()
+    # a demo workspace: it carries the marker, or (built before the marker existed) the demo's name
+    demo = (path / DEMO_MARKER).is_file() or ws.settings.workspace.name == WORKSPACE_NAME
     return [f for f in log if not (demo and str(f).startswith("demo:"))]
 
 
