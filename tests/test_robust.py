@@ -129,12 +129,15 @@ def test_two_readers_at_once_and_a_command_that_waits_for_the_end(ws, tmp_path):
     finally:
         reader.stop()
     set_setting(ws, "busy_timeout", "60")
-    writer = Holder(ws, "saleskpi import", hold=2)
-    done = saleskpi("show", str(ws), "customers", "--format", "json")
-    writer.proc.wait()
-    assert done.returncode == 0, done.stderr
-    assert f"waiting for saleskpi import (pid {writer.pid})" in done.stderr and "(up to 60 s)" in done.stderr
-    assert json.loads(done.stdout)[0]["customer_id"] == "C1"
+    writer = Holder(ws, "saleskpi import")
+    show = subprocess.Popen([sys.executable, "-m", "saleskpi", "show", str(ws), "customers", "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    told = show.stderr.readline()  # the show waits ...
+    writer.stop()  # ... until the import ends
+    out, rest = show.communicate(timeout=120)
+    assert show.returncode == 0, rest
+    assert told.startswith(f"waiting for saleskpi import (pid {writer.pid}) since ") and "(up to 60 s)" in told
+    assert "Traceback" not in rest and json.loads(out)[0]["customer_id"] == "C1"
 
 
 def test_a_lock_left_by_a_dead_process_is_taken_over(ws, tmp_path):
