@@ -195,13 +195,3 @@ def test_the_erp_example_of_docs_own_data_imports_as_the_page_says(tmp_path: Pat
     assert rows[0] == {"invoice_id": "0000012001", "date": "2026-01-05", "customer_id": "K-1001", "quantity": 40.0,
                        "net_value": 250.0}
     assert [r["net_value"] for r in rows] == [250.0, 124.0, 726.0, -24.8]
-
-
-def test_show_while_another_command_writes_says_so(stored: Path):
-    from saleskpi.workspace import Workspace
-
-    with Workspace.open(stored) as ws:
-        ws.con.list_tables()  # this process now holds DuckDB's one writer lock
-        done = saleskpi("show", str(stored), "wide")
-    assert done.returncode == 2 and "is being written by another saleskpi command" in done.stderr
-    assert "Traceback" not in done.stderr

@@ -135,7 +135,8 @@ def test_a_file_that_does_not_exist_or_is_not_utf8_says_what_to_do(tmp_path: Pat
     with pytest.raises(ConfigError, match=r"plan.toml: plan file not found. Write the plan first.$"):
         load_definitions(tmp_path / "plan.toml", Plan)
     (tmp_path / "plan.toml").write_bytes('name = "Пл"'.encode("cp1251"))
-    with pytest.raises(ConfigError, match=r"plan.toml: not UTF-8 text. Save the plan file as UTF-8."):
+    with pytest.raises(ConfigError, match=r"plan.toml: line 1 is not UTF-8 text \('name = \"Пл\"' read as "
+                                          r"Windows-1251\). Save the plan file as UTF-8 \(Notepad: Save As, Encoding: UTF-8\)."):
         load_definitions(tmp_path / "plan.toml", Plan)
 
 

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("definitions loader", ("saleskpi.definitions",)),
     ("data contract and settings", ("saleskpi.data.schema", "saleskpi.config")),
     ("data readers, mappings and importer; derived tables", ("saleskpi.data", "saleskpi.derived")),
-    ("workspace", ("saleskpi.workspace",)),
+    ("workspace", ("saleskpi.workspace", "saleskpi.lock")),
     ("results", ("saleskpi.results",)),
     ("models", ("saleskpi.models",)),
     ("analyses", ("saleskpi.analyses",)),

@@ -229,17 +229,42 @@ def order(sort: Iterable[str] | None, columns: Iterable[str]) -> tuple[tuple[str
     return tuple(pairs)
 
 
-def open_reader(path: str | Path):
+def open_reader(path: str | Path, *, command: str = "saleskpi show", waiting=None):
     """A light read-only :class:`~saleskpi.engines.reader.Reader` of the workspace folder
     ``path`` (its settings checked as :meth:`saleskpi.workspace.Workspace.open` checks them),
-    for the owner of the folder: nothing is scoped."""
+    for the owner of the folder: nothing is scoped. It shares the workspace lock as any reader
+    does (:class:`saleskpi.lock.WorkspaceLock`: waiting while a writer holds it, ``waiting``
+    told once), and gives it back when it is closed."""
     from saleskpi.config import SETTINGS_FILE, workspace_settings
     from saleskpi.engines import BackendURL, engine_for
+    from saleskpi.lock import WorkspaceLock
 
     path = Path(path)
     settings = workspace_settings(path)
     url = BackendURL.parse(settings.workspace.backend, base=path, source=str(path / SETTINGS_FILE))
-    return engine_for(url).open_reader()
+    engine = engine_for(url)
+    lock = None
+    if not engine.readers_beside_writer:
+        lock = WorkspaceLock(path, command=command, exclusive=False, timeout=settings.workspace.busy_timeout,
+                             waiting=waiting)
+        lock.acquire()
+    try:
+        reader = engine.open_reader()
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    if lock is not None:
+        close = reader.close
+
+        def close_and_release() -> None:
+            try:
+                close()
+            finally:
+                lock.release()
+
+        reader.close = close_and_release
+    return reader
 
 
 def plan(reader, name: str, *, where_name: str, run: int | None = None, columns: list[str] | None = None,

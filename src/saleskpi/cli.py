@@ -1,11 +1,21 @@
 """The ``saleskpi`` command line.
 
-Exit codes: 0 ok, 2 bad usage, 3 bad input data or settings. Messages go to stderr, data to
-stdout. Commands only call the library and show stored results.
+Exit codes (docs/workspace.md):
+
+- 0 ok;
+- 1 an unexpected error, a bug: one line naming it and asking for a report (the traceback
+  only with ``SALESKPI_DEBUG=1``);
+- 2 a wrong command line (unknown table, missing workspace, bad option);
+- 3 bad input data or settings (the message names file, row, column, value or key, and the fix);
+- 4 the workspace is busy: another command writes it (or reads it while this one would write)
+  and did not end within ``[workspace] busy_timeout`` seconds.
+
+Messages go to stderr, data to stdout. Commands only call the library and show stored results.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -51,19 +61,49 @@ def _options(
     """Sales and CRM KPIs: potential, ABC, share of wallet, sales, CLV and more."""
 
 
-def main() -> None:
-    """Entry point: run the app and turn project errors into messages and exit codes.
+#: Set to 1 to see the traceback of an unexpected error.
+DEBUG_ENV = "SALESKPI_DEBUG"
 
-    Click handles usage errors itself (exit 2); project errors carry their own exit code.
-    """
+
+def main() -> None:
+    """Entry point: run the app and turn errors into one message and an exit code.
+
+    Click handles usage errors itself (exit 2); project errors carry their own exit code; an
+    engine driver's error that means something to a user (the database held by another
+    program, memory ran out) becomes that project error; anything else is a bug: one line
+    and exit code 1 (the traceback with ``SALESKPI_DEBUG=1``)."""
+    from saleskpi.errors import UsageError
+
     try:
         app()
     except SaleskpiError as exc:
-        from rich.markup import escape
+        _fail(exc)
+    except KeyboardInterrupt:
+        _fail(UsageError("interrupted; nothing was stored by the command that was stopped."), code=130)
+    except Exception as exc:  # noqa: BLE001 -- the one place that turns a bug into a message
+        from saleskpi.engines import user_error
 
-        # escape: messages quote settings sections like [import], which Rich reads as markup
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
-        sys.exit(exc.exit_code)
+        known = user_error(exc)
+        if known is not None:
+            _fail(known)
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        _fail(SaleskpiError(f"unexpected {type(exc).__name__}: {first} -- this is a bug in saleskpi; please "
+                            f"report it with the command you ran (run it again with {DEBUG_ENV}=1 for the details)."))
+
+
+def _fail(exc: SaleskpiError, *, code: int | None = None) -> None:
+    from rich.markup import escape
+
+    # escape: messages quote settings sections like [import], which Rich reads as markup
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
+    sys.exit(exc.exit_code if code is None else code)
+
+
+def _waiting(message: str) -> None:
+    """Told once when a command waits for another one to finish with the workspace."""
+    err.print(message, markup=False)
 
 
 @app.command()
@@ -73,10 +113,13 @@ def demo(
     years: Annotated[int, typer.Option("--years", help="Years of invoice history (ending 2026-10-31).")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed builds the same company.")] = 7,
     timings: Annotated[bool, typer.Option("--timings", help="Show how long each step took.")] = False,
-    replace: Annotated[bool, typer.Option("--replace", help="Rebuild over an existing workspace in DIR.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Rebuild over an existing workspace in DIR (removes only what saleskpi made there).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="With --replace: also remove a workspace holding imported files, without asking.")] = False,
 ) -> None:
-    """Build the demo company (a Bulgarian building-materials distributor) and its hidden truth."""
-    import shutil
+    """Build the demo company (a Bulgarian building-materials distributor) and its hidden truth.
+
+    --replace removes a demo workspace in DIR first, and a workspace holding files you
+    imported only after you confirm (or with --yes); files of your own in DIR are never removed."""
     import time
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -85,8 +128,7 @@ def demo(
 
     DemoSpec(customers=customers, years=years, seed=seed)  # refuse bad options before the bar
     if replace and (directory / "settings.toml").is_file():
-        # only a folder that is a saleskpi workspace is ever removed
-        shutil.rmtree(directory)
+        _clear_for_demo(directory, yes=yes)
     started = time.perf_counter()
     spent: dict[str, float] = {}
     current: list = [None, started]
@@ -113,6 +155,24 @@ def demo(
               f"Next: saleskpi compute {directory}")
 
 
+def _clear_for_demo(directory: Path, *, yes: bool) -> None:
+    """Remove the saleskpi workspace in ``directory`` for ``demo --replace``: at once when it
+    holds no imported files of the user, after confirmation (or --yes) when it does."""
+    from saleskpi.demo.build import remove_workspace, user_imports
+    from saleskpi.errors import UsageError
+
+    imported = user_imports(directory)
+    if imported and not yes:
+        listed = ", ".join(imported[:3]) + (f" and {len(imported) - 3} more" if len(imported) > 3 else "")
+        question = f"{directory} holds {len(imported)} imported file(s) ({listed}); remove the workspace?"
+        if not (sys.stdin.isatty() and typer.confirm(question, err=True)):
+            raise UsageError(f"{directory} holds {len(imported)} imported file(s) ({listed}); nothing was removed. "
+                             "Run again with --yes to replace it by the demo, or choose another folder.")
+    kept = remove_workspace(directory)
+    if kept:
+        err.print(f"Kept in {directory} (not made by saleskpi): {', '.join(p.name for p in kept)}", markup=False)
+
+
 @app.command()
 def init(
     directory: WorkspaceDir,
@@ -122,8 +182,11 @@ def init(
     """Create an empty workspace with commented settings and one CSV template per input table."""
     from saleskpi.workspace import TEMPLATES_DIR, Workspace
 
-    with Workspace.init(directory, backend=backend, currency=currency):
-        pass
+    with Workspace.init(directory, backend=backend, currency=currency, command="saleskpi init") as ws:
+        if ws.backend.password:
+            err.print("warning: the backend URL holds a password, now stored in settings.toml (readable by you "
+                      "only). Keep it out of the file: set PGPASSWORD or write it in ~/.pgpass (docs/backends.md).",
+                      markup=False)
     err.print(f"Workspace created in {directory}. Settings: {directory / 'settings.toml'}; "
               f"CSV templates: {directory / TEMPLATES_DIR}/")
 
@@ -196,7 +259,7 @@ def import_(
     scopes = [s for s in scopes if s is not None]
     if len(scopes) > 1:
         raise UsageError("Give only one of --replace-import, --replace-dates, --replace-invoices or --replace-all.")
-    with Workspace.open(directory) as ws, _steps(f"importing {file.name}", len(STEPS)) as (bar, progress):
+    with Workspace.open(directory, command="saleskpi import", waiting=_waiting) as ws, _steps(f"importing {file.name}", len(STEPS)) as (bar, progress):
         report = import_file(ws, table, file, mapping=mapping, create_missing=create_missing, sheet=sheet,
                              encoding=encoding.value, delimiter=delimiter, replace=scopes[0] if scopes else None,
                              confirm=_confirmation(yes, bar), keep_duplicates=keep_duplicates, progress=progress)
@@ -217,12 +280,12 @@ def imports(
     from saleskpi.workspace import Workspace
 
     if undo:
-        with Workspace.open(directory) as ws:
+        with Workspace.open(directory, command="saleskpi imports --undo", waiting=_waiting) as ws:
             done = undo_last(ws.con, confirm=_confirmation(yes, None))
         err.print(f"Import {done.import_id} undone: {done.rows_deleted:,} row(s) of {done.table} deleted"
                   + (f", {done.rows_restored:,} put back" if done.rows_restored else "") + ".")
         return
-    with Workspace.open(directory, read_only=True) as ws:
+    with Workspace.open(directory, read_only=True, command="saleskpi imports", waiting=_waiting) as ws:
         rows = [{"import": r["import_id"], "table": r["table_name"], "file": r["file"], "rows": r["rows_loaded"],
                  "skipped": r["rows_skipped"], "from": r["date_from"], "to": r["date_to"], "user": r["user_name"],
                  "when": r["loaded_at"] and r["loaded_at"].replace(microsecond=0), "mode": r["mode"],
@@ -286,6 +349,7 @@ def compute(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from saleskpi.compute import compute as run_compute
+    from saleskpi.compute import require_sales
     from saleskpi.errors import UsageError
     from saleskpi.workspace import Workspace
 
@@ -293,16 +357,16 @@ def compute(
         as_of_date = dt.date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise UsageError(f"--as-of '{as_of}' is not a date; write it as YYYY-MM-DD.") from None
-    with Workspace.open(directory) as ws, Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err, transient=False,
-    ) as bar:
-        task = bar.add_task("computing", total=None)
+    with Workspace.open(directory, command="saleskpi compute", waiting=_waiting) as ws:
+        require_sales(ws)
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=err, transient=False) as bar:
+            task = bar.add_task("computing", total=None)
 
-        def progress(name: str, done: int, total: int) -> None:
-            bar.update(task, description=f"computing {name}", completed=done, total=total)
+            def progress(name: str, done: int, total: int) -> None:
+                bar.update(task, description=f"computing {name}", completed=done, total=total)
 
-        report = run_compute(ws, only=only, as_of=as_of_date, progress=progress)
+            report = run_compute(ws, only=only, as_of=as_of_date, progress=progress)
     err.print(f"Run {report.run_id} (as of {report.as_of}) stored {len(report.stored)} result(s):")
     for name, rows in report.stored.items():
         err.print(f"  {name}: {rows:,} rows   (saleskpi show {directory} {name})")
@@ -334,7 +398,7 @@ def show(
 
     if excel_csv:
         format = Format.csv
-    with browse.open_reader(directory) as reader:
+    with browse.open_reader(directory, waiting=_waiting) as reader:
         if list_ or name is None:
             rows = [{"name": i.name, "kind": i.kind, "rows": reader.count(Query(i.table))}
                     for i in browse.listing(reader.tables())]
@@ -364,7 +428,7 @@ def runs(
     delete the older ones with --keep N."""
     from saleskpi import browse, results
 
-    with browse.open_reader(directory) as reader:
+    with browse.open_reader(directory, waiting=_waiting) as reader:
         lines = results.run_list(reader)
     if keep is None:
         _emit([{"run_id": r.run_id, "started": r.started_at, "finished": r.finished_at, "as_of": r.as_of,
@@ -387,7 +451,7 @@ def runs(
     from saleskpi.engines import engine_of
     from saleskpi.workspace import Workspace
 
-    with Workspace.open(directory) as ws:
+    with Workspace.open(directory, command="saleskpi runs --keep", waiting=_waiting) as ws:
         deleted = results.delete_runs(ws.con, [r.run_id for r in doomed])
         sizes = engine_of(ws.con).reclaim_space(ws.con)
     err.print(f"Deleted run(s) {ids}: {deleted:,} result rows.")

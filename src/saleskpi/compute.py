@@ -40,6 +40,15 @@ def as_of_date(ws) -> dt.date:
     return last if isinstance(last, dt.date) and not isinstance(last, dt.datetime) else last.date()
 
 
+def require_sales(ws) -> None:
+    """Refuse to compute a workspace without sales lines (every capability reads them), with
+    the command that loads them (UsageError)."""
+    if not ws.table("sales").count().execute():
+        raise UsageError(f"The workspace {ws.path} has no sales lines yet, so there is nothing to compute. "
+                         f"Import them first: saleskpi import {ws.path} sales FILE (customers and products "
+                         "before them; 'saleskpi schema sales' lists the columns).")
+
+
 def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
             progress: Callable[[str, int, int], None] | None = None) -> ComputeReport:
     """Run the analyses (all, or ``only`` these and what they depend on) as one stamped run."""

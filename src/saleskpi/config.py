@@ -8,6 +8,7 @@ that ``saleskpi init`` writes (:data:`SETTINGS_TEMPLATE`) is generated from thes
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -39,6 +40,50 @@ CurrencyCode = Annotated[str, Check("a 3-letter ISO currency code", lambda v: le
                                     convert=str.upper)]
 _CELL_LETTERS = "ABC"
 
+#: The directives DuckDB's strptime reads (``%-d``: without a leading zero).
+_DIRECTIVE = re.compile(r"%(-?)(.)", re.S)
+_DIRECTIVES = set("abcdfghjmnpuwxyzABGHIMSTUVWXYZ%")
+_NO_PAD = set("djmyHIMS")
+
+
+def is_date_format(fmt: str) -> bool:
+    """A strptime format that names a whole date: every directive one DuckDB reads, a year,
+    and a day of the year or a month and a day (``%d.%m.%Y``; ``dd.mm.yyyy`` is refused)."""
+    found = set()
+    for dash, letter in _DIRECTIVE.findall(fmt):
+        if letter not in _DIRECTIVES or (dash and letter not in _NO_PAD):
+            return False
+        found.add(letter)
+    if fmt.replace("%%", "").endswith("%"):
+        return False
+    has_year = bool(found & set("yYG"))
+    has_day = "j" in found or (bool(found & set("mbBh")) and "d" in found) or {"V", "u"} <= found
+    return has_year and has_day
+
+
+#: A date format of settings and mapping files, checked when the file is read.
+DateFormat = Annotated[str, Check("a date format of % codes (%d day, %m month, %Y year, %H:%M:%S time)",
+                                  is_date_format, example="%d.%m.%Y")]
+
+_MEMORY = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]i?B)\s*$", re.I)
+_BYTES = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+#: The least memory an import runs in: DuckDB's CSV reader alone takes about 160 MB.
+MIN_MEMORY = 256 * 10**6
+
+
+def memory_bytes(text: str) -> int | None:
+    """``"1GB"`` -> 1000000000 (DuckDB's units: KB MB GB TB, KiB MiB GiB TiB); None if unreadable."""
+    match = _MEMORY.match(text)
+    return None if match is None else int(float(match["n"]) * _BYTES[match["unit"].upper()])
+
+
+def _normal_memory(text: str) -> str:
+    match = _MEMORY.match(text)
+    assert match is not None
+    unit = match["unit"].upper().replace("IB", "iB")
+    return f"{match['n']}{unit}"
+
 
 class WorkspaceSection(Definitions):
     name: str = Field(default="saleskpi workspace", description="Shown in reports.")
@@ -53,20 +98,25 @@ class WorkspaceSection(Definitions):
     keep_runs: Annotated[int, Range(1)] | None = Field(default=None, examples=[5], description=(
         "Keep only the newest N finished runs: each compute deletes the older ones once it has "
         "finished. Default: keep every run ('saleskpi runs DIR --keep N' deletes by hand)."))
+    busy_timeout: Annotated[float, Range(0)] = Field(default=30, description=(
+        "Seconds a command waits while another one is writing this workspace (or reading it, "
+        "when this one writes), before it stops with 'the workspace is busy' (exit code 4)."))
 
 
 class ImportSection(Definitions):
     future_days: Annotated[int, Range(0)] = Field(default=31, description=(
         "Dates more than this many days after today are refused as typing errors."))
-    date_formats: Annotated[list[str], Check("a list of at least one date format", bool,
+    date_formats: Annotated[list[DateFormat], Check("a list of at least one date format of % codes (%d day, %m month, %Y year, %H:%M:%S time)", bool,
                                                                 example=["%d.%m.%Y"])] = Field(
         default_factory=lambda: ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S",
                                  "%d.%m.%Y %H:%M", "%m/%d/%Y %H:%M"],
         description="Date formats tried, in order, on date columns (the first that reads every value wins).")
     max_listed: Annotated[int, Range(1)] = Field(default=50, description=(
         "How many problems an import lists before it only counts them."))
-    memory_limit: str = Field(default="1GB", description=(
-        "Memory the engine may use while importing; it spills to disk beyond this."))
+    memory_limit: Annotated[str, Check(
+        "an amount of memory of at least 256MB in KB, MB, GB, TB (or KiB, MiB, GiB, TiB)",
+        lambda v: (memory_bytes(v) or 0) >= MIN_MEMORY, convert=_normal_memory, example="1GB")] = Field(
+        default="1GB", description="Memory the engine may use while importing; it spills to disk beyond this.")
 
 
 class SalesSection(Definitions):

@@ -2,7 +2,8 @@
 
 Every error a user can meet is one of these, with a message that names the object, what was
 expected, what was found and the fix. The CLI maps them to exit codes: ``UsageError`` -> 2,
-``InputDataError`` and ``ConfigError`` -> 3.
+``InputDataError`` and ``ConfigError`` -> 3, ``BusyError`` -> 4 (another saleskpi command is
+writing the workspace, or reading it while this one wants to write).
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ class ConfigError(SaleskpiError):
     """A hand-written definition (settings, mapping, plan) is invalid. Names file and key."""
 
     exit_code = 3
+
+
+class BusyError(SaleskpiError):
+    """The workspace is in use by another process and stayed so for the whole wait
+    (``[workspace] busy_timeout``): the message names what runs, its pid and since when."""
+
+    exit_code = 4
 
 
 class NotFittedError(SaleskpiError):

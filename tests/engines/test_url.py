@@ -64,3 +64,23 @@ def test_a_missing_postgres_server_is_a_config_error_naming_it(tmp_path):
 
     with pytest.raises(ConfigError, match=r"Cannot connect to PostgreSQL at 127.0.0.1:9 \(database x"):
         Workspace.init(tmp_path / "ws", backend="postgres://nobody@127.0.0.1:9/x?schema=s")
+
+
+@pytest.mark.parametrize("url", ["duckdb://../other/co.duckdb", "duckdb://data/../../co.duckdb",
+                                 "pyspark://local[2]?warehouse=../wh"])
+def test_a_relative_path_may_not_leave_the_workspace(url):
+    with pytest.raises(ConfigError, match=r"settings.toml: \[workspace\] backend: .* is outside the workspace "
+                                          r"folder /ws\. A relative path stays inside the workspace"):
+        parse(url)
+    assert parse("duckdb://data/../co.duckdb").path == BASE / "data/../co.duckdb"
+
+
+def test_a_password_in_the_url_is_never_shown():
+    from saleskpi.engines.url import masked
+
+    assert masked("postgres://kpi:s%40cret@db:5433/sales?schema=a") == "postgres://kpi:***@db:5433/sales?schema=a"
+    assert masked("postgres://kpi@db/sales") == "postgres://kpi@db/sales"
+    assert parse("postgres://kpi:s%40cret@db/sales").url == "postgres://kpi:***@db/sales"
+    with pytest.raises(ConfigError) as refused:
+        parse("postgres://kpi:s%40cret@db/sales?schema=a-b&x=1")
+    assert "postgres://kpi:***@db/sales" in str(refused.value) and "cret" not in str(refused.value)

@@ -44,6 +44,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
+from saleskpi.config import DateFormat
 from saleskpi.data.schema import Table, normalize_header
 from saleskpi.definitions import (
     Check,
@@ -100,7 +101,7 @@ class ReadOptions(Definitions):
     sheet: Text | None = None
     decimal: Literal[".", ","] | None = None
     thousands: Thousands | None = None
-    date_format: Text | None = None
+    date_format: DateFormat | None = None
     date_order: Annotated[DateOrder | None, BeforeValidator(_lower)] = None
 
 

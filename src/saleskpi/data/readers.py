@@ -80,9 +80,9 @@ def _refuse(path: Path, expected: str, *, row: int | None = None, value: str | N
 
 @contextmanager
 def open_source(db, path: Path, *, sheet: str | None = None, encoding: str = "auto",
-                delimiter: str | None = None) -> Iterator[Source]:
-    """Open ``path`` as a :class:`Source` over connection ``db``; temporary files and views
-    are removed on exit."""
+                delimiter: str | None = None, temp_dir: Path | None = None) -> Iterator[Source]:
+    """Open ``path`` as a :class:`Source` over connection ``db``; temporary files (in the
+    private folder ``temp_dir``, the workspace's) and views are removed on exit."""
     if not path.exists():
         raise UsageError(f"{path}: file not found. Check the path (the current folder is the one "
                          "the command runs in).")
@@ -100,7 +100,7 @@ def open_source(db, path: Path, *, sheet: str | None = None, encoding: str = "au
     elif suffix in PARQUET_SUFFIXES:
         yield _parquet(db, path)
     elif suffix in CSV_SUFFIXES or not suffix:
-        with _csv(db, path, encoding, delimiter) as src:
+        with _csv(db, path, encoding, delimiter, temp_dir) as src:
             yield src
     else:
         raise UsageError(f"{path.name}: files of type '{suffix}' cannot be imported. Save it as CSV "
@@ -301,14 +301,14 @@ def _choose_delimiter(header: str, given: str | None) -> str:
 
 
 @contextmanager
-def _csv(db, path: Path, encoding: str, delimiter: str | None) -> Iterator[Source]:
+def _csv(db, path: Path, encoding: str, delimiter: str | None, temp_dir: Path | None = None) -> Iterator[Source]:
     size = path.stat().st_size
     if size == 0:
         raise _refuse(path, "the file is empty (0 bytes); export it again with a header line and rows")
     with path.open("rb") as fh:
         head = fh.read(65536)
     _sniff_bytes(path, head)
-    tmp = Path(tempfile.mkdtemp(prefix="saleskpi-import-"))
+    tmp = Path(tempfile.mkdtemp(prefix="saleskpi-import-", dir=temp_dir))
     try:
         target = tmp / "utf8.csv"
         encoding, blank = _scan(path, encoding, target)

@@ -52,13 +52,18 @@ def load_definitions(path: str | Path, model: type[D]) -> D:
     path = Path(path)
     kind = getattr(model, "file_kind", "definitions")
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: {kind} file not found. {getattr(model, 'if_missing', '')}".rstrip()) from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text. Save the {kind} file as UTF-8.") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the {kind} file ({exc.strerror}).") from None
+    try:
+        text = data.decode("utf-8-sig")  # Notepad's "UTF-8 with BOM" is UTF-8 too
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        shown_line = data.splitlines()[line - 1].decode("cp1251", errors="replace").strip()[:80]
+        raise ConfigError(f"{path}: line {line} is not UTF-8 text ({shown_line!r} read as Windows-1251). "
+                          f"Save the {kind} file as UTF-8 (Notepad: Save As, Encoding: UTF-8).") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -8,15 +8,23 @@ The ``truth_*`` tables are not input tables; they are written with the Ibis conn
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 
 from saleskpi.config import SETTINGS_FILE
+from saleskpi.data.schema import TABLES
 from saleskpi.demo.generator import INPUT_TABLES, TRUTH_TABLES, DemoSpec, generate
-from saleskpi.workspace import Workspace
+from saleskpi.errors import ConfigError, UsageError
+from saleskpi.lock import LOCK_FILE, TEMP_DIR, write_private
+from saleskpi.workspace import TEMPLATES_DIR, Workspace
+
+#: The file that marks a workspace as built by ``saleskpi demo`` (its imports are the demo's own).
+DEMO_MARKER = ".saleskpi-demo"
 
 #: Steps reported to ``progress``, in order (one per table, then the end).
 STEPS: tuple[str, ...] = ("workspace",) + INPUT_TABLES + TRUTH_TABLES
@@ -40,14 +48,63 @@ def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed:
     spec = DemoSpec(customers=customers, years=years, seed=seed, end=end)
     report = progress or (lambda step: None)
     report("workspace")
-    ws = Workspace.init(path, name=WORKSPACE_NAME)
+    ws = Workspace.init(path, name=WORKSPACE_NAME, command="saleskpi demo")
     try:
         ws = _allow_future_dates(ws, spec.end)
         load_company(ws, spec, progress=report)
+        (ws.path / DEMO_MARKER).unlink(missing_ok=True)
+        write_private(ws.path / DEMO_MARKER, json.dumps({"customers": customers, "years": years, "seed": seed}) + "\n")
     except BaseException:
         ws.close()
         raise
     return ws
+
+
+def user_imports(path: Path) -> list[str]:
+    """The files a user imported into the workspace at ``path`` (a demo workspace's own loads,
+    ``demo:...``, excluded). Raises UsageError when ``path`` holds a
+    ``settings.toml`` that is not a saleskpi workspace's, or data that does not live in it."""
+    try:
+        ws = Workspace.open(path, read_only=True, command="saleskpi demo --replace")
+        backend = ws.backend
+    except ConfigError as exc:
+        raise UsageError(f"{path} is not a saleskpi workspace that 'demo --replace' may remove: its "
+                         f"{SETTINGS_FILE} is not saleskpi's ({str(exc).splitlines()[0]}). Nothing was removed; "
+                         "choose another folder for the demo.") from None
+    if backend.kind != "duckdb" or backend.path is None or path.resolve() not in backend.path.resolve().parents:
+        raise UsageError(f"{path}: its data lives outside the folder ({backend.url}); 'demo --replace' removes "
+                         "only a workspace whose DuckDB file is inside it. Nothing was removed; choose another folder.")
+    if not backend.path.exists():
+        return []
+    with ws:
+        log = ws.table("meta_imports").select("file").to_pyarrow().column(0).to_pylist()
+    # a demo workspace: it carries the marker, or (built before the marker existed) the demo's name
+    demo = (path / DEMO_MARKER).is_file() or ws.settings.workspace.name == WORKSPACE_NAME
+    return [f for f in log if not (demo and str(f).startswith("demo:"))]
+
+
+def remove_workspace(path: Path) -> list[Path]:
+    """Remove what saleskpi created in the workspace folder ``path`` -- settings, database,
+    lock, temporary folder, demo marker and the templates still as written (a template the
+    user filled stays) -- and nothing else. Returns what stays in the folder."""
+    backend = Workspace.open(path, read_only=True).backend
+    assert backend.path is not None
+    ours = [path / SETTINGS_FILE, backend.path, backend.path.with_name(backend.path.name + ".wal"),
+            path / LOCK_FILE, path / DEMO_MARKER]
+    for target in ours:
+        if target.is_file() or target.is_symlink():
+            target.unlink()
+    shutil.rmtree(path / TEMP_DIR, ignore_errors=True)
+    templates = path / TEMPLATES_DIR
+    if templates.is_dir() and not templates.is_symlink():
+        for tbl in TABLES.values():
+            template = templates / f"{tbl.name}.csv"
+            if template.is_file() and not template.is_symlink() and \
+                    template.read_text(encoding="utf-8", errors="replace").strip() == ",".join(tbl.column_names):
+                template.unlink()
+        if not any(templates.iterdir()):
+            templates.rmdir()
+    return sorted(path.iterdir())
 
 
 def load_company(ws: Workspace, spec: DemoSpec, *, tables: Iterable[str] | None = None,
@@ -84,7 +141,7 @@ def _allow_future_dates(ws: Workspace, end: dt.date) -> Workspace:
     text = re.sub(r"(?m)^future_days = \d+", f"future_days = {days}", settings.read_text(encoding="utf-8"))
     settings.write_text(text, encoding="utf-8")
     ws.close()
-    return Workspace.open(ws.path)
+    return Workspace.open(ws.path, command=ws.command)
 
 
 def _chunks(first: pa.Table, name: str, stream: "_Peekable") -> Iterator[pa.RecordBatch]:

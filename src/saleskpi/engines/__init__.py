@@ -21,15 +21,17 @@ DuckDB an import stages in and the loading of its staged Parquet batches.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from saleskpi.engines.base import ENGINE_ATTR, Batch, Engine
 from saleskpi.engines.duckdb import DuckDB
 from saleskpi.engines.postgres import PostgreSQL
 from saleskpi.engines.spark import Spark
-from saleskpi.engines.url import URL_HELP, BackendURL
+from saleskpi.engines.url import URL_HELP, BackendURL, masked
 from saleskpi.errors import ConfigError
 
 __all__ = ["BackendURL", "Batch", "Engine", "connect", "delete_rows", "disconnect", "engine_for",
-           "engine_of", "raw", "update_rows"]
+           "engine_of", "masked", "raw", "update_rows", "user_error"]
 
 #: The engine of each URL scheme (``BackendURL.kind``).
 ENGINES: dict[str, type[Engine]] = {"duckdb": DuckDB, "postgres": PostgreSQL, "pyspark": Spark}
@@ -52,9 +54,20 @@ def engine_of(con) -> Engine:
     return engine
 
 
-def connect(url: BackendURL, *, read_only: bool = False, memory_limit: str | None = None):
-    """Open an Ibis connection to the workspace's engine."""
-    return engine_for(url).connect(read_only=read_only, memory_limit=memory_limit)
+def connect(url: BackendURL, *, read_only: bool = False, memory_limit: str | None = None,
+            temp_dir: Path | None = None):
+    """Open an Ibis connection to the workspace's engine (temporary files in ``temp_dir``)."""
+    return engine_for(url).connect(read_only=read_only, memory_limit=memory_limit, temp_dir=temp_dir)
+
+
+def user_error(exc: BaseException):
+    """The project error an engine driver's exception means to a user (the database is held
+    by another process, memory ran out), or None: :meth:`Engine.user_error` of each engine."""
+    for engine in ENGINES.values():
+        found = engine.user_error(exc)
+        if found is not None:
+            return found
+    return None
 
 
 def disconnect(con) -> None:

@@ -58,6 +58,10 @@ class Engine:
     #: transaction of it. False: it stages and checks in a private DuckDB against a copy of the
     #: stored keys, then hands the new rows to :meth:`load_batches`.
     stages_in_place: ClassVar[bool] = False
+    #: True: readers see committed data while a writer works (PostgreSQL's MVCC), so a reader
+    #: takes no workspace lock. False: a writer shuts readers out and readers shut out a
+    #: writer (DuckDB's file lock; Spark's embedded metastore), so readers share the lock.
+    readers_beside_writer: ClassVar[bool] = False
     #: True: tables have no DELETE or UPDATE (Spark's Parquet tables); rows change by rewriting
     #: whole tables (:meth:`replace_rows`), and an import brings derived tables along as staged
     #: files, not as SQL in its transaction (:meth:`run_in_transaction`).
@@ -65,15 +69,20 @@ class Engine:
 
     def __init__(self, url: BackendURL) -> None:
         self.url = url
+        #: The workspace's private folder for temporary files (set by :meth:`connect`);
+        #: None: the system's temporary folder.
+        self.temp_dir: Path | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url.url!r})"
 
     # --- the connection ---------------------------------------------------------------------
 
-    def connect(self, *, read_only: bool = False, memory_limit: str | None = None):
+    def connect(self, *, read_only: bool = False, memory_limit: str | None = None, temp_dir: Path | None = None):
         """Open an Ibis connection to the engine; :func:`saleskpi.engines.engine_of` finds this
-        engine from it."""
+        engine from it. ``temp_dir`` (the workspace's private folder) receives every temporary
+        file: the engine's spill files, an import's staging files."""
+        self.temp_dir = temp_dir
         con = self._open(read_only=read_only, memory_limit=memory_limit)
         setattr(con, ENGINE_ATTR, self)
         return con
@@ -105,6 +114,16 @@ class Engine:
     def reclaim_space(self, con) -> tuple[int, int] | None:
         """Give the space of deleted rows back where the engine can; the size of the
         database before and after, in bytes (None where the engine does not say)."""
+        return None
+
+    def recover(self) -> None:
+        """Give back what a writer killed half-way left behind, before the connection opens
+        (called once the workspace's write lock was taken over from a dead process)."""
+
+    @classmethod
+    def user_error(cls, exc: BaseException):
+        """The :class:`~saleskpi.errors.SaleskpiError` this engine's driver exception means to a
+        user (another process holds the database, out of memory), or None."""
         return None
 
     def raw(self, con):
@@ -161,7 +180,7 @@ class Engine:
         spills to a temporary folder, closed afterwards (the DuckDB engine lends its own)."""
         import duckdb
 
-        spill = tempfile.mkdtemp(prefix="saleskpi-spill-")
+        spill = tempfile.mkdtemp(prefix="saleskpi-spill-", dir=self.temp_dir)
         db = duckdb.connect(config={"temp_directory": spill})
         try:
             yield db
@@ -170,8 +189,8 @@ class Engine:
             shutil.rmtree(spill, ignore_errors=True)
 
     def staging_folder(self) -> Path:
-        """A new folder for an import's Parquet files (in the system's temporary folder)."""
-        return Path(tempfile.mkdtemp(prefix="saleskpi-import-"))
+        """A new private folder for an import's Parquet files (in :attr:`temp_dir`)."""
+        return Path(tempfile.mkdtemp(prefix="saleskpi-import-", dir=self.temp_dir))
 
     def load_batches(self, con, batches: Sequence[Batch], *, import_id: int,
                      before_commit: Callable[[], None] | None = None, after: Sequence[str] = ()) -> None:

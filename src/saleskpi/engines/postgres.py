@@ -17,6 +17,7 @@ class PostgreSQL(SQLEngine):
 
     name = "postgres"
     mark = "%s"
+    readers_beside_writer = True
 
     def _open(self, *, read_only: bool, memory_limit: str | None):
         url = self.url
@@ -31,6 +32,8 @@ class PostgreSQL(SQLEngine):
                                         database=url.database, schema=url.schema)
         except psycopg.OperationalError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if url.password:
+                first = first.replace(url.password, "***")
             raise ConfigError(f"Cannot connect to PostgreSQL at {url.host}:{url.port} (database "
                               f"{url.database}, user {url.user or 'default'}): {first}. Start the "
                               "server, or correct [workspace] backend in settings.toml.") from None

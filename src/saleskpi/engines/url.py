@@ -1,7 +1,10 @@
 """Backend URLs: which engine a workspace's data lives on, and where (docs/backends.md).
 
 ``BackendURL.parse`` reads ``[workspace] backend``; :func:`saleskpi.engines.engine_for` then
-picks the engine it names, once.
+picks the engine it names, once. A password written in the URL is kept apart (``password``)
+and never shown: ``url`` and every message carry the URL with ``***`` in its place
+(:func:`masked`). A relative path (a DuckDB file, a Spark warehouse) must stay inside the
+workspace folder.
 """
 
 from __future__ import annotations
@@ -16,6 +19,29 @@ from saleskpi.errors import ConfigError
 URL_HELP = ("Use duckdb://FILE, postgres://user@host:port/db?schema=NAME or "
              "pyspark://local[2]?warehouse=PATH.")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: ``scheme://user:password@`` -- the password part of a URL.
+_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/@:?#]*:)(?P<password>[^@/?#]*)(?P<tail>@)")
+
+
+def masked(url: str) -> str:
+    """``url`` with the password, if it holds one, replaced by ``***`` (what messages show)."""
+    return _PASSWORD.sub(lambda m: f"{m['head']}***{m['tail']}", url, count=1)
+
+
+def _inside(base: Path, raw: str, *, what: str, where: str, url: str) -> Path:
+    """The path ``raw`` of a URL: absolute as written, or relative to the workspace ``base``,
+    which it may not leave (``duckdb://../other.duckdb`` is refused)."""
+    path = Path(raw)
+    if path.is_absolute():
+        return path
+    joined = base / path
+    root = base.resolve()
+    target = joined.resolve()
+    if target != root and root not in target.parents:
+        raise ConfigError(f"{where}: '{url}': the {what} '{raw}' is outside the workspace folder {base}. "
+                          f"A relative path stays inside the workspace (e.g. {path.name}); write an "
+                          "absolute path (three slashes: duckdb:///srv/data/co.duckdb) to keep it elsewhere.")
+    return joined
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,9 @@ class BackendURL:
     def parse(cls, url: str, *, base: Path, source: str = "settings.toml") -> "BackendURL":
         where = f"{source}: [workspace] backend"
         kind, sep, rest = url.partition("://")
+        if kind.lower() in ("postgres", "postgresql") and sep:
+            return cls._parse_postgres(url, where)
+        url = masked(url)
         kind = kind.lower()
         if not sep:
             kind = url.split(":", 1)[0].lower()
@@ -53,12 +82,7 @@ class BackendURL:
             if not raw:
                 raise ConfigError(f"{where}: '{url}' names no DuckDB file. "
                                   "Use duckdb://saleskpi.duckdb (inside the workspace).")
-            path = Path(raw)
-            if not path.is_absolute():
-                path = base / path
-            return cls("duckdb", url, path)
-        if kind in ("postgres", "postgresql") and sep:
-            return cls._parse_postgres(url, where)
+            return cls("duckdb", url, _inside(base, raw, what="DuckDB file", where=where, url=url))
         if kind == "pyspark" and sep:
             return cls._parse_spark(url, rest, base=base, where=where)
         raise ConfigError(f"{where}: unknown engine '{kind or url}'. {URL_HELP}")
@@ -66,6 +90,7 @@ class BackendURL:
     @classmethod
     def _parse_postgres(cls, url: str, where: str) -> "BackendURL":
         parts = urlsplit(url)
+        url = masked(url)
         query = dict(parse_qsl(parts.query))
         unknown = sorted(set(query) - {"schema"})
         if unknown:
@@ -102,9 +127,7 @@ class BackendURL:
         if "warehouse" not in query:
             raise ConfigError(f"{where}: '{url}' needs a warehouse folder for the tables, e.g. "
                               "pyspark://local[2]?warehouse=warehouse (inside the workspace).")
-        path = Path(query.pop("warehouse"))
-        if not path.is_absolute():
-            path = base / path
+        path = _inside(base, query.pop("warehouse"), what="warehouse folder", where=where, url=url)
         database = query.pop("database", "saleskpi")
         if not _IDENT.match(database):
             raise ConfigError(f"{where}: database '{database}' must be letters, digits and _.")

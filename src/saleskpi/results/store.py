@@ -22,10 +22,17 @@ __all__ = ["PREFIX", "STAMPS", "delete_runs", "discard_run", "finish_run", "resu
 
 
 def start_run(con, *, as_of: dt.date, analyses: list[str]) -> int:
-    """Log a new run in ``meta_runs`` and return its id (1, 2, ...)."""
+    """Log a new run in ``meta_runs`` and return its id (1, 2, ...).
+
+    A run that never finished (its process was killed half-way) is removed first, rows and
+    log line (:func:`discard_run`): a run is visible whole or not at all, and the reader
+    never reads an unfinished one (:func:`saleskpi.results.read.read`). The caller holds the
+    workspace's write lock, so no other run is under way."""
     runs = con.table("meta_runs")
     last = runs.run_id.max().execute()
-    run_id = 1 if last is None or last != last else int(last) + 1
+    run_id = 1 if last is None or last != last else int(last) + 1  # an id is never given twice
+    for stale in runs.filter(runs.finished_at.isnull()).run_id.to_pyarrow().to_pylist():
+        discard_run(con, int(stale))
     now = dt.datetime.now().replace(microsecond=0)
     # typed up front: PostgreSQL refuses a memtable column of NULL type (finished_at)
     row = ibis.memtable({

@@ -151,9 +151,10 @@ def import_file(ws: WorkspaceLike, table: str, path: str | Path, *, mapping: Map
     options["keep_duplicates"] = options["keep_duplicates"] or mapping.duplicates == "keep"
     if encoding == "auto" and mapping.encoding:
         encoding = mapping.encoding
-    with engine_of(ws.con).staging_db(ws.con) as db, _session(db, ws.settings):
+    engine = engine_of(ws.con)
+    with engine.staging_db(ws.con) as db, _session(db, ws.settings):
         with readers.open_source(db, Path(path), sheet=sheet or mapping.sheet, encoding=encoding,
-                                 delimiter=delimiter or mapping.delimiter) as src:
+                                 delimiter=delimiter or mapping.delimiter, temp_dir=engine.temp_dir) as src:
             return _Pipeline(ws, db, tbl, src, mapping, create_missing, **options).run()
 
 
