@@ -70,6 +70,9 @@ class SalesSection(Definitions):
     period: Literal["year", "quarter", "month"] = Field(default="year", description=(
         "The period the sales analysis reports on. It is the period that holds the as-of date, to "
         "date, compared with the previous period and the same dates a year before."))
+    min_cost_coverage: Annotated[float, Range(0, 1)] = Field(default=0.8, description=(
+        "The margin of a node is over its invoice lines with a cost; below this share of its turnover "
+        "with a cost (cost_coverage) the margin is left empty, as it would describe too little of it."))
 
 
 class PotentialSection(Definitions):
