@@ -168,13 +168,13 @@ class ClvSection(Definitions):
         "assumed_margin_by_product, else assumed_margin_by_line, else assumed_margin) or revenue (net value, "
         "no cost deducted: a revenue-based CLV, labelled so)."))
     assumed_margin: Annotated[float, Range(0, 1, closed="right")] = Field(default=0.25, description=(
-        "margin_basis = assumed: the margin rate (margin / net value) of a line without a cost."))
+        "With margin_basis \"assumed\": the margin rate (margin / net value) of a line without a cost."))
     assumed_margin_by_line: dict[str, Annotated[float, Range(0, 1, closed="right")]] = Field(
         default_factory=dict, examples=[{"building": 0.3}], description=(
-            "margin_basis = assumed: the margin rate per business line, instead of assumed_margin."))
+            "With margin_basis \"assumed\": the margin rate per business line, instead of assumed_margin."))
     assumed_margin_by_product: dict[str, Annotated[float, Range(0, 1, closed="right")]] = Field(
         default_factory=dict, examples=[{"P0001": 0.4}], description=(
-            "margin_basis = assumed: the margin rate per product, before the business line's."))
+            "With margin_basis \"assumed\": the margin rate per product, before the business line's."))
 
     @field_validator("history_weights")
     @classmethod
