@@ -167,3 +167,21 @@ def test_a_model_that_finds_no_drop_out_is_flagged():
     # a model that sees them drop out says nothing; nor does one with too few such customers to tell
     assert drop_out_check(summary, np.full(12, 0.2), "BG/NBD").warning is None
     assert drop_out_check(summary.head(5), np.full(5, 0.999), "BG/NBD").warning is None
+
+
+def test_cdnow_customers_with_only_zero_purchases_are_counted(shared_data):
+    """CDNOW master: 23,570 customers, of whom 68 only ever made purchases of $0 (80 such days):
+    no purchase day, so no clv row; they are counted, not dropped without a word."""
+    import ibis
+
+    path = shared_data / "cdnow" / "CDNOW_master.txt"
+    lines = pd.read_csv(path, sep=r"\s+", header=0, names=["customer_id", "date", "cds", "value"],
+                        dtype={"customer_id": str, "date": str})
+    lines["date"] = pd.to_datetime(lines["date"], format="%Y%m%d").dt.date
+    days = lines.groupby(["customer_id", "date"], as_index=False)["value"].sum()
+    as_of = dt.date(1998, 6, 30)
+    bought = days[days.value > 0].assign(margin=lambda d: d.value, margin_known=True)
+    summary = model_summary(ibis.memtable(bought[["customer_id", "date", "margin", "margin_known"]]), as_of)
+    counts = list(left_out(ibis.memtable(days), summary, as_of).values())
+    assert (lines.customer_id.nunique(), len(summary)) == (23_570, 23_502)
+    assert counts[:3] == [68, 80, 0]
