@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
+
 Granularity = Literal["year", "quarter", "month"]
 
 
@@ -94,11 +96,9 @@ def periods(as_of: dt.date, granularity: Granularity = "year") -> Periods:
 
 
 def first_sales_day(sales) -> dt.date | None:
-    """The first invoice date of the ``sales`` table (an Ibis table): where the data begin,
-    None without lines. Every comparison window before it is not covered by the data."""
-    import pandas as pd  # a date out of the engine: pandas reads every engine's kind of it
-
-    first = sales.date.min().execute()
+    """The first ``date`` of ``sales`` (an Ibis table of invoice lines, or of customer x days):
+    where the data begin, None without rows. A comparison window before it is not covered."""
+    first = sales.date.min().execute()  # pandas reads the date every engine gives back
     return None if first is None or first != first else pd.Timestamp(first).date()
 
 

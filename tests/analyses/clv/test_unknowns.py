@@ -15,10 +15,9 @@ import pandas as pd
 import pytest
 
 from saleskpi.analyses.clv.checks import drop_out_check, left_out
-from saleskpi.analyses.clv.days import basis_of_customers, margin_days
+from saleskpi.analyses.clv.days import basis_of_customers, margin_days, purchase_days
 from saleskpi.analyses.clv.history import history, history_gap, history_weights, weights_covered
 from saleskpi.analyses.clv.summary import model_summary
-from saleskpi.analyses.clv.days import purchase_days
 from saleskpi.analyses.clv.value import scores
 from saleskpi.config import ClvSection
 from saleskpi.engines import raw

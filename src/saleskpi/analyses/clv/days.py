@@ -12,6 +12,7 @@ import datetime as dt
 import ibis
 import pandas as pd
 
+from saleskpi.analyses.periods import first_sales_day
 from saleskpi.derived.purchase_days import SALES_DAYS, sales_days
 from saleskpi.derived.purchase_days import purchase_days as _grouped_days
 
@@ -101,5 +102,4 @@ def basis_of_customers(sales: ibis.Table, as_of: dt.date) -> pd.DataFrame:
 def history_start(days: ibis.Table) -> dt.date | None:
     """The first day of a customer x day table (:func:`customer_days`): the first day with a
     sales line, None when there are no lines."""
-    first = days.date.min().execute()
-    return None if first is None or first != first else pd.Timestamp(first).date()
+    return first_sales_day(days)

@@ -203,20 +203,26 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
         attainment_by_value=ratio_or_null(rows.turnover_value, rows.target_value_to_date),
         attainment_by_volume=ratio_or_null(rows.turnover_volume, rows.target_volume_to_date),
     )
+    rows = rows.mutate(note=_note(rows, p, first_day, ctx.settings.sales.min_cost_coverage))
+    # period to date, as against the 12-month turnover of market share (one name per concept)
+    rows = rows.rename(turnover_value_period="turnover_value", turnover_volume_period="turnover_volume")
+    return rows
+
+
+def _note(rows: ibis.Table, p: Periods, first_day: dt.date | None, min_cost_coverage: float):
+    """A ``sales`` row's ``note``: why its growth, margin or target is empty, and what to import."""
+    margin_known = rows.cost_coverage >= min_cost_coverage
     gaps = [gap for gap in (coverage_gap("the previous period", p.previous, first_day),
                             coverage_gap("last year", p.last_year, first_day)) if gap]
     reasons = [(ibis.literal(bool(gaps)), "growth empty: " + "; ".join(gaps)),
                (rows.turnover_value.notnull() & rows.turnover_value_with_cost.notnull() & ~margin_known.fill_null(False),
-                f"margin empty: the lines with a cost hold less than {ctx.settings.sales.min_cost_coverage:.0%} of the "
+                f"margin empty: the lines with a cost hold less than {min_cost_coverage:.0%} of the "
                 "turnover (cost_coverage; [sales] min_cost_coverage): import the sales with cost or margin"),
                (rows.turnover_value_with_cost.isnull() & (rows.turnover_value != 0),
                 "margin empty: no invoice line of the row has a cost; import the sales with cost or margin"),
                (rows.target_value.isnull() & ((rows.level == "company") | (rows.level == "business_line")),
                 f"target empty: none is set for {p.label} (targets, kpi turnover_value); import the targets")]
-    rows = rows.mutate(note=note_of(reasons))
-    # period to date, as against the 12-month turnover of market share (one name per concept)
-    rows = rows.rename(turnover_value_period="turnover_value", turnover_volume_period="turnover_volume")
-    return rows
+    return note_of(reasons)
 
 
 def _growth(now, base, covered: float):
