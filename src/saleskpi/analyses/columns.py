@@ -76,10 +76,12 @@ CUSTOMERS = column(
     "customers", "count", "Customers", "Клиенти",
     "How many customers the row covers: those in its group, cell, band or decile; in potential-rollup those "
     "with a potential, in wallet-links those with a share of wallet, in abc-migration those that moved from "
-    "the one class to the other, in clv-params those the model was fitted on.",
+    "the one class to the other, in clv-params those the model was fitted on (left out: those the reason concerns; "
+    "check: the long-inactive ones).",
     "Колко клиента обхваща редът: тези в групата, клетката, диапазона или децила му; в potential-rollup — "
     "тези с потенциал, в wallet-links — тези с дял от портфейла, в abc-migration — преминалите от единия "
-    "клас в другия, в clv-params — тези, по които е оценен моделът.",
+    "клас в другия, в clv-params — тези, по които е оценен моделът (left out: тези, за които се отнася "
+    "причината; check: отдавна неактивните).",
     unit="customers")
 
 PERIOD = column(

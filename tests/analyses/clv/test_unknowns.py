@@ -113,12 +113,12 @@ def test_what_the_models_left_out_is_counted(ws):
     days = margin_days(sales, ws.table("products"), ClvSection())
     summary = model_summary(purchase_days(sales, AS_OF), AS_OF)
     counts = left_out(days, summary, AS_OF)
-    assert list(counts.values()) == [
-        1,  # C5: only a line of value 0, so no purchase day and no clv row
-        1,  # C5's day of value 0
-        1,  # C2's credit note of 2025-04-01
-        0, 0,  # the one repeat buyer, C1, has its margin on every day, and a positive one
-        3,  # C2, C3, C4 bought on one day each: Gamma-Gamma has nothing of theirs to fit
+    assert list(counts.values()) == [  # (customers, days)
+        (1, None),  # C5: only a line of value 0, so no purchase day and no clv row
+        (1, 1),  # C5's day of value 0
+        (1, 1),  # C2's credit note of 2025-04-01
+        (0, None), (0, None),  # the one repeat buyer, C1, has its margin on every day, and a positive one
+        (3, None),  # C2, C3, C4 bought on one day each: Gamma-Gamma has nothing of theirs to fit
     ]
     assert list(counts)[0] == "customers without a purchase day (every day's lines add up to 0 or less)"
 
@@ -130,10 +130,11 @@ def test_compute_warns_of_what_was_left_out(ws):
     report = compute(ws, only=["clv"], as_of=AS_OF)
     said = [w for w in report.warnings if "left out of the models" in w]
     assert said == ["clv: left out of the models: 1 customers without a purchase day (every day's lines add up to "
-                    "0 or less); 1 days of value 0 (not purchase days). A customer without a purchase day has no "
-                    "clv row; all are counted in clv-params (model 'left out')."]
+                    "0 or less); 1 days of value 0 (not purchase days) of 1 customers. A customer without a purchase "
+                    "day has no clv row; all are counted in clv-params (model 'left out')."]
     p = results.read(ws.con, "clv-params").to_pyarrow().to_pandas()
-    assert p[p.model == "left out"].customers.tolist() == [1, 1, 1, 0, 0, 3]
+    left = p[p.model == "left out"]
+    assert left.customers.tolist() == [1, 1, 1, 0, 0, 3] and left.value.tolist()[1:3] == [1.0, 1.0]
     c = results.read(ws.con, "clv").to_pyarrow().to_pandas().set_index("customer_id")
     assert "C5" not in c.index
     # the cost basis: C4 has no cost, so no basis; the others' margins are known
@@ -183,4 +184,4 @@ def test_cdnow_customers_with_only_zero_purchases_are_counted(shared_data):
     summary = model_summary(ibis.memtable(bought[["customer_id", "date", "margin", "margin_known"]]), as_of)
     counts = list(left_out(ibis.memtable(days), summary, as_of).values())
     assert (lines.customer_id.nunique(), len(summary)) == (23_570, 23_502)
-    assert counts[:3] == [68, 80, 0]
+    assert counts[0] == (68, None) and counts[1][1] == 80 and counts[2] == (0, 0)

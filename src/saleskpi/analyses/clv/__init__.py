@@ -170,7 +170,8 @@ def _warn_left_out(ctx: Context, params: pd.DataFrame) -> None:
     purchase model that finds no drop-out (``check``)."""
     main = params[params["fit"] == "main"]
     rows = main[(main["model"] == "left out") & (main["customers"] > 0)]
-    said = [f"{int(n):,} {reason}" for reason, n in rows[["parameter", "customers"]].itertuples(index=False)
+    said = [f"{int(n if pd.isna(days) else days):,} {reason}" + ("" if pd.isna(days) else f" of {int(n):,} customers")
+            for reason, n, days in rows[["parameter", "customers", "value"]].itertuples(index=False)
             if reason.startswith(_WARN_LEFT_OUT)]
     if said:
         ctx.warn("clv", "left out of the models: " + "; ".join(said) + ". A customer without a purchase day has "

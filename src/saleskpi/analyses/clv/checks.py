@@ -33,9 +33,10 @@ MIN_INACTIVE = 10
 ALIVE_SHARE_LIMIT = 0.5
 
 
-def left_out(days: ibis.Table, summary: pd.DataFrame, as_of: dt.date) -> dict[str, int]:
-    """Counts per reason (in order) of what the models did not take, from the customer x day
-    table ``days`` (every day, returns too) and the model ``summary`` of the purchase days:
+def left_out(days: ibis.Table, summary: pd.DataFrame, as_of: dt.date) -> dict[str, tuple[int, int | None]]:
+    """Per reason (in order), what the models did not take: ``(customers, days)`` (days None for
+    the reasons about customers), from the customer x day table ``days`` (every day, returns
+    too) and the model ``summary`` of the purchase days:
 
     * customers whose every day adds up to 0 or less (no purchase day: no ``clv`` row);
     * days whose lines add up to exactly 0 (a purchase of value 0 is no purchase day);
@@ -47,29 +48,34 @@ def left_out(days: ibis.Table, summary: pd.DataFrame, as_of: dt.date) -> dict[st
       with the population mean).
     """
     d = days.filter(days.date <= as_of)
-    counts = d.aggregate(customers=d.customer_id.nunique(), zero_days=(d.value == 0).sum(),
-                         negative_days=(d.value < 0).sum()).to_pyarrow().to_pylist()[0]
+    zero, negative = d.value == 0, d.value < 0
+    counts = d.aggregate(customers=d.customer_id.nunique(), zero_days=zero.sum(), negative_days=negative.sum(),
+                         zero_customers=d.customer_id.nunique(where=zero),
+                         negative_customers=d.customer_id.nunique(where=negative)).to_pyarrow().to_pylist()[0]
+    n = {k: int(v or 0) for k, v in counts.items()}
     repeat = summary["frequency"].to_numpy() > 0
     known = summary["margin_known"].to_numpy(dtype=bool) if "margin_known" in summary else np.ones(len(summary), bool)
     positive = summary["monetary_value"].to_numpy(dtype=float) > 0
     return {
         "customers without a purchase day (every day's lines add up to 0 or less)":
-            int(counts["customers"] or 0) - len(summary),
-        "days of value 0 (not purchase days)": int(counts["zero_days"] or 0),
-        "days of returns or credit notes only (below 0; not purchase days)": int(counts["negative_days"] or 0),
-        "repeat buyers without a known margin (not in the Gamma-Gamma fit)": int((repeat & ~known).sum()),
+            (n["customers"] - len(summary), None),
+        "days of value 0 (not purchase days)": (n["zero_customers"], n["zero_days"]),
+        "days of returns or credit notes only (below 0; not purchase days)":
+            (n["negative_customers"], n["negative_days"]),
+        "repeat buyers without a known margin (not in the Gamma-Gamma fit)": (int((repeat & ~known).sum()), None),
         "repeat buyers with a mean margin of 0 or less (not in the Gamma-Gamma fit)":
-            int((repeat & known & ~positive).sum()),
+            (int((repeat & known & ~positive).sum()), None),
         "customers without a repeat purchase (not in the Gamma-Gamma fit; scored at the population mean)":
-            int((~repeat).sum()),
+            (int((~repeat).sum()), None),
     }
 
 
-def left_out_rows(fit: str, counts: dict[str, int]) -> pd.DataFrame:
-    """``clv-params`` rows (model ``left out``) of :func:`left_out`'s counts, in ``customers``."""
-    return pd.DataFrame([{"fit": fit, "model": "left out", "parameter": reason, "value": None,
+def left_out_rows(fit: str, counts: dict[str, tuple[int, int | None]]) -> pd.DataFrame:
+    """``clv-params`` rows (model ``left out``) of :func:`left_out`'s counts: the customers in
+    ``customers``, the days (for the reasons about days) in ``value``."""
+    return pd.DataFrame([{"fit": fit, "model": "left out", "parameter": reason, "value": days,
                           "standard_error": None, "log_likelihood": None, "customers": n, "note": None}
-                         for reason, n in counts.items()])
+                         for reason, (n, days) in counts.items()])
 
 
 @dataclass(frozen=True)

@@ -316,9 +316,11 @@ _PARAMETER = column(
 _VALUE = column(
     "value", "number", "Value", "Стойност",
     "The fitted value, or the derived mean (purchases or drop-outs per week or per purchase, margin per "
-    "purchase in the currency); empty where not fitted or infinite.",
+    "purchase in the currency); on left out rows about days the days left out, on the check row the share "
+    "of long-inactive customers still alive; empty where not fitted or infinite.",
     "Оценената стойност или производното средно (покупки или отпадания на седмица или на покупка, марж на "
-    "покупка във валутата); празно, където не е оценено или е безкрайно.",
+    "покупка във валутата); в редовете left out за дни — изпуснатите дни, в реда check — делът на отдавна "
+    "неактивните клиенти, които още са активни; празно, където не е оценено или е безкрайно.",
     unit="model parameter")
 
 _STANDARD_ERROR = column(
