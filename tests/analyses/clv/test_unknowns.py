@@ -185,3 +185,31 @@ def test_cdnow_customers_with_only_zero_purchases_are_counted(shared_data):
     counts = list(left_out(ibis.memtable(days), summary, as_of).values())
     assert (lines.customer_id.nunique(), len(summary)) == (23_570, 23_502)
     assert counts[0] == (68, None) and counts[1][1] == 80 and counts[2] == (0, 0)
+
+
+def test_compute_reads_the_margin_basis_from_the_settings(tmp_path):
+    from saleskpi import results
+    from saleskpi.compute import compute
+    from saleskpi.workspace import Workspace
+
+    with Workspace.init(tmp_path / "ws") as ws:
+        raw(ws.con).execute(HISTORY_COMPANY + MORE)
+        ws.settings = ws.settings.model_copy(update={"clv": ClvSection(
+            margin_basis="assumed", assumed_margin_by_line={"A": 0.3}, history_years=2, history_weights=[0.6, 0.4],
+            history_rate=0.1)})
+        compute(ws, only=["clv"], as_of=AS_OF)
+        h = results.read(ws.con, "clv-history").to_pyarrow().to_pandas().set_index(["customer_id", "period"])
+        c = results.read(ws.con, "clv").to_pyarrow().to_pandas().set_index("customer_id")
+    assert h.loc[("C4", "2025"), "margin_value"] == D("120.00")  # 400 x 0.3
+    # C4 ranks by its assumed margin: 0.6 x 120 x 1.1 = 79.20, behind C2 132.00 and C1 129.80
+    assert h.loc[("C4", "total"), ["weighted_profit", "rank_by_weighted_profit"]].tolist() == [D("79.20"), 3]
+    assert c.margin_basis.to_dict() == {"C1": "cost", "C2": "cost", "C3": "cost", "C4": "assumed margin rate"}
+
+
+def test_a_wrong_assumed_margin_is_refused_with_its_key():
+    from saleskpi.config import ConfigError, parse_settings
+
+    with pytest.raises(ConfigError, match=r"\[clv.assumed_margin_by_line\] A: must be a number in \(0, 1\], got 1.5"):
+        parse_settings({"clv": {"margin_basis": "assumed", "assumed_margin_by_line": {"A": 1.5}}}, source="s.toml")
+    with pytest.raises(ConfigError, match=r"\[clv\] margin_basis: must be one of cost, assumed, revenue"):
+        parse_settings({"clv": {"margin_basis": "profit"}}, source="s.toml")

@@ -90,9 +90,10 @@ def purchase_days(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None 
 def basis_of_customers(sales: ibis.Table, as_of: dt.date) -> pd.DataFrame:
     """Per customer with lines up to ``as_of``, under ``[clv] margin_basis = "assumed"``:
     ``margin_basis``, the label (:data:`BASIS_LABELS`) of what its margin is reckoned in: cost
-    (every line has one), assumed (none has) or both."""
+    (every line has a cost or margin), assumed (none has) or both."""
     s = sales.filter(sales.date <= as_of)
-    counts = s.group_by("customer_id").aggregate(lines=s.count(), with_cost=s.cost.count()).to_pyarrow().to_pandas()
+    known = s.cost.notnull() | s.margin.notnull()  # a margin given on the line counts as its cost
+    counts = s.group_by("customer_id").aggregate(lines=s.count(), with_cost=known.sum()).to_pyarrow().to_pandas()
     label = pd.Series(BASIS_LABELS["mixed"], index=counts.index, dtype=object)
     label[counts["with_cost"] == counts["lines"]] = BASIS_LABELS["cost"]
     label[counts["with_cost"] == 0] = BASIS_LABELS["assumed"]
