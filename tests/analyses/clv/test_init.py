@@ -122,8 +122,8 @@ def test_a_fit_that_does_not_converge_leaves_the_other_results_standing(computed
     assert "warning: clv: clv-history: the weighted profit weighs the full years 2021 to 2025" in err
     assert "warning: clv: BG/NBD (main fit) not fitted: " in err and "did not converge (optimizer: " in err
     p = stored(path, "clv-params")
-    # the six counts of what the models left out stand; no drop-out check without a purchase model
-    assert p.model.value_counts()["left out"] == 6 and "check" not in set(p.model)
+    # the seven counts of what the models left out stand; no drop-out check without a purchase model
+    assert p.model.value_counts()["left out"] == 7 and "check" not in set(p.model)
     p = p[p.model != "left out"]
     assert p.parameter.isna().all() and len(p) == 4  # two models x (main, calibration)
     assert p.note.str.contains("did not converge \\(optimizer: 'STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT'\\)").all()

@@ -117,6 +117,7 @@ def test_what_the_models_left_out_is_counted(ws):
         (1, None),  # C5: only a line of value 0, so no purchase day and no clv row
         (1, 1),  # C5's day of value 0
         (1, 1),  # C2's credit note of 2025-04-01
+        (0, None),  # no fit mask given (compute gives the purchase model's)
         (0, None), (0, None),  # the one repeat buyer, C1, has its margin on every day, and a positive one
         (3, None),  # C2, C3, C4 bought on one day each: Gamma-Gamma has nothing of theirs to fit
     ]
@@ -134,7 +135,8 @@ def test_compute_warns_of_what_was_left_out(ws):
                     "day has no clv row; all are counted in clv-params (model 'left out')."]
     p = results.read(ws.con, "clv-params").to_pyarrow().to_pandas()
     left = p[p.model == "left out"]
-    assert left.customers.tolist() == [1, 1, 1, 0, 0, 3] and left.value.tolist()[1:3] == [1.0, 1.0]
+    # 4 customers with a purchase day: too few for a purchase model, none acquired before the history
+    assert left.customers.tolist() == [1, 1, 1, 0, 0, 0, 3] and left.value.tolist()[1:3] == [1.0, 1.0]
     c = results.read(ws.con, "clv").to_pyarrow().to_pandas().set_index("customer_id")
     assert "C5" not in c.index
     # the cost basis: C4 has no cost, so no basis; the others' margins are known

@@ -33,7 +33,8 @@ MIN_INACTIVE = 10
 ALIVE_SHARE_LIMIT = 0.5
 
 
-def left_out(days: ibis.Table, summary: pd.DataFrame, as_of: dt.date) -> dict[str, tuple[int, int | None]]:
+def left_out(days: ibis.Table, summary: pd.DataFrame, as_of: dt.date,
+             fit_mask: np.ndarray | None = None) -> dict[str, tuple[int, int | None]]:
     """Per reason (in order), what the models did not take: ``(customers, days)`` (days None for
     the reasons about customers), from the customer x day table ``days`` (every day, returns
     too) and the model ``summary`` of the purchase days:
@@ -41,6 +42,8 @@ def left_out(days: ibis.Table, summary: pd.DataFrame, as_of: dt.date) -> dict[st
     * customers whose every day adds up to 0 or less (no purchase day: no ``clv`` row);
     * days whose lines add up to exactly 0 (a purchase of value 0 is no purchase day);
     * days of returns or credit notes only (below 0);
+    * customers the purchase model was not fitted on (``fit_mask`` false: acquired before the
+      sales history, ``[clv] fit_customers``; they are scored all the same);
     * repeat buyers without a known margin on every purchase day, and those whose mean
       margin per repeat purchase day is not positive (Gamma-Gamma takes neither; they are
       scored with their own figures or none);
@@ -62,6 +65,8 @@ def left_out(days: ibis.Table, summary: pd.DataFrame, as_of: dt.date) -> dict[st
         "days of value 0 (not purchase days)": (n["zero_customers"], n["zero_days"]),
         "days of returns or credit notes only (below 0; not purchase days)":
             (n["negative_customers"], n["negative_days"]),
+        "customers acquired before the sales history (not in the purchase model's fit; scored)":
+            (0 if fit_mask is None else int((~np.asarray(fit_mask, dtype=bool)).sum()), None),
         "repeat buyers without a known margin (not in the Gamma-Gamma fit)": (int((repeat & ~known).sum()), None),
         "repeat buyers with a mean margin of 0 or less (not in the Gamma-Gamma fit)":
             (int((repeat & known & ~positive).sum()), None),

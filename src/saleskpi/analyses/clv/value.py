@@ -369,14 +369,15 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     _add_rank(out)
     out = _with_basis(out, summary, sales, as_of, settings)
     if checks:
-        params = pd.concat([params, _check_rows(stored, summary, out, as_of, fits, settings)], ignore_index=True)
+        params = pd.concat([params, _check_rows(stored, summary, out, as_of, fits, settings, mask)],
+                           ignore_index=True)
     return out.sort_values("customer_id").reset_index(drop=True), params
 
 
 def _check_rows(stored: ibis.Table, summary: pd.DataFrame, out: pd.DataFrame, as_of: dt.date, fits: Fits,
-                settings) -> pd.DataFrame:
+                settings, fit_mask: np.ndarray) -> pd.DataFrame:
     """The ``clv-params`` rows of what the models left out and of the drop-out check."""
-    params = left_out_rows("main", left_out(stored, summary, as_of))
+    params = left_out_rows("main", left_out(stored, summary, as_of, fit_mask))
     if fits.purchases is not None:
         # aligned with summary by customer (out was merged and may be in another order)
         alive = out.set_index("customer_id")["p_alive"].reindex(summary["customer_id"]).to_numpy(dtype=float)
