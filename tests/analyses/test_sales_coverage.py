@@ -103,5 +103,8 @@ def test_a_window_before_the_data_is_unknown_not_zero(workspace):
         None, None, 0.0, None)
     assert c["cost"] is None and c["margin"] is None and c["cost_coverage"] == 0.0
     assert "margin empty: no invoice line of the row has a cost" in c["note"]
+    b = row(results.read(workspace.con, "bridge").to_pyarrow().to_pylist(), comparison="last_year", level="company")
+    assert (b["base_value"], b["current_value"], b["change_value"], b["base_coverage"]) == (
+        None, Decimal("30.00"), None, 0.0)
     assert any("no sales line has a cost or margin" in w for w in report.warnings)
     assert any("no target is set for the period 2025" in w for w in report.warnings)

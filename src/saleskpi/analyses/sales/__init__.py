@@ -262,7 +262,8 @@ def bridge(grain: ibis.Table, ctx: Context, p: Periods, first_day: dt.date | Non
     A base window that the data (from ``first_day``) do not cover whole cannot tell a new
     customer from one that bought in its missing days: its rows keep the base, current and
     change values and leave the five parts and the counts empty, with ``base_coverage`` and
-    the reason in ``note`` (:func:`saleskpi.analyses.periods.coverage_gap`)."""
+    the reason in ``note`` (:func:`saleskpi.analyses.periods.coverage_gap`); one the data do
+    not reach at all leaves its base and change empty too."""
     # Every node below is a set of customer x rep x business line cells, and every part of the
     # bridge a sum over the node's customers (the price term is summed per product before),
     # so the grain is summed into cells once and each node works on the cells.
@@ -300,7 +301,9 @@ def _covered(rows: ibis.Table, comparison: str, p: Periods, first_day: dt.date |
                        note=ibis.literal(None if gap is None else f"split empty: {gap}", "string"))
     if gap is None:
         return rows
-    return rows.mutate(**{c: ibis.null(rows[c].type()) for c in _SPLIT})
+    # a base window the data do not reach at all has no known base value either (unknown, not 0)
+    blank = _SPLIT + (("base_value", "change_value") if covered == 0.0 else ())
+    return rows.mutate(**{c: ibis.null(rows[c].type()) for c in blank})
 
 
 def _bridge_node(cells: ibis.Table, keys: list[str], level: str, comparison: str) -> ibis.Table:

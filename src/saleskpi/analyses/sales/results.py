@@ -91,9 +91,11 @@ _COVERAGE_LY = column(
 _BASE_COVERAGE = column(
     "base_coverage", "ratio", "Base window covered", "Покритие на базовия период",
     "Share of the days of the base window that the sales data cover (on or after the first invoice date); "
-    "below 1 the five parts and the customer counts are empty and note says what to import.",
+    "below 1 the five parts and the customer counts are empty and note says what to import (at 0 the base "
+    "and the change too: unknown, not 0).",
     "Делът от дните на базовия период, обхванат от данните за продажби (от първата дата на фактура нататък); "
-    "под 1 петте части и броят клиенти са празни и note казва какво да се внесе.")
+    "под 1 петте части и броят клиенти са празни и note казва какво да се внесе (при 0 — и базата, и "
+    "изменението: неизвестни, не 0).")
 
 _CUSTOMERS_ACTIVE = column(
     "customers_active", "count", "Active customers", "Активни клиенти",
