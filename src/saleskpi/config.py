@@ -123,6 +123,9 @@ class SalesSection(Definitions):
     period: Literal["year", "quarter", "month"] = Field(default="year", description=(
         "The period the sales analysis reports on. It is the period that holds the as-of date, to "
         "date, compared with the previous period and the same dates a year before."))
+    min_cost_coverage: Annotated[float, Range(0, 1)] = Field(default=0.8, description=(
+        "The margin of a node is over its invoice lines with a cost; below this share of its turnover "
+        "with a cost (cost_coverage) the margin is left empty, as it would describe too little of it."))
 
 
 class PotentialSection(Definitions):
@@ -215,6 +218,19 @@ class ClvSection(Definitions):
         "Offer budget: this share of the 12-month margin."))
     holdout_weeks: Annotated[int, Range(1)] = Field(default=26, description=(
         "Validation: weeks before the as-of date held out of the calibration."))
+    margin_basis: Literal["cost", "assumed", "revenue"] = Field(default="cost", description=(
+        "What the value is reckoned in: cost (margin = net value - cost, from the sales' cost or margin; "
+        "empty where they lack it), assumed (the same, and lines without a cost at an assumed margin rate: "
+        "assumed_margin_by_product, else assumed_margin_by_line, else assumed_margin) or revenue (net value, "
+        "no cost deducted: a revenue-based CLV, labelled so)."))
+    assumed_margin: Annotated[float, Range(0, 1, closed="right")] = Field(default=0.25, description=(
+        "With margin_basis \"assumed\": the margin rate (margin / net value) of a line without a cost."))
+    assumed_margin_by_line: dict[str, Annotated[float, Range(0, 1, closed="right")]] = Field(
+        default_factory=dict, examples=[{"building": 0.3}], description=(
+            "With margin_basis \"assumed\": the margin rate per business line, instead of assumed_margin."))
+    assumed_margin_by_product: dict[str, Annotated[float, Range(0, 1, closed="right")]] = Field(
+        default_factory=dict, examples=[{"P0001": 0.4}], description=(
+            "With margin_basis \"assumed\": the margin rate per product, before the business line's."))
 
     @field_validator("history_weights")
     @classmethod

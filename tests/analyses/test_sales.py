@@ -8,12 +8,17 @@ import pytest
 from saleskpi import results
 from saleskpi.analyses.periods import periods
 from saleskpi.compute import compute
+from saleskpi.engines import raw
 
 AS_OF = dt.date(2025, 6, 30)
 
 
 @pytest.fixture(scope="module")
 def out(small_company):
+    # one line before both comparison windows, so that the data cover them whole (2024-01-01 on;
+    # tests/analyses/test_sales_coverage.py has the company without it); it falls in no window
+    raw(small_company.con).execute("INSERT INTO sales (invoice_id, date, customer_id, product_id, quantity, "
+                                   "net_value, cost) VALUES ('B0', '2023-12-15', 'C1', 'P1', 1, 10, 7)")
     # sales reads this run's potential (market share), so it runs through the compute job
     compute(small_company, only=["sales"], as_of=AS_OF)
     return {name: results.read(small_company.con, name).to_pyarrow().to_pylist()
@@ -54,6 +59,8 @@ def test_company_row(out):
     assert c["target_value"] == 1000 and c["target_value_to_date"] == round(1000 * 390 / 490, 2)  # money, to the cent
     assert c["attainment_by_value"] == pytest.approx(408 / (1000 * 390 / 490))
     assert c["currency"] == "EUR" and c["period"] == "2025"
+    # every line has a cost, the data cover both windows, the company has a target: nothing to say
+    assert (c["cost_coverage"], c["coverage_prev"], c["coverage_ly"], c["note"]) == (1.0, 1.0, 1.0, None)
 
 
 def test_levels_and_lines(out):
@@ -88,6 +95,7 @@ def test_bridge_parts_add_up_exactly(out):
     assert (line_b["new_customers_value"], line_b["price_effect_value"], line_b["volume_effect_value"], line_b["mix_effect_value"], line_b["change_value"]) == (
         Decimal("20.00"), Decimal("16.00"), Decimal("-40.00"), Decimal("0.00"), Decimal("-4.00"))
     for b in out["bridge"]:
+        assert (b["base_coverage"], b["note"]) == (1.0, None)
         assert b["new_customers_value"] + b["lost_customers_value"] + b["price_effect_value"] + b["volume_effect_value"] + b["mix_effect_value"] == b["change_value"]
 
 

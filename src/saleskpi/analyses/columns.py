@@ -76,10 +76,12 @@ CUSTOMERS = column(
     "customers", "count", "Customers", "Клиенти",
     "How many customers the row covers: those in its group, cell, band or decile; in potential-rollup those "
     "with a potential, in wallet-links those with a share of wallet, in abc-migration those that moved from "
-    "the one class to the other, in clv-params those the model was fitted on.",
+    "the one class to the other, in clv-params those the model was fitted on (left out: those the reason concerns; "
+    "check: the long-inactive ones).",
     "Колко клиента обхваща редът: тези в групата, клетката, диапазона или децила му; в potential-rollup — "
     "тези с потенциал, в wallet-links — тези с дял от портфейла, в abc-migration — преминалите от единия "
-    "клас в другия, в clv-params — тези, по които е оценен моделът.",
+    "клас в другия, в clv-params — тези, по които е оценен моделът (left out: тези, за които се отнася "
+    "причината; check: отдавна неактивните).",
     unit="customers")
 
 PERIOD = column(
@@ -313,9 +315,10 @@ TURNOVER_VOLUME_PERIOD = column(
 GROWTH_VALUE_VS_LY = column(
     "growth_value_vs_ly", "ratio", "Growth vs last year", "Ръст спрямо миналата година",
     "Turnover in the period to date / turnover over the same dates last year − 1, a fraction (0.12 = +12 %); "
-    "empty where last year's turnover is not positive.",
+    "empty where last year's turnover is not positive or the data do not cover last year (coverage_ly < 1).",
     "Оборотът от началото на периода / оборота за същите дати миналата година − 1, като дроб "
-    "(0,12 = +12 %); празно, където миналогодишният оборот не е положителен.")
+    "(0,12 = +12 %); празно, където миналогодишният оборот не е положителен или данните не обхващат "
+    "миналата година (coverage_ly < 1).")
 
 TARGET_VALUE = column(
     "target_value", "money", "Target", "Цел",
@@ -365,5 +368,9 @@ ASSORTMENT_BREADTH = column(
 
 MARGIN = column(
     "margin", "money", "Margin, period to date", "Марж от началото на периода",
-    "Turnover − cost in the period to date; empty where no invoice line of the row has a cost.",
-    "Оборотът − себестойността от началото на периода; празно, където никой фактурен ред няма себестойност.")
+    "Turnover − cost of the invoice lines of the period to date that have a cost (turnover_value_with_cost − "
+    "cost); empty where those lines hold less than [sales] min_cost_coverage of the turnover (cost_coverage) "
+    "or none has a cost.",
+    "Оборотът − себестойността на фактурните редове от началото на периода, които имат себестойност "
+    "(turnover_value_with_cost − cost); празно, където тези редове са под [sales] min_cost_coverage от "
+    "оборота (cost_coverage) или никой няма себестойност.")

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+import pandas as pd
+
 Granularity = Literal["year", "quarter", "month"]
 
 
@@ -91,3 +93,38 @@ def periods(as_of: dt.date, granularity: Granularity = "year") -> Periods:
         last_year_whole=Window(_one_year_before(start), _one_year_before(next_start - dt.timedelta(days=1))),
         elapsed_share=elapsed / whole,
     )
+
+
+def first_sales_day(sales) -> dt.date | None:
+    """The first ``date`` of ``sales`` (an Ibis table of invoice lines, or of customer x days):
+    where the data begin, None without rows. A comparison window before it is not covered."""
+    first = sales.date.min().execute()  # pandas reads the date every engine gives back
+    return None if first is None or first != first else pd.Timestamp(first).date()
+
+
+def coverage(window: Window, first_day: dt.date | None) -> float:
+    """Share of ``window``'s days on or after ``first_day`` (the first day of the sales data):
+    1.0 when the data reach back to its start, 0.0 when they begin after its end."""
+    if first_day is None or first_day > window.end:
+        return 0.0
+    if first_day <= window.start:
+        return 1.0
+    return ((window.end - first_day).days + 1) / window.days
+
+
+#: Days in an average month (a Julian year / 12): to say a window's coverage in months too.
+_DAYS_PER_MONTH = 365.25 / 12
+
+
+def coverage_gap(name: str, window: Window, first_day: dt.date | None) -> str | None:
+    """What a comparison window not covered by the data lacks, and what to import; None when the
+    data cover it. ``name`` says which window it is ("last year", "the previous period")."""
+    share = coverage(window, first_day)
+    if share >= 1.0:
+        return None
+    covered = 0 if first_day is None or first_day > window.end else (window.end - first_day).days + 1
+    months = f" ({covered / _DAYS_PER_MONTH:.1f} of {window.days / _DAYS_PER_MONTH:.1f} months)"
+    since = "there are no sales" if first_day is None else f"the sales begin on {first_day}"
+    missing_end = window.end if first_day is None or first_day > window.end else first_day - dt.timedelta(days=1)
+    return (f"{name} ({window.start} to {window.end}) is covered {covered} of {window.days} days{months}: "
+            f"{since}; import the sales of {window.start} to {missing_end} (if there were any) to compare")

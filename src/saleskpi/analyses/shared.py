@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis
 from ibis import _
 
-__all__ = ["NO_LINE", "POTENTIAL_FIX", "ratio_or_null", "product_attributes", "market_by_node", "MARKET_NODES"]
+__all__ = ["NO_LINE", "POTENTIAL_FIX", "note_of", "ratio_or_null", "product_attributes", "market_by_node", "MARKET_NODES"]
 
 #: The business line of a product that names none.
 NO_LINE = "(none)"
@@ -25,6 +25,16 @@ POTENTIAL_FIX = ("import potential (customer_id, year, value; source survey, ext
 def ratio_or_null(num, den):
     """``num / den`` as a float, empty (null) where ``den`` is not positive or is empty."""
     return ibis.cases((den > 0, num.cast("float64") / den.cast("float64")), else_=ibis.null("float64"))
+
+
+def note_of(reasons) -> ibis.Value:
+    """A row's ``note``: the texts of ``reasons`` (pairs of a boolean expression and a text)
+    whose condition holds, joined with "; ", in order; empty (null) when none holds."""
+    parts = [ibis.ifelse(cond.fill_null(False), ibis.literal("; " + text), ibis.literal("")) for cond, text in reasons]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + part
+    return ibis.ifelse(joined == "", ibis.null("string"), joined.substr(2))
 
 
 def product_attributes(products: ibis.Table) -> ibis.Table:

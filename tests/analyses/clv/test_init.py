@@ -116,10 +116,15 @@ def test_a_fit_that_does_not_converge_leaves_the_other_results_standing(computed
     err = " ".join(capsys.readouterr().err.split())
     for name in ("potential", "sales", "wallet", "abc", "clv", "clv-history", "clv-validation", "clv-params"):
         assert f" {name}: " in err
-    # and the command says so, once per fit that failed (two models x main and calibration)
-    assert err.count("warning: clv: ") == 4
+    # and the command says so, once per fit that failed (two models x main and calibration), besides
+    # that the 3-year history does not hold the 5 weighted years of clv-history
+    assert err.count("warning: clv: ") == 5 and err.count(" not fitted: ") == 4
+    assert "warning: clv: clv-history: the weighted profit weighs the full years 2021 to 2025" in err
     assert "warning: clv: BG/NBD (main fit) not fitted: " in err and "did not converge (optimizer: " in err
     p = stored(path, "clv-params")
+    # the seven counts of what the models left out stand; no drop-out check without a purchase model
+    assert p.model.value_counts()["left out"] == 7 and "check" not in set(p.model)
+    p = p[p.model != "left out"]
     assert p.parameter.isna().all() and len(p) == 4  # two models x (main, calibration)
     assert p.note.str.contains("did not converge \\(optimizer: 'STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT'\\)").all()
     v = stored(path, "clv-validation")
@@ -140,7 +145,9 @@ def test_the_small_demo_company_computes_with_every_fit_converged(tmp_path):
     with build_demo(tmp_path / "ws", customers=200, years=2, seed=7) as ws:
         report = compute(ws, only=["clv"])
     assert {"clv", "clv-history", "clv-validation", "clv-params", "clv-wallet"} <= set(report.stored)
-    assert report.warnings == []
+    # nothing to warn about but that the 2-year history does not hold the 5 weighted years
+    assert [w.split(":")[:2] for w in report.warnings] == [
+        ["clv", " clv-history"]]
     p = stored(tmp_path / "ws", "clv-params")
     for (fit, model), rows in p[p.model != "derived"].groupby(["fit", "model"]):
         assert rows.parameter.notna().all() and rows.note.isna().all(), (fit, model)

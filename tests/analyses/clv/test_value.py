@@ -134,7 +134,7 @@ def test_predict_computes_p_alive_once_per_customer():
     alone = discounted_purchases(fitted(BetaGeo(), BG), *CUSTOMERS.values(), months=(12, 36))
     for m in (12, 36):
         assert out[f"expected_purchases_{m}m"].tolist() == alone[m][0].tolist()
-    assert out.clv_12m.isna().all() and out.margin_basis.isna().all()  # no margin model
+    assert out.clv_12m.isna().all() and out.margin_estimate.isna().all()  # no margin model
 
 def test_margin_per_purchase_by_hand():
     gg = fitted(GammaGamma(), {"p": 6.0, "q": 4.0, "gamma": 15.0})
@@ -186,7 +186,7 @@ def test_without_cost_the_purchase_model_still_gives_p_alive_and_expected_purcha
     # the money that needs the margin is empty, and says why
     for col in ("margin_per_purchase", "clv_12m", "clv_36m", "offer_budget", "margin_rate", "rank_by_clv_36m"):
         assert frame[col].isna().all(), col
-    assert frame.margin_basis.isna().all()
+    assert frame.margin_estimate.isna().all() and frame.margin_basis.isna().all()
     assert frame.note.eq("the clv fit (as of 2025-12-31): no cost or margin in the sales, so no margin model "
                          "(Gamma-Gamma): the margin-based value is not computed").all()
     gg = params[params.model == "Gamma-Gamma"]
@@ -249,7 +249,7 @@ def test_clv_reads_the_workspaces_purchase_day_table_with_the_same_results(demo)
         sales_days(ws.table("sales")).to_pyarrow().to_pandas().sort_values(["customer_id", "date"],
                                                                            ignore_index=True)[columns]))
     from_table, params_table = scores(ws.table("sales"), ws.table("customers"), as_of, ClvSection(), days=kept)
-    exact = ["customer_id", "first_purchase", "frequency", "recency_weeks", "T_weeks", "in_fit", "margin_basis",
+    exact = ["customer_id", "first_purchase", "frequency", "recency_weeks", "T_weeks", "in_fit", "margin_estimate", "margin_basis",
              "note", "territory_id", "rep_id"]
     pd.testing.assert_frame_equal(from_table[exact], frame[exact])
     for col in ("p_alive", "expected_purchases_12m", "margin_per_purchase", "clv_12m", "margin_rate"):

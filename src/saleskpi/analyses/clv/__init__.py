@@ -55,7 +55,7 @@ import ibis
 import pandas as pd
 
 from saleskpi.analyses import Analysis, Context, frame_table
-from saleskpi.analyses.clv.days import history_start, purchase_days
+from saleskpi.analyses.clv.days import history_start, margin_days, purchase_days
 from saleskpi.analyses.clv.fits import (
     Fits,
     fit_all,
@@ -66,7 +66,7 @@ from saleskpi.analyses.clv.fits import (
     params_frame,
     spend_rows,
 )
-from saleskpi.analyses.clv.history import DEFAULT_HISTORY_WEIGHTS, history, history_weights
+from saleskpi.analyses.clv.history import DEFAULT_HISTORY_WEIGHTS, history, history_gap, history_weights
 from saleskpi.analyses.clv.links import wallet_link
 from saleskpi.analyses.clv.results import RESULTS
 from saleskpi.analyses.clv.summary import model_summary, rfm_summary
@@ -119,7 +119,7 @@ CLV_TYPES = {
     "customer_id": "string", "territory_id": "string", "rep_id": "string", "first_purchase": "date",
     "frequency": "int64", "recency_weeks": "float64", "T_weeks": "float64", "in_fit": "boolean",
     "p_alive": "float64", "expected_purchases_12m": "float64", "expected_purchases_36m": "float64",
-    "margin_per_purchase": "float64", "margin_basis": "string", "clv_12m": "float64", "clv_36m": "float64",
+    "margin_per_purchase": "float64", "margin_estimate": "string", "margin_basis": "string", "clv_12m": "float64", "clv_36m": "float64",
     "margin_rate": "float64", "share_of_wallet_by_value": "float64", "potential_value": "float64",
     "target_share": "float64", "opportunity_12m": "float64", "opportunity_36m": "float64",
     "offer_budget": "float64", "rank_by_clv_36m": "int64", "note": "string", "currency": "string",
@@ -153,8 +153,31 @@ def _wallet(ctx: Context) -> ibis.Table | None:
 def _warn_unfitted(ctx: Context, params: pd.DataFrame) -> None:
     """One warning of the run per model that could not be fitted (a ``clv-params`` row without
     a parameter), with the reason."""
-    for fit, model, note in params[params["parameter"].isna()][["fit", "model", "note"]].itertuples(index=False):
-        ctx.warn("clv", f"{model} ({fit} fit) not fitted: {note}")
+    unfitted = params[params["parameter"].isna() & params["note"].notna()]
+    for fit, model, note in unfitted[["fit", "model", "note"]].itertuples(index=False):
+        hint = (" (or set [clv] margin_basis = \"assumed\" for an assumed margin rate on the lines without a cost, "
+                "or \"revenue\" for a revenue-based CLV)" if "no cost or margin" in note else "")
+        ctx.warn("clv", f"{model} ({fit} fit) not fitted: {note}{hint}")
+
+
+#: The ``left out`` reasons of clv-params that the run warns about: data the models could not
+#: use at all (the others are by the models' design, and counted only).
+_WARN_LEFT_OUT = ("customers without a purchase day", "days of value 0")
+
+
+def _warn_left_out(ctx: Context, params: pd.DataFrame) -> None:
+    """One warning for the customers and days of the main fit that no model took, and one for a
+    purchase model that finds no drop-out (``check``)."""
+    main = params[params["fit"] == "main"]
+    rows = main[(main["model"] == "left out") & (main["customers"] > 0)]
+    said = [f"{int(n if pd.isna(days) else days):,} {reason}" + ("" if pd.isna(days) else f" of {int(n):,} customers")
+            for reason, n, days in rows[["parameter", "customers", "value"]].itertuples(index=False)
+            if reason.startswith(_WARN_LEFT_OUT)]
+    if said:
+        ctx.warn("clv", "left out of the models: " + "; ".join(said) + ". A customer without a purchase day has "
+                        "no clv row; all are counted in clv-params (model 'left out').")
+    for note in main.loc[(main["model"] == "check") & main["note"].notna(), "note"]:
+        ctx.warn("clv", note)
 
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
@@ -164,15 +187,21 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     currency = ctx.settings.workspace.currency
     sales, customers = ctx.table("sales"), ctx.table("customers")
     wallet = _wallet(ctx)
-    # the workspace's customer x day table, kept at import: no grouping of the lines here
-    days = ctx.ws.purchase_days()
-    frame, params = scores(sales, customers, ctx.as_of, cfg, wallet=wallet, days=days)
-    start = history_start(days) or ctx.as_of
+    # the workspace's customer x day table, kept at import (no grouping of the lines here), or the
+    # lines grouped with the margin of [clv] margin_basis
+    days = margin_days(sales, ctx.table("products"), cfg, ctx.ws.purchase_days())
+    frame, params = scores(sales, customers, ctx.as_of, cfg, wallet=wallet, days=days, checks=True)
+    first_day = history_start(days)
+    start = first_day or ctx.as_of
     table, _, cal_fits = validation(
         purchase_days(sales, ctx.as_of, days=days), customers, ctx.as_of, holdout_weeks=cfg.holdout_weeks, model=cfg.model,
         penalizer=cfg.penalizer, fit_customers=cfg.fit_customers, history_start=start)
     params = pd.concat([params, params_frame("calibration", cal_fits, cfg.model)], ignore_index=True)
     _warn_unfitted(ctx, params)
+    _warn_left_out(ctx, params)
+    gap = history_gap(ctx.as_of, history_weights(cfg.history_years, cfg.history_weights), first_day)
+    if gap and first_day is not None:
+        ctx.warn("clv", f"clv-history: {gap} (clv-history.history_coverage, note).")
     return {
         "clv": frame_table(frame.assign(currency=currency), CLV_TYPES),
         "clv-history": history(sales, customers, ctx.as_of, years=cfg.history_years, yearly_rate=cfg.history_rate,

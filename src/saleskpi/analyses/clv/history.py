@@ -16,11 +16,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import ibis
 import numpy as np
 
-from saleskpi.analyses.clv.days import customer_days
+from saleskpi.analyses.clv.days import customer_days, history_start
+from saleskpi.analyses.periods import Window, coverage
+from saleskpi.analyses.shared import note_of
 from saleskpi.config import ClvSection as _CLV
 from saleskpi.errors import UsageError
 
-__all__ = ["CENT_PLACES", "DEFAULT_HISTORY_WEIGHTS", "history", "history_weights"]
+__all__ = ["CENT_PLACES", "DEFAULT_HISTORY_WEIGHTS", "NOTE_NO_MARGIN", "history", "history_gap", "history_weights",
+           "weights_covered", "year_coverage"]
 
 #: Default weights of the full years in the weighted profit, the most recent year first.
 DEFAULT_HISTORY_WEIGHTS: tuple[float, ...] = tuple(_CLV.model_fields["history_weights"].examples[0])
@@ -48,7 +51,12 @@ WIDE = f"decimal(38, {FACTOR_PLACES})"
 
 #: The columns of ``clv-history`` after the customer's territory and rep, in order.
 COLUMNS = ["customer_id", "year", "period", "purchases_value", "margin_value", "purchase_days",
-           "discount_factor", "margin_discounted", "weight", "weighted_profit", "rank_by_weighted_profit"]
+           "discount_factor", "margin_discounted", "weight", "weighted_profit", "rank_by_weighted_profit",
+           "history_coverage", "note"]
+
+#: ``note`` of a year whose margin is not known (a line without a cost or margin).
+NOTE_NO_MARGIN = ("margin empty: a line has no cost or margin; import the sales with cost or margin, "
+                  "or set [clv] margin_basis = \"assumed\" (an assumed margin rate) or \"revenue\"")
 
 
 def history_weights(years: int, weights: Sequence[float] | None = None) -> np.ndarray:
@@ -83,10 +91,11 @@ def _year_rows(days: ibis.Table, as_of: dt.date, weights: np.ndarray,
     ``discount_factor`` (1 + d)^k, ``margin_discounted`` = margin x factor to the cent and the
     year's weight as a decimal (``weight_``; 0 for the year to date and older years)."""
     days = days.select("customer_id", "date", value=days.value, margin=days.margin,
-                       year=days.date.year().cast("int64"))
+                       unknown=days.margin_lines < days.lines, year=days.date.year().cast("int64"))
     per_year = days.group_by(["customer_id", "year"]).aggregate(
         purchases_value=days.value.sum().cast(MONEY),
-        margin_value=days.margin.sum().fill_null(0).cast(MONEY),
+        # a year with a line that lacks its margin has no margin: empty, not 0 or a part
+        margin_value=ibis.ifelse(days.unknown.any(), ibis.null(MONEY), days.margin.sum().fill_null(0).cast(MONEY)),
         purchase_days=days.date.count(where=days.value > 0),
     )
     age = ibis.literal(as_of.year, "int64") - per_year.year
@@ -111,18 +120,66 @@ def _weighted(per_year: ibis.Table) -> ibis.Value:
 def _total_rows(per_year: ibis.Table) -> ibis.Table:
     """One row per customer (``year`` NULL, ``period`` 'total'): the years added up, the weighted
     profit sum_k w_k margin_k (1 + d)^k to the cent and the customer's rank by it."""
+    unknown = per_year.margin_value.isnull().any()
     total = per_year.group_by("customer_id").aggregate(
         purchases_value=per_year.purchases_value.sum().cast(MONEY),
-        margin_value=per_year.margin_value.sum().cast(MONEY),
+        margin_value=ibis.ifelse(unknown, ibis.null(MONEY), per_year.margin_value.sum().cast(MONEY)),
         purchase_days=per_year.purchase_days.sum(),
-        margin_discounted=per_year.margin_discounted.sum().cast(MONEY),
-        weighted_profit=_weighted(per_year).sum().round(CENT_PLACES).cast(MONEY),
+        margin_discounted=ibis.ifelse(unknown, ibis.null(MONEY), per_year.margin_discounted.sum().cast(MONEY)),
+        weighted_profit=ibis.ifelse(unknown, ibis.null(MONEY), _weighted(per_year).sum().round(CENT_PLACES).cast(MONEY)),
     )
+    # ranked among the customers with a weighted profit only (those without one first sorted last)
+    order = ibis.row_number().over(order_by=[total.weighted_profit.isnull(), total.weighted_profit.desc(),
+                                             total.customer_id])
     return total.mutate(
-        rank_by_weighted_profit=(ibis.row_number().over(order_by=[total.weighted_profit.desc(), total.customer_id])
-                                 + 1).cast("int64"),
+        rank_by_weighted_profit=ibis.ifelse(total.weighted_profit.isnull(), ibis.null("int64"),
+                                            (order + 1).cast("int64")),
         year=ibis.null("int64"), period=ibis.literal("total"), discount_factor=ibis.null("float64"),
         weight=ibis.null("float64"))
+
+
+def year_coverage(as_of: dt.date, years: int, first_day: dt.date | None) -> dict[int, float]:
+    """Per calendar year of the history (``as_of.year - years`` .. ``as_of.year``): the share of
+    its days, to the as-of date in the year to date, that the data (from ``first_day``) cover."""
+    return {y: coverage(Window(dt.date(y, 1, 1), min(dt.date(y, 12, 31), as_of)), first_day)
+            for y in range(as_of.year - years, as_of.year + 1)}
+
+
+def weights_covered(as_of: dt.date, weights: np.ndarray, first_day: dt.date | None) -> float:
+    """The weights of the full years (most recent first) times their coverage, summed: 1 when the
+    data hold every weighted year whole."""
+    cover = year_coverage(as_of, len(weights), first_day)
+    return float(sum(wk * cover[as_of.year - 1 - k] for k, wk in enumerate(weights)))
+
+
+def history_gap(as_of: dt.date, weights: np.ndarray, first_day: dt.date | None) -> str | None:
+    """What the weighted profit lacks when the data do not hold its full years whole; None if
+    they do."""
+    covered = weights_covered(as_of, weights, first_day)
+    if covered >= 1.0:
+        return None
+    first, last = as_of.year - len(weights), as_of.year - 1
+    since = "there are no sales" if first_day is None else f"the sales begin on {first_day}"
+    return (f"the weighted profit weighs the full years {first} to {last}, but {since}: the data cover "
+            f"{covered:.0%} of the weights, and a year they do not hold counts as nothing bought; import the "
+            f"sales from {first}-01-01, or set [clv] history_years (and history_weights) to the years you have")
+
+
+def _with_coverage(per_year: ibis.Table, total: ibis.Table, as_of: dt.date, weights: np.ndarray,
+                   first_day: dt.date | None) -> tuple[ibis.Table, ibis.Table]:
+    """``history_coverage`` and ``note`` on the year and total rows."""
+    cover = year_coverage(as_of, len(weights), first_day)
+    year_cover = ibis.cases(*[(per_year.year == y, ibis.literal(c, "float64")) for y, c in cover.items()],
+                            else_=ibis.literal(1.0, "float64"))
+    since = "" if first_day is None else f" (the data begin on {first_day})"
+    per_year = per_year.mutate(history_coverage=year_cover, note=note_of([
+        (year_cover < 1.0, f"the data do not hold the whole year{since}"),
+        (per_year.margin_value.isnull(), NOTE_NO_MARGIN)]))
+    gap = history_gap(as_of, weights, first_day)
+    total = total.mutate(history_coverage=ibis.literal(weights_covered(as_of, weights, first_day), "float64"),
+                         note=note_of([(ibis.literal(gap is not None), gap or ""),
+                                       (total.margin_value.isnull(), NOTE_NO_MARGIN)]))
+    return per_year, total
 
 
 def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: int = DEFAULT_HISTORY_YEARS,
@@ -164,6 +221,7 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
     rate = Decimal(str(float(yearly_rate)))
     factors = {k: _decimal((1 + rate) ** k) for k in range(years + 1)}
     d = customer_days(sales, days)
+    first_day = history_start(d)
     # a day's value and margin are exact decimal sums of its lines (margin NULL: no line has one)
     d = d.filter((d.date >= dt.date(first_year, 1, 1)) & (d.date <= as_of))
     per_year = _year_rows(d, as_of, w, factors)
@@ -171,6 +229,7 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
     per_year = per_year.mutate(weight=per_year.weight_.cast("float64"),
                                weighted_profit=_weighted(per_year).round(CENT_PLACES).cast(MONEY),
                                rank_by_weighted_profit=ibis.null("int64"))
+    per_year, total = _with_coverage(per_year, total, as_of, w, first_day)
     rows = ibis.union(per_year.select(COLUMNS), total.select(COLUMNS))
     info = customers.select(info_id=customers.customer_id, territory_id=customers.territory_id,
                             rep_id=customers.rep_id)

@@ -1,6 +1,7 @@
 """The results the clv analysis stores, declared (:class:`saleskpi.results.Result`).
 
-All money here is margin (net value − cost, or the sales' margin column), not revenue.
+All money here is margin in the terms of ``[clv] margin_basis`` (net value − cost, or the sales'
+margin column; lines without a cost at an assumed rate; or revenue, labelled so per row).
 """
 
 from __future__ import annotations
@@ -80,18 +81,29 @@ _EXPECTED_PURCHASES_36M = column(
 
 _MARGIN_PER_PURCHASE = column(
     "margin_per_purchase", "money", "Margin per purchase", "Марж на покупка",
-    "Expected margin per future purchase day (Gamma-Gamma; margin_basis says how it was set); empty without "
+    "Expected margin per future purchase day (Gamma-Gamma; margin_estimate says how it was set); empty without "
     "a margin model or where the customer's margin is not known.",
-    "Очакваният марж на бъдещ ден с покупка (Gamma-Gamma; margin_basis казва как е определен); празно без "
+    "Очакваният марж на бъдещ ден с покупка (Gamma-Gamma; margin_estimate казва как е определен); празно без "
     "модел на маржа или където маржът на клиента не е известен.")
 
-_MARGIN_BASIS = column(
-    "margin_basis", "class", "Margin basis", "Основа на маржа",
+_MARGIN_ESTIMATE = column(
+    "margin_estimate", "class", "Margin estimate", "Оценка на маржа",
     "How margin_per_purchase was set: gamma-gamma (repeat buyers), the population mean, the first purchase "
     "(when the population mean is infinite) or the customer's own mean (when it is not positive).",
     "Как е определен margin_per_purchase: gamma-gamma (повторни купувачи), средното за съвкупността, "
     "първата покупка (когато средното за съвкупността е безкрайно) или собственото средно на клиента "
     "(когато не е положително).")
+
+_MARGIN_BASIS = column(
+    "margin_basis", "class", "Margin basis", "Основа на маржа",
+    "What the customer's money columns are reckoned in ([clv] margin_basis): cost (net value − cost of its "
+    "lines), assumed margin rate (no line has a cost: net value × the assumed rate), cost and assumed margin "
+    "rate (some lines each way) or revenue (no cost deducted) — then clv_12m, clv_36m and offer_budget are "
+    "revenue, not margin; empty where the margin is not known.",
+    "В какво са паричните колони на клиента ([clv] margin_basis): cost (нетна стойност − себестойност на "
+    "редовете му), assumed margin rate (никой ред няма себестойност: нетна стойност × приетата норма), cost "
+    "and assumed margin rate (редове и от двата вида) или revenue (без приспадната себестойност) — тогава "
+    "clv_12m, clv_36m и offer_budget са приход, не марж; празно, където маржът не е известен.")
 
 _CLV_12M = column(
     "clv_12m", "money", "CLV, 12 months", "Стойност на клиента, 12 месеца",
@@ -155,10 +167,11 @@ _PURCHASES_VALUE = column(
 
 _MARGIN_VALUE = column(
     "margin_value", "money", "Margin", "Марж",
-    "Margin of those lines (the margin column, else net value − cost; a line without either adds 0); on the "
-    "total row their sum.",
-    "Маржът на тези редове (колоната margin, иначе нетна стойност − себестойност; ред без тях добавя 0); в "
-    "реда 'общо' — сборът.")
+    "Margin of those lines in the terms of [clv] margin_basis (the margin column, else net value − cost); "
+    "empty (not 0) where a line of the year has neither; on the total row their sum, empty where a year's is.",
+    "Маржът на тези редове според [clv] margin_basis (колоната margin, иначе нетна стойност − себестойност); "
+    "празно (не 0), където ред от годината няма нито едното; в реда 'общо' — сборът, празно, ако на някоя "
+    "година е празно.")
 
 _PURCHASE_DAYS = column(
     "purchase_days", "count", "Purchase days", "Дни с покупка",
@@ -195,11 +208,21 @@ _WEIGHTED_PROFIT = column(
 
 _RANK_BY_WEIGHTED_PROFIT = column(
     "rank_by_weighted_profit", "integer", "Rank by weighted profit", "Място по претеглена печалба",
-    "On the total row, the customer's rank by weighted profit (1 = highest; ties by customer id); empty on "
-    "year rows.",
-    "В реда 'общо' — мястото на клиента по претеглена печалба (1 = най-висока; при равенство по код на "
-    "клиента); празно в редовете за година.",
+    "On the total row, the customer's rank by weighted profit among the customers that have one (1 = "
+    "highest; ties by customer id); empty on year rows and where the weighted profit is empty.",
+    "В реда 'общо' — мястото на клиента по претеглена печалба сред клиентите, които имат такава (1 = "
+    "най-висока; при равенство по код на клиента); празно в редовете за година и където няма претеглена "
+    "печалба.",
     unit="rank")
+
+_HISTORY_COVERAGE = column(
+    "history_coverage", "ratio", "Year covered by the data", "Покритие на годината с данни",
+    "Share of the year's days (to the as-of date in the year to date) on or after the first invoice date of "
+    "the data; on the total row the weights of the full years times their coverage, summed: below 1 the "
+    "weighted profit counts years the data do not hold as if nothing was bought (note says which).",
+    "Делът от дните на годината (до отчетната дата в текущата година) от първата дата на фактура в данните "
+    "нататък; в реда 'общо' — сборът от теглата на пълните години × покритието им: под 1 претеглената "
+    "печалба брои години, които данните не съдържат, като без покупки (note казва кои).")
 
 # --- clv-validation --------------------------------------------------------------------------------
 
@@ -274,10 +297,14 @@ _FIT = column(
 
 _MODEL = column(
     "model", "class", "Model", "Модел",
-    "BG/NBD or Pareto/NBD (purchases), Gamma-Gamma (margin per purchase) or derived (the means the "
-    "parameters imply).",
-    "BG/NBD или Pareto/NBD (покупки), Gamma-Gamma (марж на покупка) или derived (средните, които следват от "
-    "параметрите).")
+    "BG/NBD or Pareto/NBD (purchases), Gamma-Gamma (margin per purchase), derived (the means the "
+    "parameters imply), left out (customers or purchase days a model did not take, counted per reason in "
+    "customers) or check (the drop-out check of the purchase model: value the share of long-inactive "
+    "customers it still finds alive, note what it means).",
+    "BG/NBD или Pareto/NBD (покупки), Gamma-Gamma (марж на покупка), derived (средните, които следват от "
+    "параметрите), left out (клиенти или дни с покупка, които модел не е взел, преброени по причина в "
+    "customers) или check (проверката за отпадане на модела на покупките: value е делът на отдавна "
+    "неактивните клиенти, които той още смята за активни, note — какво значи това).")
 
 _PARAMETER = column(
     "parameter", "text", "Parameter", "Параметър",
@@ -289,9 +316,11 @@ _PARAMETER = column(
 _VALUE = column(
     "value", "number", "Value", "Стойност",
     "The fitted value, or the derived mean (purchases or drop-outs per week or per purchase, margin per "
-    "purchase in the currency); empty where not fitted or infinite.",
+    "purchase in the currency); on left out rows about days the days left out, on the check row the share "
+    "of long-inactive customers still alive; empty where not fitted or infinite.",
     "Оценената стойност или производното средно (покупки или отпадания на седмица или на покупка, марж на "
-    "покупка във валутата); празно, където не е оценено или е безкрайно.",
+    "покупка във валутата); в редовете left out за дни — изпуснатите дни, в реда check — делът на отдавна "
+    "неактивните клиенти, които още са активни; празно, където не е оценено или е безкрайно.",
     unit="model parameter")
 
 _STANDARD_ERROR = column(
@@ -387,20 +416,22 @@ CLV = Result(
      "Всеки клиент с ден с покупка: вероятността още да е активен, очакваните му покупки и дисконтираният "
      "марж за 12 и 36 месеца, възможността при целевия дял от портфейла и бюджет за оферта."),
     (CUSTOMER_ID, TERRITORY_ID, REP_ID, _FIRST_PURCHASE, _FREQUENCY, _RECENCY_WEEKS, _T_WEEKS, _IN_FIT, _P_ALIVE,
-     _EXPECTED_PURCHASES_12M, _EXPECTED_PURCHASES_36M, _MARGIN_PER_PURCHASE, _MARGIN_BASIS, _CLV_12M, _CLV_36M,
+     _EXPECTED_PURCHASES_12M, _EXPECTED_PURCHASES_36M, _MARGIN_PER_PURCHASE, _MARGIN_ESTIMATE, _CLV_12M, _CLV_36M,
      _MARGIN_RATE, SHARE_OF_WALLET_BY_VALUE, POTENTIAL_VALUE, _TARGET_SHARE, _OPPORTUNITY_12M, _OPPORTUNITY_36M,
-     _OFFER_BUDGET, _RANK_BY_CLV_36M, NOTE, CURRENCY),
+     _OFFER_BUDGET, _RANK_BY_CLV_36M, NOTE, CURRENCY, _MARGIN_BASIS),
     key=("customer_id",),
     scope=("customer_id", "rep_id", "territory_id"),
     notes=(
         ("A purchase day is a customer's day whose lines add up to a positive net value. Repeat purchases by "
          "BG/NBD (Fader, Hardie & Lee 2005) or Pareto/NBD (Schmittlein, Morrison & Colombo 1987), on the "
          "purchase days in weeks; margin per purchase by Gamma-Gamma (Fader, Hardie & Lee 2005) on the "
-         "margins of the repeat purchase days. All money is margin, not revenue.",
+         "margins of the repeat purchase days. All money is margin, not revenue, unless margin_basis says "
+         "revenue ([clv] margin_basis).",
          "Ден с покупка е ден на клиента, чиито редове дават положителна нетна стойност. Повторните покупки "
          "— по BG/NBD (Fader, Hardie и Lee 2005) или Pareto/NBD (Schmittlein, Morrison и Colombo 1987), по "
          "дните с покупка в седмици; маржът на покупка — по Gamma-Gamma (Fader, Hardie и Lee 2005) по маржа "
-         "на дните с повторна покупка. Всички суми са марж, не приход."),
+         "на дните с повторна покупка. Всички суми са марж, не приход, освен ако margin_basis казва revenue "
+         "([clv] margin_basis)."),
         ("The opportunity is not weighted by P(alive): read it beside p_alive (a lost customer's wallet is a "
          "win-back case). Where a model cannot be fitted, its columns are empty and note says why.",
          "Възможността не е претеглена с вероятността клиентът да е активен: четете я до p_alive "
@@ -418,7 +449,8 @@ CLV_HISTORY = Result(
      "текущата година до отчетната дата, маржът в днешни пари и ред 'общо' с претеглената печалба и "
      "мястото по нея."),
     (CUSTOMER_ID, TERRITORY_ID, REP_ID, YEAR, PERIOD, _PURCHASES_VALUE, _MARGIN_VALUE, _PURCHASE_DAYS,
-     _DISCOUNT_FACTOR, _MARGIN_DISCOUNTED, _WEIGHT, _WEIGHTED_PROFIT, _RANK_BY_WEIGHTED_PROFIT, CURRENCY),
+     _DISCOUNT_FACTOR, _MARGIN_DISCOUNTED, _WEIGHT, _WEIGHTED_PROFIT, _RANK_BY_WEIGHTED_PROFIT, CURRENCY,
+     _HISTORY_COVERAGE, NOTE),
     key=("customer_id", "period"),
     scope=("customer_id", "rep_id", "territory_id"),
     notes=(

@@ -17,8 +17,9 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from saleskpi.analyses.clv.days import customer_days, history_start, purchase_days
-from saleskpi.analyses.clv.fits import Fits, fit_all, fit_population, params_frame
+from saleskpi.analyses.clv.checks import drop_out_check, left_out, left_out_rows
+from saleskpi.analyses.clv.days import BASIS_LABELS, basis_of_customers, customer_days, history_start, purchase_days
+from saleskpi.analyses.clv.fits import MODEL_NAMES, Fits, fit_all, fit_population, params_frame
 from saleskpi.analyses.clv.history import CENT_PLACES
 from saleskpi.analyses.clv.summary import TIME_UNIT_DAYS, model_summary
 from saleskpi.config import ClvSection as _CLV
@@ -51,7 +52,7 @@ DEFAULT_MONTHLY_RATE = _CLV.model_fields["monthly_rate"].default
 DEFAULT_TARGET_SHARE = _CLV.model_fields["target_share"].default
 DEFAULT_BUDGET_SHARE = _CLV.model_fields["budget_share"].default
 
-# margin_basis values in the clv result
+# margin_estimate values in the clv result
 BASIS_MODEL = "gamma-gamma"
 BASIS_POPULATION = "population mean (no repeat purchase)"
 BASIS_OWN = "own mean (not positive)"
@@ -241,7 +242,7 @@ def predict(summary: pd.DataFrame, purchases, spend: GammaGamma | None, *,
     P(alive) is computed once per customer (:func:`p_alive`) and reused by
     :func:`discounted_purchases`. Without ``spend`` (no margin model) and for customers whose
     margin is not known (``summary.margin_known`` false) the margin columns are NaN and
-    ``margin_basis`` None."""
+    ``margin_estimate`` None."""
     x, tx, big_t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     alive = p_alive(purchases, x, tx, big_t)
     values = discounted_purchases(purchases, x, tx, big_t, months=months, monthly_rate=monthly_rate, alive=alive)
@@ -251,7 +252,7 @@ def predict(summary: pd.DataFrame, purchases, spend: GammaGamma | None, *,
     for m in sorted(values):
         out[f"expected_purchases_{m}m"] = values[m][0]
     out["margin_per_purchase"] = margin
-    out["margin_basis"] = basis
+    out["margin_estimate"] = basis
     for m in sorted(values):
         out[f"clv_{m}m"] = values[m][1] * margin
     return out
@@ -291,7 +292,7 @@ def _predictions(summary: pd.DataFrame, fits: Fits, monthly_rate: float) -> pd.D
     out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy()})
     for col in PREDICTED_COLUMNS:
         out[col] = np.nan
-    out["margin_basis"] = None
+    out["margin_estimate"] = None
     out["note"] = fits.purchase_note
     return out
 
@@ -328,7 +329,8 @@ def _add_rank(out: pd.DataFrame) -> None:
 
 
 def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *,
-           wallet: ibis.Table | None = None, days: ibis.Table | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+           wallet: ibis.Table | None = None, days: ibis.Table | None = None,
+           checks: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``clv`` frame (one row per customer with a purchase day) and its ``clv-params`` rows.
 
     ``settings`` is the ``[clv]`` section. ``wallet`` (the ``wallet`` result) supplies the
@@ -337,7 +339,12 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     convergence: :func:`saleskpi.analyses.clv.fits.fit_all`) leaves its columns empty and its
     reason in ``note``; the purchase model needs dates only, so P(alive) and the expected
     purchases stand without cost. ``days`` is the workspace's customer x day table of the sales
-    (:func:`saleskpi.analyses.clv.days.customer_days`).
+    (:func:`saleskpi.analyses.clv.days.customer_days`), with the margin of ``settings.margin_basis``
+    (:func:`saleskpi.analyses.clv.days.margin_days`), which ``margin_basis`` names per customer.
+
+    With ``checks``, ``params`` has, besides the fits, the counts of what the models left out (model ``left
+    out``, :func:`saleskpi.analyses.clv.checks.left_out`) and the drop-out check of the purchase
+    model (model ``check``, whose ``note`` says what it means when the model finds no drop-out).
     """
     stored = customer_days(sales, days)
     summary = model_summary(purchase_days(sales, as_of, days=stored), as_of)
@@ -360,4 +367,30 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     for col in MONEY_COLUMNS:
         out[col] = out[col].round(CENT_PLACES)
     _add_rank(out)
+    out = _with_basis(out, summary, sales, as_of, settings)
+    if checks:
+        params = pd.concat([params, _check_rows(stored, summary, out, as_of, fits, settings, mask)],
+                           ignore_index=True)
     return out.sort_values("customer_id").reset_index(drop=True), params
+
+
+def _check_rows(stored: ibis.Table, summary: pd.DataFrame, out: pd.DataFrame, as_of: dt.date, fits: Fits,
+                settings, fit_mask: np.ndarray) -> pd.DataFrame:
+    """The ``clv-params`` rows of what the models left out and of the drop-out check."""
+    params = left_out_rows("main", left_out(stored, summary, as_of, fit_mask))
+    if fits.purchases is not None:
+        # aligned with summary by customer (out was merged and may be in another order)
+        alive = out.set_index("customer_id")["p_alive"].reindex(summary["customer_id"]).to_numpy(dtype=float)
+        check = drop_out_check(summary, alive, MODEL_NAMES[settings.model])
+        params = pd.concat([params, check.row("main")], ignore_index=True)
+    return params
+
+
+def _with_basis(out: pd.DataFrame, summary: pd.DataFrame, sales: ibis.Table, as_of: dt.date, settings) -> pd.DataFrame:
+    """``out`` with ``margin_basis``: what each customer's margin is reckoned in ([clv]
+    margin_basis; :data:`saleskpi.analyses.clv.days.BASIS_LABELS`), empty where it is not known."""
+    if settings.margin_basis == "assumed":
+        return out.merge(basis_of_customers(sales, as_of), on="customer_id", how="left")
+    known = summary.set_index("customer_id")["margin_known"].reindex(out["customer_id"]).fillna(False).to_numpy()
+    out["margin_basis"] = np.where(known, BASIS_LABELS[settings.margin_basis], None)
+    return out

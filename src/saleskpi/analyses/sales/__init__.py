@@ -32,13 +32,15 @@ sum exactly to the change.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 from ibis import _
 
 from saleskpi.analyses import Analysis, Context
-from saleskpi.analyses.periods import Periods, Window, periods
+from saleskpi.analyses.periods import Periods, Window, coverage, coverage_gap, first_sales_day, periods
 from saleskpi.analyses.sales.results import RESULTS
-from saleskpi.analyses.shared import NO_LINE, market_by_node, product_attributes, ratio_or_null
+from saleskpi.analyses.shared import NO_LINE, market_by_node, note_of, product_attributes, ratio_or_null
 
 LEVELS = ("company", "business_line", "territory", "team", "rep", "customer")
 _LEVEL_KEY = {"territory": "territory_id", "team": "team_id", "rep": "rep_id", "customer": "customer_id"}
@@ -82,6 +84,8 @@ def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
         volume_prev=s.quantity.sum(where=prev),
         volume_ly=s.quantity.sum(where=ly),
         cost_cur=s.cost.sum(where=cur),
+        # the turnover of the lines that have a cost: the margin is over these lines only
+        value_with_cost_cur=s.net_value.sum(where=cur & s.cost.notnull()),
     )
     j = with_attributes(ctx, sums)
     keys = ["customer_id", "territory_id", "team_id", "rep_id", "business_line", "category", "product_id",
@@ -90,8 +94,10 @@ def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
     if s.rep_id.isnull().any().execute():
         # a line without a rep is credited to its customer's rep: merge it with that rep's lines
         # of the product (when every line names its rep, each sum above is already one row)
-        return j.group_by(keys).aggregate(**{m: _zero(j[m].sum()) for m in measures}, cost_cur=j.cost_cur.sum())
-    return j.select(*keys, **{m: _zero(j[m]) for m in measures}, cost_cur=j.cost_cur)
+        return j.group_by(keys).aggregate(**{m: _zero(j[m].sum()) for m in measures}, cost_cur=j.cost_cur.sum(),
+                                          value_with_cost_cur=j.value_with_cost_cur.sum())
+    return j.select(*keys, **{m: _zero(j[m]) for m in measures}, cost_cur=j.cost_cur,
+                    value_with_cost_cur=j.value_with_cost_cur)
 
 
 def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -> ibis.Table:
@@ -108,6 +114,7 @@ def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -
         turnover_volume_prev=grain.volume_prev.sum(),
         turnover_volume_ly=grain.volume_ly.sum(),
         cost=grain.cost_cur.sum(),
+        turnover_value_with_cost=grain.value_with_cost_cur.sum(),
         target_products_value=_zero(grain.value_cur.sum(where=grain.is_target)),
         # a customer node holds one customer: active if any of its rows sold (no distinct count)
         customers_active=((grain.value_cur > 0).any().cast("int64") if level == "customer"
@@ -131,8 +138,14 @@ def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -
 
 
 def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: float,
-                  market: ibis.Table) -> ibis.Table:
-    """The ``sales`` result: every node over all lines and per line, with targets."""
+                  market: ibis.Table, first_day: dt.date | None = None) -> ibis.Table:
+    """The ``sales`` result: every node over all lines and per line, with targets.
+
+    ``first_day`` is the first invoice date of the data: a comparison window that begins before
+    it is not fully covered, and its growth is left empty with the reason in ``note``
+    (:func:`saleskpi.analyses.periods.coverage`); a window it does not reach at all has an
+    empty turnover too (unknown, not 0). The margin is over the lines with a cost only, empty
+    where they hold less than ``[sales] min_cost_coverage`` of the turnover."""
     products = ctx.table("products")
     offered = products.group_by(business_line=products.business_line.fill_null(NO_LINE)).aggregate(
         products_offered=products.product_id.nunique())
@@ -141,7 +154,7 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
         parts += [_rollup(grain, level, False, offered), _rollup(grain, level, True, offered)]
     columns = ["level", "key", "business_line", *_PATH, "turnover_value", "turnover_value_prev",
                "turnover_value_ly", "turnover_volume", "turnover_volume_prev", "turnover_volume_ly", "cost",
-               "target_products_value", "customers_active", "products_bought", "categories_bought",
+               "turnover_value_with_cost", "target_products_value", "customers_active", "products_bought", "categories_bought",
                "products_offered"]
     rows = ibis.union(*[part.select(columns) for part in parts])
 
@@ -167,12 +180,19 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
                                                                             "customers")
 
     share = ibis.literal(seasonal_share, "float64")
+    cover_prev, cover_ly = coverage(p.previous, first_day), coverage(p.last_year, first_day)
+    rows = _unknown_when_uncovered(rows, cover_prev, cover_ly)
+    cost_coverage = ratio_or_null(_zero(rows.turnover_value_with_cost), rows.turnover_value)
+    margin_known = cost_coverage >= ctx.settings.sales.min_cost_coverage
     rows = rows.mutate(
         period=ibis.literal(p.label),
-        margin=rows.turnover_value - rows.cost,
-        growth_value_vs_prev=ratio_or_null(rows.turnover_value, rows.turnover_value_prev) - 1,
-        growth_value_vs_ly=ratio_or_null(rows.turnover_value, rows.turnover_value_ly) - 1,
-        growth_volume_vs_ly=ratio_or_null(rows.turnover_volume, rows.turnover_volume_ly) - 1,
+        margin=ibis.ifelse(margin_known, rows.turnover_value_with_cost - rows.cost, ibis.null("decimal(38, 2)")),
+        cost_coverage=cost_coverage,
+        coverage_prev=ibis.literal(cover_prev, "float64"),
+        coverage_ly=ibis.literal(cover_ly, "float64"),
+        growth_value_vs_prev=_growth(rows.turnover_value, rows.turnover_value_prev, cover_prev),
+        growth_value_vs_ly=_growth(rows.turnover_value, rows.turnover_value_ly, cover_ly),
+        growth_volume_vs_ly=_growth(rows.turnover_volume, rows.turnover_volume_ly, cover_ly),
         target_value_to_date=rows.target_value * share,
         target_volume_to_date=rows.target_volume * share,
         target_products_share=ratio_or_null(rows.target_products_value, rows.turnover_value),
@@ -183,16 +203,52 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
         attainment_by_value=ratio_or_null(rows.turnover_value, rows.target_value_to_date),
         attainment_by_volume=ratio_or_null(rows.turnover_volume, rows.target_volume_to_date),
     )
+    rows = rows.mutate(note=_note(rows, p, first_day, ctx.settings.sales.min_cost_coverage))
     # period to date, as against the 12-month turnover of market share (one name per concept)
     rows = rows.rename(turnover_value_period="turnover_value", turnover_volume_period="turnover_volume")
     return rows
 
 
-def seasonal_share(ctx: Context, p: Periods) -> float:
+def _note(rows: ibis.Table, p: Periods, first_day: dt.date | None, min_cost_coverage: float):
+    """A ``sales`` row's ``note``: why its growth, margin or target is empty, and what to import."""
+    margin_known = rows.cost_coverage >= min_cost_coverage
+    gaps = [gap for gap in (coverage_gap("the previous period", p.previous, first_day),
+                            coverage_gap("last year", p.last_year, first_day)) if gap]
+    reasons = [(ibis.literal(bool(gaps)), "growth empty: " + "; ".join(gaps)),
+               (rows.turnover_value.notnull() & rows.turnover_value_with_cost.notnull() & ~margin_known.fill_null(False),
+                f"margin empty: the lines with a cost hold less than {min_cost_coverage:.0%} of the "
+                "turnover (cost_coverage; [sales] min_cost_coverage): import the sales with cost or margin"),
+               (rows.turnover_value_with_cost.isnull() & (rows.turnover_value != 0),
+                "margin empty: no invoice line of the row has a cost; import the sales with cost or margin"),
+               (rows.target_value.isnull() & ((rows.level == "company") | (rows.level == "business_line")),
+                f"target empty: none is set for {p.label} (targets, kpi turnover_value); import the targets")]
+    return note_of(reasons)
+
+
+def _growth(now, base, covered: float):
+    """now / base - 1, empty where base is not positive or the data do not cover its window."""
+    growth = ratio_or_null(now, base) - 1
+    return growth if covered >= 1.0 else ibis.null("float64")
+
+
+def _unknown_when_uncovered(rows: ibis.Table, cover_prev: float, cover_ly: float) -> ibis.Table:
+    """The base turnovers empty (unknown, not 0) where the data do not reach their window at all."""
+    blank = {}
+    for covered, cols in ((cover_prev, ("turnover_value_prev", "turnover_volume_prev")),
+                          (cover_ly, ("turnover_value_ly", "turnover_volume_ly"))):
+        if covered == 0.0:
+            blank |= {c: ibis.null(rows[c].type()) for c in cols}
+    return rows.mutate(**blank) if blank else rows
+
+
+def seasonal_share(ctx: Context, p: Periods, first_day: dt.date | None = None) -> float:
     """Share of last year's whole period that fell before the same date: the part of a
-    period's target due by the as-of date. Linear (elapsed days) when last year is empty."""
+    period's target due by the as-of date. Linear (elapsed days) when last year is empty or
+    the data (from ``first_day``) do not cover all of it: a part-year would set the share."""
     s = ctx.table("sales")
     whole = p.last_year_whole
+    if coverage(whole, first_day) < 1.0:
+        return p.elapsed_share
     both = s.filter(s.date.between(whole.start, whole.end)).aggregate(
         part=s.net_value.sum(where=s.date <= p.last_year.end), whole=s.net_value.sum()).to_pyarrow().to_pylist()[0]
     if both["whole"] is None or not float(both["whole"]) > 0:
@@ -200,8 +256,14 @@ def seasonal_share(ctx: Context, p: Periods) -> float:
     return min(1.0, max(0.0, float(both["part"] or 0) / float(both["whole"])))
 
 
-def bridge(grain: ibis.Table, ctx: Context) -> ibis.Table:
-    """The ``bridge`` result: change against previous period and last year, split exactly."""
+def bridge(grain: ibis.Table, ctx: Context, p: Periods, first_day: dt.date | None) -> ibis.Table:
+    """The ``bridge`` result: change against previous period and last year, split exactly.
+
+    A base window that the data (from ``first_day``) do not cover whole cannot tell a new
+    customer from one that bought in its missing days: its rows keep the base, current and
+    change values and leave the five parts and the counts empty, with ``base_coverage`` and
+    the reason in ``note`` (:func:`saleskpi.analyses.periods.coverage_gap`); one the data do
+    not reach at all leaves its base and change empty too."""
     # Every node below is a set of customer x rep x business line cells, and every part of the
     # bridge a sum over the node's customers (the price term is summed per product before),
     # so the grain is summed into cells once and each node works on the cells.
@@ -219,9 +281,29 @@ def bridge(grain: ibis.Table, ctx: Context) -> ibis.Table:
         for level in ("company", "business_line", "territory", "rep"):
             keys = {"company": [], "business_line": ["business_line"], "territory": ["territory_id"],
                     "rep": ["rep_id"]}[level]
-            parts.append(_bridge_node(c, keys, level, comparison))
+            parts.append(_covered(_bridge_node(c, keys, level, comparison), comparison, p, first_day))
     out = ibis.union(*parts)
     return out.mutate(currency=ibis.literal(ctx.settings.workspace.currency))
+
+
+#: The parts of the bridge that need the whole base window (who was a customer in it).
+_SPLIT = ("new_customers_value", "lost_customers_value", "price_effect_value", "volume_effect_value",
+          "mix_effect_value", "customers_new", "customers_lost")
+
+
+def _covered(rows: ibis.Table, comparison: str, p: Periods, first_day: dt.date | None) -> ibis.Table:
+    """``rows`` of one comparison with ``base_coverage`` and ``note``: the split left empty
+    where the data do not cover the base window whole."""
+    window, name = (p.previous, "the previous period") if comparison == "previous" else (p.last_year, "last year")
+    covered = coverage(window, first_day)
+    gap = coverage_gap(name, window, first_day)
+    rows = rows.mutate(base_coverage=ibis.literal(covered, "float64"),
+                       note=ibis.literal(None if gap is None else f"split empty: {gap}", "string"))
+    if gap is None:
+        return rows
+    # a base window the data do not reach at all has no known base value either (unknown, not 0)
+    blank = _SPLIT + (("base_value", "change_value") if covered == 0.0 else ())
+    return rows.mutate(**{c: ibis.null(rows[c].type()) for c in blank})
 
 
 def _bridge_node(cells: ibis.Table, keys: list[str], level: str, comparison: str) -> ibis.Table:
@@ -266,11 +348,38 @@ def _bridge_node(cells: ibis.Table, keys: list[str], level: str, comparison: str
         customers_new="customers_new", customers_lost="customers_lost")
 
 
+def _warn_uncovered(ctx: Context, p: Periods, first_day: dt.date | None) -> None:
+    """One warning of the run per comparison window the data do not cover whole."""
+    for name, window in (("the previous period", p.previous), ("last year", p.last_year)):
+        gap = coverage_gap(name, window, first_day)
+        if gap:
+            what = "growth vs the previous period" if window is p.previous else "growth vs last year"
+            ctx.warn("sales", f"{gap}. Until then {what} and the bridge's split into new and lost customers, "
+                              "price, volume and mix are left empty (sales.note, bridge.note).")
+
+
+def _warn_unknown(ctx: Context, p: Periods) -> None:
+    """A warning when no line has a cost (no margin) or no target is set for the period."""
+    s = ctx.table("sales")
+    counts = s.aggregate(lines=s.count(), with_cost=s.cost.count()).to_pyarrow().to_pylist()[0]
+    if counts["lines"] and not counts["with_cost"]:
+        ctx.warn("sales", "no sales line has a cost or margin, so sales.margin is empty; import the sales "
+                          "with a cost or margin column to get it.")
+    targets = ctx.table("targets")
+    if not targets.filter(targets.period == p.label).count().execute():
+        ctx.warn("sales", f"no target is set for the period {p.label}, so target and attainment are empty; "
+                          "import the targets (saleskpi import DIR targets FILE) to get them.")
+
+
 def run(ctx: Context) -> dict[str, ibis.Table]:
     p = periods(ctx.as_of, ctx.settings.sales.period)
+    first_day = first_sales_day(ctx.table("sales"))
+    _warn_uncovered(ctx, p, first_day)
+    _warn_unknown(ctx, p)
     grain = customer_product_grain(ctx, p).cache()
     market = market_by_node(ctx.result("potential"), ctx.table("reps"))
-    return {"sales": sales_by_node(ctx, grain, p, seasonal_share(ctx, p), market), "bridge": bridge(grain, ctx)}
+    return {"sales": sales_by_node(ctx, grain, p, seasonal_share(ctx, p, first_day), market, first_day),
+            "bridge": bridge(grain, ctx, p, first_day)}
 
 
 ANALYSIS = Analysis(name="sales", title="Sales management", results=RESULTS, run=run, depends_on=("potential",))

@@ -14,6 +14,7 @@ from saleskpi.analyses.columns import (
     LEVEL,
     MARGIN,
     MARKET_SHARE,
+    NOTE,
     PERIOD,
     POTENTIAL_VALUE,
     PRODUCTS_BOUGHT,
@@ -53,9 +54,48 @@ _TURNOVER_VOLUME_LY = column(
 
 _COST = column(
     "cost", "money", "Cost, period to date", "Себестойност от началото на периода",
-    "Cost of the invoice lines of the period to date (sales.cost); empty where no line has one.",
-    "Себестойността на фактурните редове от началото на периода (sales.cost); празно, където никой ред "
-    "няма такава.")
+    "Cost of the invoice lines of the period to date that have one (sales.cost); empty where no line has one.",
+    "Себестойността на фактурните редове от началото на периода, които имат такава (sales.cost); празно, "
+    "където никой ред няма.")
+
+_TURNOVER_VALUE_WITH_COST = column(
+    "turnover_value_with_cost", "money", "Turnover with a cost, period to date",
+    "Оборот със себестойност от началото на периода",
+    "Net value of the invoice lines of the period to date that have a cost (sales.cost, or a margin); empty "
+    "where none has: the turnover the margin is computed over.",
+    "Нетната стойност на фактурните редове от началото на периода, които имат себестойност (sales.cost или "
+    "марж); празно, където никой няма: оборотът, върху който се смята маржът.")
+
+_COST_COVERAGE = column(
+    "cost_coverage", "ratio", "Cost coverage", "Покритие със себестойност",
+    "turnover_value_with_cost / turnover_value_period: the share of the turnover whose cost is known (1 = "
+    "every line has one); empty where the turnover is not positive.",
+    "turnover_value_with_cost / turnover_value_period: делът от оборота с известна себестойност (1 = всеки "
+    "ред има); празно, където оборотът не е положителен.")
+
+_COVERAGE_PREV = column(
+    "coverage_prev", "ratio", "Previous period covered", "Покритие на предходния период",
+    "Share of the days of the previous period's comparison window that the sales data cover (on or after the "
+    "first invoice date); below 1 growth vs the previous period is empty and note says what to import.",
+    "Делът от дните на сравнителния прозорец на предходния период, обхванат от данните за продажби (от първата "
+    "дата на фактура нататък); под 1 ръстът спрямо предходния период е празен и note казва какво да се внесе.")
+
+_COVERAGE_LY = column(
+    "coverage_ly", "ratio", "Last year covered", "Покритие на миналата година",
+    "Share of the days of the same dates last year that the sales data cover; below 1 the growth vs last year "
+    "is empty and note says what to import (0: the turnover last year is unknown, so empty too).",
+    "Делът от дните на същите дати миналата година, обхванат от данните за продажби; под 1 ръстът спрямо "
+    "миналата година е празен и note казва какво да се внесе (0: оборотът миналата година е неизвестен, "
+    "затова също празен).")
+
+_BASE_COVERAGE = column(
+    "base_coverage", "ratio", "Base window covered", "Покритие на базовия период",
+    "Share of the days of the base window that the sales data cover (on or after the first invoice date); "
+    "below 1 the five parts and the customer counts are empty and note says what to import (at 0 the base "
+    "and the change too: unknown, not 0).",
+    "Делът от дните на базовия период, обхванат от данните за продажби (от първата дата на фактура нататък); "
+    "под 1 петте части и броят клиенти са празни и note казва какво да се внесе (при 0 — и базата, и "
+    "изменението: неизвестни, не 0).")
 
 _CUSTOMERS_ACTIVE = column(
     "customers_active", "count", "Active customers", "Активни клиенти",
@@ -81,16 +121,19 @@ _TARGET_VOLUME = column(
 _GROWTH_VALUE_VS_PREV = column(
     "growth_value_vs_prev", "ratio", "Growth vs previous period", "Ръст спрямо предходния период",
     "Turnover in the period to date / turnover in the previous period over the same number of days − 1, a "
-    "fraction (0.12 = +12 %); empty where the previous turnover is not positive.",
+    "fraction (0.12 = +12 %); empty where the previous turnover is not positive or the data do not cover the "
+    "previous period's window (coverage_prev < 1).",
     "Оборотът от началото на периода / оборота в предходния период за същия брой дни − 1, като дроб "
-    "(0,12 = +12 %); празно, където предходният оборот не е положителен.")
+    "(0,12 = +12 %); празно, където предходният оборот не е положителен или данните не обхващат "
+    "прозореца му (coverage_prev < 1).")
 
 _GROWTH_VOLUME_VS_LY = column(
     "growth_volume_vs_ly", "ratio", "Volume growth vs last year", "Ръст на обема спрямо миналата година",
     "Volume in the period to date / volume over the same dates last year − 1, a fraction (0.12 = +12 %); "
-    "empty where last year's volume is not positive.",
+    "empty where last year's volume is not positive or the data do not cover last year (coverage_ly < 1).",
     "Обемът от началото на периода / обема за същите дати миналата година − 1, като дроб (0,12 = +12 %); "
-    "празно, където миналогодишният обем не е положителен.")
+    "празно, където миналогодишният обем не е положителен или данните не обхващат миналата година "
+    "(coverage_ly < 1).")
 
 _TARGET_VALUE_TO_DATE = column(
     "target_value_to_date", "money", "Target due to date", "Цел към датата",
@@ -192,11 +235,11 @@ SALES = Result(
      "екип, търговец и клиент — за всички линии и по линии."),
     (LEVEL, KEY, BUSINESS_LINE, TERRITORY_ID, TEAM_ID, REP_ID, CUSTOMER_ID, TURNOVER_VALUE_PERIOD,
      _TURNOVER_VALUE_PREV, TURNOVER_VALUE_LY, TURNOVER_VOLUME_PERIOD, _TURNOVER_VOLUME_PREV, _TURNOVER_VOLUME_LY,
-     _COST, TARGET_PRODUCTS_VALUE, _CUSTOMERS_ACTIVE, PRODUCTS_BOUGHT, CATEGORIES_BOUGHT, _PRODUCTS_OFFERED,
+     _COST, _TURNOVER_VALUE_WITH_COST, TARGET_PRODUCTS_VALUE, _CUSTOMERS_ACTIVE, PRODUCTS_BOUGHT, CATEGORIES_BOUGHT, _PRODUCTS_OFFERED,
      TARGET_VALUE, _TARGET_VOLUME, POTENTIAL_VALUE, TURNOVER_VALUE_12M_WITH_POTENTIAL, MARKET_SHARE, PERIOD, MARGIN,
      _GROWTH_VALUE_VS_PREV, GROWTH_VALUE_VS_LY, _GROWTH_VOLUME_VS_LY, _TARGET_VALUE_TO_DATE,
      _TARGET_VOLUME_TO_DATE, TARGET_PRODUCTS_SHARE, ASSORTMENT_BREADTH, CURRENCY, ATTAINMENT_BY_VALUE,
-     _ATTAINMENT_BY_VOLUME),
+     _ATTAINMENT_BY_VOLUME, _COST_COVERAGE, _COVERAGE_PREV, _COVERAGE_LY, NOTE),
     key=("level", "key", "business_line"),
     scope=("customer_id", "rep_id", "team_id", "territory_id"),
     notes=(
@@ -232,7 +275,7 @@ BRIDGE = Result(
      "бизнес линия, територия и търговец: нови клиенти, загубени клиенти, цена, обем и микс."),
     (_COMPARISON, LEVEL, KEY, TERRITORY_ID, REP_ID, _BASE_VALUE, _CURRENT_VALUE, _CHANGE_VALUE,
      _NEW_CUSTOMERS_VALUE, _LOST_CUSTOMERS_VALUE, _PRICE_EFFECT_VALUE, _VOLUME_EFFECT_VALUE, _MIX_EFFECT_VALUE,
-     _CUSTOMERS_NEW, _CUSTOMERS_LOST, CURRENCY),
+     _CUSTOMERS_NEW, _CUSTOMERS_LOST, CURRENCY, _BASE_COVERAGE, NOTE),
     key=("comparison", "level", "key"),
     scope=("rep_id", "territory_id"),
     notes=(
