@@ -122,7 +122,7 @@ class Replacing(ImportState):
         """The keys of the file's rows a ``file`` replace goes by: (columns, Arrow table)."""
         keys = ["invoice_id"] if _by_invoice(self.tbl.name) else [k for k in self.tbl.key if k != self.generated]
         found = self.db.execute(f"SELECT DISTINCT {', '.join(f'{self.col(k)} AS {_q(k)}' for k in keys)} "
-                                f"FROM {_STAGE} s WHERE {self.active()}").arrow()
+                                f"FROM {_STAGE} s WHERE {self.active()}").fetch_arrow_table()
         return keys, found
 
     def _scoped(self, t, *, removed: bool):
