@@ -51,17 +51,6 @@ class Scope:
         col = f"{alias}.{quote(self.column)}"
         return f"({col} IS NOT NULL AND {col} BETWEEN {_literal(self.low)} AND {_literal(self.high)})"
 
-    def to_json(self) -> dict:
-        """The scope as JSON (a Spark journal)."""
-        return {"column": self.column, "low": _json_value(self.low), "high": _json_value(self.high),
-                "keys": list(self.keys), "keys_path": None if self.keys_path is None else str(self.keys_path)}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Scope":
-        low, high = (_from_json_value(data[k]) for k in ("low", "high"))
-        path = data.get("keys_path")
-        return cls(data.get("column"), low, high, tuple(data.get("keys") or ()), None if path is None else Path(path))
-
 
 def _literal(value) -> str:
     if isinstance(value, dt.date):
@@ -69,14 +58,6 @@ def _literal(value) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"Scope: a bound must be an integer or a date, not {value!r}.")
     return str(int(value))
-
-
-def _json_value(value):
-    return {"date": value.isoformat()} if isinstance(value, dt.date) else value
-
-
-def _from_json_value(value):
-    return dt.date.fromisoformat(value["date"]) if isinstance(value, dict) else value
 
 
 @dataclass(frozen=True)

@@ -262,7 +262,7 @@ class Loading(Replacing):
                 # the table's batch removes the replaced rows into their backup (and drops an
                 # earlier import's backup), in the load's transaction or journal
                 batches.append(Batch(name, path, columns, new_columns=new_columns if own else (),
-                                     remove=self.scope(folder) if own else None,
+                                     remove=self.engine_scope(folder) if own else None,
                                      backup=removed_table(name) if own else None))
             # the derived tables: SQL in the load's transaction, or staged beside the new rows
             # (a replace of part of the table rebuilds them from the rows that stay and the new)

@@ -1,7 +1,10 @@
 """What an import replaces: a scope of stored rows (:class:`Replace`), the statement of what it
 removes, the user's confirmation, and the backup the removed rows go to
 (``meta_removed_<table>``, :mod:`saleskpi.data.importer.log`), all before or inside the load's
-one transaction (:mod:`saleskpi.data.importer.loading`)."""
+one transaction (:mod:`saleskpi.data.importer.loading`). On engines that do not stage in place
+the same scope is an Ibis filter (what is removed, the copy of the rows that stay the checks
+read) and an engine :class:`~saleskpi.engines.base.Scope` on the table's batch: the engine backs
+up and removes with the load (:meth:`saleskpi.engines.base.Engine.load_batches`)."""
 
 from __future__ import annotations
 
@@ -105,7 +108,7 @@ class Replacing(ImportState):
             column = date_column(self.tbl.name)
             return (f"{alias}.{_q(column)} BETWEEN DATE {_lit(scope.date_from.isoformat())} "
                     f"AND DATE {_lit(scope.date_to.isoformat())}")
-        keys = ["invoice_id"] if _by_invoice(self.tbl.name) else [k for k in self.tbl.key if k != self.generated]
+        keys = self.file_keys()
         same = " AND ".join(f"{self.col(k)} IS NOT DISTINCT FROM {alias}.{_q(k)}" for k in keys)
         return f"EXISTS (SELECT 1 FROM {_STAGE} s WHERE {self.active()} AND {same})"
 
@@ -118,12 +121,15 @@ class Replacing(ImportState):
 
     # --- engines that do not stage in place: the scope as Ibis and as an engine Scope --------
 
-    def _file_keys(self):
-        """The keys of the file's rows a ``file`` replace goes by: (columns, Arrow table)."""
-        keys = ["invoice_id"] if _by_invoice(self.tbl.name) else [k for k in self.tbl.key if k != self.generated]
-        found = self.db.execute(f"SELECT DISTINCT {', '.join(f'{self.col(k)} AS {_q(k)}' for k in keys)} "
-                                f"FROM {_STAGE} s WHERE {self.active()}").fetch_arrow_table()
-        return keys, found
+    def file_keys(self) -> list[str]:
+        """The columns a ``file`` replace goes by: ``invoice_id`` (sales), else the table's key
+        (without a generated line number)."""
+        return ["invoice_id"] if _by_invoice(self.tbl.name) else [k for k in self.tbl.key if k != self.generated]
+
+    def _file_keys_sql(self) -> str:
+        """SQL of the distinct keys of the file's rows a ``file`` replace removes."""
+        return (f"SELECT DISTINCT {', '.join(f'{self.col(k)} AS {_q(k)}' for k in self.file_keys())} "
+                f"FROM {_STAGE} s WHERE {self.active()}")
 
     def _scoped(self, t, *, removed: bool):
         """The stored rows of the table (Ibis table ``t``) the replace removes (``removed``), or
@@ -132,7 +138,8 @@ class Replacing(ImportState):
 
         scope = self.replace
         if scope.scope == "file":
-            keys, found = self._file_keys()
+            keys = self.file_keys()
+            found = self.db.execute(self._file_keys_sql()).fetch_arrow_table()
             given = ibis.memtable(found).cast({k: t[k].type() for k in keys})
             on = [t[k] == given[k] for k in keys]
             return t.semi_join(given, on) if removed else t.anti_join(given, on)
@@ -149,7 +156,7 @@ class Replacing(ImportState):
         """The stored rows of the table (Ibis table ``t``) that stay (the copy the checks read)."""
         return t if self.replace is None else self._scoped(t, removed=False)
 
-    def scope(self, folder) -> Scope | None:
+    def engine_scope(self, folder) -> Scope | None:
         """The replace as the engine's :class:`~saleskpi.engines.base.Scope` of the table's batch
         (a ``file`` replace writes its keys to ``folder``)."""
         scope = self.replace
@@ -161,11 +168,9 @@ class Replacing(ImportState):
             return Scope("import_id", int(scope.import_id), int(scope.import_id))
         if scope.scope == "dates":
             return Scope(date_column(self.tbl.name), scope.date_from, scope.date_to)
-        keys, _ = self._file_keys()
         path = folder / f"{self.tbl.name}.keys.parquet"
-        self.db.execute(f"COPY (SELECT DISTINCT {', '.join(f'{self.col(k)} AS {_q(k)}' for k in keys)} "
-                        f"FROM {_STAGE} s WHERE {self.active()}) TO {_lit(str(path))} (FORMAT parquet)")
-        return Scope(keys=tuple(keys), keys_path=path)
+        self.db.execute(f"COPY ({self._file_keys_sql()}) TO {_lit(str(path))} (FORMAT parquet)")
+        return Scope(keys=tuple(self.file_keys()), keys_path=path)
 
     def check_scope(self) -> None:
         """Refuse a scope the table cannot take, before anything is read."""
@@ -186,7 +191,7 @@ class Replacing(ImportState):
             raise UsageError(f"{self.tbl.name} has no date column, so --replace-dates cannot choose its rows; "
                              "use --replace-import ID or --replace-invoices.")
         if scope.scope == "file":
-            keys = ["invoice_id"] if _by_invoice(self.tbl.name) else [k for k in self.tbl.key if k != self.generated]
+            keys = self.file_keys()
             lacking = [k for k in keys if not self.given(k)]
             if lacking:
                 raise UsageError(f"--replace-invoices replaces the rows whose {' + '.join(keys)} are in the file, "
