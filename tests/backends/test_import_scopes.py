@@ -11,6 +11,11 @@ DuckDB's figures are asserted by hand. Spark runs it once (it is slow to start).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +24,7 @@ import pytest
 
 from saleskpi.data.importer import Replace, import_file, load_arrow, undo_last
 from saleskpi.derived import PURCHASE_DAYS, derived_tables, is_fresh
+from saleskpi.engines import spark as spark_engine
 from saleskpi.errors import UsageError
 from saleskpi.workspace import Workspace
 
@@ -145,3 +151,67 @@ def test_scoped_replaces_and_undo_give_what_duckdb_gives(kind, backend_url, tmp_
     seen = story(backend_url(kind), tmp_path)
     for step, (want, got) in enumerate(zip(duckdb_story, seen, strict=True)):
         assert got == want, f"step {step}: {STEPS[step]}"
+
+
+TERRITORIES = pa.table({"territory_id": ["T1", "T2"], "name": ["North", "South"]})
+#: Replaces T2 (Replace("file")): T1 stays, T2 is renamed, T3 is new.
+RENAMED = pa.table({"territory_id": ["T2", "T3"], "name": ["Sud", "Tri"]})
+AFTER = [("T1", "North", 1), ("T2", "Sud", 2), ("T3", "Tri", 2)]
+
+
+def _territories(ws) -> tuple[list, list]:
+    return (_rows(ws, "territories", "territory_id", "name", "import_id"),
+            _rows(ws, "meta_removed_territories", "removed_by", "territory_id", "name"))
+
+
+@pytest.mark.parametrize("kind", engine_params("postgres"))
+def test_a_killed_postgres_scoped_replace_leaves_nothing(kind, backend_url, tmp_path):
+    # the backup and the removal are in the load's transaction: killed before COMMIT, neither happened
+    with Workspace.init(tmp_path / "ws", backend=backend_url(kind)) as ws:
+        load_arrow(ws, "territories", TERRITORIES, source="t")
+    script = textwrap.dedent(f"""
+        import pyarrow as pa
+        from saleskpi.workspace import Workspace
+        from saleskpi.data.importer import Replace, load_arrow
+        ws = Workspace.open({str(tmp_path / "ws")!r})
+        load_arrow(ws, "territories", pa.table({{"territory_id": ["T2", "T3"], "name": ["Sud", "Tri"]}}),
+                   source="new", replace=Replace("file"))
+    """)
+    scratch = tmp_path / "tmp"  # a killed process leaves its staging files: keep them in here
+    scratch.mkdir()
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "SALESKPI_FAULT": "before-commit", "TMPDIR": str(scratch)})
+    assert killed.returncode == -9, killed.stderr  # SIGKILL right before COMMIT
+    with Workspace.open(tmp_path / "ws") as ws:
+        assert _rows(ws, "territories", "territory_id", "name", "import_id") == [("T1", "North", 1),
+                                                                                ("T2", "South", 1)]
+        assert "meta_removed_territories" not in ws.con.list_tables()
+        assert ws.table("meta_imports").count().execute() == 1
+        load_arrow(ws, "territories", RENAMED, source="new", replace=Replace("file"))
+        assert _territories(ws) == (AFTER, [(2, "T2", "South")])
+
+
+@pytest.mark.parametrize("kind", engine_params("spark"))
+def test_a_spark_scoped_replace_rolled_forward_twice_removes_once(kind, backend_url, tmp_path, monkeypatch):
+    # the journal is applied, then the process dies before its folder is removed: the next
+    # opening applies it again, which must neither lose the backup nor drop the new rows
+    with Workspace.init(tmp_path / "ws", backend=backend_url(kind)) as ws:
+        load_arrow(ws, "territories", TERRITORIES, source="t")
+        apply = spark_engine._spark_apply
+
+        def applied_then_killed(con, staged, journal):
+            keep = tmp_path / "staged-copy"
+            shutil.copytree(staged, keep)
+            apply(con, staged, journal)
+            shutil.copytree(keep, staged)  # as if the process died before removing it
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(spark_engine, "_spark_apply", applied_then_killed)
+        with pytest.raises(KeyboardInterrupt):
+            load_arrow(ws, "territories", RENAMED, source="new", replace=Replace("file"))
+        monkeypatch.undo()
+        assert _territories(ws) == (AFTER, [(2, "T2", "South")])
+    with Workspace.open(tmp_path / "ws") as ws:  # rolls the journal forward again
+        assert _territories(ws) == (AFTER, [(2, "T2", "South")])
+        assert undo_last(ws.con).rows_restored == 1
+        assert _territories(ws) == ([("T1", "North", 1), ("T2", "South", 1)], [])
