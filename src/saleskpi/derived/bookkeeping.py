@@ -157,14 +157,15 @@ def _log(con, derived: Derived, stamp: Stamp, method: str):
 
 
 def derived_batches(con, derived: Derived, folder: Path, new_rows: Path, *, import_id: int,
-                    replace: bool) -> list[Batch]:
+                    replace: bool, kept=None) -> list[Batch]:
     """Engines that rewrite tables (Spark): ``derived`` as it will be once an import's rows (the
     Parquet file ``new_rows``) are in its input, staged as Parquet in the import's ``folder``
     with its ``meta_derived`` log, as two batches that replace those tables. Computed BEFORE the
     import's journal is written, so applying (or rolling forward) the journal only copies files:
     it can be repeated after a crash without counting a line twice. A table that is fresh gets
-    :attr:`Derived.merge` of the new rows; a replace, or a table that is missing or stale, is
-    built from all rows."""
+    :attr:`Derived.merge` of the new rows; a replace (of the rows but ``kept``, an Ibis
+    expression of the input's rows that stay; None: every row is replaced), or a table that is
+    missing or stale, is built from all rows."""
     import pyarrow.parquet as pq
 
     engine = engine_of(con)
@@ -172,14 +173,15 @@ def derived_batches(con, derived: Derived, folder: Path, new_rows: Path, *, impo
     before = source_stamp(con, derived)
     new = con.read_parquet(str(new_rows))
     picked = [c for c in con.table(derived.source).columns if c in new.columns]
-    if replace:
+    if replace and kept is None:
         expr, rows = derived.build(new), 0
     elif fresh:
         expr, rows = derived.merge(con.table(derived.name), new), before.rows
     else:
-        everything = ibis.union(con.table(derived.source).select(*picked), new.select(*picked).cast(
-            con.table(derived.source).select(*picked).schema()), distinct=False)
-        expr, rows = derived.build(everything), before.rows
+        stored = con.table(derived.source) if kept is None else kept
+        everything = ibis.union(stored.select(*picked), new.select(*picked).cast(
+            stored.select(*picked).schema()), distinct=False)
+        expr, rows = derived.build(everything), (before.rows if kept is None else int(stored.count().execute()))
     rows += int(new.count().execute())
     path = folder / f"{derived.name}.parquet"
     engine.write_parquet(con, expr, tuple(derived.columns), path)
@@ -205,14 +207,16 @@ def import_sql(con, tables: Sequence[Derived], *, import_id: int, replace: bool)
 
 
 def import_steps(con, tables: Sequence[Derived], folder: Path, new_rows: Path, *, import_id: int,
-                 replace: bool) -> tuple[list[str], list[Batch]]:
+                 replace: bool, kept=None) -> tuple[list[str], list[Batch]]:
     """What keeps ``tables`` in step with an import whose new rows are staged in ``folder``
     (``new_rows``, Parquet), for :meth:`saleskpi.engines.base.Engine.load_batches`: the SQL to run
     in its transaction (:func:`import_sql`), or, on an engine that rewrites tables, the staged
-    batches that replace them (:func:`derived_batches`)."""
+    batches that replace them (:func:`derived_batches`; ``kept``: the input's rows that stay
+    after a replace of part of it)."""
     if not engine_of(con).rewrites_tables:
         return import_sql(con, tables, import_id=import_id, replace=replace), []
     batches: list[Batch] = []
     for derived in tables:
-        batches += derived_batches(con, derived, folder, new_rows, import_id=import_id, replace=replace)
+        batches += derived_batches(con, derived, folder, new_rows, import_id=import_id, replace=replace,
+                                   kept=kept)
     return [], batches

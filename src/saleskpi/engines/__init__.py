@@ -23,14 +23,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from saleskpi.engines.base import ENGINE_ATTR, Batch, Engine
+from saleskpi.engines.base import ENGINE_ATTR, Batch, Engine, Scope
 from saleskpi.engines.duckdb import DuckDB
 from saleskpi.engines.postgres import PostgreSQL
 from saleskpi.engines.spark import Spark
 from saleskpi.engines.url import URL_HELP, BackendURL, masked
 from saleskpi.errors import ConfigError
 
-__all__ = ["BackendURL", "Batch", "Engine", "connect", "delete_rows", "disconnect", "engine_for",
+__all__ = ["BackendURL", "Batch", "Engine", "Scope", "connect", "delete_rows", "disconnect", "engine_for",
            "engine_of", "masked", "raw", "update_rows", "user_error"]
 
 #: The engine of each URL scheme (``BackendURL.kind``).

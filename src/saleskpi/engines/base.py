@@ -10,6 +10,7 @@ tables): :attr:`Engine.stages_in_place` and :attr:`Engine.rewrites_tables`.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -26,13 +27,50 @@ ENGINE_ATTR = "_saleskpi_engine"
 
 
 @dataclass(frozen=True)
+class Scope:
+    """The stored rows of a batch's table that an import removes before its rows go in (a
+    replace, docs/import.md "Replacing stored rows"): every row (the default), those whose
+    ``column`` is between ``low`` and ``high`` (both included: an import id, or dates), or those
+    whose ``keys`` are in the Parquet file ``keys_path`` (the invoices or keys of the file)."""
+
+    column: str | None = None
+    low: object = None
+    high: object = None
+    keys: tuple[str, ...] = ()
+    keys_path: Path | None = None
+
+    def where(self, quote: Callable[[str], str], keys_relation: str | None = None, alias: str = "t") -> str:
+        """The SQL condition (DuckDB, PostgreSQL and Spark alike) on the table's rows
+        (``alias``) that this scope removes; ``keys_relation`` is where the engine reads
+        ``keys_path``. Never NULL: a row is removed or stays."""
+        if self.keys:
+            same = " AND ".join(f"k.{quote(c)} = {alias}.{quote(c)}" for c in self.keys)
+            return f"EXISTS (SELECT 1 FROM {keys_relation} k WHERE {same})"
+        if self.column is None:
+            return "TRUE"
+        col = f"{alias}.{quote(self.column)}"
+        return f"({col} IS NOT NULL AND {col} BETWEEN {_literal(self.low)} AND {_literal(self.high)})"
+
+
+def _literal(value) -> str:
+    if isinstance(value, dt.date):
+        return f"DATE '{value.isoformat()}'"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"Scope: a bound must be an integer or a date, not {value!r}.")
+    return str(int(value))
+
+
+@dataclass(frozen=True)
 class Batch:
     """Validated rows of one table, staged as a Parquet file by the importer.
 
     The file has every column of the table, in the table's order; ``replace`` means the
-    table's rows are replaced; ``new_columns`` are extra number columns the table gains first;
+    table's rows are replaced; ``remove`` (a :class:`Scope`) names the stored rows removed
+    first, kept in the table ``backup`` (``removed_by`` = the import id, then the table's
+    columns; the backup of an earlier import is dropped whenever ``backup`` is set, with or
+    without ``remove``); ``new_columns`` are extra number columns the table gains first;
     ``create`` (Spark) is the statement that creates the table where it does not exist yet (a
-    derived table of a workspace made before it existed).
+    derived table of a workspace made before it existed); ``recreate`` (Spark) drops it first.
     """
 
     table: str
@@ -41,6 +79,9 @@ class Batch:
     replace: bool = False
     new_columns: tuple[str, ...] = ()
     create: str | None = None
+    remove: Scope | None = None
+    backup: str | None = None
+    recreate: bool = False
 
 
 def missing_driver(url: BackendURL, module: str, extra: str) -> ConfigError:
@@ -167,6 +208,11 @@ class Engine:
         ``rows``, an Ibis expression or an Arrow table with those columns (engines that rewrite
         tables)."""
         raise ConfigError(f"replace_rows is for engines that rewrite tables; {self.name} deletes rows instead.")
+
+    def rewrite_rows(self, con, table: str, rows) -> None:
+        """Replace the rows of ``table`` by ``rows``, an Ibis expression with its columns that
+        may read the table itself (engines that rewrite tables)."""
+        raise ConfigError(f"rewrite_rows is for engines that rewrite tables; {self.name} deletes rows instead.")
 
     def write_parquet(self, con, expr, columns: Sequence[str], path: Path) -> None:
         """Write ``expr``'s ``columns`` as Parquet at ``path``, where the engine reads files."""

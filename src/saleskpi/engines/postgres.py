@@ -54,8 +54,9 @@ class PostgreSQL(SQLEngine):
 
     def load_batches(self, con, batches: Sequence[Batch], *, import_id: int,
                      before_commit: Callable[[], None] | None = None, after: Sequence[str] = ()) -> None:
-        """One transaction: COPY of each file, then the ``after`` statements (the derived
-        tables' refresh); nothing is visible before COMMIT."""
+        """One transaction: of each batch, the backup of the rows it removes (``remove``, kept
+        in ``backup``) and their deletion, then COPY of its file; then the ``after`` statements
+        (the derived tables' refresh); nothing is visible before COMMIT."""
         import duckdb
 
         q = self.quote
@@ -68,22 +69,44 @@ class PostgreSQL(SQLEngine):
                         cur.execute(f"ALTER TABLE {q(b.table)} ADD COLUMN IF NOT EXISTS {q(name)} DOUBLE PRECISION")
                     if b.replace:
                         cur.execute(f"DELETE FROM {q(b.table)}")
-                    csv_path = b.path.with_suffix(".csv")
-                    # DuckDB writes the CSV (fast, exact decimals); COPY is PostgreSQL's bulk load.
-                    converter.execute(f"COPY (SELECT * FROM read_parquet('{b.path}')) TO '{csv_path}' "
-                                      "(FORMAT csv, HEADER false)")
+                    if b.backup:
+                        cur.execute(f"DROP TABLE IF EXISTS {q(b.backup)}")
+                    if b.remove is not None:
+                        self._remove(cur, converter, b, import_id)
                     cols = ", ".join(q(c) for c in b.columns)
-                    with cur.copy(f"COPY {q(b.table)} ({cols}) FROM STDIN (FORMAT csv)") as copy, \
-                            open(csv_path, "rb") as fh:
-                        while chunk := fh.read(1 << 20):
-                            copy.write(chunk)
-                    csv_path.unlink()
+                    _copy(cur, converter, b.path, f"{q(b.table)} ({cols})")
                 for statement in after:
                     cur.execute(statement)
                 if before_commit:
                     before_commit()
         finally:
             converter.close()
+
+    def _remove(self, cur, converter, b: Batch, import_id: int) -> None:
+        """In the load's transaction: the rows of ``b.table`` that ``b.remove`` names go to
+        ``b.backup`` (stamped ``removed_by``), then out of the table."""
+        q, scope, keys = self.quote, b.remove, None
+        if scope.keys:
+            keys = "__saleskpi_removed_keys"
+            cols = ", ".join(q(k) for k in scope.keys)
+            cur.execute(f"CREATE TEMP TABLE {keys} ON COMMIT DROP AS SELECT {cols} FROM {q(b.table)} WHERE FALSE")
+            _copy(cur, converter, scope.keys_path, f"{keys} ({cols})")
+        where = scope.where(q, keys)
+        if b.backup:
+            cur.execute(f"CREATE TABLE {q(b.backup)} AS SELECT CAST({int(import_id)} AS BIGINT) AS removed_by, t.* "
+                        f"FROM {q(b.table)} t WHERE {where}")
+        cur.execute(f"DELETE FROM {q(b.table)} t WHERE {where}")
+
+
+def _copy(cur, converter, path, target: str) -> None:
+    """COPY a Parquet file into ``target`` (a table and its columns, in the file's order)."""
+    csv_path = path.with_suffix(".csv")
+    # DuckDB writes the CSV (fast, exact decimals); COPY is PostgreSQL's bulk load.
+    converter.execute(f"COPY (SELECT * FROM read_parquet('{path}')) TO '{csv_path}' (FORMAT csv, HEADER false)")
+    with cur.copy(f"COPY {target} FROM STDIN (FORMAT csv)") as copy, open(csv_path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            copy.write(chunk)
+    csv_path.unlink()
 
 
 def _compiler():

@@ -93,6 +93,9 @@ class Spark(Engine):
             session.createDataFrame(rows).write.insertInto(table, overwrite=True)
         session.catalog.refreshTable(table)
 
+    def rewrite_rows(self, con, table: str, rows) -> None:
+        _rewrite(con, table, rows)
+
     def write_parquet(self, con, expr, columns: Sequence[str], path: Path) -> None:
         cols = ", ".join(f"`{c}`" for c in columns)
         con._session.sql(f"SELECT {cols} FROM ({con.compile(expr)}) AS b").write.parquet(str(path))
@@ -113,15 +116,43 @@ class Spark(Engine):
         folder = batches[0].path.parent
         if after:
             raise ConfigError("load_batches: Spark takes derived tables as batches (derived_batches), not SQL.")
+        batches = [part for b in batches for part in self._staged_removal(con, b, import_id)]
         journal = {"import_id": import_id, "batches": [
             {"table": b.table, "file": b.path.name, "columns": list(b.columns), "replace": b.replace,
-             "new_columns": list(b.new_columns), "create": b.create} for b in batches]}
+             "new_columns": list(b.new_columns), "create": b.create, "recreate": b.recreate,
+             "drop": b.backup} for b in batches]}
         if before_commit:
             before_commit()
         tmp = folder / "journal.json.tmp"
         tmp.write_text(json.dumps(journal), encoding="utf-8")
         os.replace(tmp, folder / "journal.json")
         _spark_apply(con, folder, journal)
+
+
+    def _staged_removal(self, con, b: Batch, import_id: int) -> list[Batch]:
+        """A batch that removes stored rows (``remove``) as batches that only copy files, staged
+        BEFORE the journal (so rolling it forward cannot remove twice): the removed rows, which
+        replace the backup table; the rows that stay, which replace the table; then the new
+        rows, appended. A batch with a ``backup`` and nothing to remove drops the backup."""
+        if b.remove is None:
+            return [b]
+        session, q = con._session, self.quote
+        folder, table = b.path.parent, q(b.table)
+        keys = None if not b.remove.keys else f"parquet.`{b.remove.keys_path}`"
+        where = b.remove.where(q, keys)
+        stored = tuple(session.table(b.table).schema.fieldNames())
+        parts = []
+        if b.backup:
+            removed = folder / f"{b.backup}.parquet"
+            session.sql(f"SELECT CAST({int(import_id)} AS BIGINT) AS removed_by, t.* FROM {table} t "
+                        f"WHERE {where}").write.parquet(str(removed))
+            parts.append(Batch(b.backup, removed, ("removed_by", *stored), replace=True, recreate=True,
+                               create=f"CREATE TABLE {q(b.backup)} USING parquet AS SELECT * FROM "
+                                      f"parquet.`{removed}` WHERE FALSE"))
+        kept = folder / f"{b.table}.kept.parquet"
+        session.sql(f"SELECT t.* FROM {table} t WHERE NOT {where}").write.parquet(str(kept))
+        parts.append(Batch(b.table, kept, stored, replace=True, new_columns=b.new_columns))
+        return [*parts, Batch(b.table, b.path, b.columns, new_columns=b.new_columns)]
 
 
 def _spark_type(sql_type: str) -> str:
@@ -145,6 +176,10 @@ def _spark_apply(con, folder: Path, journal: dict) -> None:
     import_id = journal["import_id"]
     for b in journal["batches"]:
         table = b["table"]
+        if b.get("recreate"):
+            session.sql(f"DROP TABLE IF EXISTS `{table}`")
+        if b.get("drop"):  # the backup of an earlier import: kept until the next import
+            session.sql(f"DROP TABLE IF EXISTS `{b['drop']}`")
         if b.get("create"):
             session.sql(b["create"])
         present = {f.name for f in session.table(table).schema.fields}

@@ -43,7 +43,9 @@ added (the table's, the stub rows, the ``meta_imports`` row) are staged as Parqu
 to the engine's :meth:`~saleskpi.engines.base.Engine.load_batches` with what keeps the derived
 tables in step (:func:`saleskpi.derived.import_steps`): one transaction on PostgreSQL (which
 also refreshes the derived tables there by SQL), a journal rolled forward on Spark (the derived
-tables are computed before the journal and staged beside the new rows; docs/backends.md).
+tables are computed before the journal and staged beside the new rows; docs/backends.md). A
+replace rides on the table's batch (:class:`saleskpi.engines.Scope` and the backup table); the
+copy then holds only the stored rows that stay, as the checks read on DuckDB.
 
 Row numbers in problems are the rows a spreadsheet shows (the header is row 1); for Parquet and
 Arrow data the first record is row 2 likewise. The SQL here is DuckDB's, on the staging

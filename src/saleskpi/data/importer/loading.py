@@ -12,7 +12,7 @@ import shutil
 import signal
 from fractions import Fraction
 
-from saleskpi.data.importer.log import current_user, date_column
+from saleskpi.data.importer.log import current_user, date_column, removed_table
 from saleskpi.data.importer.replacing import Replacing
 from saleskpi.data.importer.state import _STAGE, ImportReport, _lit, _q
 from saleskpi.data.schema import TABLES, Column
@@ -208,8 +208,9 @@ class Loading(Replacing):
 
         Each table that is read gets its full stored schema (so the load's SQL runs as on a
         DuckDB workspace) but only the columns read are filled, distinct: the table's own key
-        (append), the keys its references point to, the columns of other tables that point to
-        it (replace: dangling references), and the last import id.
+        (append, and a replace of part of it), the keys its references point to, the columns of
+        other tables that point to it (replace: dangling references), and the last import id.
+        Of the table itself only the rows that stay after a replace are copied (:meth:`kept`).
         """
         tbl, con = self.tbl, self.ws.con
         needs: dict[str, set[str]] = {tbl.name: set()}
@@ -220,7 +221,7 @@ class Loading(Replacing):
                 target, key = col.references.split(".")
                 if not (target == tbl.name and self.mode == "replace"):
                     needs.setdefault(target, set()).add(key)
-        if self.mode == "replace":
+        if self.replace is not None:
             for other in TABLES.values():
                 for col in other.columns:
                     if col.references and col.references.split(".")[0] == tbl.name and other.name != tbl.name:
@@ -228,6 +229,8 @@ class Loading(Replacing):
         needs["meta_imports"] = {"import_id"}
         for name, cols in needs.items():
             t = con.table(name)
+            if name == tbl.name:  # as on DuckDB, the checks read the rows that stay
+                t = self.kept(t)
             self.db.register("__saleskpi_shape", t.schema().to_pyarrow().empty_table())
             self.db.execute(f"CREATE TABLE {_q(name)} AS SELECT * FROM __saleskpi_shape")
             self.db.unregister("__saleskpi_shape")
@@ -255,12 +258,18 @@ class Loading(Replacing):
                 self.db.execute(f"COPY (SELECT * FROM {_q(name)} WHERE import_id = {int(import_id)}) "
                                 f"TO {_lit(str(path))} (FORMAT parquet)")
                 columns = tuple(r[0] for r in self.db.execute(f"DESCRIBE {_q(name)}").fetchall())
-                batches.append(Batch(
-                    name, path, columns, replace=name == self.tbl.name and self.mode == "replace",
-                    new_columns=new_columns if name == self.tbl.name else ()))
+                own = name == self.tbl.name
+                # the table's batch removes the replaced rows into their backup (and drops an
+                # earlier import's backup), in the load's transaction or journal
+                batches.append(Batch(name, path, columns, new_columns=new_columns if own else (),
+                                     remove=self.engine_scope(folder) if own else None,
+                                     backup=removed_table(name) if own else None))
             # the derived tables: SQL in the load's transaction, or staged beside the new rows
+            # (a replace of part of the table rebuilds them from the rows that stay and the new)
+            scoped = self.replace is not None and self.replace.scope != "all"
             after, staged = import_steps(con, self.derived(), folder, folder / f"{self.tbl.name}.parquet",
-                                         import_id=import_id, replace=self.mode == "replace")
+                                         import_id=import_id, replace=self.replace is not None,
+                                         kept=self.kept(con.table(self.tbl.name)) if scoped else None)
             engine.load_batches(con, batches + staged, import_id=import_id,
                                 before_commit=lambda: _fault("before-commit"), after=after)
         finally:

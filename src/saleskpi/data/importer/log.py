@@ -8,18 +8,20 @@ transaction, into ``meta_removed_<table>`` (the table's columns after ``removed_
 that removed them); that backup is kept until the next successful import into the same table.
 :func:`undo_last` takes the last import back: its rows (and the rows it created with
 ``create_missing``) are deleted, the rows it removed are put back from the backup, the derived
-tables are rebuilt and the log row is marked undone, in one transaction.
+tables are rebuilt and the log row is marked undone, in one transaction (on Spark, which
+rewrites tables, table by table).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from saleskpi.data.schema import TABLES
-from saleskpi.derived import derived_of, derived_sql
+from saleskpi.derived import derived_of, derived_sql, rebuild_derived
 from saleskpi.engines import engine_of
 from saleskpi.errors import UsageError
 
@@ -100,9 +102,12 @@ class Undo:
         return text + "."
 
 
+def _count(t) -> int:
+    return int(t.count().execute())
+
+
 def plan_undo(con) -> Undo:
     """What :func:`undo_last` would do now; refuses (UsageError) when it cannot be done."""
-    _require_in_place(con, "Undoing an import")
     upgrade_log(con)
     log = con.table("meta_imports")
     open_ = log.filter(log.undone_at.isnull()).order_by(log.import_id.desc()).limit(1).to_pyarrow().to_pylist()
@@ -111,18 +116,15 @@ def plan_undo(con) -> Undo:
                          "not undone already.")
     last = open_[0]
     import_id, table = int(last["import_id"]), last["table_name"]
-    db = engine_of(con).raw(con)
-    deleted = db.execute(f'SELECT count(*) FROM "{table}" WHERE import_id = ?', [import_id]).fetchone()[0]
-    created = {}
-    for other in TABLES:
-        if other != table:
-            n = db.execute(f'SELECT count(*) FROM "{other}" WHERE import_id = ?', [import_id]).fetchone()[0]
-            if n:
-                created[other] = n
-    restored = 0
-    if removed_table(table) in con.list_tables():
-        restored = db.execute(f'SELECT count(*) FROM "{removed_table(table)}" WHERE removed_by = ?',
-                              [import_id]).fetchone()[0]
+    present = set(con.list_tables())
+
+    def of_import(name: str, column: str = "import_id") -> int:
+        t = con.table(name)
+        return _count(t.filter(t[column] == import_id))
+
+    deleted = of_import(table)
+    created = {other: n for other in TABLES if other != table and (n := of_import(other))}
+    restored = of_import(removed_table(table), "removed_by") if removed_table(table) in present else 0
     if last["rows_removed"] is None and json.loads(last["note"] or "{}").get("mode") == "replace":
         raise UsageError(f"Import {import_id} ({last['file']} into {table}) replaced the table's rows before "
                          "saleskpi kept a backup of replaced rows; undoing it would not bring them back. "
@@ -136,16 +138,20 @@ def plan_undo(con) -> Undo:
 
 
 def undo_last(con, *, confirm: Callable[[str], bool] | None = None) -> Undo:
-    """Undo the last import that is not undone yet, in one transaction: delete its rows and the
-    rows it created, put back the rows it removed (from ``meta_removed_<table>``), rebuild the
-    derived tables of its table (:func:`saleskpi.derived.derived_sql`) and mark its log row
-    undone. ``confirm(statement)`` is asked first (the CLI asks the user); False stops with
-    nothing changed. DuckDB workspaces only today (UsageError elsewhere)."""
+    """Undo the last import that is not undone yet: delete its rows and the rows it created,
+    put back the rows it removed (from ``meta_removed_<table>``), rebuild the derived tables of
+    its table (:func:`saleskpi.derived.derived_sql`) and mark its log row undone.
+    ``confirm(statement)`` is asked first (the CLI asks the user); False stops with nothing
+    changed. One transaction on DuckDB and PostgreSQL; on Spark (which rewrites tables) the
+    same steps table by table (docs/backends.md, "Guarantees of an import")."""
     plan = plan_undo(con)
     if confirm is not None and not confirm(plan.statement()):
         raise UsageError(f"{plan.statement()} Not done: nothing was changed.")
     _refuse_dangling(con, plan)
     engine = engine_of(con)
+    if engine.rewrites_tables:
+        _undo_by_rewriting(con, plan)
+        return plan
     q, table, i = engine.quote, plan.table, plan.import_id
     sql = [f"DELETE FROM {q(name)} WHERE import_id = {i}" for name in (*plan.created, table)]
     if plan.rows_restored:
@@ -160,11 +166,36 @@ def undo_last(con, *, confirm: Callable[[str], bool] | None = None) -> Undo:
     return plan
 
 
+def _undo_by_rewriting(con, plan: Undo) -> None:
+    """:func:`undo_last` on an engine that rewrites tables: the rows come back first (the table
+    rewritten without the import's rows, with the backup's), then the backup and the created
+    rows go, then the log row is marked and the derived tables rebuilt. Each step rewrites one
+    table; a crash between them leaves the log unmarked, and the derived tables stale (never
+    read), so the undo can be run again."""
+    import ibis
+
+    engine, table, i = engine_of(con), plan.table, plan.import_id
+    t = con.table(table)
+    rows = t.filter(t.import_id.isnull() | (t.import_id != i))
+    if plan.rows_restored:
+        backup = con.table(removed_table(table))
+        back = backup.filter(backup.removed_by == i).select(*t.columns).cast(t.schema())
+        rows = ibis.union(rows, back, distinct=False)
+    engine.rewrite_rows(con, table, rows)
+    if plan.rows_restored:
+        engine.delete_rows(con, removed_table(table), "removed_by", i)
+    for name in plan.created:
+        engine.delete_rows(con, name, "import_id", i)
+    engine.update_rows(con, "meta_imports", {"undone_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)},
+                       where=("import_id", i))
+    for derived in derived_of(table):
+        rebuild_derived(con, derived)
+
+
 def _refuse_dangling(con, plan: Undo) -> None:
     """Refuse an undo after which rows of other tables would refer to ids that are gone."""
-    db = engine_of(con).raw(con)
-    restored = (f'UNION SELECT {{key}} FROM "{removed_table(plan.table)}" WHERE removed_by = {plan.import_id}'
-                if plan.rows_restored else "")
+    import ibis
+
     for gone in (*plan.created, plan.table):
         for other in TABLES.values():
             if other.name in (*plan.created, plan.table):
@@ -173,19 +204,17 @@ def _refuse_dangling(con, plan: Undo) -> None:
                 if not col.references or col.references.split(".")[0] != gone:
                     continue
                 key = col.references.split(".")[1]
-                kept = f'SELECT "{key}" FROM "{gone}" WHERE import_id IS DISTINCT FROM {plan.import_id} '
-                kept += restored.format(key=f'"{key}"') if gone == plan.table else ""
-                found = db.execute(f'SELECT count(*), min("{col.name}") FROM "{other.name}" WHERE "{col.name}" '
-                                   f'IS NOT NULL AND "{col.name}" NOT IN ({kept})').fetchone()
-                if found[0]:
+                g = con.table(gone)
+                kept = g.filter(g.import_id.isnull() | (g.import_id != plan.import_id)).select(key)
+                if gone == plan.table and plan.rows_restored:
+                    b = con.table(removed_table(gone))
+                    kept = ibis.union(kept, b.filter(b.removed_by == plan.import_id).select(key)
+                                      .cast(kept.schema()), distinct=False)
+                o = con.table(other.name)
+                lost = o.filter(o[col.name].notnull() & ~o[col.name].isin(kept[key]))
+                found = lost.aggregate(n=lost.count(), first=lost[col.name].min()).to_pyarrow().to_pylist()[0]
+                if found["n"]:
                     raise UsageError(
-                        f"Undoing import {plan.import_id} would leave {found[0]:,} row(s) of {other.name} referring "
-                        f"to {gone} that would be gone ({col.name} {found[1]!r}, ...); undo or replace those "
+                        f"Undoing import {plan.import_id} would leave {found['n']:,} row(s) of {other.name} referring "
+                        f"to {gone} that would be gone ({col.name} {found['first']!r}, ...); undo or replace those "
                         f"{other.name} rows first.")
-
-
-def _require_in_place(con, what: str) -> None:
-    engine = engine_of(con)
-    if not engine.stages_in_place:
-        raise UsageError(f"{what} works on DuckDB workspaces today; this workspace runs on {engine.name}. "
-                         "Re-import the file you want instead (saleskpi import DIR TABLE FILE --replace-all).")
