@@ -41,7 +41,10 @@ def rows(ws, name, run=None):
 
 def test_the_warnings_say_what_is_empty_and_what_to_import(runs):
     _, first, second = runs
-    assert first.warnings == second.warnings == [
+    assert first.warnings == second.warnings
+    # the sales analysis warns of its own gaps too (tests/analyses/test_sales_coverage.py)
+    value_core = [w for w in first.warnings if w.split(":")[0] in {"potential", "wallet", "abc"}]
+    assert value_core == [
         "potential: no customer has a potential: nothing is stated and no method could estimate one, so the "
         "potential, the share of wallet, the classes by potential and share, the ABC matrix and the opportunity "
         f"are empty. To fill them, {FIX}.",
