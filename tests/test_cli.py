@@ -159,7 +159,7 @@ def test_runs_lists_and_keep_deletes_older_runs_with_yes(stored: Path):
     from saleskpi import results
     from saleskpi.workspace import Workspace
 
-    with Workspace.open(stored) as ws:  # a second finished run, then run 2 stays unfinished in between
+    with Workspace.open(stored) as ws:  # a second finished run; starting it cleans up the unfinished run 2
         import datetime as dt
 
         run = results.start_run(ws.con, as_of=dt.date(2026, 4, 30), analyses=["test"])
@@ -168,13 +168,13 @@ def test_runs_lists_and_keep_deletes_older_runs_with_yes(stored: Path):
         results.finish_run(ws.con, run)
     listed = json.loads(saleskpi("runs", str(stored), "--format", "json").stdout)
     assert [(r["run_id"], r["finished"] is not None, r["as_of"], r["rows"]) for r in listed] == [
-        (1, True, "2026-03-31", 25_003), (2, False, "2026-03-31", 0), (3, True, "2026-04-30", 3)]
+        (1, True, "2026-03-31", 25_003), (3, True, "2026-04-30", 3)]
     asked = saleskpi("runs", str(stored), "--keep", "1")
-    assert asked.returncode == 2 and "would delete run(s) 1, 2 (25,003 result rows)" in asked.stderr
+    assert asked.returncode == 2 and "would delete run(s) 1 (25,003 result rows)" in asked.stderr
     assert "add --yes" in asked.stderr
     done = saleskpi("runs", str(stored), "--keep", "1", "--yes")
     assert done.returncode == 0, done.stderr
-    assert "Deleted run(s) 1, 2: 25,003 result rows." in done.stderr and "MB given back" in done.stderr
+    assert "Deleted run(s) 1: 25,003 result rows." in done.stderr and "MB given back" in done.stderr
     assert [r["run_id"] for r in json.loads(saleskpi("runs", str(stored), "--format", "json").stdout)] == [3]
     shown = json.loads(saleskpi("show", str(stored), "wide", "--format", "json").stdout)
     assert {r["run_id"] for r in shown} == {3}
