@@ -220,9 +220,9 @@ class ClvSection(Definitions):
         "Validation: weeks before the as-of date held out of the calibration."))
     margin_basis: Literal["cost", "assumed", "revenue"] = Field(default="cost", description=(
         "What the value is reckoned in: cost (margin = net value - cost, from the sales' cost or margin; "
-        "empty where they lack it), assumed (the same, and lines without a cost at an assumed margin rate: "
-        "assumed_margin_by_product, else assumed_margin_by_line, else assumed_margin) or revenue (net value, "
-        "no cost deducted: a revenue-based CLV, labelled so)."))
+        "empty where they lack it), assumed (the same, and lines without a cost at a margin rate: the "
+        "products' margin_rate, else assumed_margin_by_product, else assumed_margin_by_line, else "
+        "assumed_margin) or revenue (net value, no cost deducted: a revenue-based CLV, labelled so)."))
     assumed_margin: Annotated[float, Range(0, 1, closed="right")] = Field(default=0.25, description=(
         "With margin_basis \"assumed\": the margin rate (margin / net value) of a line without a cost."))
     assumed_margin_by_line: dict[str, Annotated[float, Range(0, 1, closed="right")]] = Field(
@@ -230,7 +230,8 @@ class ClvSection(Definitions):
             "With margin_basis \"assumed\": the margin rate per business line, instead of assumed_margin."))
     assumed_margin_by_product: dict[str, Annotated[float, Range(0, 1, closed="right")]] = Field(
         default_factory=dict, examples=[{"P0001": 0.4}], description=(
-            "With margin_basis \"assumed\": the margin rate per product, before the business line's."))
+            "With margin_basis \"assumed\": the margin rate per product, before the business line's "
+            "(after the products' own margin_rate)."))
 
     @field_validator("history_weights")
     @classmethod

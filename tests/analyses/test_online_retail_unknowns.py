@@ -55,6 +55,10 @@ def test_sales_says_last_year_is_not_covered(run):
     warned = " | ".join(report.warnings)
     assert "sales: last year (2010-01-01 to 2010-12-09) is covered 9 of 343 days" in warned
     assert "sales: no sales line has a cost or margin" in warned and "no target is set for the period 2011" in warned
+    # no product is marked as a target product: the target-product turnover is unknown, not 0.00
+    assert c.target_products_value is None and c.target_products_share != c.target_products_share
+    assert "target products empty: no product is marked as a target product" in c.note
+    assert "sales: no product is marked as a target product (products.is_target)" in warned
 
 
 @pytest.mark.slow

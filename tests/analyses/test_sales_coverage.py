@@ -1,6 +1,7 @@
 """What the sales analysis says when the data cannot support a figure: a comparison window the
-data do not cover, a margin over part of the turnover, a missing target (the hand-worked company
-of tests/analyses/conftest.py, whose sales begin on 2024-03-10, plus one line without a cost)."""
+data do not cover, a margin over part of the turnover, a missing target, no product marked as a
+target product (the hand-worked company of tests/analyses/conftest.py, whose sales begin on
+2024-03-10, plus one line without a cost)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,6 +10,7 @@ import pytest
 
 from saleskpi import results
 from saleskpi.analyses.periods import coverage, coverage_gap, periods
+from saleskpi.analyses.sales import NOTE_NO_TARGET_PRODUCTS
 from saleskpi.compute import compute
 from saleskpi.engines import raw
 
@@ -108,3 +110,47 @@ def test_a_window_before_the_data_is_unknown_not_zero(workspace):
         None, Decimal("30.00"), None, 0.0)
     assert any("no sales line has a cost or margin" in w for w in report.warnings)
     assert any("no target is set for the period 2025" in w for w in report.warnings)
+
+
+def test_a_known_target_set_gives_a_real_zero(run):
+    report, out = run
+    # P1 is marked as a target product; C3 bought only P3 this year: 0 of 176, a real 0
+    c3 = row(out["sales"], level="customer", key="C3", business_line=None)
+    assert (c3["turnover_value_period"], c3["target_products_value"], c3["target_products_share"]) == (
+        Decimal("176.00"), Decimal("0.00"), 0.0)
+    assert c3["note"] is None or "target products empty" not in c3["note"]
+    # the company: P1 132 (C1) + 30 (C4) of 478
+    c = row(out["sales"], level="company")
+    assert (c["target_products_value"], c["target_products_share"]) == (Decimal("162.00"), pytest.approx(162 / 478))
+    assert not any("target product" in w for w in report.warnings)
+
+
+def test_no_product_marked_leaves_the_target_products_empty(tmp_path):
+    """No product is marked as a target product: the set is unknown, so its turnover and share are
+    empty on every row of sales and class-a, not 0.00, with the reason and a warning."""
+    from saleskpi.workspace import Workspace
+
+    with Workspace.init(tmp_path / "ws") as ws:
+        raw(ws.con).execute("""
+            INSERT INTO customers (customer_id, name) VALUES ('C1', 'c1'), ('C2', 'c2');
+            INSERT INTO products (product_id, name, is_target) VALUES ('P1', 'p1', false), ('P2', 'p2', NULL);
+            INSERT INTO sales (invoice_id, date, customer_id, product_id, quantity, net_value, cost) VALUES
+                ('A1', '2025-06-02', 'C1', 'P1', 1, 10, 5), ('A2', '2025-06-20', 'C2', 'P2', 2, 20, 10);
+        """)
+        report = compute(ws, only=["abc"], as_of=AS_OF)
+        sales = results.read(ws.con, "sales").to_pyarrow().to_pylist()
+        class_a = results.read(ws.con, "class-a").to_pyarrow().to_pylist()
+    assert len(sales) > 2 and all(r["target_products_value"] is None and r["target_products_share"] is None
+                                  for r in sales)
+    assert all(NOTE_NO_TARGET_PRODUCTS in r["note"] for r in sales)
+    c1 = row(sales, level="customer", key="C1", business_line=None)
+    assert c1["turnover_value_period"] == Decimal("10.00")  # what is known stands
+    assert NOTE_NO_TARGET_PRODUCTS == ("target products empty: no product is marked as a target product "
+                                       "(products.is_target); import the products with the is_target column")
+    # both are class A (C2 holds 20 of 30; before C1 the share is 67 % < 80 %)
+    assert [r["customer_id"] for r in class_a] == ["C2", "C1"]
+    assert all(r["target_products_value"] is None and r["target_products_share"] is None for r in class_a)
+    assert all(NOTE_NO_TARGET_PRODUCTS in r["note"] for r in class_a)
+    assert ("sales: no product is marked as a target product (products.is_target), so sales.target_products_value "
+            "and target_products_share (and class-a's) are empty; import the products with an is_target column "
+            "(yes for each target product) to get them.") in report.warnings

@@ -336,15 +336,17 @@ ATTAINMENT_BY_VALUE = column(
 
 TARGET_PRODUCTS_VALUE = column(
     "target_products_value", "money", "Target products turnover", "Оборот от целеви продукти",
-    "Net value of the target products (products.is_target) invoiced in the period to date.",
-    "Нетна стойност на целевите продукти (products.is_target), фактурирани от началото на периода.")
+    "Net value of the target products (products.is_target) invoiced in the period to date; empty (not 0) "
+    "while no product is marked as a target product, with the reason in note.",
+    "Нетна стойност на целевите продукти (products.is_target), фактурирани от началото на периода; празно "
+    "(не 0), докато нито един продукт не е отбелязан като целеви, с причината в note.")
 
 TARGET_PRODUCTS_SHARE = column(
     "target_products_share", "ratio", "Target products share", "Дял на целевите продукти",
     "Target products' turnover / turnover, both in the period to date (0.25 = 25 %); empty where turnover "
-    "is not positive.",
+    "is not positive or no product is marked as a target product.",
     "Оборотът от целеви продукти / оборота, двата от началото на периода (0,25 = 25 %); празно, където "
-    "оборотът не е положителен.")
+    "оборотът не е положителен или нито един продукт не е отбелязан като целеви.")
 
 PRODUCTS_BOUGHT = column(
     "products_bought", "count", "Products bought", "Закупени продукти",

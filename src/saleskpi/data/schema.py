@@ -297,6 +297,11 @@ PRODUCTS = Table(
     description="Products, their business line and volume unit, and whether they are target products.",
     key=("product_id",),
     aliases=("продукти", "артикули"),
+    notes=(
+        "is_target marks the target products; while no product is marked, the target-product set is unknown "
+        "and the target-product turnover and share are left empty (not 0).",
+        "margin_rate is a share of net value, not an amount, so it needs no currency.",
+    ),
     columns=(
         Column("product_id", _ID, "Product code (SKU).", True,
                ("product", "sku", "item", "артикул", "код артикул", "продукт", "код продукт"),
@@ -312,6 +317,12 @@ PRODUCTS = Table(
                aliases=("target", "target product", "целеви", "целеви продукт"), example="no"),
         Column("list_price", "price", "List price per unit.", aliases=("price", "цена", "ценова листа"),
                minimum=0),
+        Column("margin_rate", "number",
+               "Gross margin rate of the product: the share of a line's net value that is margin (0.25 = 25%). "
+               "With [clv] margin_basis = \"assumed\" it gives the margin of its lines without a cost.",
+               aliases=("margin rate", "margin share", "gross margin rate", "margin pct", "норма на маржа",
+                        "марж процент", "процент марж", "дял марж"),
+               minimum=0, maximum=1, example="0.25"),
     ),
 )
 

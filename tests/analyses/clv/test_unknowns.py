@@ -215,3 +215,80 @@ def test_a_wrong_assumed_margin_is_refused_with_its_key():
         parse_settings({"clv": {"margin_basis": "assumed", "assumed_margin_by_line": {"A": 1.5}}}, source="s.toml")
     with pytest.raises(ConfigError, match=r"\[clv\] margin_basis: must be one of cost, assumed, revenue"):
         parse_settings({"clv": {"margin_basis": "profit"}}, source="s.toml")
+
+
+# --- a margin rate on the products ---------------------------------------------------------------
+
+#: P3 (business line A) carries its own margin rate 0.4, imported from a products file with a
+#: Bulgarian header and a decimal comma. C6 buys 500 of P3 without a cost; C7 buys 500 of P3 with
+#: a cost of 300, 200 of P3 without one and 100 of P2 (no rate on the products) without one.
+RATED_PRODUCTS = "Артикул;Наименование;Бизнес линия;Норма на маржа\nP3;p3;A;0,4\n"
+RATED = """
+    INSERT INTO customers (customer_id, name) VALUES ('C6', 'c6'), ('C7', 'c7');
+    INSERT INTO sales (invoice_id, line_no, date, customer_id, product_id, quantity, net_value, cost, margin) VALUES
+        ('F9', 1, '2025-09-01', 'C6', 'P3', 5, 500, NULL, NULL),
+        ('F10', 1, '2025-09-01', 'C7', 'P3', 5, 500, 300, NULL),
+        ('F10', 2, '2025-09-01', 'C7', 'P3', 2, 200, NULL, NULL),
+        ('F10', 3, '2025-09-01', 'C7', 'P2', 1, 100, NULL, NULL);
+"""
+
+
+@pytest.fixture(scope="module")
+def rated(tmp_path_factory):
+    from saleskpi.data.importer import import_file
+    from saleskpi.workspace import Workspace
+
+    folder = tmp_path_factory.mktemp("clv-rated")
+    ws = Workspace.init(folder / "ws")
+    raw(ws.con).execute(HISTORY_COMPANY + MORE)
+    (folder / "p.csv").write_text(RATED_PRODUCTS, encoding="utf-8")
+    import_file(ws, "products", folder / "p.csv")
+    raw(ws.con).execute(RATED)
+    yield ws
+    ws.close()
+
+
+def test_the_products_margin_rate_comes_before_the_settings(rated):
+    assert rated.con.con.execute("SELECT margin_rate FROM products WHERE product_id = 'P3'").fetchall() == [(0.4,)]
+    # the settings' rate of P3 (0.1) and of line A (0.3) yield to the product's own 0.4
+    cfg = ClvSection(margin_basis="assumed", assumed_margin_by_product={"P3": 0.1}, assumed_margin_by_line={"A": 0.3})
+    h = frame(rated, cfg)
+    assert h.loc[("C6", "2025"), "margin_value"] == D("200.00")  # 500 x 0.4
+    # C7: its cost line keeps its cost (500 - 300), P3 without cost at 0.4, P2 at the line's 0.3
+    assert h.loc[("C7", "2025"), "margin_value"] == D("310.00")  # 200 + 80 + 30
+    assert h.loc[("C4", "2025"), "margin_value"] == D("120.00")  # P2 has no rate of its own: 400 x 0.3
+    assert h.loc[("C1", "total"), "weighted_profit"] == D("129.80")  # lines with a cost stand
+    # the cost basis does not take the products' rate: no cost, no margin
+    assert frame(rated, ClvSection()).loc[[("C6", "2025"), ("C7", "2025")], "margin_value"].isna().all()
+    labels = basis_of_customers(rated.table("sales"), AS_OF, rated.table("products")).set_index("customer_id")
+    assert labels.margin_basis[["C1", "C4", "C6", "C7"]].tolist() == [
+        "cost", "assumed margin rate", "product margin rate", "cost, product margin rate and assumed margin rate"]
+
+
+def test_compute_labels_the_product_margin_rate(rated):
+    from saleskpi import results
+    from saleskpi.compute import compute
+
+    rated.settings = rated.settings.model_copy(update={"clv": ClvSection(
+        margin_basis="assumed", assumed_margin_by_line={"A": 0.3}, history_years=2, history_weights=[0.6, 0.4],
+        history_rate=0.1)})
+    compute(rated, only=["clv"], as_of=AS_OF)
+    c = results.read(rated.con, "clv").to_pyarrow().to_pandas().set_index("customer_id")
+    h = results.read(rated.con, "clv-history").to_pyarrow().to_pandas().set_index(["customer_id", "period"])
+    assert c.margin_basis.to_dict() == {"C1": "cost", "C2": "cost", "C3": "cost", "C4": "assumed margin rate",
+                                        "C6": "product margin rate",
+                                        "C7": "cost, product margin rate and assumed margin rate"}
+    assert h.loc[("C6", "2025"), "margin_value"] == D("200.00")
+
+
+def test_a_margin_rate_as_a_percentage_is_refused(tmp_path):
+    from saleskpi.data.importer import import_file
+    from saleskpi.errors import InputDataError
+    from saleskpi.workspace import Workspace
+
+    (tmp_path / "p.csv").write_text("product_id;name;margin rate\nP1;p1;25\n", encoding="utf-8")
+    with Workspace.init(tmp_path / "ws") as ws, pytest.raises(InputDataError) as caught:
+        import_file(ws, "products", tmp_path / "p.csv")
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (2, "margin rate", "25")
+    assert "between 0 and 1" in str(caught.value)

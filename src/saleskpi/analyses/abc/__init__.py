@@ -235,7 +235,7 @@ def migration(ctx: Context, current: pd.DataFrame) -> pd.DataFrame:
 def class_a(abc: ibis.Table, sales: ibis.Table, reps: ibis.Table) -> ibis.Table:
     """One row per class-A customer (by purchase value) with its sales, potential, share,
     classes and action: the key-account manager's list. Its team is its rep's
-    (reps.team_id)."""
+    (reps.team_id); its ``note`` is its sales row's (why a sales column is empty)."""
     a = abc.filter(abc.class_by_value == "A")
     s = sales.filter((sales.level == "customer") & sales.business_line.isnull())
     s = s.select(
@@ -245,7 +245,7 @@ def class_a(abc: ibis.Table, sales: ibis.Table, reps: ibis.Table) -> ibis.Table:
         attainment_by_value=s.attainment_by_value, target_products_value=s.target_products_value,
         target_products_share=s.target_products_share, products_bought=s.products_bought,
         categories_bought=s.categories_bought, assortment_breadth=s.assortment_breadth, margin=s.margin,
-        period=s.period)
+        period=s.period, note=s.note)
     teams = reps.select(team_rep_id=reps.rep_id, team_id=reps.team_id)
     a = a.left_join(teams, a.rep_id == teams.team_rep_id).drop("team_rep_id")
     j = a.left_join(s, a.customer_id == s.sales_customer_id).drop("sales_customer_id")

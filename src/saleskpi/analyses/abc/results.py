@@ -20,6 +20,7 @@ from saleskpi.analyses.columns import (
     GAP_VALUE,
     GROWTH_VALUE_VS_LY,
     MARGIN,
+    NOTE,
     MISMATCH_SIGNAL,
     PERIOD,
     POTENTIAL_VALUE,
@@ -213,14 +214,16 @@ CLASS_A = Result(
      "действието до продажбите му от началото на периода — списъкът на мениджъра ключови клиенти."),
     (*ABC_COLUMNS, TEAM_ID, TURNOVER_VALUE_PERIOD, TURNOVER_VALUE_LY, GROWTH_VALUE_VS_LY, TURNOVER_VOLUME_PERIOD,
      TARGET_VALUE, ATTAINMENT_BY_VALUE, TARGET_PRODUCTS_VALUE, TARGET_PRODUCTS_SHARE, PRODUCTS_BOUGHT,
-     CATEGORIES_BOUGHT, ASSORTMENT_BREADTH, MARGIN, PERIOD),
+     CATEGORIES_BOUGHT, ASSORTMENT_BREADTH, MARGIN, PERIOD, NOTE),
     key=("customer_id",),
     scope=("customer_id", "rep_id", "team_id", "territory_id"),
     notes=(
         ("The sales columns are the customer's row over all lines in the sales result (the period to date, "
-         "and the same dates last year).",
+         "and the same dates last year), and note is that row's: why a sales column is empty (no product "
+         "marked as a target product, no cost, no target).",
          "Колоните за продажби са от реда на клиента за всички линии в резултата sales (от началото на "
-         "периода и за същите дати миналата година)."),
+         "периода и за същите дати миналата година), а note е бележката на този ред: защо колона за продажби "
+         "е празна (няма продукт, отбелязан като целеви, няма себестойност, няма цел)."),
     ),
 )
 

@@ -155,7 +155,7 @@ def _warn_unfitted(ctx: Context, params: pd.DataFrame) -> None:
     a parameter), with the reason."""
     unfitted = params[params["parameter"].isna() & params["note"].notna()]
     for fit, model, note in unfitted[["fit", "model", "note"]].itertuples(index=False):
-        hint = (" (or set [clv] margin_basis = \"assumed\" for an assumed margin rate on the lines without a cost, "
+        hint = (" (or set [clv] margin_basis = \"assumed\" for the products' margin_rate, else an assumed margin rate, on the lines without a cost, "
                 "or \"revenue\" for a revenue-based CLV)" if "no cost or margin" in note else "")
         ctx.warn("clv", f"{model} ({fit} fit) not fitted: {note}{hint}")
 
@@ -189,8 +189,10 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     wallet = _wallet(ctx)
     # the workspace's customer x day table, kept at import (no grouping of the lines here), or the
     # lines grouped with the margin of [clv] margin_basis
-    days = margin_days(sales, ctx.table("products"), cfg, ctx.ws.purchase_days())
-    frame, params = scores(sales, customers, ctx.as_of, cfg, wallet=wallet, days=days, checks=True)
+    products = ctx.table("products")
+    days = margin_days(sales, products, cfg, ctx.ws.purchase_days())
+    frame, params = scores(sales, customers, ctx.as_of, cfg, wallet=wallet, days=days, products=products,
+                           checks=True)
     first_day = history_start(days)
     start = first_day or ctx.as_of
     table, _, cal_fits = validation(

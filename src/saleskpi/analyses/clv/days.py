@@ -16,19 +16,26 @@ from saleskpi.analyses.periods import first_sales_day
 from saleskpi.derived.purchase_days import SALES_DAYS, sales_days
 from saleskpi.derived.purchase_days import purchase_days as _grouped_days
 
-__all__ = ["BASIS_LABELS", "basis_of_customers", "customer_days", "history_start", "line_margin", "margin_days", "purchase_days"]
+__all__ = ["BASIS_LABELS", "LINE_SOURCES", "basis_of_customers", "customer_days", "history_start", "line_margin", "margin_days", "purchase_days"]
 
 #: How each ``[clv] margin_basis`` is named in the results (``margin_basis`` of ``clv``): a customer
-#: whose lines all have a cost is "cost" in either of the first two.
-BASIS_LABELS = {"cost": "cost", "assumed": "assumed margin rate", "mixed": "cost and assumed margin rate",
-                "revenue": "revenue (no cost deducted)"}
+#: whose lines all have a cost is "cost" in either of the first two. Under "assumed" a customer's
+#: lines can take their margin from three sources (:data:`LINE_SOURCES`); its label names the
+#: sources it has, in that order (:func:`basis_of_customers`: "cost and assumed margin rate").
+BASIS_LABELS = {"cost": "cost", "assumed": "assumed margin rate", "revenue": "revenue (no cost deducted)"}
+
+#: Where a line's margin comes from under ``margin_basis = "assumed"``, first that applies: the
+#: line's cost or margin, the product's ``margin_rate`` (products), an assumed rate of the settings.
+LINE_SOURCES = ("cost", "product margin rate", "assumed margin rate")
 
 
 def line_margin(sales: ibis.Table, settings) -> ibis.Value:
     """Each line's margin under ``settings.margin_basis`` (the ``[clv]`` section): its margin,
-    else net value - cost (cost); that, else net value x the assumed rate of its product, else
-    of its business line, else ``assumed_margin`` (assumed); the net value itself (revenue).
-    ``sales`` must carry the product's ``business_line`` for the assumed basis."""
+    else net value - cost (cost); that, else net value x the product's ``margin_rate`` (a column
+    of products: data of the file before an assumption of the settings), else x the assumed
+    rate of its product in the settings, else of its business line, else ``assumed_margin``
+    (assumed); the net value itself (revenue). ``sales`` must carry the product's
+    ``business_line`` and ``margin_rate`` for the assumed basis."""
     known = ibis.coalesce(sales.margin, sales.net_value - sales.cost)
     if settings.margin_basis == "revenue":
         return sales.net_value
@@ -40,6 +47,7 @@ def line_margin(sales: ibis.Table, settings) -> ibis.Value:
                   for k, v in settings.assumed_margin_by_product.items()]
     if by_line or by_product:
         rate = ibis.cases(*by_product, *by_line, else_=rate)
+    rate = ibis.coalesce(sales.margin_rate.cast("float64"), rate)
     assumed = (sales.net_value.cast("float64") * rate).cast("decimal(18, 2)")
     return ibis.coalesce(known, assumed)
 
@@ -50,7 +58,8 @@ def margin_days(sales: ibis.Table, products: ibis.Table, settings, days: ibis.Ta
     :func:`line_margin` (every line then has a margin, so every day is known)."""
     if settings.margin_basis == "cost":
         return customer_days(sales, days)
-    lines = sales.left_join(products.select("product_id", "business_line"), "product_id").drop("product_id_right")
+    lines = sales.left_join(products.select("product_id", "business_line", "margin_rate"),
+                            "product_id").drop("product_id_right")
     grouped = _grouped_days(lines, customer="customer_id", date="date", value=lines.net_value,
                             margin=line_margin(lines, settings), margin_lines=True)
     return grouped.cast(SALES_DAYS)
@@ -87,17 +96,30 @@ def purchase_days(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None 
                     margin_known=d.margin_lines == d.lines)
 
 
-def basis_of_customers(sales: ibis.Table, as_of: dt.date) -> pd.DataFrame:
+def basis_of_customers(sales: ibis.Table, as_of: dt.date, products: ibis.Table | None = None) -> pd.DataFrame:
     """Per customer with lines up to ``as_of``, under ``[clv] margin_basis = "assumed"``:
-    ``margin_basis``, the label (:data:`BASIS_LABELS`) of what its margin is reckoned in: cost
-    (every line has a cost or margin), assumed (none has) or both."""
+    ``margin_basis``, the label of what its margin is reckoned in: the sources
+    (:data:`LINE_SOURCES`) its lines take their margin from, in that order, e.g. "cost" (every
+    line has a cost or margin), "assumed margin rate" (none has) or "cost and product margin
+    rate". Without ``products`` no line is taken to have a product margin rate."""
     s = sales.filter(sales.date <= as_of)
+    if products is None:
+        s = s.mutate(margin_rate=ibis.null("float64"))
+    else:
+        s = s.left_join(products.select("product_id", "margin_rate"), "product_id").drop("product_id_right")
     known = s.cost.notnull() | s.margin.notnull()  # a margin given on the line counts as its cost
-    counts = s.group_by("customer_id").aggregate(lines=s.count(), with_cost=known.sum()).to_pyarrow().to_pandas()
-    label = pd.Series(BASIS_LABELS["mixed"], index=counts.index, dtype=object)
-    label[counts["with_cost"] == counts["lines"]] = BASIS_LABELS["cost"]
-    label[counts["with_cost"] == 0] = BASIS_LABELS["assumed"]
-    return pd.DataFrame({"customer_id": counts["customer_id"], "margin_basis": label})
+    rated = ~known & s.margin_rate.notnull()
+    counts = s.group_by("customer_id").aggregate(lines=s.count(), with_cost=known.sum(),
+                                                 with_rate=rated.sum()).to_pyarrow().to_pandas()
+    has = pd.DataFrame({"cost": counts["with_cost"] > 0, "product margin rate": counts["with_rate"] > 0,
+                        "assumed margin rate": counts["with_cost"] + counts["with_rate"] < counts["lines"]})
+    label = [_joined([src for src in LINE_SOURCES if row[src]]) for _, row in has.iterrows()]
+    return pd.DataFrame({"customer_id": counts["customer_id"], "margin_basis": pd.Series(label, dtype=object)})
+
+
+def _joined(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def history_start(days: ibis.Table) -> dt.date | None:

@@ -56,7 +56,7 @@ COLUMNS = ["customer_id", "year", "period", "purchases_value", "margin_value", "
 
 #: ``note`` of a year whose margin is not known (a line without a cost or margin).
 NOTE_NO_MARGIN = ("margin empty: a line has no cost or margin; import the sales with cost or margin, "
-                  "or set [clv] margin_basis = \"assumed\" (an assumed margin rate) or \"revenue\"")
+                  "or set [clv] margin_basis = \"assumed\" (the products' margin_rate, else an assumed margin rate) or \"revenue\"")
 
 
 def history_weights(years: int, weights: Sequence[float] | None = None) -> np.ndarray:

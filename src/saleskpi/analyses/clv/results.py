@@ -97,12 +97,14 @@ _MARGIN_ESTIMATE = column(
 _MARGIN_BASIS = column(
     "margin_basis", "class", "Margin basis", "Основа на маржа",
     "What the customer's money columns are reckoned in ([clv] margin_basis): cost (net value − cost of its "
-    "lines), assumed margin rate (no line has a cost: net value × the assumed rate), cost and assumed margin "
-    "rate (some lines each way) or revenue (no cost deducted) — then clv_12m, clv_36m and offer_budget are "
+    "lines), product margin rate (net value × products.margin_rate), assumed margin rate (net value × the "
+    "assumed rate of the settings), the sources its lines have joined in that order (cost and assumed margin "
+    "rate ...) or revenue (no cost deducted) — then clv_12m, clv_36m and offer_budget are "
     "revenue, not margin; empty where the margin is not known.",
     "В какво са паричните колони на клиента ([clv] margin_basis): cost (нетна стойност − себестойност на "
-    "редовете му), assumed margin rate (никой ред няма себестойност: нетна стойност × приетата норма), cost "
-    "and assumed margin rate (редове и от двата вида) или revenue (без приспадната себестойност) — тогава "
+    "редовете му), product margin rate (нетна стойност × products.margin_rate), assumed margin rate (нетна "
+    "стойност × приетата норма от настройките), източниците на редовете му в този ред (cost and assumed "
+    "margin rate ...) или revenue (без приспадната себестойност) — тогава "
     "clv_12m, clv_36m и offer_budget са приход, не марж; празно, където маржът не е известен.")
 
 _CLV_12M = column(

@@ -330,7 +330,7 @@ def _add_rank(out: pd.DataFrame) -> None:
 
 def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *,
            wallet: ibis.Table | None = None, days: ibis.Table | None = None,
-           checks: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+           products: ibis.Table | None = None, checks: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``clv`` frame (one row per customer with a purchase day) and its ``clv-params`` rows.
 
     ``settings`` is the ``[clv]`` section. ``wallet`` (the ``wallet`` result) supplies the
@@ -340,7 +340,8 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     reason in ``note``; the purchase model needs dates only, so P(alive) and the expected
     purchases stand without cost. ``days`` is the workspace's customer x day table of the sales
     (:func:`saleskpi.analyses.clv.days.customer_days`), with the margin of ``settings.margin_basis``
-    (:func:`saleskpi.analyses.clv.days.margin_days`), which ``margin_basis`` names per customer.
+    (:func:`saleskpi.analyses.clv.days.margin_days`), which ``margin_basis`` names per customer;
+    ``products`` (the workspace's) names the lines that take the product's ``margin_rate`` there.
 
     With ``checks``, ``params`` has, besides the fits, the counts of what the models left out (model ``left
     out``, :func:`saleskpi.analyses.clv.checks.left_out`) and the drop-out check of the purchase
@@ -367,7 +368,7 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     for col in MONEY_COLUMNS:
         out[col] = out[col].round(CENT_PLACES)
     _add_rank(out)
-    out = _with_basis(out, summary, sales, as_of, settings)
+    out = _with_basis(out, summary, sales, as_of, settings, products)
     if checks:
         params = pd.concat([params, _check_rows(stored, summary, out, as_of, fits, settings, mask)],
                            ignore_index=True)
@@ -386,11 +387,12 @@ def _check_rows(stored: ibis.Table, summary: pd.DataFrame, out: pd.DataFrame, as
     return params
 
 
-def _with_basis(out: pd.DataFrame, summary: pd.DataFrame, sales: ibis.Table, as_of: dt.date, settings) -> pd.DataFrame:
+def _with_basis(out: pd.DataFrame, summary: pd.DataFrame, sales: ibis.Table, as_of: dt.date, settings,
+                products: ibis.Table | None = None) -> pd.DataFrame:
     """``out`` with ``margin_basis``: what each customer's margin is reckoned in ([clv]
     margin_basis; :data:`saleskpi.analyses.clv.days.BASIS_LABELS`), empty where it is not known."""
     if settings.margin_basis == "assumed":
-        return out.merge(basis_of_customers(sales, as_of), on="customer_id", how="left")
+        return out.merge(basis_of_customers(sales, as_of, products), on="customer_id", how="left")
     known = summary.set_index("customer_id")["margin_known"].reindex(out["customer_id"]).fillna(False).to_numpy()
     out["margin_basis"] = np.where(known, BASIS_LABELS[settings.margin_basis], None)
     return out

@@ -138,14 +138,17 @@ def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -
 
 
 def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: float,
-                  market: ibis.Table, first_day: dt.date | None = None) -> ibis.Table:
+                  market: ibis.Table, first_day: dt.date | None = None, targets_known: bool = True) -> ibis.Table:
     """The ``sales`` result: every node over all lines and per line, with targets.
 
     ``first_day`` is the first invoice date of the data: a comparison window that begins before
     it is not fully covered, and its growth is left empty with the reason in ``note``
     (:func:`saleskpi.analyses.periods.coverage`); a window it does not reach at all has an
     empty turnover too (unknown, not 0). The margin is over the lines with a cost only, empty
-    where they hold less than ``[sales] min_cost_coverage`` of the turnover."""
+    where they hold less than ``[sales] min_cost_coverage`` of the turnover. Without
+    ``targets_known`` (no product is marked products.is_target: :func:`target_products_known`)
+    the target-product turnover and share are empty, with the reason in ``note``; with it, a
+    node that bought none of the target products has a real 0."""
     products = ctx.table("products")
     offered = products.group_by(business_line=products.business_line.fill_null(NO_LINE)).aggregate(
         products_offered=products.product_id.nunique())
@@ -182,6 +185,8 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
     share = ibis.literal(seasonal_share, "float64")
     cover_prev, cover_ly = coverage(p.previous, first_day), coverage(p.last_year, first_day)
     rows = _unknown_when_uncovered(rows, cover_prev, cover_ly)
+    if not targets_known:
+        rows = rows.mutate(target_products_value=ibis.null(rows.target_products_value.type()))
     cost_coverage = ratio_or_null(_zero(rows.turnover_value_with_cost), rows.turnover_value)
     margin_known = cost_coverage >= ctx.settings.sales.min_cost_coverage
     rows = rows.mutate(
@@ -203,14 +208,21 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
         attainment_by_value=ratio_or_null(rows.turnover_value, rows.target_value_to_date),
         attainment_by_volume=ratio_or_null(rows.turnover_volume, rows.target_volume_to_date),
     )
-    rows = rows.mutate(note=_note(rows, p, first_day, ctx.settings.sales.min_cost_coverage))
+    rows = rows.mutate(note=_note(rows, p, first_day, ctx.settings.sales.min_cost_coverage, targets_known))
     # period to date, as against the 12-month turnover of market share (one name per concept)
     rows = rows.rename(turnover_value_period="turnover_value", turnover_volume_period="turnover_volume")
     return rows
 
 
-def _note(rows: ibis.Table, p: Periods, first_day: dt.date | None, min_cost_coverage: float):
-    """A ``sales`` row's ``note``: why its growth, margin or target is empty, and what to import."""
+#: ``note`` of a ``sales`` row while no product is marked as a target product.
+NOTE_NO_TARGET_PRODUCTS = ("target products empty: no product is marked as a target product (products.is_target); "
+                           "import the products with the is_target column")
+
+
+def _note(rows: ibis.Table, p: Periods, first_day: dt.date | None, min_cost_coverage: float,
+          targets_known: bool = True):
+    """A ``sales`` row's ``note``: why its growth, margin, target or target-product figures are
+    empty, and what to import."""
     margin_known = rows.cost_coverage >= min_cost_coverage
     gaps = [gap for gap in (coverage_gap("the previous period", p.previous, first_day),
                             coverage_gap("last year", p.last_year, first_day)) if gap]
@@ -221,7 +233,8 @@ def _note(rows: ibis.Table, p: Periods, first_day: dt.date | None, min_cost_cove
                (rows.turnover_value_with_cost.isnull() & (rows.turnover_value != 0),
                 "margin empty: no invoice line of the row has a cost; import the sales with cost or margin"),
                (rows.target_value.isnull() & ((rows.level == "company") | (rows.level == "business_line")),
-                f"target empty: none is set for {p.label} (targets, kpi turnover_value); import the targets")]
+                f"target empty: none is set for {p.label} (targets, kpi turnover_value); import the targets"),
+               (ibis.literal(not targets_known), NOTE_NO_TARGET_PRODUCTS)]
     return note_of(reasons)
 
 
@@ -358,8 +371,15 @@ def _warn_uncovered(ctx: Context, p: Periods, first_day: dt.date | None) -> None
                               "price, volume and mix are left empty (sales.note, bridge.note).")
 
 
-def _warn_unknown(ctx: Context, p: Periods) -> None:
-    """A warning when no line has a cost (no margin) or no target is set for the period."""
+def target_products_known(products: ibis.Table) -> bool:
+    """Whether the target-product set is known: some product is marked products.is_target. While
+    none is, a node's target-product turnover is unknown, not 0."""
+    return bool(products.is_target.fill_null(False).any().execute())
+
+
+def _warn_unknown(ctx: Context, p: Periods, targets_known: bool = True) -> None:
+    """A warning when no line has a cost (no margin), no target is set for the period or no
+    product is marked as a target product."""
     s = ctx.table("sales")
     counts = s.aggregate(lines=s.count(), with_cost=s.cost.count()).to_pyarrow().to_pylist()[0]
     if counts["lines"] and not counts["with_cost"]:
@@ -369,16 +389,22 @@ def _warn_unknown(ctx: Context, p: Periods) -> None:
     if not targets.filter(targets.period == p.label).count().execute():
         ctx.warn("sales", f"no target is set for the period {p.label}, so target and attainment are empty; "
                           "import the targets (saleskpi import DIR targets FILE) to get them.")
+    if not targets_known:
+        ctx.warn("sales", "no product is marked as a target product (products.is_target), so "
+                          "sales.target_products_value and target_products_share (and class-a's) are empty; import "
+                          "the products with an is_target column (yes for each target product) to get them.")
 
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
     p = periods(ctx.as_of, ctx.settings.sales.period)
     first_day = first_sales_day(ctx.table("sales"))
     _warn_uncovered(ctx, p, first_day)
-    _warn_unknown(ctx, p)
+    targets_known = target_products_known(ctx.table("products"))
+    _warn_unknown(ctx, p, targets_known)
     grain = customer_product_grain(ctx, p).cache()
     market = market_by_node(ctx.result("potential"), ctx.table("reps"))
-    return {"sales": sales_by_node(ctx, grain, p, seasonal_share(ctx, p, first_day), market, first_day),
+    return {"sales": sales_by_node(ctx, grain, p, seasonal_share(ctx, p, first_day), market, first_day,
+                                   targets_known),
             "bridge": bridge(grain, ctx, p, first_day)}
 
 
