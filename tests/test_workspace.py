@@ -83,3 +83,26 @@ def test_a_stale_or_missing_purchase_day_table_is_never_read(tmp_path: Path):
     kinds = {r["name"]: (r["kind"], r["rows"]) for r in json.loads(listed.stdout)}
     assert kinds[PURCHASE_DAYS] == ("derived", 1) and kinds["meta_derived"] == ("log", 1)
     assert kinds["sales"] == ("input", 3)
+
+
+def test_a_workspace_made_before_a_contract_column_gains_it_on_import_and_compute(tmp_path):
+    """products.margin_rate came after the first workspaces: an import and a compute add it
+    (empty on the rows stored before it), and the analyses that read it run."""
+    from saleskpi.compute import compute
+    from saleskpi.data.importer import import_file
+    from saleskpi.engines import raw
+
+    path = tmp_path / "ws"
+    with Workspace.init(path) as ws:
+        raw(ws.con).execute("ALTER TABLE products DROP COLUMN margin_rate; "
+                            "INSERT INTO products (product_id, name) VALUES ('P1', 'p')")
+    with Workspace.open(path) as ws:
+        assert "margin_rate" not in ws.table("products").columns
+        (tmp_path / "sales.csv").write_text("invoice_id,date,customer_id,product_id,quantity,net_value\n"
+                                            "I1,2024-01-05,C1,P1,2,20\nI2,2024-03-05,C1,P1,1,10\n", encoding="utf-8")
+        import_file(ws, "sales", tmp_path / "sales.csv", create_missing=True)
+        assert "margin_rate" in ws.table("products").columns
+        assert ws.table("products").margin_rate.isnull().all().execute()
+        raw(ws.con).execute("ALTER TABLE products DROP COLUMN margin_rate")
+        report = compute(ws, only=["clv"])
+        assert "clv" in report.stored and "margin_rate" in ws.table("products").columns

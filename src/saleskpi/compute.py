@@ -54,6 +54,7 @@ def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
     """Run the analyses (all, or ``only`` these and what they depend on) as one stamped run."""
     available = registry()
     chosen = _select(available, only)
+    ws.create_tables()  # a workspace made by an older saleskpi gains this version's tables and columns
     as_of = as_of or as_of_date(ws)
     run_id = results.start_run(ws.con, as_of=as_of, analyses=chosen)
     report = ComputeReport(run_id=run_id, as_of=as_of)

@@ -27,7 +27,8 @@ import ibis
 
 from saleskpi import engines
 from saleskpi.config import SETTINGS_FILE, SETTINGS_TEMPLATE, Settings, workspace_settings
-from saleskpi.data.importer.log import LOG_COLUMNS, upgrade_log
+from saleskpi.data.importer.log import LOG_COLUMNS
+from saleskpi.data.upgrade import upgrade_tables
 from saleskpi.data.schema import IBIS_TYPES, TABLES, Table
 from saleskpi.derived import (
     META_DERIVED,
@@ -203,7 +204,7 @@ class Workspace:
         for name, schema in wanted:
             if name not in present:
                 self.con.create_table(name, schema=schema)
-        upgrade_log(self.con)  # a workspace made before the log's newer columns
+        upgrade_tables(self.con)  # a workspace made by an older saleskpi: its tables' newer columns
         for name, derived in derived_tables().items():
             if name not in present:
                 rebuild_derived(self.con, derived)

@@ -62,7 +62,7 @@ from saleskpi.config import Settings
 from saleskpi.data import readers
 from saleskpi.data.importer.checks import Checks
 from saleskpi.data.importer.loading import FAULT_ENV, Loading
-from saleskpi.data.importer.log import imports, plan_undo, undo_last, upgrade_log
+from saleskpi.data.importer.log import imports, plan_undo, undo_last
 from saleskpi.data.importer.replacing import Replace, Removal
 from saleskpi.data.importer.staging import Staging
 from saleskpi.data.importer.state import _STAGE, ImportReport, WorkspaceLike, _lit
@@ -174,7 +174,9 @@ def _options(ws: WorkspaceLike, mode: str, *, replace: Replace | None = None, **
             raise UsageError(f"mode='replace' replaces the whole table; with replace={replace!r} leave mode "
                              "as 'append'.")
         replace = Replace("all")
-    upgrade_log(ws.con)
+    from saleskpi.data.upgrade import upgrade_tables  # (it imports this package's log)
+
+    upgrade_tables(ws.con)
     return {"mode": "replace" if replace is not None and replace.scope == "all" else "append",
             "replace": replace, **rest}
 
