@@ -40,7 +40,7 @@ def steps(name: str, ws: Path) -> list[list[str]]:
             ["show", w, "bridge"],
             ["show", w, "potential-methods"],
             ["show", w, "clv-params", "--where", "model=check"],
-            ["show", w, "sales", "--where", "level=company"],
+            ["show", w, "result:sales", "--where", "level=company", "--columns", "level,turnover_value_period,turnover_value_ly,growth_value_vs_ly,coverage_ly,note"],
         ]
     if name == "cdnow":
         data = DATA / "cdnow" / "CDNOW_master.txt"

@@ -393,6 +393,10 @@ def test_demo_replace_removes_only_what_saleskpi_made(tmp_path):
     assert f"error: {app} is not a saleskpi workspace that 'demo --replace' may remove" in done.stderr
     assert "Nothing was removed" in done.stderr
     assert sorted(str(p.relative_to(app)) for p in app.rglob("*")) == ["README.md", "settings.toml", "src", "src/app.py"]
+    (app / "settings.toml").write_text("", encoding="utf-8")  # empty: valid TOML, but no saleskpi settings
+    empty = saleskpi("demo", str(app), "--replace", "--customers", "100", "--years", "1")
+    assert empty.returncode == 2 and "has no [workspace] section" in empty.stderr
+    assert sorted(str(p.relative_to(app)) for p in app.rglob("*")) == ["README.md", "settings.toml", "src", "src/app.py"]
 
     demo = tmp_path / "demo"
     assert saleskpi("demo", str(demo), "--customers", "100", "--years", "1").returncode == 0

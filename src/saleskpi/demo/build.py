@@ -65,6 +65,10 @@ def user_imports(path: Path) -> list[str]:
     ``demo:...``, excluded). Raises UsageError when ``path`` holds a
     ``settings.toml`` that is not a saleskpi workspace's, or data that does not live in it."""
     try:
+        text = (path / SETTINGS_FILE).read_text(encoding="utf-8", errors="replace")
+        if not any(line.strip() == "[workspace]" for line in text.splitlines()):
+            # every settings.toml saleskpi writes has its [workspace] section; an empty one is someone else's
+            raise ConfigError(f"{path / SETTINGS_FILE} has no [workspace] section")
         ws = Workspace.open(path, read_only=True, command="saleskpi demo --replace")
         backend = ws.backend
     except ConfigError as exc:
