@@ -136,8 +136,9 @@ def test_security_headers_on_every_answer(client_of):
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         assert answer.headers["Referrer-Policy"] == "no-referrer"
         assert answer.headers["Cache-Control"] == "no-store"
-    cookie = client.get("/login").headers.get("set-cookie", "") or ""
-    assert "saleskpi_session" not in cookie or "httponly" in cookie.lower()
+    cookie = client_of().get("/login").headers["set-cookie"].lower()
+    assert cookie.startswith("saleskpi_session=") and "httponly" in cookie and "samesite=strict" in cookie
+    assert "max-age=28800" in cookie  # 8 hours
 
 
 def test_the_language_is_kept_per_user(client_of, site):
