@@ -98,9 +98,10 @@ def _file(path: str | Path) -> Path:
 
 
 @contextmanager
-def _db(path: str | Path) -> Iterator[sqlite3.Connection]:
-    """A connection to the workspace's users file (made owner-only on first use), committed
-    when the block ends without an error."""
+def _db(path: str | Path, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+    """A connection to the workspace's users file (made owner-only on first use), in one
+    transaction committed when the block ends without an error (``write``: taking SQLite's
+    write lock at once; a read does not wait for writers, WAL)."""
     from saleskpi.lock import PRIVATE_FILE
 
     file = _file(path)
@@ -118,7 +119,7 @@ def _db(path: str | Path) -> Iterator[sqlite3.Connection]:
         con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA busy_timeout=10000")
         con.executescript(_SCHEMA)
-        con.execute("BEGIN IMMEDIATE")
+        con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield con
         except BaseException:
@@ -214,7 +215,7 @@ _COLUMNS = "login, role, rep_id, team_ids, territory_ids, lang, created, disable
 def get_user(path: str | Path, login: str) -> User:
     """The user ``login`` (in any case); UsageError when there is none."""
     key = _key(login)
-    with _db(path) as con:
+    with _db(path, write=False) as con:
         row = con.execute(f"SELECT {_COLUMNS} FROM users WHERE login = ?", (key,)).fetchone()
     if row is None:
         raise UsageError(f"No user '{key}' in {path}. See 'saleskpi user list {path}'.")
@@ -223,7 +224,7 @@ def get_user(path: str | Path, login: str) -> User:
 
 def list_users(path: str | Path) -> list[User]:
     """Every user of the workspace, by login."""
-    with _db(path) as con:
+    with _db(path, write=False) as con:
         return [_user(r) for r in con.execute(f"SELECT {_COLUMNS} FROM users ORDER BY login")]
 
 
@@ -265,7 +266,7 @@ def authenticate(path: str | Path, login: str, password: str) -> User | None:
         key = _key(login)
     except UsageError:
         return None
-    with _db(path) as con:
+    with _db(path, write=False) as con:
         row = con.execute(f"SELECT {_COLUMNS}, password_hash FROM users WHERE login = ?", (key,)).fetchone()
     hasher = _hasher()
     if row is None:
@@ -301,7 +302,7 @@ def audit(path: str | Path, login: str, event: str, detail: str = "") -> None:
 
 def audit_log(path: str | Path) -> list[dict]:
     """The audit log, oldest first: ``at``, ``login``, ``event``, ``detail``."""
-    with _db(path) as con:
+    with _db(path, write=False) as con:
         return [dict(zip(("at", "login", "event", "detail"), r))
                 for r in con.execute("SELECT at, login, event, detail FROM audit ORDER BY rowid")]
 

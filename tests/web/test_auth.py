@@ -352,3 +352,37 @@ def test_requests_answer_from_the_snapshot_while_a_writer_works_then_see_the_new
             compute(ws, only=["abc"])
         after = client.get("/api/results/abc-limits").json()
         assert after["run_id"] > first and after["total"] == 5
+
+
+def test_before_any_copy_a_held_writer_gives_busy_never_a_lock_error(computed, tmp_path):
+    from saleskpi.web import create_app
+
+    path = tmp_path / "ws"
+    shutil.copytree(computed, path)
+    users.add_user(path, "director", role="director", password=PASSWORD)
+    app = create_app(path, secret=SECRET)
+    writer = subprocess.Popen([sys.executable, "-c", _HOLD, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "held"
+        with TestClient(app) as client:
+            token = csrf_of(client.get("/login").text)
+            client.post("/login", data={"login": "director", "password": PASSWORD, "csrf": token})
+            page = client.get("/")
+            assert page.status_code == 503 and "Данните се обновяват" in page.text
+            api = client.get("/api/results/abc")
+            assert api.status_code == 503 and api.json()["detail"].startswith("The data is being updated")
+            assert "lock" not in page.text.lower() + api.text.lower()
+    finally:
+        writer.communicate("\n", timeout=30)
+
+
+def test_serving_a_folder_that_is_not_a_workspace_is_refused(tmp_path):
+    from saleskpi.web import create_app
+
+    with pytest.raises(UsageError, match="is not a saleskpi workspace"):
+        create_app(tmp_path, secret=SECRET)
+    done = subprocess.run([sys.executable, "-m", "saleskpi", "serve", str(tmp_path / "none")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "is not a saleskpi workspace" in done.stderr
+    assert not (tmp_path / "none").exists()

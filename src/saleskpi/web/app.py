@@ -144,8 +144,8 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
     (default: :func:`load_secret`); ``dev`` accepts a weak one; ``settings``: :class:`WebSettings`."""
     path = Path(path)
     settings = settings or WebSettings()
-    key = load_secret(path, secret=secret, dev=dev)
     users.list_users(path)  # refuse a folder that is not a workspace now, not at the first request
+    key = load_secret(path, secret=secret, dev=dev)
     snapshots = Snapshots(path)
 
     @asynccontextmanager
