@@ -28,9 +28,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("results", ("saleskpi.results",)),
     ("models", ("saleskpi.models",)),
     ("analyses", ("saleskpi.analyses",)),
-    ("access (scoping layer)", ("saleskpi.access",)),
+    ("access (scoping layer)", ("saleskpi.access", "saleskpi.users")),
     ("compute", ("saleskpi.compute",)),
     ("browse (what front ends show)", ("saleskpi.browse",)),
+    ("web", ("saleskpi.web",)),
     ("demo", ("saleskpi.demo",)),
     ("cli", ("saleskpi.cli", "saleskpi.__main__")),
 ]

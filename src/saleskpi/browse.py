@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from saleskpi.results.runs import RunInfo
 
-__all__ = ["KINDS", "Item", "Plan", "Shown", "conditions", "listing", "open_item", "open_reader", "order",
+__all__ = ["KINDS", "Item", "Plan", "Shown", "conditions", "json_rows", "listing", "open_item", "open_reader", "order",
            "plan", "select", "write_csv", "write_json"]
 
 #: What a workspace table is, by its name: an input of the data contract, a stored result, the
@@ -307,6 +307,11 @@ def _plain(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
+
+
+def json_rows(columns: list[str], rows: Iterable[tuple]) -> list[dict]:
+    """Rows as JSON objects by the rules of :func:`write_json` (the web API's rows)."""
+    return [{c: _plain(v) for c, v in zip(columns, row)} for row in rows]
 
 
 def write_json(columns: list[str], batches: Iterable[list[tuple]], stream: TextIO) -> int:

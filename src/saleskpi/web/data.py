@@ -1,0 +1,85 @@
+"""What the pages and the JSON API read: results through the one reader, with the user's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from saleskpi.users import User
+
+__all__ = ["NotAllowed", "NotFound", "Shown", "result_page", "sees", "visible_results"]
+
+
+class NotFound(LookupError):
+    """No declared result of that name (or none stored yet)."""
+
+
+class NotAllowed(PermissionError):
+    """The user's role sees no row of that result."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A result on the home page: its name, title in the user's language, and whether it is stored."""
+
+    name: str
+    title: str
+    stored: bool
+
+
+def sees(user: User, declared) -> bool:
+    """Whether ``user``'s role may see any row of the result ``declared`` (access.py's rules:
+    a result without scope keys holds company-wide figures only)."""
+    from saleskpi.access import WHOLE_COMPANY
+
+    return user.role in WHOLE_COMPANY or bool(declared.scope)
+
+
+def exported_data(declared) -> bool:
+    """Whether reading ``declared`` is an export of pay or customer data (audited)."""
+    return declared.pay or "customer_id" in declared.scope
+
+
+def visible_results(con, user: User) -> list[Shown]:
+    """The declared results the user may see, in run order, titled in the user's language."""
+    from saleskpi.analyses import declared_results
+    from saleskpi.results import table_name
+
+    tables = set(con.list_tables())
+    i = 1 if user.lang == "bg" else 0
+    return [Shown(r.name, r.title[i], table_name(r.name) in tables)
+            for r in declared_results().values() if sees(user, r)]
+
+
+def result_page(con, name: str, user: User, *, offset: int, limit: int) -> tuple[dict, bool]:
+    """One page of the result ``name`` as the user may see it: the body of ``/api/results/NAME``
+    (name, title, run and as-of date, columns, total rows in scope, the page's rows by
+    :func:`saleskpi.browse.json_rows`), and whether it is pay or customer data (audited)."""
+    from saleskpi import results
+    from saleskpi.analyses import declared_results
+    from saleskpi.browse import json_rows
+
+    declared = declared_results().get(name)
+    if declared is None:
+        raise NotFound(f"No result '{name}'. The results: {', '.join(declared_results())}.")
+    if not sees(user, declared):
+        raise NotAllowed(f"'{name}' holds company-wide figures only, which the role '{user.role}' does not see.")
+    if results.table_name(name) not in con.list_tables():
+        raise NotFound(f"'{name}' is not computed yet (saleskpi compute).")
+    info = results.run_of(con, name)
+    expr = results.read(con, name, scope=user.scope)
+    total = int(expr.count().execute())
+    keys = [k for k in declared.key if k in expr.columns] or list(expr.columns)
+    rows = expr.order_by(keys).limit(limit, offset=offset).to_pyarrow()
+    columns = rows.column_names
+    body = {
+        "name": name,
+        "title": declared.title[1 if user.lang == "bg" else 0],
+        "run_id": info.run_id if info else None,
+        "as_of": info.as_of.isoformat() if info else None,
+        "columns": columns,
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "rows": json_rows(columns, (tuple(r.values()) for r in rows.to_pylist())),
+    }
+    return body, exported_data(declared)

@@ -1,0 +1,164 @@
+"""What the server reads: a snapshot of the workspace's DuckDB file (docs/web.md, "The database
+while the server runs").
+
+DuckDB lets one process write a database file or several read it, never both; the server
+must not keep ``saleskpi compute`` or ``import`` out, and no user may see a lock error. So the
+server never holds the workspace lock between requests: it reads a copy of the database file
+made in the workspace's private temporary folder while it holds the shared lock for the
+copy's few moments (taken without waiting: when a writer holds it, the current copy goes on
+serving). Before each request it compares the database file's size and modification time
+with those of the last copy; when they changed it makes a new copy and swaps it in, and the
+copy it replaces is closed once the requests reading it are done. A writer that takes the
+lock empties the temporary folder; the copy being read is still open, and Linux keeps an
+open file's data until it is closed.
+
+A PostgreSQL workspace needs none of this: readers and writers work side by side there, and
+the server reads the database itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from saleskpi.errors import BusyError
+
+__all__ = ["Snapshots", "Unavailable"]
+
+
+class Unavailable(Exception):
+    """No copy of the database could be made yet (a writer held it from the start)."""
+
+
+@dataclass
+class _Copy:
+    con: object
+    file: Path | None
+    stamp: tuple
+    users: int = 0
+    retired: bool = False
+    query: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Snapshots:
+    """The connections the server's requests read through: :meth:`reading` gives one."""
+
+    _numbers = itertools.count(1)
+
+    def __init__(self, path: Path) -> None:
+        from saleskpi.config import SETTINGS_FILE, workspace_settings
+        from saleskpi.engines import BackendURL, engine_for
+
+        self.path = Path(path)
+        settings = workspace_settings(self.path)
+        self.url = BackendURL.parse(settings.workspace.backend, base=self.path, source=str(self.path / SETTINGS_FILE))
+        self.engine = engine_for(self.url)
+        self.copies = self.url.kind == "duckdb"
+        if not self.copies and not self.engine.readers_beside_writer:
+            from saleskpi.errors import UsageError
+
+            raise UsageError(f"saleskpi serve reads a DuckDB or PostgreSQL workspace; {self.path} uses "
+                             f"{self.url.kind}. Store the results in one of those (docs/backends.md).")
+        self._current: _Copy | None = None
+        self._guard = threading.Lock()
+
+    # --- the database file and its copies -------------------------------------------------
+
+    def _stamp(self) -> tuple:
+        db = self.url.path
+        wal = db.with_name(db.name + ".wal")
+        st = db.stat()
+        extra = (wal.stat().st_size, wal.stat().st_mtime_ns) if wal.exists() else ()
+        return (st.st_ino, st.st_size, st.st_mtime_ns, *extra)
+
+    def _copy(self) -> _Copy:
+        """A fresh copy of the database file, opened read-only; raises BusyError when a writer
+        holds the workspace."""
+        import ibis
+
+        from saleskpi.lock import TEMP_DIR, WorkspaceLock, private_dir
+
+        lock = WorkspaceLock(self.path, command="saleskpi serve", exclusive=False, timeout=0)
+        lock.acquire()
+        try:
+            db = self.url.path
+            stamp = self._stamp()
+            folder = private_dir(private_dir(self.path / TEMP_DIR) / "web")
+            target = folder / f"snapshot-{os.getpid()}-{next(self._numbers)}.duckdb"
+            part = target.with_name(target.name + ".part")
+            shutil.copyfile(db, part)
+            os.chmod(part, 0o600)
+            wal = db.with_name(db.name + ".wal")
+            if wal.exists():
+                shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+            os.replace(part, target)
+        finally:
+            lock.release()
+        con = ibis.duckdb.connect(str(target), read_only=True)
+        return _Copy(con, target, stamp)
+
+    def _fresh(self) -> _Copy:
+        """The copy to read now: the current one, or a new one when the file changed."""
+        with self._guard:
+            current = self._current
+            if not self.copies:
+                if current is None:
+                    self._current = current = _Copy(self.engine.connect(read_only=True), None, ())
+                return current
+            try:
+                changed = current is None or self._stamp() != current.stamp
+            except FileNotFoundError:
+                changed = False
+            if changed:
+                try:
+                    new = self._copy()
+                except BusyError:
+                    if current is None:
+                        raise Unavailable() from None
+                    new = None  # a writer is at work: keep serving what we have
+                if new is not None:
+                    if current is not None:
+                        current.retired = True
+                        self._close_if_unused(current)
+                    self._current = current = new
+            current.users += 1
+            return current
+
+    def _close_if_unused(self, copy: _Copy) -> None:
+        if copy.retired and copy.users == 0:
+            from saleskpi.engines import disconnect
+
+            try:
+                copy.con.disconnect() if copy.file is not None else disconnect(copy.con)
+            except Exception:  # noqa: BLE001 -- closing a copy nobody reads any more
+                pass
+            if copy.file is not None:
+                for f in (copy.file, copy.file.with_name(copy.file.name + ".wal")):
+                    f.unlink(missing_ok=True)
+
+    @contextmanager
+    def reading(self) -> Iterator[object]:
+        """An Ibis connection to read from for one request (queries on it run one at a time:
+        a DuckDB connection serves one thread at a time)."""
+        copy = self._fresh()
+        try:
+            with copy.query:
+                yield copy.con
+        finally:
+            with self._guard:
+                copy.users -= 1
+                self._close_if_unused(copy)
+
+    def close(self) -> None:
+        """Close the current copy (the server stops)."""
+        with self._guard:
+            if self._current is not None:
+                self._current.retired = True
+                self._close_if_unused(self._current)
+                self._current = None

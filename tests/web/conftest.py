@@ -1,0 +1,106 @@
+"""A small computed demo workspace with users of every role, and logged-in test clients."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def computed(tmp_path_factory):
+    """The demo company (200 customers, 3 years) with the abc results computed; the path."""
+    from saleskpi.compute import compute
+    from saleskpi.demo import build_demo
+
+    path = tmp_path_factory.mktemp("web") / "ws"
+    with build_demo(path, customers=200, years=3, seed=5) as ws:
+        compute(ws, only=["abc"])
+    return path
+
+
+@pytest.fixture(scope="session")
+def company(computed):
+    """Who is who in the demo company: customers (id -> rep), reps (id -> team)."""
+    import duckdb
+
+    db = duckdb.connect(str(computed / "saleskpi.duckdb"), read_only=True)
+    try:
+        customers = dict(db.execute("SELECT customer_id, rep_id FROM customers").fetchall())
+        reps = dict(db.execute("SELECT rep_id, team_id FROM reps").fetchall())
+    finally:
+        db.close()
+    return {"customers": customers, "reps": reps}
+
+
+@pytest.fixture(scope="session")
+def site(computed, company, tmp_path_factory):
+    """A copy of the computed workspace with users: a director, two reps that own customers
+    (rep1, rep2), a rep that owns none (nobody), a manager of rep1's team; the path."""
+    from saleskpi import users
+
+    path = tmp_path_factory.mktemp("site") / "ws"
+    shutil.copytree(computed, path)
+    owning = sorted(set(company["customers"].values()))
+    rep1, rep2 = owning[0], owning[1]
+    users.add_user(path, "director", role="director", password=PASSWORD)
+    users.add_user(path, "Rep1", role="rep", rep_id=rep1, password=PASSWORD)
+    users.add_user(path, "rep2", role="rep", rep_id=rep2, password=PASSWORD)
+    users.add_user(path, "nobody", role="rep", rep_id="NOBODY", password=PASSWORD)
+    users.add_user(path, "manager", role="manager", team_ids=[company["reps"][rep1]], password=PASSWORD)
+    return path
+
+
+SECRET = "a-test-secret-that-is-long-enough-0123456789"
+
+
+@pytest.fixture
+def app(site):
+    from saleskpi.web import create_app
+
+    yield create_app(site, secret=SECRET)
+    with sqlite3.connect(site / "access.sqlite") as con:  # each test starts unthrottled
+        con.execute("DELETE FROM throttle")
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form of a page."""
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def log_in(client, login: str, password: str = PASSWORD):
+    """Log ``client`` in (GET the form for its CSRF token, POST it); the POST's response."""
+    token = csrf_of(client.get("/login").text)
+    return client.post("/login", data={"login": login, "password": password, "csrf": token},
+                       follow_redirects=False)
+
+
+@pytest.fixture
+def login():
+    """``login(client, name, password=PASSWORD)``: log a client in; the POST's response."""
+    return log_in
+
+
+@pytest.fixture
+def client_of(app):
+    """``client_of(login)``: a TestClient logged in as ``login``."""
+    from fastapi.testclient import TestClient
+
+    made = []
+
+    def make(login: str | None = None):
+        client = TestClient(app)
+        client.__enter__()
+        made.append(client)
+        if login is not None:
+            assert log_in(client, login).status_code == 303
+        return client
+
+    yield make
+    for client in made:
+        client.__exit__(None, None, None)
