@@ -328,6 +328,33 @@ def run_lifetimes_summary(repeats: int) -> dict:
     return out
 
 
+def run_bgnbd(repeats: int, theirs: bool) -> dict:
+    """The BG/NBD fit alone on the stored summary (``--bgnbd-only``), ``repeats`` times:
+    saleskpi's ``BetaGeo`` or (``theirs``) lifetimes' ``BetaGeoFitter``."""
+    import pyarrow.parquet as pq
+
+    s = pq.read_table(SUMMARY)
+    data = {c: s.column(c).to_numpy().astype(float) for c in ("frequency", "recency", "T")}
+    out: dict = {"times": {}}
+    if theirs:
+        import warnings
+
+        import pandas as pd
+        from lifetimes import BetaGeoFitter
+
+        warnings.simplefilter("ignore")
+        frame = pd.DataFrame(data)
+        fitted = timer(out, repeats)("bgnbd_fit", lambda: BetaGeoFitter().fit(
+            frame["frequency"], frame["recency"], frame["T"]))
+        out["params"] = {k: float(v) for k, v in fitted.params_.items()}
+        return out
+    from saleskpi.models import BetaGeo
+
+    fitted = timer(out, repeats)("bgnbd_fit", lambda: BetaGeo().fit(data))
+    out["params"], out["ll"], out["iterations"] = fitted.params_, fitted.log_likelihood_, fitted.n_iterations_
+    return out
+
+
 def report_raw(raw: dict, lifetimes: dict) -> None:
     """The raw-transaction summary: saleskpi, the hand query and lifetimes, per input form."""
     lt = lifetimes["times"]["rfm_summary"]
@@ -519,7 +546,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=OUT, help="folder of the data and results (default bench/out)")
     ap.add_argument("--summary-only", action="store_true",
                     help="only the summary on raw lines: saleskpi, the hand SQL query, lifetimes")
-    ap.add_argument("--child", choices=["generate", "ours", "days", "raw", "lifetimes", "lifetimes_summary"],
+    ap.add_argument("--bgnbd-only", action="store_true",
+                    help="only the BG/NBD fit on the stored summary, saleskpi and lifetimes alternately "
+                         "(--repeats rounds of one process each)")
+    ap.add_argument("--child", choices=["generate", "ours", "days", "raw", "lifetimes", "lifetimes_summary",
+                                        "bgnbd", "lifetimes_bgnbd"],
                     help=argparse.SUPPRESS)
     args = ap.parse_args()
     use_folder(args.out)
@@ -538,6 +569,9 @@ def main() -> None:
     if args.child == "raw":
         print(json.dumps(run_raw(args.repeats)))
         return
+    if args.child in ("bgnbd", "lifetimes_bgnbd"):
+        print(json.dumps(run_bgnbd(1, args.child == "lifetimes_bgnbd")))
+        return
     if args.child == "lifetimes_summary":
         print(json.dumps(run_lifetimes_summary(args.repeats)))
         return
@@ -546,6 +580,24 @@ def main() -> None:
     if not (args.reuse and LINES.exists()):
         gen = run_phase(sys.executable, "generate", args)
     start = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    if args.bgnbd_only:
+        print(f"machine load at the start: {start}")
+        rounds = []
+        for _ in range(args.repeats):
+            ours, theirs = run_phase(sys.executable, "bgnbd", args), run_phase(python, "lifetimes_bgnbd", args)
+            load = os.getloadavg()[0]
+            rounds.append((ours["times"]["bgnbd_fit"]["median"], theirs["times"]["bgnbd_fit"]["median"]))
+            print(f"BG/NBD fit: saleskpi {rounds[-1][0]:.3f} s, lifetimes {rounds[-1][1]:.2f} s = "
+                  f"{rounds[-1][1] / rounds[-1][0]:.1f}x (load {load:.2f})", flush=True)
+        a, b = sorted(r[0] for r in rounds), sorted(r[1] for r in rounds)
+        print(f"saleskpi min/median/max {a[0]:.3f}/{statistics.median(a):.3f}/{a[-1]:.3f} s; lifetimes "
+              f"{b[0]:.2f}/{statistics.median(b):.2f}/{b[-1]:.2f} s; ratio of medians "
+              f"{statistics.median(b) / statistics.median(a):.1f}x")
+        print("params saleskpi", ours["params"], "log-likelihood", ours["ll"], "iterations", ours["iterations"])
+        print("params lifetimes", theirs["params"])
+        after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        print(f"machine load at the end: {after}")
+        return
     if args.summary_only:
         print(f"machine load at the start: {start}")
         report_raw(run_phase(sys.executable, "raw", args), run_phase(python, "lifetimes_summary", args))
