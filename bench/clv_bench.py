@@ -3,6 +3,8 @@
     .venv/bin/python bench/clv_bench.py                  # 1M customers, about 12M lines
     .venv/bin/python bench/clv_bench.py --reuse          # keep bench/out/clv_lines.parquet
     .venv/bin/python bench/clv_bench.py --customers 100000 --pareto-customers 20000
+    .venv/bin/python bench/clv_bench.py --summary-only --reuse   # rfm_summary vs HAND_SQL vs lifetimes
+    .venv/bin/python bench/clv_bench.py --bgnbd-only --reuse     # the BG/NBD fit alone
 
 Prints figures; it is not a test. What it does (bench/README.md has the results):
 
@@ -26,6 +28,9 @@ Prints figures; it is not a test. What it does (bench/README.md has the results)
    then ``BetaGeoFitter``, ``GammaGammaFitter``, ``customer_lifetime_value`` and
    ``ParetoNBDFitter`` (``--lifetimes-pareto-runs`` times: its fit is not reproducible) on
    saleskpi's summary (the same summary for both fitters);
+   Before those, in a process of its own (``run_raw``): ``rfm_summary`` on the raw lines and
+   the hand-written DuckDB query ``HAND_SQL`` alternately, on a pandas frame, the Parquet file
+   and a DuckDB table;
 5. compares: wall and CPU times, speed-ups, parameters (relative differences), the two
    summaries, the 12-month values, and each subprocess's peak RSS (``bench/_measure.py``: the
    subprocess's own, read by a tiny parent through ``RUSAGE_CHILDREN``).
