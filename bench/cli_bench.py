@@ -6,6 +6,7 @@ sensitive to other work on the machine).
     .venv/bin/python bench/cli_bench.py                      # builds /tmp/saleskpi-cli-bench (300 customers)
     .venv/bin/python bench/cli_bench.py --workspace DIR      # a workspace with a finished run
     .venv/bin/python bench/cli_bench.py --saleskpi /work/main/.venv/bin/saleskpi   # another version
+    .venv/bin/python bench/cli_bench.py --startup-only --runs 10   # only --help and --version
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ def main() -> None:
     parser.add_argument("--saleskpi", default=str(Path(sys.executable).with_name("saleskpi")))
     parser.add_argument("--src", type=Path, help="run the saleskpi package of this src/ folder instead (python -m saleskpi)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--startup-only", action="store_true", help="only --help and --version (no workspace)")
     args = parser.parse_args()
     exe, ws = args.saleskpi, args.workspace
     if args.src:
         os.environ["PYTHONPATH"] = str(args.src.resolve())
         exe = f"{sys.executable} -m saleskpi"
-    if not (ws / "settings.toml").exists():
+    if not args.startup_only and not (ws / "settings.toml").exists():
         subprocess.run([*exe.split(), "demo", str(ws), "--customers", "300"], check=True, capture_output=True)
         subprocess.run([*exe.split(), "compute", str(ws)], check=True, capture_output=True)
     os.environ["COLUMNS"] = "160"
@@ -58,6 +60,8 @@ def main() -> None:
                                               "--sort=-turnover_value_12m", "--limit", "20"],
         "show clv-params --format csv": ["show", str(ws), "clv-params", "--format", "csv"],
     }
+    if args.startup_only:
+        cases = {k: v for k, v in cases.items() if k.startswith("saleskpi --")}
     print(f"{exe}; load average {load()}")
     for label, cmd in cases.items():
         cmd = [*exe.split(), *cmd]

@@ -3,6 +3,8 @@
     .venv/bin/python bench/clv_bench.py                  # 1M customers, about 12M lines
     .venv/bin/python bench/clv_bench.py --reuse          # keep bench/out/clv_lines.parquet
     .venv/bin/python bench/clv_bench.py --customers 100000 --pareto-customers 20000
+    .venv/bin/python bench/clv_bench.py --summary-only --reuse   # rfm_summary vs HAND_SQL vs lifetimes
+    .venv/bin/python bench/clv_bench.py --bgnbd-only --reuse     # the BG/NBD fit alone
 
 Prints figures; it is not a test. What it does (bench/README.md has the results):
 
@@ -26,6 +28,9 @@ Prints figures; it is not a test. What it does (bench/README.md has the results)
    then ``BetaGeoFitter``, ``GammaGammaFitter``, ``customer_lifetime_value`` and
    ``ParetoNBDFitter`` (``--lifetimes-pareto-runs`` times: its fit is not reproducible) on
    saleskpi's summary (the same summary for both fitters);
+   Before those, in a process of its own (``run_raw``): ``rfm_summary`` on the raw lines and
+   the hand-written DuckDB query ``HAND_SQL`` alternately, on a pandas frame, the Parquet file
+   and a DuckDB table;
 5. compares: wall and CPU times, speed-ups, parameters (relative differences), the two
    summaries, the 12-month values, and each subprocess's peak RSS (``bench/_measure.py``: the
    subprocess's own, read by a tiny parent through ``RUSAGE_CHILDREN``).
@@ -250,6 +255,127 @@ def run_days(repeats: int) -> dict:
     return out
 
 
+# --- 3b. the summary on raw transactions against a hand-written DuckDB query -------------------
+
+#: The summary as one would write it by hand in DuckDB SQL: customer-days, then customers (the
+#: same columns as ``rfm_summary``, ordered by customer). ``{src}`` is the input relation.
+HAND_SQL = f"""
+WITH days AS (
+  SELECT customer_id AS c, date AS d, coalesce(sum(value), 0.0) AS v FROM {{src}}
+  WHERE customer_id IS NOT NULL AND date IS NOT NULL AND date <= DATE '{OBSERVATION_END}'
+  GROUP BY 1, 2)
+SELECT c AS customer_id, count(*) - 1 AS frequency, (max(d) - min(d)) / 7.0 AS recency,
+  (DATE '{OBSERVATION_END}' - min(d)) / 7.0 AS T,
+  CASE WHEN count(*) > 1 THEN (sum(v) - arg_min(v, d)) / (count(*) - 1) ELSE 0.0 END AS monetary_value
+FROM days GROUP BY c ORDER BY c
+"""
+
+
+def run_raw(repeats: int) -> dict:
+    """``rfm_summary`` on the raw lines against HAND_SQL, on the same input in three forms: a
+    pandas frame (an Ibis memtable for saleskpi, the frame itself for DuckDB), the Parquet file
+    and a DuckDB table. The two alternate run by run (same load); results checked equal."""
+    import ibis
+    import numpy as np
+    import pandas as pd
+
+    from saleskpi.analyses.clv.summary import rfm_summary
+
+    con = ibis.duckdb.connect()
+    raw = con.con  # the same DuckDB connection, for the hand query
+    frame = pd.read_parquet(LINES)  # as lifetimes gets it (dates are datetime.date objects)
+    raw.register("frame", frame)
+    raw.execute(f"CREATE TABLE lines AS SELECT * FROM read_parquet('{LINES}')")
+    end = dt.date.fromisoformat(OBSERVATION_END)
+    kw = {"customer": "customer_id", "date": "date", "value": "value", "observation_end": end}
+    inputs = {
+        "pandas": (lambda: ibis.memtable(frame), "frame"),
+        "parquet": (lambda: con.read_parquet(LINES), f"read_parquet('{LINES}')"),
+        "table": (lambda: con.table("lines"), "lines"),
+    }
+    out: dict = {"times": {}, "equal": {}}
+    for form, (table, src) in inputs.items():
+        walls: dict[str, list[float]] = {"saleskpi": [], "hand": []}
+        cpus: dict[str, list[float]] = {"saleskpi": [], "hand": []}
+        results = {}
+        for _ in range(repeats):
+            for side, fn in (("saleskpi", lambda: rfm_summary(table(), **kw).to_pyarrow()),
+                             ("hand", lambda: raw.sql(HAND_SQL.format(src=src)).to_arrow_table())):
+                w0, c0 = time.perf_counter(), time.process_time()
+                results[side] = fn()
+                walls[side].append(time.perf_counter() - w0)
+                cpus[side].append(time.process_time() - c0)
+        for side in walls:
+            out["times"][f"{form}_{side}"] = {"runs": walls[side], "median": statistics.median(walls[side]),
+                                              "cpu": statistics.median(cpus[side])}
+        a, b = results["saleskpi"], results["hand"]
+        exact = all(np.array_equal(a.column(c).to_numpy(), b.column(c).to_numpy())
+                    for c in ("customer_id", "frequency", "recency", "T"))
+        mv = float(np.max(np.abs(a.column("monetary_value").to_numpy() - b.column("monetary_value").to_numpy())))
+        out["equal"][form] = {"exact_columns_equal": exact, "monetary_max_abs_diff": mv}
+    out["rows"] = a.num_rows
+    return out
+
+
+def run_lifetimes_summary(repeats: int) -> dict:
+    """lifetimes' summary alone, ``repeats`` times (``--summary-only``)."""
+    import warnings
+
+    import pandas as pd
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    warnings.simplefilter("ignore")
+    out: dict = {"times": {}}
+    lines = pd.read_parquet(LINES)
+    timer(out, repeats)("rfm_summary", lambda: summary_data_from_transaction_data(
+        lines, "customer_id", "date", monetary_value_col="value", observation_period_end=OBSERVATION_END,
+        freq="D", freq_multiplier=7))
+    return out
+
+
+def run_bgnbd(repeats: int, theirs: bool) -> dict:
+    """The BG/NBD fit alone on the stored summary (``--bgnbd-only``), ``repeats`` times:
+    saleskpi's ``BetaGeo`` or (``theirs``) lifetimes' ``BetaGeoFitter``."""
+    import pyarrow.parquet as pq
+
+    s = pq.read_table(SUMMARY)
+    data = {c: s.column(c).to_numpy().astype(float) for c in ("frequency", "recency", "T")}
+    out: dict = {"times": {}}
+    if theirs:
+        import warnings
+
+        import pandas as pd
+        from lifetimes import BetaGeoFitter
+
+        warnings.simplefilter("ignore")
+        frame = pd.DataFrame(data)
+        fitted = timer(out, repeats)("bgnbd_fit", lambda: BetaGeoFitter().fit(
+            frame["frequency"], frame["recency"], frame["T"]))
+        out["params"] = {k: float(v) for k, v in fitted.params_.items()}
+        return out
+    from saleskpi.models import BetaGeo
+
+    fitted = timer(out, repeats)("bgnbd_fit", lambda: BetaGeo().fit(data))
+    out["params"], out["ll"], out["iterations"] = fitted.params_, fitted.log_likelihood_, fitted.n_iterations_
+    return out
+
+
+def report_raw(raw: dict, lifetimes: dict) -> None:
+    """The raw-transaction summary: saleskpi, the hand query and lifetimes, per input form."""
+    lt = lifetimes["times"]["rfm_summary"]
+    print(f"summary on raw lines ({raw['rows']:,} customers); lifetimes (pandas frame) "
+          f"{lt['median']:.3f} s median of {', '.join(f'{r:.3f}' for r in lt['runs'])}")
+    print(f"{'input':<9}{'saleskpi min/med/max':>24}{'hand SQL min/med/max':>24}{'/ hand':>8}{'x lifetimes':>13}"
+          f"   equal")
+    for form in ("pandas", "parquet", "table"):
+        a, b = raw["times"][f"{form}_saleskpi"], raw["times"][f"{form}_hand"]
+        fmt = lambda t: f"{min(t['runs']):.3f}/{t['median']:.3f}/{max(t['runs']):.3f}"  # noqa: E731
+        eq = raw["equal"][form]
+        print(f"{form:<9}{fmt(a):>24}{fmt(b):>24}{a['median'] / b['median']:>7.2f}x"
+              f"{lt['median'] / a['median']:>12.1f}x   exact {eq['exact_columns_equal']}, "
+              f"monetary max |diff| {eq['monetary_max_abs_diff']:.1e}")
+
+
 # --- 4. lifetimes (runs in its own venv: imports nothing from saleskpi) ---------------------------
 
 
@@ -423,7 +549,14 @@ def main() -> None:
                     help="runs of lifetimes' ParetoNBDFitter (each shown; the median is compared)")
     ap.add_argument("--reuse", action="store_true", help="keep an existing bench/out/clv_lines.parquet")
     ap.add_argument("--out", type=Path, default=OUT, help="folder of the data and results (default bench/out)")
-    ap.add_argument("--child", choices=["generate", "ours", "days", "lifetimes"], help=argparse.SUPPRESS)
+    ap.add_argument("--summary-only", action="store_true",
+                    help="only the summary on raw lines: saleskpi, the hand SQL query, lifetimes")
+    ap.add_argument("--bgnbd-only", action="store_true",
+                    help="only the BG/NBD fit on the stored summary, saleskpi and lifetimes alternately "
+                         "(--repeats rounds of one process each)")
+    ap.add_argument("--child", choices=["generate", "ours", "days", "raw", "lifetimes", "lifetimes_summary",
+                                        "bgnbd", "lifetimes_bgnbd"],
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
     use_folder(args.out)
     if args.child == "generate":
@@ -438,15 +571,50 @@ def main() -> None:
     if args.child == "lifetimes":
         print(json.dumps(run_lifetimes(args.pareto_customers, args.lifetimes_pareto_runs)))
         return
+    if args.child == "raw":
+        print(json.dumps(run_raw(args.repeats)))
+        return
+    if args.child in ("bgnbd", "lifetimes_bgnbd"):
+        print(json.dumps(run_bgnbd(1, args.child == "lifetimes_bgnbd")))
+        return
+    if args.child == "lifetimes_summary":
+        print(json.dumps(run_lifetimes_summary(args.repeats)))
+        return
     python = ensure_venv()
     gen = None
     if not (args.reuse and LINES.exists()):
         gen = run_phase(sys.executable, "generate", args)
     start = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    if args.bgnbd_only:
+        print(f"machine load at the start: {start}")
+        rounds = []
+        for _ in range(args.repeats):
+            ours, theirs = run_phase(sys.executable, "bgnbd", args), run_phase(python, "lifetimes_bgnbd", args)
+            load = os.getloadavg()[0]
+            rounds.append((ours["times"]["bgnbd_fit"]["median"], theirs["times"]["bgnbd_fit"]["median"]))
+            print(f"BG/NBD fit: saleskpi {rounds[-1][0]:.3f} s, lifetimes {rounds[-1][1]:.2f} s = "
+                  f"{rounds[-1][1] / rounds[-1][0]:.1f}x (load {load:.2f})", flush=True)
+        a, b = sorted(r[0] for r in rounds), sorted(r[1] for r in rounds)
+        print(f"saleskpi min/median/max {a[0]:.3f}/{statistics.median(a):.3f}/{a[-1]:.3f} s; lifetimes "
+              f"{b[0]:.2f}/{statistics.median(b):.2f}/{b[-1]:.2f} s; ratio of medians "
+              f"{statistics.median(b) / statistics.median(a):.1f}x")
+        print("params saleskpi", ours["params"], "log-likelihood", ours["ll"], "iterations", ours["iterations"])
+        print("params lifetimes", theirs["params"])
+        after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        print(f"machine load at the end: {after}")
+        return
+    if args.summary_only:
+        print(f"machine load at the start: {start}")
+        report_raw(run_phase(sys.executable, "raw", args), run_phase(python, "lifetimes_summary", args))
+        after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        print(f"machine load at the end: {after}")
+        return
+    raw = run_phase(sys.executable, "raw", args)
     ours = run_phase(sys.executable, "ours", args)
     days = run_phase(sys.executable, "days", args)
     theirs = run_phase(python, "lifetimes", args)
     report(gen, ours, days, theirs, start)
+    report_raw(raw, theirs)
     after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"machine load at the end: {after}")
 

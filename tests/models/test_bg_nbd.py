@@ -129,3 +129,27 @@ def test_bad_data_is_refused_with_the_row():
 def test_penalizer_shrinks_the_parameters(cdnow_summary, bgf):
     pen = BetaGeo(penalizer=0.01).fit(cdnow_summary)
     assert sum(v**2 for v in pen.params_.values()) < sum(v**2 for v in bgf.params_.values())
+
+
+def test_large_data_fit_from_the_preconditioned_warm_start_reaches_the_plain_optimum():
+    # 60,000 simulated customers with continuous ages: more distinct rows than the warm start's
+    # 2 x 20,000, so the fit starts at the subsample's optimum in its curvature's coordinates
+    from saleskpi.models.base import WARM_START_ROWS, Encoded
+
+    rng = np.random.default_rng(15)
+    n = 60_000
+    big_t = rng.uniform(20.0, 80.0, n)
+    possible = rng.poisson(rng.gamma(0.5, 1 / 5.0, n) * big_t)
+    x = np.minimum(possible, rng.geometric(rng.beta(0.7, 3.0, n)))
+    recency = np.where(x > 0, big_t * rng.beta(np.maximum(x, 1), possible - x + 1.0), 0.0)
+    data = {"frequency": x.astype(float), "recency": recency, "T": big_t}
+    enc = Encoded([data["frequency"], data["recency"], data["T"]])
+    assert len(enc) > 2 * WARM_START_ROWS
+
+    warm = BetaGeo().fit(data)
+    plain = BetaGeo()
+    plain._fit_params(plain._make_loglik(enc), float(enc.weights.sum()))  # from (1, 1, 1, 1)
+    assert warm.params_ == pytest.approx(plain.params_, rel=1e-6)
+    assert warm.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-12)
+    assert warm.params_ == pytest.approx({"r": 0.5, "alpha": 5.0, "a": 0.7, "b": 3.0}, rel=0.1)
+    assert warm.n_iterations_ < plain.n_iterations_

@@ -7,8 +7,10 @@ the parameters by maximum likelihood and returns ``self``; learned values end in
 raises :class:`saleskpi.errors.NotFittedError`.
 
 The fit maximises the log-likelihood over the logarithms of the parameters (so they stay
-positive) with L-BFGS-B and the model's analytic gradient. The objective is lifetimes'
-(Davidson-Pilon, lifetimes 0.11): ``-LL / n_customers + penalizer * sum(params ** 2)``. Standard
+positive) with L-BFGS-B and the model's analytic gradient; on large data (more than 40,000
+distinct rows) from the optimum of an evenly spread subsample, in coordinates where the
+subsample's curvature there is the identity, so that the full data take a few evaluations.
+The objective is lifetimes' (Davidson-Pilon, lifetimes 0.11): ``-LL / n_customers + penalizer * sum(params ** 2)``. Standard
 errors are the square roots of the diagonal of the inverse Hessian of the total objective
 ``-LL + n_customers * penalizer * sum(params ** 2)`` in the parameters themselves, taken by
 central differences of the analytic gradient at the optimum (with ``penalizer=0`` this is the
@@ -147,11 +149,16 @@ class LifetimeModel:
         warm: Sequence[tuple[LogLikelihood, float]],
     ) -> None:
         x0 = np.log(np.asarray(self._start, dtype=float))
+        warmed = None
         for warm_loglik, warm_n in warm:
             first = self._minimize(warm_loglik, warm_n, x0, gtol=max(float(self.tol), 1e-7))
             if first.success and np.all(np.abs(first.x) < _LOG_BOUND - 1):
-                x0 = first.x
-        res = self._minimize(loglik, n_customers, x0, gtol=float(self.tol))
+                x0, warmed = first.x, (warm_loglik, warm_n)
+        res = None
+        if warmed is not None:
+            res = self._minimize_preconditioned(loglik, n_customers, x0, *warmed)
+        if res is None:
+            res = self._minimize(loglik, n_customers, x0, gtol=float(self.tol))
         message = res.message if isinstance(res.message, str) else str(res.message)
         grad_norm = float(np.max(np.abs(res.jac))) if res.jac is not None else math.inf
         # L-BFGS-B reports a failed line search when it can no longer improve the objective in
@@ -173,6 +180,17 @@ class LifetimeModel:
         self.standard_errors_ = self._standard_errors(loglik, params, grad, pen_total)
 
     def _minimize(self, loglik: LogLikelihood, n_customers: float, x0: np.ndarray, *, gtol: float):
+        return minimize(
+            self._objective(loglik, n_customers),
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(x0),
+            options={"maxiter": int(self.maxiter), "gtol": gtol, "ftol": 1e-14},
+        )
+
+    def _objective(self, loglik: LogLikelihood, n_customers: float):
+        """The objective in log-parameters and its gradient (see the module docstring)."""
         pen = float(self.penalizer)
         scale = 1.0 / float(n_customers)
 
@@ -186,14 +204,51 @@ class LifetimeModel:
                 return 1e300, np.zeros_like(log_params)
             return f, g
 
-        return minimize(
-            objective,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(x0),
-            options={"maxiter": int(self.maxiter), "gtol": gtol, "ftol": 1e-14},
-        )
+        return objective
+
+    def _minimize_preconditioned(self, loglik: LogLikelihood, n_customers: float, x0: np.ndarray,
+                                 warm_loglik: LogLikelihood, warm_n: float):
+        """The full fit from the warm start ``x0`` in coordinates where the warm objective's
+        curvature is the identity: y = L^T (x - x0), with H = L L^T the Hessian (in
+        log-parameters, by forward differences of the analytic gradient) of the subsample's
+        objective at its optimum ``x0``. The objective is a mean per customer, so the
+        subsample's curvature is close to the full data's, and L-BFGS-B, which otherwise spends
+        most of its iterations learning that curvature, needs a few full evaluations instead of
+        15 or so (on 1M customers: 6 instead of 16). Stops on the same gradient tolerance,
+        measured in x. None (the caller then fits as before) when that Hessian is not positive
+        definite or the search does not converge inside the bounds."""
+        warm_objective = self._objective(warm_loglik, warm_n)
+        k = len(x0)
+        g0 = warm_objective(x0)[1]
+        hess = np.empty((k, k))
+        for j in range(k):
+            step = x0.copy()
+            step[j] += 1e-5
+            hess[:, j] = (warm_objective(step)[1] - g0) / 1e-5
+        try:
+            chol = np.linalg.cholesky(0.5 * (hess + hess.T))
+        except np.linalg.LinAlgError:
+            return None
+        to_x = np.linalg.inv(chol).T  # x = x0 + to_x @ y
+        if not np.all(np.isfinite(to_x)):
+            return None
+        objective = self._objective(loglik, n_customers)
+
+        def in_y(y: np.ndarray) -> tuple[float, np.ndarray]:
+            x = x0 + to_x @ y
+            if np.any(np.abs(x) > _LOG_BOUND):
+                return 1e300, np.zeros_like(y)
+            f, g = objective(x)
+            return f, to_x.T @ g
+
+        res = minimize(in_y, np.zeros(k), jac=True, method="L-BFGS-B",
+                       options={"maxiter": int(self.maxiter), "gtol": float(self.tol), "ftol": 1e-14})
+        x = x0 + to_x @ res.x
+        f, g = objective(x)
+        if not (res.success and f < 1e300 and np.all(np.abs(x) < _LOG_BOUND - 1)):
+            return None
+        res.x, res.fun, res.jac = x, f, g
+        return res
 
     def _standard_errors(
         self, loglik: LogLikelihood, params: np.ndarray, grad: np.ndarray, pen_total: float
@@ -395,10 +450,29 @@ class Encoded:
         w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
         factors = [_factorize(np.asarray(c, dtype=float)) for c in columns]
         sizes = [len(u) for u, _ in factors]
+        self.values = [u for u, _ in factors]
         if float(np.prod(np.array(sizes, dtype=float))) < 2.0**62:
             key = np.zeros(n, dtype=np.int64)
             for size, (_, code) in zip(sizes, factors, strict=True):
                 key = key * size + code
+            if weights is None:
+                # Unweighted (the usual case): sorting the keys themselves is several times
+                # cheaper than ordering the rows by them (argsort, then gathers at random
+                # positions), and each column's code is a digit of the key in the mixed radix
+                # of the sizes. Same rows, order and weights as the general path below.
+                sorted_key = np.sort(key)
+                change = np.ones(n, dtype=bool)
+                change[1:] = sorted_key[1:] != sorted_key[:-1]
+                starts = np.flatnonzero(change)
+                self.weights = np.diff(np.append(starts, n)).astype(float)
+                distinct = sorted_key[starts]
+                codes = []
+                for size in reversed(sizes):
+                    distinct, digit = np.divmod(distinct, size)
+                    codes.append(digit)
+                self.codes = codes[::-1]
+                self.columns = [u[c] for u, c in zip(self.values, self.codes, strict=True)]
+                return
             order = np.argsort(key)  # rows with one key are identical: any order within it
             sorted_key = key[order]
             change = np.ones(n, dtype=bool)
@@ -414,7 +488,6 @@ class Encoded:
         agg_w = np.add.reduceat(w[order], starts) if n else np.zeros(0)
         rows = order[starts][agg_w > 0]
         self.weights = agg_w[agg_w > 0]
-        self.values = [u for u, _ in factors]
         self.codes = [code[rows] for _, code in factors]
         self.columns = [u[c] for u, c in zip(self.values, self.codes, strict=True)]
 
