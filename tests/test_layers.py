@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("access (scoping layer)", ("saleskpi.access",)),
     ("compute", ("saleskpi.compute",)),
     ("browse (what front ends show)", ("saleskpi.browse",)),
+    ("report", ("saleskpi.report",)),
     ("demo", ("saleskpi.demo",)),
     ("cli", ("saleskpi.cli", "saleskpi.__main__")),
 ]

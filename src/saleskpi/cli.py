@@ -461,6 +461,42 @@ def runs(
                   f"({(before - after) / 1e6:,.1f} MB given back; the rest of the freed space is reused by the next runs).")
 
 
+class Lang(str, Enum):
+    en = "en"
+    bg = "bg"
+
+
+@app.command()
+def report(
+    directory: WorkspaceDir,
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="Write the Excel report to this .xlsx file.")],
+    user: Annotated[Optional[str], typer.Option("--user", help="Only what this user may see (a login of saleskpi user add); default: the whole company.")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the headers, comments and summary.")] = Lang.en,
+) -> None:
+    """Write the stored results as one Excel workbook: a summary sheet, a sheet per result a
+    manager opens, the Pareto curve and the bridge as charts (docs/report.md)."""
+    from saleskpi.report import write_xlsx
+    from saleskpi.workspace import Workspace
+
+    scope = None
+    if user is not None:
+        try:
+            from saleskpi.users import get_user  # the workspace's users (saleskpi user add)
+        except ModuleNotFoundError as exc:
+            if exc.name != "saleskpi.users":
+                raise
+            from saleskpi.errors import UsageError
+
+            raise UsageError(f"--user {user}: this version of saleskpi has no users yet (saleskpi user add); "
+                             "leave --user out for the whole company's report.") from None
+        scope = get_user(directory, user).scope
+    with Workspace.open(directory, read_only=True, command="saleskpi report", waiting=_waiting) as ws:
+        written = write_xlsx(ws, xlsx, scope=scope, lang=lang.value, user=user)
+    err.print(f"Wrote {xlsx}: {len(written.rows)} result sheet(s), {sum(written.rows.values()):,} rows"
+              + (f", charts: {', '.join(written.charts)}" if written.charts else "")
+              + (f"; not computed yet: {', '.join(written.not_stored)}" if written.not_stored else "") + ".")
+
+
 def _emit(rows: list[dict], format: Format, *, title: str | None = None) -> None:
     """Print a short list of rows (the workspace listing, the schema, the runs) as a Rich
     table, CSV or JSON on stdout."""
