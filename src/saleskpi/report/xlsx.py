@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import ibis
@@ -174,23 +173,40 @@ def _width(column, title: str) -> float:
     return max(min(len(title), 30) * 0.9 + 2, wide.get(column.kind, 11))
 
 
-def _cell(sheet, row: int, col: int, value, column, formats: _Formats, fmt) -> None:
-    """One value, written as its kind: numbers as numbers, dates as dates, flags as Excel's
-    TRUE/FALSE, text as text with a formula start neutralised; an empty value stays empty."""
-    if value is None:
-        return
+def _writer(sheet, column, fmt):
+    """The function that writes one value of ``column``, as its kind: numbers as numbers, dates
+    as dates, flags as Excel's TRUE/FALSE, text as text with a formula start neutralised
+    (:func:`saleskpi.browse.neutralised`); an empty value (or NaN) stays an empty cell. Made once
+    per column: the report writes millions of cells."""
     kind = column.kind
     if kind is Kind.flag:
-        sheet.write_boolean(row, col, bool(value))
+        def write(row, col, value):
+            sheet.write_boolean(row, col, bool(value))
     elif kind is Kind.date:
-        when = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-        sheet.write_datetime(row, col, when, fmt)
-    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        number = float(value)
-        if math.isfinite(number):
-            sheet.write_number(row, col, number, fmt)
+        def write(row, col, value):
+            when = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+            sheet.write_datetime(row, col, when, fmt)
+    elif kind in _NUMERIC:
+        def write(row, col, value):
+            if value == value and value not in _INFINITE:  # NaN and infinities: no figure
+                sheet.write_number(row, col, value, fmt)
     else:
-        sheet.write_string(row, col, neutralised(str(value)), fmt)
+        def write(row, col, value):
+            sheet.write_string(row, col, neutralised(str(value)), fmt)
+    return write
+
+
+_NUMERIC = frozenset({Kind.money, Kind.volume, Kind.ratio, Kind.count, Kind.number, Kind.integer})
+_INFINITE = (math.inf, -math.inf)
+
+
+def _values(array, column) -> list:
+    """A batch's column as Python values; exact decimals as floats (what Excel holds: a double)."""
+    import pyarrow as pa
+
+    if column.kind in _NUMERIC and pa.types.is_decimal(array.type):
+        array = array.cast(pa.float64())
+    return array.to_pylist()
 
 
 def _order(expr: ibis.Table, declared: Result) -> ibis.Table:
@@ -214,13 +230,16 @@ def _result_sheet(book, con, declared: Result, *, scope, lang: str, formats: _Fo
     sheet.set_row(0, 45)
     sheet.freeze_panes(1, 0)
     expr = _order(results.read(con, declared.name, scope=scope), declared)
+    writers = [_writer(sheet, c, cell_formats[j]) for j, c in enumerate(columns)]
     n = 0
     for batch in expr.to_pyarrow_batches(chunk_size=BATCH_ROWS):
-        values = [batch.column(j).to_pylist() for j in range(len(columns))]
+        values = [_values(batch.column(j), c) for j, c in enumerate(columns)]
         for k in range(batch.num_rows):
             n += 1
-            for j, c in enumerate(columns):
-                _cell(sheet, n, j, values[j][k], c, formats, cell_formats[j])
+            for j, write in enumerate(writers):
+                value = values[j][k]
+                if value is not None:
+                    write(n, j, value)
     sheet.autofilter(0, 0, max(n, 1), len(columns) - 1)
     if n:
         _colour(sheet, columns, n, formats)
