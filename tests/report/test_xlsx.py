@@ -63,6 +63,17 @@ def tricky(tmp_path_factory):
     ws.close()
 
 
+@pytest.fixture(scope="module")
+def whole(demo, tmp_path_factory):
+    """The whole company's workbook in each language: lang -> (book, summary, path)."""
+    folder = tmp_path_factory.mktemp("books")
+    found = {}
+    for lang in ("en", "bg"):
+        summary = write_xlsx(demo, folder / f"{lang}.xlsx", lang=lang)
+        found[lang] = (openpyxl.load_workbook(folder / f"{lang}.xlsx"), summary, folder / f"{lang}.xlsx")
+    return found
+
+
 def _book(ws, tmp_path, name="r.xlsx", **kw):
     summary = write_xlsx(ws, tmp_path / name, **kw)
     return openpyxl.load_workbook(tmp_path / name), summary
@@ -96,8 +107,8 @@ def _expected(ws, name, scope=None) -> list[tuple]:
     return out
 
 
-def test_sheets_layout_and_values_equal_the_stored_results(demo, tmp_path):
-    book, summary = _book(demo, tmp_path)
+def test_sheets_layout_and_values_equal_the_stored_results(demo, whole):
+    book, summary, _ = whole["en"]
     assert book.sheetnames == ORDER
     for name in SHEETS:
         sheet = book[name]
@@ -117,9 +128,8 @@ def test_sheets_layout_and_values_equal_the_stored_results(demo, tmp_path):
     assert listed == summary.rows
 
 
-def test_headers_and_comments_come_from_the_declarations_in_both_languages(demo, tmp_path):
-    en, _ = _book(demo, tmp_path, "en.xlsx", lang="en")
-    bg, _ = _book(demo, tmp_path, "bg.xlsx", lang="bg")
+def test_headers_and_comments_come_from_the_declarations_in_both_languages(demo, whole):
+    en, bg = whole["en"][0], whole["bg"][0]
     for name in SHEETS:
         declared = DECLARED[name].columns
         assert [c.value for c in en[name][1]] == [c.title[0] for c in declared], name
@@ -130,6 +140,8 @@ def test_headers_and_comments_come_from_the_declarations_in_both_languages(demo,
     assert bg["abc"].cell(1, j + 1).comment.text.startswith(money.description[1])
     assert "(turnover_value_12m)" in bg["abc"].cell(1, j + 1).comment.text
     assert bg["summary"]["A3"].value == "Работно пространство"
+    front = {r[0]: r[1] for r in bg["summary"].iter_rows(values_only=True) if r[0]}
+    assert front["Към дата"] == results.run_of(demo.con, "abc").as_of.strftime("%d.%m.%Y")
 
 
 def _format_of(book, name, column):
@@ -138,9 +150,8 @@ def _format_of(book, name, column):
                 if c.value is not None)
 
 
-def test_number_formats_by_kind(demo, tmp_path):
-    en, _ = _book(demo, tmp_path, "en.xlsx", lang="en")
-    bg, _ = _book(demo, tmp_path, "bg.xlsx", lang="bg")
+def test_number_formats_by_kind(whole):
+    en, bg = whole["en"][0], whole["bg"][0]
     assert _format_of(en, "abc", "turnover_value_12m") == '#,##0.00 "EUR"'  # money, the workspace currency
     assert _format_of(en, "abc", "share_of_wallet_by_value") == "0.0%"  # ratio
     assert _format_of(en, "abc-matrix", "customers") == "#,##0"  # count
@@ -152,8 +163,8 @@ def test_number_formats_by_kind(demo, tmp_path):
     assert _format_of(bg, "sales", "turnover_value_period") == '#,##0.00 "EUR"'
 
 
-def test_class_and_status_colours(demo, tmp_path):
-    book, _ = _book(demo, tmp_path)
+def test_class_and_status_colours(whole):
+    book = whole["en"][0]
     j = openpyxl.utils.get_column_letter(DECLARED["abc"].column_names.index("class_by_value") + 1)
     rules = {str(r): [x.formula for x in rules] for r, rules in book["abc"].conditional_formatting._cf_rules.items()}
     hit = next(v for k, v in rules.items() if k.startswith(f"<ConditionalFormatting {j}2:{j}"))
@@ -196,9 +207,9 @@ def _charts(path) -> dict[str, str]:
         return found
 
 
-def test_native_charts_pareto_and_waterfall(demo, tmp_path):
-    book, summary = _book(demo, tmp_path)
-    charts = _charts(tmp_path / "r.xlsx")
+def test_native_charts_pareto_and_waterfall(demo, whole):
+    book, summary, path = whole["en"]
+    charts = _charts(path)
     assert set(charts) == {PARETO_SHEET, BRIDGE_SHEET} and summary.charts == [BRIDGE_SHEET, PARETO_SHEET]
     assert "<c:scatterChart>" in charts[PARETO_SHEET]
     assert "<c:barChart>" in charts[BRIDGE_SHEET] and '<c:grouping val="stacked"/>' in charts[BRIDGE_SHEET]
