@@ -324,3 +324,23 @@ def test_cli_report_with_a_user_and_bad_usage(demo, tmp_path, monkeypatch):
     bad = runner.invoke(app, ["report", str(demo.path), "--xlsx", str(tmp_path / "r.xls")])
     assert isinstance(bad.exception, UsageError) and "the .xlsx ending" in str(bad.exception)
     assert runner.invoke(app, ["report", str(demo.path), "--xlsx", str(out), "--lang", "fr"]).exit_code == 2
+
+
+def test_a_failed_report_leaves_the_earlier_file_as_it_was(demo, tmp_path, monkeypatch):
+    from saleskpi.errors import UsageError
+    from saleskpi.report import xlsx
+
+    target = tmp_path / "r.xlsx"
+    target.write_bytes(b"the earlier report")
+
+    def broken(*args, **kwargs):
+        raise UsageError("the engine went away")
+
+    monkeypatch.setattr(xlsx, "pareto_points", broken)
+    with pytest.raises(UsageError, match="the engine went away"):
+        write_xlsx(demo, target)
+    assert target.read_bytes() == b"the earlier report" and sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
+    (tmp_path / "folder.xlsx").mkdir()  # a name Excel cannot write to
+    monkeypatch.undo()
+    with pytest.raises(UsageError, match=r"folder.xlsx: the file cannot be written"):
+        write_xlsx(demo, tmp_path / "folder.xlsx")

@@ -423,6 +423,7 @@ def write_xlsx(ws, path: str | Path, *, scope=None, lang: str = "en", user: str 
     workspace folder, the whole company); ``user`` the login it belongs to, as the summary
     names it; ``lang`` ``en`` or ``bg`` for the headers, comments and the summary."""
     import xlsxwriter
+    import xlsxwriter.exceptions
 
     from saleskpi.analyses import declared_results
 
@@ -439,7 +440,10 @@ def write_xlsx(ws, path: str | Path, *, scope=None, lang: str = "en", user: str 
     pay = [n for n, r in declared.items() if r.pay and n not in SHEETS]
     summary = ReportSummary(path)
     currency = ws.settings.workspace.currency
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+    # written beside the file and renamed at the end: a report that fails half-way leaves no
+    # half-written workbook, and an earlier report stays as it was
+    partial = path.with_name(f".{path.name}.partial")
+    book = xlsxwriter.Workbook(str(partial), {"constant_memory": True, "strings_to_numbers": False,
                                            "strings_to_formulas": False, "strings_to_urls": False,
                                            "default_date_format": "dd.mm.yyyy" if lang == "bg" else "yyyy-mm-dd"})
     try:
@@ -463,8 +467,21 @@ def write_xlsx(ws, path: str | Path, *, scope=None, lang: str = "en", user: str 
                     summary.charts.append(PARETO_SHEET)
         _summary_sheet(front, ws, summary, declared, scope=scope, user=user, lang=lang, formats=formats)
         front.activate()
-    finally:
         book.close()
+        partial.replace(path)
+    except xlsxwriter.exceptions.FileCreateError as exc:
+        raise UsageError(f"--xlsx {path}: the file cannot be written ({exc}); close it in Excel if it is open, "
+                         "or name another file.") from None
+    except OSError as exc:
+        raise UsageError(f"--xlsx {path}: the file cannot be written ({exc.strerror or exc}); close it in Excel "
+                         "if it is open, or name another file.") from None
+    finally:
+        if not book.fileclosed:  # a failure half-way: close the book's temporary files, keep nothing
+            try:
+                book.close()
+            except (OSError, xlsxwriter.exceptions.XlsxWriterException):
+                pass
+        partial.unlink(missing_ok=True)
     return summary
 
 
