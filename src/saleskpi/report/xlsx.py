@@ -47,7 +47,8 @@ PARETO_POINTS = 200
 _GREEN = {"bg_color": "#C6EFCE", "font_color": "#006100"}
 _AMBER = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
 _RED = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
-_CLASS_COLOURS = {"A": {"bg_color": "#8DB4E2", "bold": True}, "B": {"bg_color": "#C5D9F1"}, "C": {"bg_color": "#F2F2F2"}}
+_CLASS_COLOURS = {"A": {"bg_color": "#8DB4E2", "bold": True}, "B": {"bg_color": "#C5D9F1"},
+                  "C": {"bg_color": "#F2F2F2"}}
 #: Values of a status column and their colour; ``quality`` (potential-methods) says how far a
 #: method can be trusted: agrees, weak, not checked, no estimate.
 _STATUS = {"green": _GREEN, "amber": _AMBER, "red": _RED, "agrees": _GREEN, "weak": _AMBER,
@@ -300,7 +301,7 @@ def pareto_points(con, *, scope=None, points: int = PARETO_POINTS) -> tuple[list
     return curve, limits
 
 
-def _pareto_sheet(book, con, *, scope, lang: str, formats: _Formats, currency: str) -> int:
+def _pareto_sheet(book, con, *, scope, lang: str, formats: _Formats) -> int:
     sheet = book.add_worksheet(PARETO_SHEET)
     curve, limits = pareto_points(con, scope=scope)
     heads = [_word(k, lang) for k in ("customers", "share_customers", "turnover_cum", "share_turnover")]
@@ -463,7 +464,7 @@ def write_xlsx(ws, path: str | Path, *, scope=None, lang: str = "en", user: str 
                 if _bridge_sheet(book, con, scope=scope, lang=lang, formats=formats, declared=declared[name]):
                     summary.charts.append(BRIDGE_SHEET)
             if name == "abc":
-                if _pareto_sheet(book, con, scope=scope, lang=lang, formats=formats, currency=currency):
+                if _pareto_sheet(book, con, scope=scope, lang=lang, formats=formats):
                     summary.charts.append(PARETO_SHEET)
         _summary_sheet(front, ws, summary, declared, scope=scope, user=user, lang=lang, formats=formats)
         front.activate()
