@@ -344,3 +344,28 @@ def test_a_failed_report_leaves_the_earlier_file_as_it_was(demo, tmp_path, monke
     monkeypatch.undo()
     with pytest.raises(UsageError, match=r"folder.xlsx: the file cannot be written"):
         write_xlsx(demo, tmp_path / "folder.xlsx")
+
+
+def test_pay_results_get_a_sheet_only_for_those_who_may_see_them(tricky, tmp_path, monkeypatch):
+    import ibis
+
+    import saleskpi.analyses
+    from saleskpi.results import Result, column
+
+    pay = Result("pay-statement", ("Pay statement", "Справка за възнаграждение"), ("Pay.", "Възнаграждение."),
+                 (column("rep_id", "id", "Rep", "Търговец", "The rep.", "Търговецът."),
+                  column("bonus", "money", "Bonus", "Бонус", "The bonus.", "Бонусът."),
+                  column("currency", "text", "Currency", "Валута", "The currency.", "Валутата.")),
+                 key=("rep_id",), scope=("rep_id",), pay=True)
+    real = saleskpi.analyses.declared_results()
+    monkeypatch.setattr(saleskpi.analyses, "declared_results", lambda analyses=None: {**real, pay.name: pay})
+    run = results.run_of(tricky.con, "abc")
+    rows = ibis.memtable({"rep_id": ["R1", "+R2"], "bonus": [100.0, 200.5], "currency": ["EUR", "EUR"]})
+    results.store(tricky.con, pay.name, rows, run_id=run.run_id, as_of=run.as_of)
+    book, summary = _book(tricky, tmp_path, "all.xlsx", scope=Scope("compensation"))
+    assert book.sheetnames[-1] == "pay-statement" and _rows(book["pay-statement"]) == [("'+R2", 200.5, "EUR"),
+                                                                                        ("R1", 100.0, "EUR")]
+    book, summary = _book(tricky, tmp_path, "rep.xlsx", scope=Scope("rep", rep_id="R1"))
+    assert _rows(book["pay-statement"]) == [("R1", 100.0, "EUR")] and summary.rows["pay-statement"] == 1
+    book, summary = _book(tricky, tmp_path, "none.xlsx", scope=Scope("manager", team_ids={"NO-TEAM"}))
+    assert "pay-statement" not in book.sheetnames and "pay-statement" not in summary.rows
