@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("access (scoping layer)", ("saleskpi.access", "saleskpi.users")),
     ("compute", ("saleskpi.compute",)),
     ("browse (what front ends show)", ("saleskpi.browse",)),
+    ("report", ("saleskpi.report",)),
     ("web", ("saleskpi.web",)),
     ("demo", ("saleskpi.demo",)),
     ("cli", ("saleskpi.cli", "saleskpi.__main__")),

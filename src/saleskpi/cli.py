@@ -571,6 +571,37 @@ def serve(
     web = create_app(directory, dev=dev)
     err.print(f"Serving {directory} on http://{host}:{port}/ (Ctrl+C stops).", markup=False)
     uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
+class Lang(str, Enum):
+    en = "en"
+    bg = "bg"
+
+
+@app.command()
+def report(
+    directory: WorkspaceDir,
+    xlsx: Annotated[Path, typer.Option("--xlsx", help="Write the Excel report to this .xlsx file.")],
+    user: Annotated[Optional[str], typer.Option("--user", help="Only what this user may see (a login of saleskpi user add); default: the whole company.")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the headers, comments and summary.")] = Lang.en,
+) -> None:
+    """Write the stored results as one Excel workbook: a summary sheet, a sheet per result a
+    manager opens, the Pareto curve and the bridge as charts (docs/report.md)."""
+    from saleskpi.report import write_xlsx
+    from saleskpi.workspace import Workspace
+
+    scope = None
+    if user is not None:
+        from saleskpi.users import get_user  # the workspace's users (saleskpi user add)
+
+        scope = get_user(directory, user).scope
+    with Workspace.open(directory, read_only=True, command="saleskpi report", waiting=_waiting) as ws:
+        written = write_xlsx(ws, xlsx, scope=scope, lang=lang.value, user=user)
+    if user is not None:  # an export of customer (and perhaps pay) data, in the audit log as the web's are
+        from saleskpi.users import audit
+
+        audit(directory, user, "export", f"report --xlsx {xlsx.name}: {sum(written.rows.values()):,} rows")
+    err.print(f"Wrote {xlsx}: {len(written.rows)} result sheet(s), {sum(written.rows.values()):,} rows"
+              + (f", charts: {', '.join(written.charts)}" if written.charts else "")
+              + (f"; not computed yet: {', '.join(written.not_stored)}" if written.not_stored else "") + ".")
 
 
 def _emit(rows: list[dict], format: Format, *, title: str | None = None) -> None:

@@ -65,6 +65,7 @@ def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
                 progress(name, i, len(chosen))
             for result, expr in checked(available[name], available[name].run(ctx)):
                 report.stored[result] = results.store(ws.con, result, expr, run_id=run_id, as_of=as_of)
+        results.store_warnings(ws.con, run_id, report.warnings)  # the reports show them (docs/report.md)
     except BaseException:
         results.discard_run(ws.con, run_id)
         raise

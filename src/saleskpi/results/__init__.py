@@ -19,7 +19,8 @@ _EXPORTS = {
     **dict.fromkeys(("finished_runs", "read", "run_of", "runs_of"), "read"),
     **dict.fromkeys(("RunInfo", "RunLine", "older_runs", "run_for", "run_list"), "runs"),
     **dict.fromkeys(("PREFIX", "STAMPS", "result_name", "table_name"), "names"),
-    **dict.fromkeys(("delete_runs", "discard_run", "finish_run", "start_run", "store"), "store"),
+    **dict.fromkeys(("WARNINGS_TABLE", "delete_runs", "discard_run", "finish_run", "run_warnings", "start_run",
+                     "store", "store_warnings"), "store"),
 }
 
 __all__ = sorted(_EXPORTS)

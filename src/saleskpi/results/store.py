@@ -17,8 +17,12 @@ import ibis
 from saleskpi.engines import delete_rows, update_rows
 from saleskpi.results.names import PREFIX, STAMPS, result_name, table_name
 
-__all__ = ["PREFIX", "STAMPS", "delete_runs", "discard_run", "finish_run", "result_name", "start_run", "store",
-           "table_name"]
+__all__ = ["PREFIX", "STAMPS", "WARNINGS_TABLE", "delete_runs", "discard_run", "finish_run", "result_name",
+           "run_warnings", "start_run", "store", "store_warnings", "table_name"]
+
+#: The warnings of each run (what ``saleskpi compute`` prints), kept for the reports.
+WARNINGS_TABLE = "meta_run_warnings"
+_WARNINGS_SCHEMA = ibis.schema({"run_id": "int64", "position": "int64", "message": "string"})
 
 
 def start_run(con, *, as_of: dt.date, analyses: list[str]) -> int:
@@ -47,6 +51,30 @@ def finish_run(con, run_id: int) -> None:
     """Stamp the run's finish time (the run is complete only then)."""
     update_rows(con, "meta_runs", {"finished_at": dt.datetime.now().replace(microsecond=0)},
                 where=("run_id", run_id))
+
+
+def store_warnings(con, run_id: int, warnings: list[str]) -> None:
+    """Keep the warnings of run ``run_id`` (``analysis: message``, in the order given) in
+    :data:`WARNINGS_TABLE`, made on the first run that has any (a workspace made before it
+    simply has none stored)."""
+    if not warnings:
+        return
+    rows = ibis.memtable({"run_id": [run_id] * len(warnings), "position": list(range(1, len(warnings) + 1)),
+                          "message": list(warnings)}, schema=_WARNINGS_SCHEMA)
+    if WARNINGS_TABLE in con.list_tables():
+        con.insert(WARNINGS_TABLE, rows)
+    else:
+        con.create_table(WARNINGS_TABLE, rows)
+
+
+def run_warnings(con, run_id: int) -> list[str] | None:
+    """The stored warnings of run ``run_id``, in order; None when the workspace stores no
+    warnings at all (no run has had any, or it was computed before they were stored)."""
+    if WARNINGS_TABLE not in con.list_tables():
+        return None
+    t = con.table(WARNINGS_TABLE)
+    rows = t.filter(t.run_id == int(run_id)).order_by("position").message.to_pyarrow().to_pylist()
+    return [str(m) for m in rows]
 
 
 def store(con, name: str, expr: ibis.Table, *, run_id: int, as_of: dt.date) -> int:
@@ -105,4 +133,6 @@ def discard_run(con, run_id: int) -> None:
     for table in con.list_tables():
         if table.startswith(PREFIX):
             delete_rows(con, table, "run_id", run_id)
+    if WARNINGS_TABLE in con.list_tables():
+        delete_rows(con, WARNINGS_TABLE, "run_id", run_id)
     delete_rows(con, "meta_runs", "run_id", run_id)
