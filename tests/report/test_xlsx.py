@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
-import types
 import zipfile
 from decimal import Decimal
 from pathlib import Path
