@@ -246,6 +246,23 @@ class ClvSection(Definitions):
         return v
 
 
+class SatisfactionSection(Definitions):
+    nps_interval: Literal["wald", "adjusted-wald"] = Field(default="adjusted-wald", description=(
+        "The interval of each NPS: wald (NPS ± z·SE) or adjusted-wald (Rocks 2016: three answers "
+        "added, ¾ promoter and ¾ detractor; better when a group has few answers)."))
+    level: Annotated[float, Range(0, 1, closed="neither")] = Field(default=0.95, description=(
+        "Confidence level of every interval of the satisfaction results."))
+    min_responses: Annotated[int, Range(1)] = Field(default=30, description=(
+        "A group (class, territory, rep, period) with fewer survey answers than this shows "
+        "'too few responses (n = ...)' instead of its NPS, CSAT and CES."))
+    min_response_rate: Rate = Field(default=0.2, description=(
+        "Below this share of invitations answered, the run warns that the responders may not speak "
+        "for the customer base."))
+    significance: Annotated[float, Range(0, 1, closed="neither")] = Field(default=0.05, description=(
+        "The p-value below which a change between periods, or a difference between responders and "
+        "non-responders, is called significant."))
+
+
 class Settings(Definitions):
     """The whole ``settings.toml``; ``rate`` converts currencies (EUR/BGN built in)."""
 
@@ -260,6 +277,7 @@ class Settings(Definitions):
     potential: PotentialSection = PotentialSection()
     abc: AbcSection = AbcSection()
     clv: ClvSection = ClvSection()
+    satisfaction: SatisfactionSection = SatisfactionSection()
     currencies: Annotated[dict[str, Annotated[float, Range(0, closed="neither")]],
                           Keys("a currency code", "3 letters", lambda k: len(k) == 3 and k.isalpha(),
                                convert=str.upper, example="USD")] = Field(
