@@ -66,7 +66,7 @@ def one(frame, **where):
 
 def test_company_scores_of_2025(surveyed):
     ws, _ = surveyed
-    r = one(rows(ws, "nps"), level="company", period="2025")
+    r = one(rows(ws, "nps"), grouped_by="company", survey_year=2025)
     assert r.responses == 5
     assert r.nps == pytest.approx(40.0)
     # adjusted Wald (the default): p~ = 3.75/8, d~ = 1.75/8, centre 25, SE 100·√((.6875 − .0625)/8) = 27.95
@@ -86,45 +86,45 @@ def test_company_scores_of_2025(surveyed):
 def test_groups_with_too_few_answers_say_so_instead_of_a_number(surveyed):
     ws, _ = surveyed
     t = rows(ws, "nps")
-    t1 = one(t, level="territory", key="T1", period="2025")
+    t1 = one(t, grouped_by="territory", group_id="T1", survey_year=2025)
     assert t1.responses == 3 and t1.nps == pytest.approx(100 / 3)  # 10, 9, 6: 2 promoters, 1 detractor
     assert t1.territory_id == "T1" and pd.isna(t1.rep_id)
-    t2 = one(t, level="territory", key="T2", period="2025")
+    t2 = one(t, grouped_by="territory", group_id="T2", survey_year=2025)
     assert t2.note == "too few responses (n = 2)"
     assert math.isnan(t2.nps) and math.isnan(t2.csat_top2) and math.isnan(t2.ces)
-    r2 = one(t, level="rep", key="R2", period="2025")
+    r2 = one(t, grouped_by="rep", group_id="R2", survey_year=2025)
     assert r2.rep_id == "R2" and r2.note == "too few responses (n = 2)" and math.isnan(r2.nps)
     # 2024 answers have no CSAT or CES: the NPS is there, the others say why not
-    y24 = one(t, level="company", period="2024")
+    y24 = one(t, grouped_by="company", survey_year=2024)
     assert y24.nps == pytest.approx(-100 / 3)
     assert math.isnan(y24.csat_top2) and y24.note == "csat: too few responses (n = 0); ces: too few responses (n = 0)"
 
 
 def test_change_between_years_with_its_test(surveyed):
     ws, _ = surveyed
-    r = one(rows(ws, "nps-change"), level="company", period="2025")
-    assert r.previous_period == "2024"
+    r = one(rows(ws, "nps-change"), grouped_by="company", survey_year=2025)
+    assert r.previous_year == 2024
     assert r.nps_change == pytest.approx(40 + 100 / 3)
     se25 = 100 * math.sqrt((0.6 + 0.2 - 0.4**2) / 5)  # Wald: p .6, d .2
     se24 = 100 * math.sqrt((1 / 3 + 2 / 3 - (1 / 3) ** 2) / 3)  # p 1/3, d 2/3
     z = (40 + 100 / 3) / math.hypot(se25, se24)
     assert r.z == pytest.approx(z)
-    assert r.p_value == pytest.approx(2 * stats.norm.sf(z))
+    assert r.pvalue == pytest.approx(2 * stats.norm.sf(z))
     assert not r.significant
     # T2 had 2 answers in 2025 and 1 in 2024 (C3): the change is not computed, the thinner year named
-    t2 = one(rows(ws, "nps-change"), level="territory", key="T2")
+    t2 = one(rows(ws, "nps-change"), grouped_by="territory", group_id="T2")
     assert t2.note == "too few responses (n = 1) in 2024" and math.isnan(t2.nps_change)
 
 
 def test_response_rates_and_responders_against_non_responders(surveyed):
     ws, report = surveyed
     nr = rows(ws, "nonresponse")
-    company = one(nr, dimension="company")
-    assert (company.period, company.invited, company.responded) == ("2025", 8, 5)
+    company = one(nr, grouped_by="company")
+    assert (company.survey_year, company.invited, company.responded) == (2025, 8, 5)
     assert company.response_rate == pytest.approx(5 / 8)
-    assert one(nr, dimension="territory", group="T1").response_rate == pytest.approx(3 / 4)
-    assert one(nr, dimension="territory", group="T2").response_rate == pytest.approx(2 / 4)
-    assert one(nr, dimension="industry", group="(unknown)").invited == 8
+    assert one(nr, grouped_by="territory", group_id="T1").response_rate == pytest.approx(3 / 4)
+    assert one(nr, grouped_by="territory", group_id="T2").response_rate == pytest.approx(2 / 4)
+    assert one(nr, grouped_by="industry", group_id="(unknown)").invited == 8
     test = rows(ws, "nonresponse-test")
     turnover = one(test, measure="turnover_value_12m")
     # responders: 302, 302, 0, 376, 30 (mean 202); non-responders: C2 0, C3 376, C4 30 (mean 135.33)
@@ -132,7 +132,7 @@ def test_response_rates_and_responders_against_non_responders(surveyed):
     assert turnover.responders_mean == pytest.approx(202.0)
     assert turnover.non_responders_mean == pytest.approx(406 / 3)
     u = stats.mannwhitneyu([302, 302, 0, 376, 30], [0, 376, 30], alternative="two-sided")
-    assert (turnover.statistic, turnover.p_value) == pytest.approx((u.statistic, u.pvalue))
+    assert (turnover.statistic, turnover.pvalue) == pytest.approx((u.statistic, u.pvalue))
     assert turnover.test == "mann-whitney" and not turnover.significant
     said = "\n".join(report.warnings)
     assert ("satisfaction: the response rate of the 2025 survey is 62% (5 of 8 invitations), below "

@@ -41,11 +41,11 @@ def answers_with_truth(ws):
 def test_raw_scores_overstate_the_true_nps_of_the_customer_base(demo):
     """The bias the course warns of: those who answer (and those the reps pick) are the happier."""
     ws, _ = demo
-    company = frame(ws, "nps").query("level == 'company'").set_index("period")
+    company = frame(ws, "nps").query("grouped_by == 'company'").set_index("survey_year")
     waves = frame(ws, "truth_survey_waves")
     assert len(waves) == 3
     for wave in waves.itertuples():
-        measured = company.loc[str(wave.sent_on.year)]
+        measured = company.loc[wave.sent_on.year]
         assert measured.responses == wave.responded
         assert measured.nps > wave.true_nps + 20
         assert measured.csat_top2 > wave.true_csat_top2_pct / 100
@@ -66,9 +66,9 @@ def test_random_invitees_answers_match_their_expected_scores(demo):
 
 def test_response_rate_and_non_response_bias(demo):
     ws, report = demo
-    rate = frame(ws, "nonresponse").query("dimension == 'company'").iloc[0]
+    rate = frame(ws, "nonresponse").query("grouped_by == 'company'").iloc[0]
     inv = frame(ws, "survey_invitations")
-    inv = inv[inv["sent_on"].map(lambda d: str(d.year)) == rate.period].merge(
+    inv = inv[inv["sent_on"].map(lambda d: d.year) == rate.survey_year].merge(
         frame(ws, "truth_satisfaction"), on="customer_id")
     p = np.where(inv["selected_by"] == "rep", inv["response_probability_rep_selected"], inv["response_probability"])
     assert rate.invited == len(inv)

@@ -61,7 +61,7 @@ def _answers(ctx: Context, base: pd.DataFrame) -> pd.DataFrame:
                                               "ces").to_pyarrow().to_pandas()
     for col in ("nps", "csat", "ces"):
         s[col] = s[col].astype(float)
-    s["period"] = pd.to_datetime(s["date"]).dt.year.astype(str)
+    s["period"] = pd.to_datetime(s["date"]).dt.year
     keep = ["customer_id", "territory_id", "rep_id", "class_key", "turnover_value_12m",
             "territory_margin", "industry_margin"]
     a = s.merge(base[keep], on="customer_id", how="left", indicator=True)
@@ -79,22 +79,22 @@ def _weigh(ctx: Context, base: pd.DataFrame, answers: pd.DataFrame) -> None:
             ctx.warn("satisfaction", f"weights of the {period} answers: {note}.")
 
 
-def _invitations(ctx: Context, base: pd.DataFrame, answered_ids: set) -> tuple[pd.DataFrame, str | None]:
+def _invitations(ctx: Context, base: pd.DataFrame, answered_ids: set) -> tuple[pd.DataFrame, int | None]:
     """The latest period's invitations with their customer's CRM figures and whether answered."""
     t = ctx.table("survey_invitations")
     inv = t.filter(t.sent_on <= ctx.as_of).select("invitation_id", "customer_id", "sent_on").to_pyarrow().to_pandas()
     if inv.empty:
         return inv, None
-    inv["period"] = pd.to_datetime(inv["sent_on"]).dt.year.astype(str)
-    period = max(inv["period"])
+    inv["period"] = pd.to_datetime(inv["sent_on"]).dt.year
+    period = int(inv["period"].max())
     inv = inv[inv["period"] == period].merge(base, on="customer_id", how="left")
     inv["responded"] = inv["invitation_id"].isin(answered_ids)
     return inv, period
 
 
-def _warnings(ctx: Context, rates: pd.DataFrame, test: pd.DataFrame, period: str) -> None:
+def _warnings(ctx: Context, rates: pd.DataFrame, test: pd.DataFrame, period: int) -> None:
     cfg = ctx.settings.satisfaction
-    company = rates[rates["dimension"] == "company"].iloc[0]
+    company = rates[rates["grouped_by"] == "company"].iloc[0]
     if company["response_rate"] < cfg.min_response_rate:
         ctx.warn("satisfaction", f"the response rate of the {period} survey is {company['response_rate']:.0%} "
                  f"({company['responded']} of {company['invited']} invitations), below [satisfaction] "
@@ -103,7 +103,7 @@ def _warnings(ctx: Context, rates: pd.DataFrame, test: pd.DataFrame, period: str
     for row in test[test["significant"]].itertuples():
         ctx.warn("satisfaction", f"in {period} the responders differ from the non-responders in {row.measure} "
                  f"(mean {row.responders_mean:.4g} against {row.non_responders_mean:.4g}, {row.test} p = "
-                 f"{row.p_value:.2g}): the raw scores speak for those who answered, not for the customer base "
+                 f"{row.pvalue:.2g}): the raw scores speak for those who answered, not for the customer base "
                  "(non-response bias); read nps_weighted, raked to the base by class, territory and industry.")
 
 

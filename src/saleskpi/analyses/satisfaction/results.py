@@ -9,24 +9,28 @@ __all__ = ["RESULTS", "NPS", "NPS_CHANGE", "NONRESPONSE", "NONRESPONSE_TEST"]
 
 _NPS_UNIT = "NPS points (-100..100)"
 
-_LEVEL = column(
-    "level", "class", "Grouped by", "Групиране по",
-    "What the row's answers are grouped by: company (all), class (the customer's ABC class by purchases, "
-    "abc.class_by_value), territory or rep (the customer's, from its customer record).",
-    "По какво са групирани отговорите в реда: company (всички), class (ABC класът на клиента по покупки, "
-    "abc.class_by_value), territory (територия) или rep (търговец) — тези на клиента по клиентския му запис.")
+GROUPED_BY = column(
+    "grouped_by", "class", "Grouped by", "Групиране по",
+    "What the row's answers or invitations are grouped by: company (all), class (the customer's ABC class by "
+    "purchases, abc.class_by_value), territory or rep (the customer's, from its customer record), industry "
+    "(customers.industry; in nonresponse).",
+    "По какво са групирани отговорите или поканите в реда: company (всички), class (ABC класът на клиента по "
+    "покупки, abc.class_by_value), territory (територия) или rep (търговец) — тези на клиента по клиентския "
+    "му запис, industry (customers.industry, отрасъл; в nonresponse).")
 
-_KEY = column(
-    "key", "id", "Group", "Група",
-    "The group: the class (A, B, C, '(none)' for a customer without one), the territory or rep id; empty "
-    "for the company.",
-    "Групата: класът (A, B, C, '(none)' за клиент без клас), кодът на територията или търговеца; празно "
-    "за фирмата.")
+GROUP_ID = column(
+    "group_id", "id", "Group", "Група",
+    "The group: the class (A, B, C; '(none)' for a customer without one), the territory or rep id, the "
+    "industry ('(unknown)' where the customer has none); empty for the company.",
+    "Групата: класът (A, B, C; '(none)' за клиент без клас), кодът на територията или търговеца, отрасълът "
+    "('(unknown)', където клиентът няма); празно за фирмата.")
 
-_PERIOD = column(
-    "period", "text", "Period", "Период",
-    "The calendar year of the survey answers (surveys.date), up to the as-of date.",
-    "Календарната година на отговорите в анкетите (surveys.date), до отчетната дата.")
+SURVEY_YEAR = column(
+    "survey_year", "integer", "Survey year", "Година на анкетата",
+    "The calendar year of the survey answers (surveys.date) or invitations (survey_invitations.sent_on), up "
+    "to the as-of date; in nonresponse the latest year with invitations.",
+    "Календарната година на отговорите (surveys.date) или поканите (survey_invitations.sent_on), до "
+    "отчетната дата; в nonresponse — последната година с покани.", unit="year")
 
 _RESPONSES = column(
     "responses", "count", "Responses", "Отговори",
@@ -93,9 +97,9 @@ NPS = Result(
      "number of answers, confidence intervals, and the NPS weighted to the customer base and by value.",
      "NPS, CSAT (горни две оценки) и CES по години за фирмата, всеки ABC клас, територия и търговец, с "
      "броя отговори, доверителни интервали и NPS, претеглен към клиентската база и със стойността."),
-    (_LEVEL, _KEY, _PERIOD, TERRITORY_ID, REP_ID, _RESPONSES, *_NPS_COLS, _NPS_SE, *_CSAT_COLS, *_CES_COLS,
+    (GROUPED_BY, GROUP_ID, SURVEY_YEAR, TERRITORY_ID, REP_ID, _RESPONSES, *_NPS_COLS, _NPS_SE, *_CSAT_COLS, *_CES_COLS,
      *_NPS_W_COLS, _EFFECTIVE, *_NPS_V_COLS, NOTE),
-    key=("level", "key", "period"),
+    key=("grouped_by", "group_id", "survey_year"),
     scope=("territory_id", "rep_id"),
     notes=(
         ("A group with fewer answers than [satisfaction] min_responses (default 30) shows no figures and the "
@@ -107,10 +111,11 @@ NPS = Result(
     ),
 )
 
-_PREVIOUS_PERIOD = column(
-    "previous_period", "text", "Previous period", "Предишен период",
-    "The year before the row's period that the change is measured from.",
-    "Годината преди периода на реда, от която се измерва промяната.")
+_PREVIOUS_YEAR = column(
+    "previous_year", "integer", "Previous survey year", "Предишна година на анкетата",
+    "The group's latest survey year before survey_year with answers: the change is measured from it.",
+    "Последната година преди survey_year, в която групата има отговори: промяната се измерва от нея.",
+    unit="year")
 _PREVIOUS_NPS = column(
     "previous_nps", "number", "NPS, previous period", "NPS, предишен период",
     "The group's NPS in the previous period.", "NPS на групата в предишния период.", unit=_NPS_UNIT)
@@ -123,37 +128,27 @@ _Z = column(
     "nps_change / √(SE² + SE_previous²): the two years' answers taken as independent samples.",
     "nps_change / √(SE² + SE_previous²): отговорите от двете години като независими извадки.", unit="z")
 P_VALUE = column(
-    "p_value", "number", "p-value", "p-стойност",
+    "pvalue", "number", "p-value", "p-стойност",
     "Two-sided p-value of the row's test: the probability of a difference at least this large if there were "
     "none.",
     "Двустранна p-стойност на теста в реда: вероятността за поне толкова голяма разлика, ако разлика няма.",
     unit="probability")
 SIGNIFICANT = column(
     "significant", "flag", "Significant", "Значимо",
-    "Whether p_value is below [satisfaction] significance (default 0.05).",
-    "Дали p_value е под [satisfaction] significance (по подразбиране 0,05).")
+    "Whether pvalue is below [satisfaction] significance (default 0.05).",
+    "Дали pvalue е под [satisfaction] significance (по подразбиране 0,05).")
 
 NPS_CHANGE = Result(
     "nps-change",
     ("NPS change between periods", "Промяна на NPS между периодите"),
     ("Each group's NPS against its previous year, with the change, a z test and its p-value.",
      "NPS на всяка група спрямо предишната година, с промяната, z-тест и p-стойността му."),
-    (_LEVEL, _KEY, _PERIOD, _PREVIOUS_PERIOD, TERRITORY_ID, REP_ID, _NPS_COLS[0], _PREVIOUS_NPS, _CHANGE, _Z,
+    (GROUPED_BY, GROUP_ID, SURVEY_YEAR, _PREVIOUS_YEAR, TERRITORY_ID, REP_ID, _NPS_COLS[0], _PREVIOUS_NPS, _CHANGE, _Z,
      P_VALUE, SIGNIFICANT, NOTE),
-    key=("level", "key", "period"),
+    key=("grouped_by", "group_id", "survey_year"),
     scope=("territory_id", "rep_id"),
 )
 
-_DIMENSION = column(
-    "dimension", "class", "Grouped by", "Групиране по",
-    "What the invitations are grouped by: company (all), class (abc.class_by_value), territory or industry "
-    "(customers.industry).",
-    "По какво са групирани поканите: company (всички), class (abc.class_by_value), territory (територия) "
-    "или industry (customers.industry, отрасъл).")
-_GROUP = column(
-    "group", "class", "Group", "Група",
-    "The class, territory id or industry ('(unknown)' where the customer has none); empty for the company.",
-    "Класът, кодът на територията или отрасълът ('(unknown)', където клиентът няма); празно за фирмата.")
 _INVITED = column(
     "invited", "count", "Invited", "Поканени",
     "Survey invitations sent in the period (survey_invitations.sent_on).",
@@ -174,8 +169,8 @@ NONRESPONSE = Result(
      "and industry.",
      "Делът на отговорилите на поканите за анкета от последния период, за фирмата и по клас, територия и "
      "отрасъл."),
-    (_DIMENSION, _GROUP, _PERIOD, TERRITORY_ID, _INVITED, _RESPONDED, *_RATE_COLS),
-    key=("dimension", "group"),
+    (GROUPED_BY, GROUP_ID, SURVEY_YEAR, TERRITORY_ID, _INVITED, _RESPONDED, *_RATE_COLS),
+    key=("grouped_by", "group_id"),
     scope=("territory_id",),
 )
 
@@ -219,7 +214,7 @@ NONRESPONSE_TEST = Result(
      "(turnover, share of wallet, tenure, class)? Each with a test and its p-value.",
      "Различават ли се клиентите, отговорили на анкетата от последния период, от неотговорилите по данни "
      "от CRM (оборот, дял от портфейла, стаж, клас)? Всяко с тест и p-стойност."),
-    (_MEASURE, _PERIOD, _RESPONDERS, _NON_RESPONDERS, _RESPONDERS_MEAN, _NON_RESPONDERS_MEAN, _TEST, _STATISTIC,
+    (_MEASURE, SURVEY_YEAR, _RESPONDERS, _NON_RESPONDERS, _RESPONDERS_MEAN, _NON_RESPONDERS_MEAN, _TEST, _STATISTIC,
      P_VALUE, SIGNIFICANT),
     key=("measure",),
     scope=(),

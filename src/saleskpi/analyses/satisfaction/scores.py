@@ -132,7 +132,7 @@ def by_group(answers: pd.DataFrame, *, min_responses: int, method: str, level: f
         keys = answers[col] if col else pd.Series(["\0"] * len(answers), index=answers.index)
         for (period, key), g in answers.groupby([answers["period"], keys.fillna(NO_CLASS)], sort=True):
             row = group_row(g, min_responses=min_responses, method=method, level=level)
-            row |= {"level": lvl, "key": None if col is None else key, "period": period,
+            row |= {"grouped_by": lvl, "group_id": None if col is None else key, "survey_year": period,
                     "territory_id": key if lvl == "territory" else None, "rep_id": key if lvl == "rep" else None}
             rows.append(row)
     return pd.DataFrame(rows)
@@ -149,7 +149,7 @@ def changes(answers: pd.DataFrame, *, min_responses: int, level: float, signific
             periods = sorted(g["period"].unique())
             for earlier, later in zip(periods, periods[1:]):
                 a, b = g[g["period"] == later], g[g["period"] == earlier]
-                row = {"level": lvl, "key": key, "period": later, "previous_period": earlier,
+                row = {"grouped_by": lvl, "group_id": key, "survey_year": later, "previous_year": earlier,
                        "territory_id": key if lvl == "territory" else None, "rep_id": key if lvl == "rep" else None}
                 if min(len(a), len(b)) < min_responses:
                     row["note"] = f"{too_few(min(len(a), len(b)))} in {later if len(a) < len(b) else earlier}"
@@ -159,5 +159,5 @@ def changes(answers: pd.DataFrame, *, min_responses: int, level: float, signific
                 eb = nps(b["nps"], method="wald", level=level)
                 change, z, p = difference_test(ea, eb)
                 rows.append(row | {"nps": ea.value, "previous_nps": eb.value, "nps_change": change, "z": z,
-                                   "p_value": p, "significant": bool(p < significance)})
+                                   "pvalue": p, "significant": bool(p < significance)})
     return pd.DataFrame(rows)
