@@ -29,6 +29,21 @@ SMALL_COMPANY = """
         ('2024', 'rep', 'R1', 'turnover_value', 99999);
 """
 
+#: Survey answers and invitations of the small company (worked out in
+#: tests/analyses/satisfaction/test_analysis.py; not in SMALL_COMPANY, whose figures other tests fix).
+SMALL_SURVEYS = """
+    INSERT INTO survey_invitations (invitation_id, customer_id, sent_on) VALUES
+        ('I1', 'C1', '2025-03-01'), ('I2', 'C1', '2025-03-01'), ('I3', 'C2', '2025-03-01'),
+        ('I4', 'C3', '2025-03-01'), ('I5', 'C4', '2025-03-01'), ('I6', 'C2', '2025-03-01'),
+        ('I7', 'C3', '2025-03-01'), ('I8', 'C4', '2025-03-01');
+    INSERT INTO surveys (response_id, invitation_id, customer_id, date, nps, csat, ces) VALUES
+        ('S1', 'I1', 'C1', '2025-03-15', 10, 5, 2), ('S2', 'I2', 'C1', '2025-03-15', 9, 4, 3),
+        ('S3', 'I3', 'C2', '2025-03-15', 6, 3, 5), ('S4', 'I4', 'C3', '2025-03-15', 8, 4, 1),
+        ('S5', 'I5', 'C4', '2025-03-15', 10, 5, 2),
+        ('S6', NULL, 'C1', '2024-03-15', 5, NULL, NULL), ('S7', NULL, 'C2', '2024-03-15', 3, NULL, NULL),
+        ('S8', NULL, 'C3', '2024-03-15', 10, NULL, NULL);
+"""
+
 
 @pytest.fixture(scope="module")
 def small_company(tmp_path_factory):

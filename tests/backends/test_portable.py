@@ -57,14 +57,15 @@ TOLERANCE: dict[tuple[str, str], float] = {}
 
 
 def _small_company_sql() -> str:
-    """SMALL_COMPANY of tests/analyses/conftest.py (read from there: one hand-worked company)."""
+    """SMALL_COMPANY and its SMALL_SURVEYS of tests/analyses/conftest.py (read from there: one
+    hand-worked company)."""
     import importlib.util
 
     path = Path(__file__).resolve().parents[1] / "analyses" / "conftest.py"
     spec = importlib.util.spec_from_file_location("saleskpi_tests_small_company", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.SMALL_COMPANY
+    return module.SMALL_COMPANY + module.SMALL_SURVEYS
 
 
 def small_company() -> dict[str, pa.Table]:

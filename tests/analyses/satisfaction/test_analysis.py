@@ -21,25 +21,13 @@ from saleskpi.compute import compute
 from saleskpi.config import SatisfactionSection
 from saleskpi.engines import raw
 from saleskpi.workspace import Workspace
-from tests.analyses.conftest import SMALL_COMPANY
+from tests.analyses.conftest import SMALL_COMPANY, SMALL_SURVEYS
 
-SURVEYS = """
-    INSERT INTO survey_invitations (invitation_id, customer_id, sent_on) VALUES
-        ('I1', 'C1', '2025-03-01'), ('I2', 'C1', '2025-03-01'), ('I3', 'C2', '2025-03-01'),
-        ('I4', 'C3', '2025-03-01'), ('I5', 'C4', '2025-03-01'), ('I6', 'C2', '2025-03-01'),
-        ('I7', 'C3', '2025-03-01'), ('I8', 'C4', '2025-03-01');
-    INSERT INTO surveys (response_id, invitation_id, customer_id, date, nps, csat, ces) VALUES
-        ('S1', 'I1', 'C1', '2025-03-15', 10, 5, 2), ('S2', 'I2', 'C1', '2025-03-15', 9, 4, 3),
-        ('S3', 'I3', 'C2', '2025-03-15', 6, 3, 5), ('S4', 'I4', 'C3', '2025-03-15', 8, 4, 1),
-        ('S5', 'I5', 'C4', '2025-03-15', 10, 5, 2),
-        ('S6', NULL, 'C1', '2024-03-15', 5, NULL, NULL), ('S7', NULL, 'C2', '2024-03-15', 3, NULL, NULL),
-        ('S8', NULL, 'C3', '2024-03-15', 10, NULL, NULL);
-"""
 
 
 def _workspace(path, *, surveys: bool):
     ws = Workspace.init(path)
-    raw(ws.con).execute(SMALL_COMPANY + (SURVEYS if surveys else ""))
+    raw(ws.con).execute(SMALL_COMPANY + (SMALL_SURVEYS if surveys else ""))
     ws.settings = ws.settings.model_copy(update={"satisfaction": SatisfactionSection(
         min_responses=3, min_response_rate=0.7)})
     return ws
