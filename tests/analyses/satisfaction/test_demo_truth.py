@@ -49,6 +49,11 @@ def test_raw_scores_overstate_the_true_nps_of_the_customer_base(demo):
         assert measured.responses == wave.responded
         assert measured.nps > wave.true_nps + 20
         assert measured.csat_top2 > wave.true_csat_top2_pct / 100
+    # the figures docs/satisfaction.md quotes
+    assert company["nps"].round(1).tolist() == [61.3, 45.0, 66.7]
+    assert company["nps_weighted"].round(1).tolist() == [55.9, 49.4, 76.4]
+    assert company["nps_value_weighted"].round(1).tolist() == [60.5, 71.8, 73.8]
+    assert waves["true_nps"].round(1).tolist() == [13.6, 17.2, 22.9]
 
 
 def test_random_invitees_answers_match_their_expected_scores(demo):
@@ -77,4 +82,7 @@ def test_response_rate_and_non_response_bias(demo):
     test = frame(ws, "nonresponse-test").set_index("measure")
     assert test.loc["turnover_value_12m", "responders_mean"] > test.loc["turnover_value_12m", "non_responders_mean"]
     assert test.loc["turnover_value_12m", "significant"]
+    # the p-values docs/satisfaction.md quotes
+    assert round(test.loc["turnover_value_12m", "pvalue"], 3) == 0.013
+    assert round(test.loc["share_of_wallet_by_value", "pvalue"], 3) == 0.007
     assert any("responders differ from the non-responders in turnover_value_12m" in w for w in report.warnings)
