@@ -99,3 +99,18 @@ def test_rake_refuses_an_absent_level_and_disagreeing_margins():
         rake(frame, {"cls": {"A": 5, "B": 3}, "region": {"N": 5, "S": 5}})
     with pytest.raises(UsageError, match="rows of the frame have region = S, which has no target"):
         rake(frame, {"region": {"N": 5}})
+
+
+def test_analysis_raking_drops_a_margin_that_cannot_be_met():
+    """Base: class A 30 customers, B 10; territories T1 20, T2 20. The answers of class A all come
+    from T1 and those of B from T2, so A's weight must equal T1's: 30 against 20, no solution.
+    The analysis rakes to class alone (A's 6 answers weigh 30/6 = 5, B's 10/6) and says so."""
+    from saleskpi.analyses.satisfaction.scores import raking_weights
+
+    base = pd.DataFrame({"class_key": ["A"] * 30 + ["B"] * 10,
+                         "territory_margin": ["T1"] * 20 + ["T2"] * 20, "industry_margin": "(unknown)"})
+    answers = pd.DataFrame({"class_key": ["A"] * 6 + ["B"] * 6, "territory_margin": ["T1"] * 6 + ["T2"] * 6,
+                            "industry_margin": "(unknown)", "in_base": True})
+    w, note = raking_weights(base, answers)
+    assert note == "raked to class only (with territory the margins have no common solution)"
+    np.testing.assert_allclose(w, [5.0] * 6 + [10 / 6] * 6)
