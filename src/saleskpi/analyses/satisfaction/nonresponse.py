@@ -15,6 +15,7 @@ from scipy import stats
 
 from saleskpi.analyses.satisfaction.estimates import top_box_share
 
+UNKNOWN = "(unknown)"
 #: (dimension, column of the invitation frame)
 DIMENSIONS = (("company", None), ("class", "class_key"), ("territory", "territory_id"), ("industry", "industry"))
 #: The figures compared with a rank test (column of the invitation frame).
@@ -25,11 +26,11 @@ def rates(inv: pd.DataFrame, period: int, level: float) -> pd.DataFrame:
     """The rows of ``nonresponse``: invitations, answers and the rate with its Wilson interval."""
     rows = []
     for dim, col in DIMENSIONS:
-        groups = [(None, inv)] if col is None else inv.groupby(inv[col].fillna("(unknown)"), sort=True)
+        groups = [(None, inv)] if col is None else inv.groupby(inv[col].fillna(UNKNOWN), sort=True)
         for group, g in groups:
             e = top_box_share(g["responded"].astype(float), top=1, low=0, high=1, level=level)
             rows.append({"grouped_by": dim, "group_id": group, "survey_year": period,
-                         "territory_id": group if dim == "territory" else None, "invited": len(g),
+                         "territory_id": group if dim == "territory" and group != UNKNOWN else None, "invited": len(g),
                          "responded": int(g["responded"].sum()), "response_rate": e.value,
                          "response_rate_ci_low": e.ci_low, "response_rate_ci_high": e.ci_high})
     return pd.DataFrame(rows)

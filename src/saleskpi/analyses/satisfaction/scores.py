@@ -125,6 +125,13 @@ def group_row(g: pd.DataFrame, *, min_responses: int, method: str, level: float)
     return row
 
 
+def _scope(level: str, key: str) -> dict[str, str | None]:
+    """The scope keys of a row: its territory or rep (none for answers of customers without one)."""
+    real = key != NO_CLASS
+    return {"territory_id": key if level == "territory" and real else None,
+            "rep_id": key if level == "rep" and real else None}
+
+
 def by_group(answers: pd.DataFrame, *, min_responses: int, method: str, level: float) -> pd.DataFrame:
     """The rows of the ``nps`` result: every level x group x period."""
     rows = []
@@ -133,7 +140,7 @@ def by_group(answers: pd.DataFrame, *, min_responses: int, method: str, level: f
         for (period, key), g in answers.groupby([answers["period"], keys.fillna(NO_CLASS)], sort=True):
             row = group_row(g, min_responses=min_responses, method=method, level=level)
             row |= {"grouped_by": lvl, "group_id": None if col is None else key, "survey_year": period,
-                    "territory_id": key if lvl == "territory" else None, "rep_id": key if lvl == "rep" else None}
+                    **_scope(lvl, key)}
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -150,7 +157,7 @@ def changes(answers: pd.DataFrame, *, min_responses: int, level: float, signific
             for earlier, later in zip(periods, periods[1:]):
                 a, b = g[g["period"] == later], g[g["period"] == earlier]
                 row = {"grouped_by": lvl, "group_id": key, "survey_year": later, "previous_year": earlier,
-                       "territory_id": key if lvl == "territory" else None, "rep_id": key if lvl == "rep" else None}
+                       **_scope(lvl, key)}
                 if min(len(a), len(b)) < min_responses:
                     row["note"] = f"{too_few(min(len(a), len(b)))} in {later if len(a) < len(b) else earlier}"
                     rows.append(row)
