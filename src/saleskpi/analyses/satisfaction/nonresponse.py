@@ -14,8 +14,8 @@ import pandas as pd
 from scipy import stats
 
 from saleskpi.analyses.satisfaction.estimates import top_box_share
+from saleskpi.analyses.satisfaction.scores import UNKNOWN
 
-UNKNOWN = "(unknown)"
 #: (dimension, column of the invitation frame)
 DIMENSIONS = (("company", None), ("class", "class_key"), ("territory", "territory_id"), ("industry", "industry"))
 #: The figures compared with a rank test (column of the invitation frame).
