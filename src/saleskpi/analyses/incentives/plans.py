@@ -161,8 +161,10 @@ class Plan(Definitions):
     prorate: bool = Field(default=True, description=(
         "Prorate the target pay of a rep who joined or left in the period (reps.hired_on, reps.left_on) by "
         "the share of the period's days to date the rep was employed."))
-    component: list[Component] = Field(min_length=1)
-    adjustment: list[Adjustment] = Field(default_factory=list)
+    component: list[Component] = Field(min_length=1, description=(
+        "the plan's components, one [[component]] table each, with name, measure, weight and tiers"))
+    adjustment: list[Adjustment] = Field(default_factory=list, description=(
+        "Manual adjustments and clawbacks, one [[adjustment]] table each, with rep_id, amount and reason."))
 
     @field_validator("component")
     @classmethod
