@@ -34,8 +34,10 @@ def _small_company() -> str:
 
 
 DECLARED = declared_results()
-#: the sheets of a whole-company workbook, in order (a chart sheet after its result)
-ORDER = ["summary", "sales", "bridge", BRIDGE_SHEET, "abc", PARETO_SHEET, *SHEETS[3:]]
+#: the sheets of a whole-company workbook, in order (a chart sheet after its result; the pay results
+#: last: the demo company has an incentive plan, docs/incentives.md)
+ORDER = ["summary", "sales", "bridge", BRIDGE_SHEET, "abc", PARETO_SHEET, *SHEETS[3:], "incentive-statements",
+         "incentive-totals"]
 
 
 @pytest.fixture(scope="module")

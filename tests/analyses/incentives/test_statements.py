@@ -81,7 +81,7 @@ def test_a_rep_on_target_with_a_clawback(out):
     assert (quota["tier_from"], quota["tier_rate"], quota["cap_applied"], quota["proration"]) == (0.0, 1.0, False, 1.0)
     assert quota["note"] is None and quota["currency"] == "EUR" and quota["period"] == "2025"
     tp = one(s, rep_id="R1", component="target products")  # 10 % of P1 bought by C1: 132
-    assert (tp["measure_value"], tp["pay"], tp["tier_rate"]) == (132.0, Decimal("13.20"), 0.1)
+    assert (tp["actual"], tp["pay"], tp["tier_rate"]) == (132.0, Decimal("13.20"), 0.1)
     claw = one(s, rep_id="R1", step="clawback")
     assert (claw["component"], claw["pay"], claw["note"]) == ("#1", Decimal("-25.00"), "order N1 returned after the payout")
     total = one(rows["incentive-totals"], rep_id="R1")
@@ -148,5 +148,5 @@ def test_a_plan_for_another_period_or_an_unknown_rep_is_refused(out, tmp_path):
         f"{path}: 2 invalid plan definition(s):\n"
         "  - period: the plan pays per month, the workspace reports per year ([sales] period in settings.toml); "
         "write period = \"year\" or change the setting\n"
-        "  - [[adjustment]] #1 rep_id: 'R9' is not a rep of the plan; use a rep_id of the reps table (and of reps, "
-        "when the plan lists them)")
+        "  - [[adjustment]] #1 rep_id: 'R9' is not a rep of the plan; use a rep_id of the reps table of an eligible "
+        "role (roles) and, when the plan lists them, of reps")

@@ -38,7 +38,7 @@ __all__ = ["ANALYSIS", "EXAMPLE_PLAN", "MEASURES", "PLANS_DIR", "Plan", "compone
 
 _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                     "step": "string", "component": "string", "measure": "string", "basis": "string",
-                    "mode": "string", "measure_value": "float64", "target": "float64", "attainment": "float64",
+                    "mode": "string", "actual": "float64", "target": "float64", "attainment": "float64",
                     "tier_from": "float64", "tier_rate": "float64", "target_pay": "decimal(38, 2)",
                     "proration": "float64", "pay_before_cap": "decimal(38, 2)", "cap_applied": "boolean",
                     "pay": "decimal(38, 2)", "currency": "string", "note": "string"}
@@ -133,7 +133,7 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
             elif m.target_from == "targets":
                 target = targets.get((rid, c.measure))
                 attainment = value / target if value is not None and target is not None and target > 0 else None
-            row |= {"measure_value": value, "target": target, "attainment": attainment}
+            row |= {"actual": value, "target": target, "attainment": attainment}
             note = None
             if measures is None:
                 note = (f"no pay: the {m.result} result has no row for {rid} in {label} (no sales and no target "
@@ -181,16 +181,21 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
     return rows, totals
 
 
-def _check_plan(plan: Plan, source: Path, ctx: Context, rep_ids: set[str]) -> None:
+def _check_plan(plan: Plan, source: Path, ctx: Context, reps: list[dict]) -> None:
+    """The plan against the workspace: its period and the reps it names (ConfigError naming the
+    file and the key)."""
+    rep_ids = {r["rep_id"] for r in reps}
+    eligible = {r["rep_id"] for r in reps if (plan.reps is None or r["rep_id"] in plan.reps)
+                and (plan.roles is None or r.get("role") in plan.roles)}
     problems = []
     if plan.period != ctx.settings.sales.period:
         problems.append(f"period: the plan pays per {plan.period}, the workspace reports per "
                         f"{ctx.settings.sales.period} ([sales] period in settings.toml); write period = "
                         f"\"{ctx.settings.sales.period}\" or change the setting")
     for i, a in enumerate(plan.adjustment, start=1):
-        if a.rep_id not in rep_ids:
+        if a.rep_id not in eligible:
             problems.append(f"[[adjustment]] #{i} rep_id: '{a.rep_id}' is not a rep of the plan; use a rep_id of "
-                            "the reps table (and of reps, when the plan lists them)")
+                            "the reps table of an eligible role (roles) and, when the plan lists them, of reps")
     for key, ids in (("reps", plan.reps or []), ("target_pay_by_rep", list(plan.target_pay_by_rep))):
         unknown = sorted(set(ids) - rep_ids)
         if unknown:
@@ -219,7 +224,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                if r["target"] is not None}
     rows, totals = [], []
     for source, plan in plans.items():
-        _check_plan(plan, source, ctx, {r["rep_id"] for r in reps})
+        _check_plan(plan, source, ctx, reps)
         s, tot = statements(plan, reps=reps, rep_rows=rep_rows, targets=targets, label=p.label, window=p.current,
                             currency=currency, warn=lambda m: ctx.warn("incentives", m))
         rows += s

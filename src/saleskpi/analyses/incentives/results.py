@@ -24,7 +24,7 @@ _BASIS = column("basis", "class", "Basis", "База",
 _MODE = column("mode", "class", "Tiers", "Нива",
                "marginal (each rate on its slice) or retroactive (the reached rate on the whole).",
                "marginal (всяка ставка за своя дял) или retroactive (достигнатата ставка за цялото).")
-_MEASURE_VALUE = column("measure_value", "number", "Measure value", "Стойност на показателя",
+_MEASURE_VALUE = column("actual", "number", "Actual", "Изпълнено",
                         "The rep's value of the measure in the period to date (in the measure's unit).",
                         "Стойността на показателя за търговеца от началото на периода (в мярката му).")
 _TARGET = column("target", "number", "Target", "Цел",
@@ -33,16 +33,18 @@ _TARGET = column("target", "number", "Target", "Цел",
                  "Целта на търговеца за показателя към датата (sales.target_value_to_date за оборот; иначе "
                  "таблицата targets); празно, където няма.")
 _ATTAINMENT = column("attainment", "ratio", "Attainment", "Изпълнение",
-                     "measure_value / target (sales.attainment_by_value for turnover); empty without a target.",
-                     "measure_value / target (sales.attainment_by_value за оборот); празно без цел.")
+                     "actual / target (sales.attainment_by_value for turnover); empty without a target.",
+                     "actual / target (sales.attainment_by_value за оборот); празно без цел.")
 _TIER_FROM = column("tier_from", "number", "Tier reached from", "Достигнато ниво от",
                     "The lower bound of the highest tier reached (an attainment or a value, per basis).",
                     "Долната граница на най-високото достигнато ниво (изпълнение или стойност).")
 _TIER_RATE = column("tier_rate", "number", "Rate of the tier", "Ставка на нивото",
                     "The rate of the highest tier reached.", "Ставката на най-високото достигнато ниво.")
 _TARGET_PAY = column("target_pay", "money", "Target pay", "Целево възнаграждение",
-                     "The pay at target: the plan's target pay × the component's weight × proration.",
-                     "Възнаграждението при 100 % изпълнение: целевото × теглото на компонента × пропорцията.")
+                     "The pay at 100 % attainment, prorated: on a component's row the plan's target pay × the "
+                     "component's weight × proration; on a rep's total the plan's target pay × proration.",
+                     "Възнаграждението при 100 % изпълнение, пропорционирано: в ред за компонент целевото × "
+                     "теглото му × пропорцията; в общия ред за търговеца целевото × пропорцията.")
 _PRORATION = column("proration", "ratio", "Proration", "Пропорция",
                     "Share of the period's days to date the rep was employed (reps.hired_on, left_on); 1 when the "
                     "dates are not known or the plan does not prorate.",
@@ -81,15 +83,12 @@ _ADJUSTMENTS = column("adjustments_value", "money", "Adjustments", "Корекц
 _TOTAL = column("total_pay", "money", "Total pay", "Общо възнаграждение",
                 "components_pay + adjustments_value; empty when a component's pay is unknown.",
                 "components_pay + adjustments_value; празно, ако възнаграждението по компонент е неизвестно.")
-_TOTAL_TARGET_PAY = column("target_pay", "money", "Target pay", "Целево възнаграждение",
-                           "The plan's target pay for the rep, prorated.", "Целевото възнаграждение, пропорционирано.")
-
 TOTALS = Result(
     "incentive-totals",
     ("Incentive pay per rep", "Възнаграждение по търговци"),
     ("Each rep's variable pay for the period: components, adjustments and the total.",
      "Променливото възнаграждение на всеки търговец за периода: компоненти, корекции и общо."),
-    (_PLAN, PERIOD, REP_ID, TEAM_ID, _TOTAL_TARGET_PAY, _COMPONENTS_PAY, _ADJUSTMENTS, _TOTAL, CURRENCY, NOTE),
+    (_PLAN, PERIOD, REP_ID, TEAM_ID, _TARGET_PAY, _COMPONENTS_PAY, _ADJUSTMENTS, _TOTAL, CURRENCY, NOTE),
     key=("plan", "rep_id"),
     scope=("rep_id",),
     pay=True,
