@@ -49,6 +49,8 @@ def test_every_rep_is_paid_by_the_curve_on_the_stored_attainment(demo):
         expected_products = tiered_pay(float(row.target_products_value), products.tiers, cap=6000)
         assert s[(s.rep_id == rid) & (s.component == "target products")].iloc[0].pay == expected_products
         assert totals.loc[rid, "total_pay"] == expected_quota + expected_products
+        assert totals.loc[rid, "cost_of_sales"] == pytest.approx(
+            float(expected_quota + expected_products) / float(row.turnover_value_period))
     # the demo company's reps are paid something, and not all the same
     assert totals.total_pay.notna().all() and totals.total_pay.nunique() > 1
 

@@ -87,6 +87,7 @@ def test_a_rep_on_target_with_a_clawback(out):
     total = one(rows["incentive-totals"], rep_id="R1")
     assert (total["components_pay"], total["adjustments_value"], total["total_pay"]) == (
         Decimal("664.96"), Decimal("-25.00"), Decimal("639.96"))
+    assert total["cost_of_sales"] == pytest.approx(639.96 / 202)  # per unit of R1's turnover
 
 
 def test_a_rep_who_joined_mid_period_is_prorated_and_accelerated(out):
@@ -112,7 +113,7 @@ def test_a_rep_without_sales_or_target_gets_no_pay_and_the_reason(out):
         assert r["pay"] is None and r["pay_before_cap"] is None
         assert r["note"] == "no pay: the sales result has no row for R3 in 2025 (no sales and no target in the period)"
     total = one(rows["incentive-totals"], rep_id="R3")
-    assert total["total_pay"] is None and total["components_pay"] is None
+    assert total["total_pay"] is None and total["components_pay"] is None and total["cost_of_sales"] is None
     assert total["note"] == "total not computed: no pay on quota, target products (see the statement)"
     assert ("incentives: plan 'Field': 1 rep(s) have no row in the sales result for 2025 (R3), so they get no pay; "
             "their statements say so.") in report.warnings

@@ -44,8 +44,8 @@ _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "t
                     "pay": "decimal(38, 2)", "currency": "string", "note": "string"}
 _TOTAL_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                 "target_pay": "decimal(38, 2)", "components_pay": "decimal(38, 2)",
-                "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)", "currency": "string",
-                "note": "string"}
+                "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)", "cost_of_sales": "float64",
+                "currency": "string", "note": "string"}
 
 
 def component_pay(c: Component, on: Decimal, target_pay: Decimal) -> dict:
@@ -165,9 +165,13 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
             amount = to_decimal(a.amount, "amount").quantize(CENT, rounding=ROUND_HALF_UP)
             adjustments += amount
             rows.append({**base, "step": a.kind, "component": f"#{i}", "pay": amount, "note": a.reason})
-        totals.append({**base, "target_pay": (plan.target_pay_of(rid) * share).quantize(CENT, rounding=ROUND_HALF_UP),
+        total = None if unknown else components_pay + adjustments
+        turnover = None if measures is None else _num(measures.get("turnover_value_period"))
+        known = total is not None and turnover is not None and turnover > 0
+        totals.append({**base, "cost_of_sales": float(total) / turnover if known else None,
+                       "target_pay": (plan.target_pay_of(rid) * share).quantize(CENT, rounding=ROUND_HALF_UP),
                        "components_pay": None if unknown else components_pay, "adjustments_value": adjustments,
-                       "total_pay": None if unknown else components_pay + adjustments,
+                       "total_pay": total,
                        "note": (f"total not computed: no pay on {', '.join(unknown)} (see the statement)"
                                 if unknown else None)})
     if missing_rows:

@@ -83,12 +83,21 @@ _ADJUSTMENTS = column("adjustments_value", "money", "Adjustments", "Корекц
 _TOTAL = column("total_pay", "money", "Total pay", "Общо възнаграждение",
                 "components_pay + adjustments_value; empty when a component's pay is unknown.",
                 "components_pay + adjustments_value; празно, ако възнаграждението по компонент е неизвестно.")
+_COST_OF_SALES = column("cost_of_sales", "ratio", "Cost of sales", "Разход за продажби",
+                        "total_pay / the rep's turnover in the period to date (sales.turnover_value_period): the "
+                        "variable pay per unit of turnover (0.05 = 5 %); empty where either is empty or the "
+                        "turnover is not positive.",
+                        "total_pay / оборота на търговеца от началото на периода (sales.turnover_value_period): "
+                        "променливото възнаграждение на единица оборот (0,05 = 5 %); празно, където някое е празно "
+                        "или оборотът не е положителен.")
+
 TOTALS = Result(
     "incentive-totals",
     ("Incentive pay per rep", "Възнаграждение по търговци"),
     ("Each rep's variable pay for the period: components, adjustments and the total.",
      "Променливото възнаграждение на всеки търговец за периода: компоненти, корекции и общо."),
-    (_PLAN, PERIOD, REP_ID, TEAM_ID, _TARGET_PAY, _COMPONENTS_PAY, _ADJUSTMENTS, _TOTAL, CURRENCY, NOTE),
+    (_PLAN, PERIOD, REP_ID, TEAM_ID, _TARGET_PAY, _COMPONENTS_PAY, _ADJUSTMENTS, _TOTAL, _COST_OF_SALES, CURRENCY,
+     NOTE),
     key=("plan", "rep_id"),
     scope=("rep_id",),
     pay=True,
