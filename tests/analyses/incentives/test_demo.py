@@ -36,6 +36,13 @@ def test_every_rep_is_paid_by_the_curve_on_the_stored_attainment(demo):
     totals = frame(demo, "incentive-totals").set_index("rep_id")
     assert sorted(totals.index) == paid_reps and len(paid_reps) >= 5
     rep_rows = sales[(sales.level == "rep") & sales.business_line.isna()].set_index("rep_id")
+    # the contest: prizes 1,500 / 1,000 / 500 by attainment among the reps at 90 % or more
+    contest = plan.contest[0]
+    ranked = rep_rows.loc[paid_reps].attainment_by_value
+    ranked = ranked[ranked >= 0.9].sort_values(ascending=False)
+    assert ranked.is_unique
+    prize = {rid: Decimal(repr(contest.prizes[i])) if i < len(contest.prizes) else Decimal(0)
+             for i, rid in enumerate(ranked.index)}
     for rid in paid_reps:
         row = rep_rows.loc[rid]
         # the quota: attainment x target pay on the curve scaled by the target pay (12,000 x 0.7)
@@ -48,11 +55,14 @@ def test_every_rep_is_paid_by_the_curve_on_the_stored_attainment(demo):
         # target products: 10 % to 20,000, 15 % above, capped at 6,000, on the stored value
         expected_products = tiered_pay(float(row.target_products_value), products.tiers, cap=6000)
         assert s[(s.rep_id == rid) & (s.component == "target products")].iloc[0].pay == expected_products
-        assert totals.loc[rid, "total_pay"] == expected_quota + expected_products
-        assert totals.loc[rid, "cost_of_sales"] == pytest.approx(
-            float(expected_quota + expected_products) / float(row.turnover_value_period))
-    # the demo company's reps are paid something, and not all the same
+        won = s[(s.rep_id == rid) & (s.step == "contest")].iloc[0].pay
+        assert won == prize.get(rid, Decimal(0))
+        expected = expected_quota + expected_products + prize.get(rid, Decimal(0))
+        assert totals.loc[rid, "total_pay"] == expected
+        assert totals.loc[rid, "cost_of_sales"] == pytest.approx(float(expected) / float(row.turnover_value_period))
+    # the demo company's reps are paid something, and not all the same; someone wins the contest
     assert totals.total_pay.notna().all() and totals.total_pay.nunique() > 1
+    assert len(prize) >= 1
 
 
 def test_a_rep_sees_only_their_own_pay_and_a_manager_their_team(demo):

@@ -39,6 +39,7 @@ def test_every_bad_component_is_named_by_its_key(tmp_path):
             + '[[component]]\nname = "capped"\nmeasure = "turnover_value"\nweight = 0.1\ntiers = [[0, 1.0]]\n'
               'threshold = 0.8\ncap = 0.5\n'
             + '[[component]]\nname = "margin"\nmeasure = "margin"\nweight = 0.1\ntiers = [[0, 1.0]]\n'
+            + '[[contest]]\nname = "c"\nmeasure = "margin"\nrank_on = "attainment"\nprizes = [100, 500]\n'
             + '[[adjustment]]\nrep_id = "R1"\nkind = "clawback"\namount = 100\nreason = "returned"\n'
             + '[[adjustment]]\nrep_id = "R1"\namount = 0\nreason = " "\n')
     assert problems(tmp_path, text) == [
@@ -52,6 +53,8 @@ def test_every_bad_component_is_named_by_its_key(tmp_path):
         "the threshold would be paid by the curve; raise the cap or lower the threshold",
         "[[component]] #5: component 'margin': the measure margin has no target, so it cannot be paid on "
         "attainment; write basis = \"value\" or choose a measure with a target",
+        "[[contest]] #1 prizes: the prizes [100.0, 500.0] rise with the rank; give the prize of rank 1 first, each "
+        "prize at most the one before it",
         "[[adjustment]] #1: the clawback for R1 has the positive amount 100.0; a clawback takes pay back: write a "
         "negative amount, or kind = \"adjustment\"",
         "[[adjustment]] #2 amount: must be a non-zero amount, such as -250.0; got 0",
@@ -78,5 +81,5 @@ def test_plan_level_keys(tmp_path):
         "  - [[component]]: missing; add it (the plan's components, one [[component]] table each, with name, "
         "measure, weight and tiers)",
         "  - bonus: unknown key; remove it or check its spelling (keys: name, period, target_pay, "
-        "target_pay_by_rep, roles, reps, prorate, component, adjustment)",
+        "target_pay_by_rep, roles, reps, prorate, component, contest, adjustment)",
     ]

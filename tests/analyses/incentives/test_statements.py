@@ -35,6 +35,12 @@ weight = 0.2
 basis = "value"
 tiers = [[0, 0.1]]
 
+[[contest]]
+name = "top seller"
+measure = "turnover_value"
+prizes = [100, 50]
+min_value = 100
+
 [[adjustment]]
 rep_id = "R1"
 kind = "clawback"
@@ -86,8 +92,8 @@ def test_a_rep_on_target_with_a_clawback(out):
     assert (claw["component"], claw["pay"], claw["note"]) == ("#1", Decimal("-25.00"), "order N1 returned after the payout")
     total = one(rows["incentive-totals"], rep_id="R1")
     assert (total["components_pay"], total["adjustments_value"], total["total_pay"]) == (
-        Decimal("664.96"), Decimal("-25.00"), Decimal("639.96"))
-    assert total["cost_of_sales"] == pytest.approx(639.96 / 202)  # per unit of R1's turnover
+        Decimal("714.96"), Decimal("-25.00"), Decimal("689.96"))  # with the contest's second prize
+    assert total["cost_of_sales"] == pytest.approx(689.96 / 202)  # per unit of R1's turnover
 
 
 def test_a_rep_who_joined_mid_period_is_prorated_and_accelerated(out):
@@ -103,7 +109,30 @@ def test_a_rep_who_joined_mid_period_is_prorated_and_accelerated(out):
     assert (quota["pay_before_cap"], quota["pay"], quota["cap_applied"]) == (Decimal("821.86"), Decimal("804.42"), True)
     assert quota["note"] == "prorated: employed 50.3% of the period to date"
     total = one(rows["incentive-totals"], rep_id="R2")  # + 10 % of C4's 30 of P1
-    assert (total["target_pay"], total["total_pay"]) == (Decimal("502.76"), Decimal("807.42"))
+    assert (total["target_pay"], total["total_pay"]) == (Decimal("502.76"), Decimal("907.42"))  # + the first prize
+
+
+def test_the_contest_ranks_on_turnover_and_skips_the_rep_without_one(out):
+    rows, _, _ = out
+    s = rows["incentive-statements"]
+    first, second = one(s, rep_id="R2", step="contest"), one(s, rep_id="R1", step="contest")
+    assert (first["actual"], first["rank"], first["pay"], first["note"]) == (206.0, 1, Decimal("100.00"), None)
+    assert (second["actual"], second["rank"], second["pay"]) == (202.0, 2, Decimal("50.00"))
+    unranked = one(s, rep_id="R3", step="contest")
+    assert (unranked["rank"], unranked["pay"], unranked["note"]) == (
+        None, Decimal("0.00"), "not ranked: turnover_value is unknown for R3")
+
+
+def test_tied_reps_split_the_prizes_of_their_places():
+    from saleskpi.analyses.incentives import contest_prizes
+    from saleskpi.analyses.incentives.plans import Contest
+
+    k = Contest(name="c", measure="turnover_value", prizes=[100, 50, 20], min_value=10)
+    won = contest_prizes(k, {"A": 500.0, "B": 300.0, "C": 300.0, "D": 300.0, "E": 5.0, "F": None})
+    # B, C, D share places 2-4: (50 + 20 + 0) / 3 = 23.333 -> 23.33 each; E is below min_value, F unknown
+    assert won == {"A": (1, Decimal("100.00")), "B": (2, Decimal("23.33")), "C": (2, Decimal("23.33")),
+                   "D": (2, Decimal("23.33"))}
+    assert contest_prizes(k, {"A": 50.0, "B": 50.0}) == {"A": (1, Decimal("75.00")), "B": (1, Decimal("75.00"))}
 
 
 def test_a_rep_without_sales_or_target_gets_no_pay_and_the_reason(out):

@@ -25,6 +25,7 @@ from saleskpi.analyses.incentives.plans import (
     MEASURES,
     PLANS_DIR,
     Component,
+    Contest,
     Plan,
     load_plan,
     load_plans,
@@ -33,13 +34,13 @@ from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TOTALS
 from saleskpi.analyses.periods import Window, periods
 from saleskpi.definitions import config_error
 
-__all__ = ["ANALYSIS", "EXAMPLE_PLAN", "MEASURES", "PLANS_DIR", "Plan", "component_pay", "load_plan", "load_plans",
+__all__ = ["ANALYSIS", "EXAMPLE_PLAN", "MEASURES", "PLANS_DIR", "Plan", "component_pay", "contest_prizes", "load_plan", "load_plans",
            "statements", "tiered_pay"]
 
 _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                     "step": "string", "component": "string", "measure": "string", "basis": "string",
                     "mode": "string", "actual": "float64", "target": "float64", "attainment": "float64",
-                    "tier_from": "float64", "tier_rate": "float64", "target_pay": "decimal(38, 2)",
+                    "tier_from": "float64", "tier_rate": "float64", "rank": "int64", "target_pay": "decimal(38, 2)",
                     "proration": "float64", "pay_before_cap": "decimal(38, 2)", "cap_applied": "boolean",
                     "pay": "decimal(38, 2)", "currency": "string", "note": "string"}
 _TOTAL_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
@@ -96,6 +97,41 @@ def _num(x) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
+def _figures(measure: str, measures: dict | None, targets: dict, rid: str):
+    """(value, target, attainment) of ``measure`` for rep ``rid`` (None where unknown)."""
+    m = MEASURES[measure]
+    value = None if measures is None else _num(measures.get(m.column))
+    target = attainment = None
+    if m.target_from == "stored" and measures is not None:
+        target, attainment = _num(measures.get(m.target_column)), _num(measures.get(m.attainment_column))
+    elif m.target_from == "targets":
+        target = targets.get((rid, measure))
+        attainment = value / target if value is not None and target is not None and target > 0 else None
+    return value, target, attainment
+
+
+def contest_prizes(contest: Contest, figures: dict[str, float | None]) -> dict[str, tuple[int, Decimal]]:
+    """Rank and prize per ranked rep of ``contest`` on ``figures`` (rep -> the ranked figure).
+
+    Reps without a figure, or below ``min_value``, are not ranked. The highest figure ranks 1;
+    reps with equal figures share a rank (the best of the ranks they span: 1, 2, 2, 4) and split
+    the prizes of the ranks they span equally, each share rounded to the cent half away from zero
+    (the split used for tied places in prize money)."""
+    ranked = sorted(((f, rid) for rid, f in figures.items()
+                     if f is not None and (contest.min_value is None or f >= contest.min_value)),
+                    key=lambda x: (-x[0], x[1]))
+    prizes = [to_decimal(p, "prize") for p in contest.prizes]
+    out: dict[str, tuple[int, Decimal]] = {}
+    i = 0
+    while i < len(ranked):
+        group = [rid for f, rid in ranked if f == ranked[i][0]]
+        pot = sum(prizes[i:i + len(group)], Decimal(0))
+        for rid in group:
+            out[rid] = (i + 1, (pot / len(group)).quantize(CENT, rounding=ROUND_HALF_UP))
+        i += len(group)
+    return out
+
+
 def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targets: dict[tuple[str, str], float],
                label: str, window: Window, currency: str, warn=lambda message: None) -> tuple[list[dict], list[dict]]:
     """The statement rows and the total rows of ``plan`` for the period ``label`` (``window``:
@@ -109,6 +145,14 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
                 and (plan.roles is None or r.get("role") in plan.roles)]
     rows, totals = [], []
     missing_rows: list[str] = []
+    employed = {r["rep_id"] for r in eligible if _proration(r, window, plan.prorate) > 0}
+    contests = {}
+    for k in plan.contest:
+        figures = {}
+        for rid in employed:
+            value, _, attainment = _figures(k.measure, rep_rows.get(rid), targets, rid)
+            figures[rid] = attainment if k.rank_on == "attainment" else value
+        contests[k.name] = (figures, contest_prizes(k, figures))
     for rep in sorted(eligible, key=lambda r: r["rep_id"]):
         rid = rep["rep_id"]
         share = _proration(rep, window, plan.prorate)
@@ -126,13 +170,7 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
                 CENT, rounding=ROUND_HALF_UP)
             row = {**base, "step": "component", "component": c.name, "measure": c.measure, "basis": c.basis,
                    "mode": c.mode, "target_pay": target_pay, "proration": float(share), "cap_applied": None}
-            value = None if measures is None else _num(measures.get(m.column))
-            target = attainment = None
-            if m.target_from == "stored" and measures is not None:
-                target, attainment = _num(measures.get(m.target_column)), _num(measures.get(m.attainment_column))
-            elif m.target_from == "targets":
-                target = targets.get((rid, c.measure))
-                attainment = value / target if value is not None and target is not None and target > 0 else None
+            value, target, attainment = _figures(c.measure, measures, targets, rid)
             row |= {"actual": value, "target": target, "attainment": attainment}
             note = None
             if measures is None:
@@ -158,6 +196,20 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
             if share < 1:
                 note = "; ".join(filter(None, [note, f"prorated: employed {float(share):.1%} of the period to date"]))
             rows.append(row | {"note": note})
+        for k in plan.contest:
+            figures, won = contests[k.name]
+            value, target, attainment = _figures(k.measure, measures, targets, rid)
+            rank, prize = won.get(rid, (None, Decimal("0.00")))
+            if rank is None:
+                note = (f"not ranked: {k.measure} {'attainment ' if k.rank_on == 'attainment' else ''}is unknown for {rid}"
+                        if figures.get(rid) is None else f"not ranked: below the contest's min_value {k.min_value}")
+            else:
+                ties = sum(1 for r, _ in won.values() if r == rank)
+                note = None if ties == 1 else f"tied with {ties - 1} other rep(s): the prizes of their ranks split"
+            components_pay += prize
+            rows.append({**base, "step": "contest", "component": k.name, "measure": k.measure, "basis": k.rank_on,
+                         "actual": value, "target": target, "attainment": attainment, "rank": rank, "pay": prize,
+                         "note": note})
         adjustments = Decimal(0)
         for i, a in enumerate(plan.adjustment, start=1):
             if a.rep_id != rid:

@@ -19,7 +19,7 @@ from saleskpi.analyses.incentives.curve import check_tiers, raw_pay, to_decimal
 from saleskpi.definitions import Check, Definitions, Range, definition_problem, load_definitions
 from saleskpi.errors import UsageError
 
-__all__ = ["MEASURES", "Measure", "Plan", "Component", "Adjustment", "PLANS_DIR", "load_plan", "load_plans",
+__all__ = ["MEASURES", "Measure", "Plan", "Component", "Contest", "Adjustment", "PLANS_DIR", "load_plan", "load_plans",
            "EXAMPLE_PLAN"]
 
 #: The folder of a workspace that holds its plans, one TOML file each.
@@ -121,6 +121,37 @@ class Component(Definitions):
         return self
 
 
+class Contest(Definitions):
+    """One ``[[contest]]``: prizes by rank on a measure among the plan's reps."""
+
+    name: Annotated[str, Check("a name", lambda s: bool(s.strip()), example="best quarter")]
+    measure: str = Field(examples=["turnover_value"], description=(
+        "The measure ranked on: one of " + ", ".join(MEASURES) + "."))
+    rank_on: Literal["value", "attainment"] = Field(default="value", description=(
+        "Rank on the measure's value or on its attainment (needs a target)."))
+    prizes: list[Annotated[float, Range(0, None, closed="neither")]] = Field(
+        min_length=1, examples=[[1000, 500, 250]], description="The prize of rank 1, 2, ..., each > 0.")
+    min_value: float | None = Field(default=None, description=(
+        "Eligibility: a rep whose ranked figure is below it is not ranked."))
+
+    _measure_provided = field_validator("measure")(Component._measure_provided.__func__)
+
+    @field_validator("prizes")
+    @classmethod
+    def _prizes_by_rank(cls, v: list[float]) -> list[float]:
+        if any(b > a for a, b in zip(v, v[1:])):
+            raise definition_problem(f"the prizes {v} rise with the rank; give the prize of rank 1 first, each "
+                                     "prize at most the one before it")
+        return v
+
+    @model_validator(mode="after")
+    def _attainment_needs_target(self) -> "Contest":
+        if self.rank_on == "attainment" and MEASURES[self.measure].target_from is None:
+            raise definition_problem(f"contest '{self.name}': the measure {self.measure} has no target, so it "
+                                     "cannot be ranked on attainment; write rank_on = \"value\"")
+        return self
+
+
 class Adjustment(Definitions):
     """One ``[[adjustment]]``: a manual amount for a rep, with its reason."""
 
@@ -163,6 +194,8 @@ class Plan(Definitions):
         "the share of the period's days to date the rep was employed."))
     component: list[Component] = Field(min_length=1, description=(
         "the plan's components, one [[component]] table each, with name, measure, weight and tiers"))
+    contest: list[Contest] = Field(default_factory=list, description=(
+        "Contests, one [[contest]] table each: prizes by rank on a measure, paid on top of the components."))
     adjustment: list[Adjustment] = Field(default_factory=list, description=(
         "Manual adjustments and clawbacks, one [[adjustment]] table each, with rep_id, amount and reason."))
 

@@ -10,8 +10,10 @@ __all__ = ["RESULTS", "STATEMENTS", "TOTALS"]
 _PLAN = column("plan", "text", "Plan", "План", "The plan's name (its file in DIR/plans).",
                "Името на плана (файлът му в DIR/plans).")
 _STEP = column("step", "class", "Step", "Стъпка",
-               "component (pay on a measure), adjustment or clawback (a manual amount with its reason).",
-               "component (възнаграждение по показател), adjustment или clawback (ръчна сума с причина).")
+               "component (pay on a measure), contest (a prize by rank), adjustment or clawback (a manual amount "
+               "with its reason).",
+               "component (възнаграждение по показател), contest (награда по място), adjustment или clawback "
+               "(ръчна сума с причина).")
 _COMPONENT = column("component", "text", "Component", "Компонент",
                     "The plan component's name; on an adjustment row its number in the plan file (#1...).",
                     "Името на компонента от плана; в ред за корекция — номерът ѝ във файла (#1...).")
@@ -40,6 +42,11 @@ _TIER_FROM = column("tier_from", "number", "Tier reached from", "Достигн�
                     "Долната граница на най-високото достигнато ниво (изпълнение или стойност).")
 _TIER_RATE = column("tier_rate", "number", "Rate of the tier", "Ставка на нивото",
                     "The rate of the highest tier reached.", "Ставката на най-високото достигнато ниво.")
+_RANK = column("rank", "integer", "Rank", "Място",
+               "On a contest's row: the rep's rank (1 = best; tied reps share the best rank of the places they "
+               "span); empty when not ranked (note says why) and on other rows.",
+               "В ред за състезание: мястото на търговеца (1 = най-добро; равните делят най-доброто от местата "
+               "си); празно, ако не е класиран (note казва защо), и в другите редове.")
 _TARGET_PAY = column("target_pay", "money", "Target pay", "Целево възнаграждение",
                      "The pay at 100 % attainment, prorated: on a component's row the plan's target pay × the "
                      "component's weight × proration; on a rep's total the plan's target pay × proration.",
@@ -67,7 +74,7 @@ STATEMENTS = Result(
      "Всяка стъпка от променливото възнаграждение на търговеца: по компонент показател, цел, изпълнение, "
      "ниво, сума, таван и пропорция, после всяка ръчна корекция с причината ѝ."),
     (_PLAN, PERIOD, REP_ID, TEAM_ID, _STEP, _COMPONENT, _MEASURE, _BASIS, _MODE, _MEASURE_VALUE, _TARGET,
-     _ATTAINMENT, _TIER_FROM, _TIER_RATE, _TARGET_PAY, _PRORATION, _PAY_BEFORE_CAP, _CAP_APPLIED, _PAY, CURRENCY,
+     _ATTAINMENT, _TIER_FROM, _TIER_RATE, _RANK, _TARGET_PAY, _PRORATION, _PAY_BEFORE_CAP, _CAP_APPLIED, _PAY, CURRENCY,
      NOTE),
     key=("plan", "rep_id", "step", "component"),
     scope=("rep_id",),
@@ -75,8 +82,8 @@ STATEMENTS = Result(
 )
 
 _COMPONENTS_PAY = column("components_pay", "money", "Pay on components", "По компоненти",
-                         "Sum of the components' pay; empty when any is (note says which).",
-                         "Сборът по компонентите; празно, ако някой е празен (note казва кой).")
+                         "Sum of the components' pay and contest prizes; empty when a component's pay is (note says which).",
+                         "Сборът по компонентите и наградите от състезания; празно, ако някой компонент е празен (note казва кой).")
 _ADJUSTMENTS = column("adjustments_value", "money", "Adjustments", "Корекции",
                       "Sum of the manual adjustments and clawbacks (0 when none).",
                       "Сборът на ръчните корекции и възстановявания (0, ако няма).")
