@@ -180,3 +180,20 @@ def test_a_plan_for_another_period_or_an_unknown_rep_is_refused(out, tmp_path):
         "write period = \"year\" or change the setting\n"
         "  - [[adjustment]] #1 rep_id: 'R9' is not a rep of the plan; use a rep_id of the reps table of an eligible "
         "role (roles) and, when the plan lists them, of reps")
+
+
+def test_the_cli_refuses_a_bad_plan_with_exit_code_3(tmp_path):
+    import subprocess
+    import sys
+
+    ws = Workspace.init(tmp_path / "ws")
+    raw(ws.con).execute(SMALL_COMPANY)
+    ws.close()
+    plan = tmp_path / "ws" / "plans" / "field.toml"
+    plan.parent.mkdir()
+    plan.write_text(PLAN.replace("weight = 0.8", "weight = 0.9"), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "saleskpi", "compute", str(tmp_path / "ws")],
+                          capture_output=True, text=True)
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert (f"{plan}: 1 invalid plan definition(s):\n  - [[component]]: the weights of the components sum to 1.1; "
+            "make them sum to 1") in done.stderr

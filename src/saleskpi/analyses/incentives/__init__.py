@@ -177,9 +177,8 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
                 note = (f"no pay: the {m.result} result has no row for {rid} in {label} (no sales and no target "
                         "in the period)")
             elif c.basis == "attainment" and (target is None or target <= 0):
-                source = ("targets, level rep, kpi turnover_value" if m.target_from == "stored"
-                          else f"targets, level rep, kpi {c.measure}")
-                note = (f"no pay: no target for {rid} in {label} ({source}); import the targets to compute it"
+                note = (f"no pay: no target for {rid} in {label} (targets, level rep, kpi {c.measure}); import "
+                        "the targets to compute it"
                         if target is None else f"no pay: the target for {rid} in {label} is {target}, not positive")
             elif (attainment if c.basis == "attainment" else value) is None:
                 note = f"no pay: {c.measure} is empty for {rid} in {label} (see {m.result}.note)"
@@ -205,7 +204,7 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
                         if figures.get(rid) is None else f"not ranked: below the contest's min_value {k.min_value}")
             else:
                 ties = sum(1 for r, _ in won.values() if r == rank)
-                note = None if ties == 1 else f"tied with {ties - 1} other rep(s): the prizes of their ranks split"
+                note = None if ties == 1 else f"tied with {ties - 1} other rep(s): the prizes of the places they share are split equally"
             components_pay += prize
             rows.append({**base, "step": "contest", "component": k.name, "measure": k.measure, "basis": k.rank_on,
                          "actual": value, "target": target, "attainment": attainment, "rank": rank, "pay": prize,
