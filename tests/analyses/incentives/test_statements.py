@@ -197,3 +197,18 @@ def test_the_cli_refuses_a_bad_plan_with_exit_code_3(tmp_path):
     assert done.returncode == 3 and "Traceback" not in done.stderr
     assert (f"{plan}: 1 invalid plan definition(s):\n  - [[component]]: the weights of the components sum to 1.1; "
             "make them sum to 1") in done.stderr
+
+
+def test_an_empty_measure_means_no_pay_and_a_warning(out):
+    _, _, ws = out
+    raw(ws.con).execute("UPDATE products SET is_target = false")  # target products unknown: empty, not 0
+    try:
+        report = compute(ws, only=["incentives"], as_of=AS_OF)
+        s = results.read(ws.con, "incentive-statements").to_pyarrow().to_pylist()
+    finally:
+        raw(ws.con).execute("UPDATE products SET is_target = true WHERE product_id = 'P1'")
+    r = one(s, rep_id="R1", component="target products")
+    assert r["pay"] is None and r["actual"] is None
+    assert r["note"] == "no pay: target_products_value is empty for R1 in 2025 (see sales.note)"
+    assert ("incentives: plan 'Field': target_products_value is empty for 2 rep(s) in 2025 (R1, R2), so no pay is "
+            "computed on it; sales.note says why.") in report.warnings

@@ -229,6 +229,12 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
         warn(f"plan '{plan.name}': {len(missing_rows)} rep(s) have no row in the sales result for {label} "
              f"({', '.join(missing_rows[:5])}{'...' if len(missing_rows) > 5 else ''}), so they get no pay; their "
              "statements say so.")
+    empty = sorted({(r["measure"], r["rep_id"]) for r in rows
+                    if r["step"] == "component" and str(r["note"]).startswith(f"no pay: {r['measure']} is empty")})
+    for measure in sorted({m for m, _ in empty}):
+        who = [rid for m, rid in empty if m == measure]
+        warn(f"plan '{plan.name}': {measure} is empty for {len(who)} rep(s) in {label} ({', '.join(who[:5])}"
+             f"{'...' if len(who) > 5 else ''}), so no pay is computed on it; sales.note says why.")
     without = sorted({r["rep_id"] for r in rows if r.get("note", "") and str(r["note"]).startswith("no pay: no target")})
     if without:
         warn(f"plan '{plan.name}': {len(without)} rep(s) have no target for {label}, so no pay is computed on "
