@@ -115,6 +115,12 @@ class Computed:
 
 def compute_company(url: str, tables: dict[str, pa.Table], folder) -> Computed:
     ws = Workspace.init(folder, backend=url)
+    # the example incentive plan, for every role (the small company's reps have none)
+    from saleskpi.analyses.incentives import EXAMPLE_PLAN, PLANS_DIR
+
+    (ws.path / PLANS_DIR).mkdir()
+    (ws.path / PLANS_DIR / "plan.toml").write_text(
+        EXAMPLE_PLAN.read_text(encoding="utf-8").replace('roles = ["rep"]', ""), encoding="utf-8")
     done = Computed(ws)
     for name in TABLES:  # the contract's order: referenced tables first
         if name in tables:

@@ -34,8 +34,10 @@ def _small_company() -> str:
 
 
 DECLARED = declared_results()
-#: the sheets of a whole-company workbook, in order (a chart sheet after its result)
-ORDER = ["summary", "sales", "bridge", BRIDGE_SHEET, "abc", PARETO_SHEET, *SHEETS[3:]]
+#: the sheets of a whole-company workbook, in order (a chart sheet after its result; the pay results
+#: last: the demo company has an incentive plan, docs/incentives.md)
+PAY_SHEETS = ("incentive-statements", "incentive-totals")
+ORDER = ["summary", "sales", "bridge", BRIDGE_SHEET, "abc", PARETO_SHEET, *SHEETS[3:], *PAY_SHEETS]
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +110,7 @@ def _expected(ws, name, scope=None) -> list[tuple]:
 def test_sheets_layout_and_values_equal_the_stored_results(demo, whole):
     book, summary, _ = whole["en"]
     assert book.sheetnames == ORDER
-    for name in SHEETS:
+    for name in (*SHEETS, *PAY_SHEETS):
         sheet = book[name]
         n = len(DECLARED[name].columns)
         assert sheet.freeze_panes == "A2", name
@@ -122,7 +124,7 @@ def test_sheets_layout_and_values_equal_the_stored_results(demo, whole):
     run = results.run_of(demo.con, "abc")
     assert front["Run"] == str(run.run_id) and front["As of"] == run.as_of.isoformat()
     assert front["Scope"] == "the owner of the workspace folder: the whole company"
-    listed = {r[0]: r[2] for r in book["summary"].iter_rows(values_only=True) if r[0] in SHEETS}
+    listed = {r[0]: r[2] for r in book["summary"].iter_rows(values_only=True) if r[0] in (*SHEETS, *PAY_SHEETS)}
     assert listed == summary.rows
 
 

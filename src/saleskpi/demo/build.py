@@ -32,6 +32,17 @@ STEPS: tuple[str, ...] = ("workspace",) + INPUT_TABLES + TRUTH_TABLES
 WORKSPACE_NAME = "Строймат (demo company)"
 
 
+def write_example_plan(folder: Path) -> Path:
+    """The example incentive plan in the workspace's plans folder (docs/incentives.md), so the
+    demo company's statements have rows."""
+    from saleskpi.analyses.incentives import EXAMPLE_PLAN, PLANS_DIR
+
+    target = Path(folder) / PLANS_DIR / "field-sales.toml"
+    target.parent.mkdir(exist_ok=True)
+    target.write_bytes(EXAMPLE_PLAN.read_bytes())
+    return target
+
+
 def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed: int = 7,
                end: dt.date = dt.date(2026, 10, 31),
                progress: Callable[[str], None] | None = None) -> Workspace:
@@ -52,6 +63,7 @@ def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed:
     try:
         ws = _allow_future_dates(ws, spec.end)
         load_company(ws, spec, progress=report)
+        write_example_plan(ws.path)
         (ws.path / DEMO_MARKER).unlink(missing_ok=True)
         write_private(ws.path / DEMO_MARKER, json.dumps({"customers": customers, "years": years, "seed": seed}) + "\n")
     except BaseException:

@@ -1,0 +1,77 @@
+"""Statements on a small demo company (its example plan, written by build_demo): every rep's pay
+recomputed here from the stored sales result, and a rep sees only their own pay."""
+
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from saleskpi import results
+from saleskpi.access import Scope
+from saleskpi.analyses.incentives import load_plan, tiered_pay
+from saleskpi.compute import compute
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from saleskpi.demo import build_demo
+
+    ws = build_demo(tmp_path_factory.mktemp("pay-demo") / "ws", customers=150, years=3, seed=11)
+    compute(ws)
+    yield ws
+    ws.close()
+
+
+def frame(ws, name, scope=None) -> pd.DataFrame:
+    return results.read(ws.con, name, scope=scope).to_pyarrow().to_pandas()
+
+
+def test_every_rep_is_paid_by_the_curve_on_the_stored_attainment(demo):
+    plan = load_plan(demo.path / "plans" / "field-sales.toml")
+    quota, products = plan.component
+    sales = frame(demo, "sales")
+    reps = demo.table("reps").to_pandas()
+    paid_reps = sorted(reps.rep_id[reps.role == "rep"])
+    s = frame(demo, "incentive-statements")
+    totals = frame(demo, "incentive-totals").set_index("rep_id")
+    assert sorted(totals.index) == paid_reps and len(paid_reps) >= 5
+    rep_rows = sales[(sales.level == "rep") & sales.business_line.isna()].set_index("rep_id")
+    # the contest: prizes 1,500 / 1,000 / 500 by attainment among the reps at 90 % or more
+    contest = plan.contest[0]
+    ranked = rep_rows.loc[paid_reps].attainment_by_value
+    ranked = ranked[ranked >= 0.9].sort_values(ascending=False)
+    assert ranked.is_unique
+    prize = {rid: Decimal(repr(contest.prizes[i])) if i < len(contest.prizes) else Decimal(0)
+             for i, rid in enumerate(ranked.index)}
+    for rid in paid_reps:
+        row = rep_rows.loc[rid]
+        # the quota: attainment x target pay on the curve scaled by the target pay (12,000 x 0.7)
+        p = Decimal("8400")
+        a = Decimal(repr(float(row.attainment_by_value)))
+        expected_quota = tiered_pay(a * p, [(Decimal(repr(lo)) * p, r) for lo, r in quota.tiers],
+                                    threshold=Decimal("0.5") * p, cap=2 * p)
+        got = s[(s.rep_id == rid) & (s.component == "quota")].iloc[0]
+        assert got.pay == expected_quota and got.attainment == pytest.approx(float(row.attainment_by_value))
+        # target products: 10 % to 20,000, 15 % above, capped at 6,000, on the stored value
+        expected_products = tiered_pay(float(row.target_products_value), products.tiers, cap=6000)
+        assert s[(s.rep_id == rid) & (s.component == "target products")].iloc[0].pay == expected_products
+        won = s[(s.rep_id == rid) & (s.step == "contest")].iloc[0].pay
+        assert won == prize.get(rid, Decimal(0))
+        expected = expected_quota + expected_products + prize.get(rid, Decimal(0))
+        assert totals.loc[rid, "total_pay"] == expected
+        assert totals.loc[rid, "cost_of_sales"] == pytest.approx(float(expected) / float(row.turnover_value_period))
+    # the demo company's reps are paid something, and not all the same; someone wins the contest
+    assert totals.total_pay.notna().all() and totals.total_pay.nunique() > 1
+    assert len(prize) >= 1
+
+
+def test_a_rep_sees_only_their_own_pay_and_a_manager_their_team(demo):
+    reps = demo.table("reps").to_pandas()
+    rep = reps[reps.role == "rep"].sort_values("rep_id").iloc[0]
+    for name in ("incentive-statements", "incentive-totals"):
+        mine = frame(demo, name, Scope("rep", rep_id=rep.rep_id))
+        assert len(mine) > 0 and set(mine.rep_id) == {rep.rep_id}
+        team = frame(demo, name, Scope("manager", team_ids={rep.team_id}))
+        assert set(team.rep_id) == set(reps.rep_id[(reps.team_id == rep.team_id) & (reps.role == "rep")])
+        assert frame(demo, name, Scope("manager", territory_ids={rep.territory_id})).empty
+        assert len(frame(demo, name, Scope("compensation"))) == len(frame(demo, name))
