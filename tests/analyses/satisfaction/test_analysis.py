@@ -114,7 +114,7 @@ def test_response_rates_and_responders_against_non_responders(surveyed):
     assert one(nr, grouped_by="territory", group_id="T2").response_rate == pytest.approx(2 / 4)
     assert one(nr, grouped_by="industry", group_id="(unknown)").invited == 8
     test = rows(ws, "nonresponse-test")
-    turnover = one(test, measure="turnover_value_12m")
+    turnover = one(test, compared_on="turnover_value_12m")
     # responders: 302, 302, 0, 376, 30 (mean 202); non-responders: C2 0, C3 376, C4 30 (mean 135.33)
     assert (turnover.responders, turnover.non_responders) == (5, 3)
     assert turnover.responders_mean == pytest.approx(202.0)

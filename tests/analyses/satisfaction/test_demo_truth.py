@@ -79,7 +79,7 @@ def test_response_rate_and_non_response_bias(demo):
     assert rate.invited == len(inv)
     assert rate.response_rate_ci_low <= p.mean() <= rate.response_rate_ci_high
     # larger customers answer more often (size in the response logit): responders buy more
-    test = frame(ws, "nonresponse-test").set_index("measure")
+    test = frame(ws, "nonresponse-test").set_index("compared_on")
     assert test.loc["turnover_value_12m", "responders_mean"] > test.loc["turnover_value_12m", "non_responders_mean"]
     assert test.loc["turnover_value_12m", "significant"]
     # the p-values docs/satisfaction.md quotes

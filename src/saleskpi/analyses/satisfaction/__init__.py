@@ -101,7 +101,7 @@ def _warnings(ctx: Context, rates: pd.DataFrame, test: pd.DataFrame, period: int
                  f"min_response_rate ({cfg.min_response_rate:.0%}): the answers may not speak for the customer "
                  "base; read nps_weighted beside nps.")
     for row in test[test["significant"]].itertuples():
-        ctx.warn("satisfaction", f"in {period} the responders differ from the non-responders in {row.measure} "
+        ctx.warn("satisfaction", f"in {period} the responders differ from the non-responders in {row.compared_on} "
                  f"(mean {row.responders_mean:.4g} against {row.non_responders_mean:.4g}, {row.test} p = "
                  f"{row.pvalue:.2g}): the raw scores speak for those who answered, not for the customer base "
                  "(non-response bias); read nps_weighted, raked to the base by class, territory and industry.")

@@ -44,7 +44,7 @@ def responders_test(inv: pd.DataFrame, period: int, significance: float) -> pd.D
         x = inv[col].to_numpy(dtype=float)
         ok = ~np.isnan(x)
         a, b = x[ok & answered], x[ok & ~answered]
-        row = {"measure": col, "survey_year": period, "responders": len(a), "non_responders": len(b),
+        row = {"compared_on": col, "survey_year": period, "responders": len(a), "non_responders": len(b),
                "responders_mean": a.mean() if len(a) else np.nan, "non_responders_mean": b.mean() if len(b) else np.nan,
                "test": "mann-whitney"}
         if len(a) and len(b) and np.ptp(np.r_[a, b]) > 0:
@@ -54,7 +54,7 @@ def responders_test(inv: pd.DataFrame, period: int, significance: float) -> pd.D
     has_class = inv["class_by_value"].notna().to_numpy()
     is_a = (inv["class_by_value"] == "A").to_numpy()
     a, b = is_a[has_class & answered], is_a[has_class & ~answered]
-    row = {"measure": "class_a_share", "survey_year": period, "responders": len(a), "non_responders": len(b),
+    row = {"compared_on": "class_a_share", "survey_year": period, "responders": len(a), "non_responders": len(b),
            "responders_mean": a.mean() if len(a) else np.nan, "non_responders_mean": b.mean() if len(b) else np.nan,
            "test": "chi-square"}
     table = pd.crosstab(inv.loc[has_class, "class_by_value"], inv.loc[has_class, "responded"])

@@ -175,7 +175,7 @@ NONRESPONSE = Result(
 )
 
 _MEASURE = column(
-    "measure", "class", "Compared on", "Сравнение по",
+    "compared_on", "class", "Compared on", "Сравнение по",
     "The CRM figure compared: turnover_value_12m, share_of_wallet_by_value, tenure_years (since "
     "customers.acquired_on) or class_a_share (share in class A by purchases).",
     "Сравняваната стойност от CRM: turnover_value_12m, share_of_wallet_by_value, tenure_years (от "
@@ -216,7 +216,7 @@ NONRESPONSE_TEST = Result(
      "от CRM (оборот, дял от портфейла, стаж, клас)? Всяко с тест и p-стойност."),
     (_MEASURE, SURVEY_YEAR, _RESPONDERS, _NON_RESPONDERS, _RESPONDERS_MEAN, _NON_RESPONDERS_MEAN, _TEST, _STATISTIC,
      P_VALUE, SIGNIFICANT),
-    key=("measure",),
+    key=("compared_on",),
     scope=(),
     notes=(
         ("The CRM figures are those at the as-of date (abc, customers); one row per invitation, so a customer "
