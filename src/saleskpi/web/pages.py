@@ -69,12 +69,12 @@ def _i(lang: str) -> int:
     return 1 if lang == "bg" else 0
 
 
-def register(app, page, templates) -> None:
-    """Add the pages to ``app`` (``page`` renders a template for a user, as in create_app)."""
+def register(app, page, templates, CurrentUser) -> None:  # noqa: N803 (the dependency's name in app.py)
+    """Add the pages to ``app``: ``page`` renders a template for a user, ``templates`` are the
+    app's, ``CurrentUser`` is the one scoping dependency (all three from create_app)."""
     from saleskpi import users
     from saleskpi.errors import UsageError
     from saleskpi.web import format as fmt
-    from saleskpi.web.app import CurrentUser
     from saleskpi.web.data import NotAllowed, NotFound, exported_data, filtered, rows_of, table_of
     from saleskpi.web.snapshot import Unavailable
 
