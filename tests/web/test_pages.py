@@ -21,6 +21,8 @@ PASSWORD = "correct horse battery"
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
 #: The reason put on one stored abc row whose share of wallet is made unknown (see full_site).
 REASON = "test: no stated potential"
+#: A text that a spreadsheet would run, put in that row's action.
+FORMULA = "=HYPERLINK(\"http://example.com\")"
 IDS = re.compile(r"\bC\d{5}\b")
 
 
@@ -55,7 +57,8 @@ def test_numbers_and_dates_in_bulgarian_and_english():
 @pytest.fixture(scope="module")
 def full_site(tmp_path_factory):
     """The demo company (200 customers, 3 years) with every analysis computed, one abc row's
-    share of wallet made unknown with a reason, and the users of conftest's ``site``."""
+    share of wallet made unknown with a reason and its action a formula (the demo has
+    neither), and the users of conftest's ``site``."""
     from saleskpi.compute import compute
     from saleskpi.demo import build_demo
 
@@ -67,8 +70,8 @@ def full_site(tmp_path_factory):
         customers = dict(db.execute("SELECT customer_id, rep_id FROM customers").fetchall())
         reps = dict(db.execute("SELECT rep_id, team_id FROM reps").fetchall())
         unknown = db.execute("SELECT min(customer_id) FROM result_abc").fetchone()[0]
-        db.execute("UPDATE result_abc SET share_of_wallet_by_value = NULL, class_missing_reason = ? "
-                   "WHERE customer_id = ?", [REASON, unknown])
+        db.execute("UPDATE result_abc SET share_of_wallet_by_value = NULL, class_missing_reason = ?, action = ? "
+                   "WHERE customer_id = ?", [REASON, FORMULA, unknown])
     finally:
         db.close()
     owning = sorted(set(customers.values()))
@@ -318,6 +321,14 @@ def test_the_csv_download_is_scoped_and_audited(clients, full_site):
     assert any(a["detail"].startswith("abc csv") and f"rows={len(ids)}" in a["detail"] for a in exports)
 
 
+def test_a_formula_in_a_csv_cell_is_neutralised(clients, full_site):
+    csv = clients["director"].get("/results/abc/csv", params={"where": f"customer_id={full_site['unknown']}"})
+    assert csv.text.count("\n") == 2
+    assert ",\"'=HYPERLINK(\"\"http://example.com\"\")\"," in csv.text
+    exports = [a for a in users.audit_log(full_site["path"]) if a["event"] == "export" and a["login"] == "director"]
+    assert exports[-1]["detail"] == f"abc csv where=customer_id={full_site['unknown']} rows=1"
+
+
 def test_static_files_are_served_with_the_csp(clients):
     for url in ("/static/vendor/htmx-2.0.11.min.js", "/static/vendor/echarts-5.6.0.min.js", "/static/charts.js"):
         response = clients["director"].get(url)
@@ -330,3 +341,17 @@ def test_static_files_are_served_with_the_csp(clients):
     scripts = re.findall(r"<script([^>]*)>", page.text)
     assert scripts and all('src="/static/' in s or 'type="application/json"' in s for s in scripts)
     assert "style=" not in page.text and "<style" not in page.text
+
+
+def test_the_drill_down_keeps_the_business_line(clients, full_site):
+    line = "drywall"
+    page = clients["director"].get("/sales").text
+    assert f'href="/sales?level=territory&amp;comparison=last_year&amp;business_line={line}"' in page
+    rows = stored(full_site, "SELECT key, turnover_value_period, currency FROM result_sales WHERE level = 'territory' "
+                             "AND business_line = ? AND run_id = ? ORDER BY key", line, latest(full_site, "sales"))
+    page = clients["director"].get("/sales", params={"level": "territory", "business_line": line,
+                                                     "limit": 1000}).text
+    assert f"1–{len(rows)} от {len(rows)} реда" in page
+    assert all(f"{bg(v)} {c}" in page for _k, v, c in rows if v is not None)
+    mine = clients["rep1"].get("/sales", params={"level": "customer", "business_line": line, "limit": 1000}).text
+    assert set(IDS.findall(body(mine))) <= owned_by(full_site, full_site["rep1"])

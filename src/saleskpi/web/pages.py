@@ -158,10 +158,10 @@ def register(app, page, templates, CurrentUser) -> None:  # noqa: N803 (the depe
             except UsageError as exc:
                 raise HTTPException(400, str(exc)) from None
             out = io.StringIO(newline="")
-            arrow = expr.to_pyarrow()
-            names = arrow.column_names
-            rows = [tuple(r[c] for c in names) for r in arrow.to_pylist()]
-            n = write_csv(names, [rows], out)
+            names = list(expr.columns)
+            batches = ([tuple(r[c] for c in names) for r in b.to_pylist()]
+                       for b in expr.to_pyarrow_batches(chunk_size=10_000))
+            n = write_csv(names, batches, out)
             return declared, out.getvalue(), n
 
         built = reading(request, user, build)
@@ -280,7 +280,8 @@ def register(app, page, templates, CurrentUser) -> None:  # noqa: N803 (the depe
 
     @app.get("/sales", response_class=HTMLResponse)
     def sales(request: Request, user: CurrentUser, level: str = "business_line", key: str | None = None,
-              comparison: str = "last_year", offset: int = 0, limit: int = 50, sort: str | None = None):
+              business_line: str | None = None, comparison: str = "last_year", offset: int = 0, limit: int = 50,
+              sort: str | None = None):
         if level not in LEVELS:
             raise HTTPException(400, f"level is one of {', '.join(LEVELS)}; got '{level}'.")
         if offset < 0 or not 1 <= limit <= settings.max_limit:
@@ -289,7 +290,10 @@ def register(app, page, templates, CurrentUser) -> None:  # noqa: N803 (the depe
         def build(con):
             from saleskpi.analyses import declared_results
 
-            where = [f"level={level}"] + (["business_line="] if level != "business_line" else [])
+            # the rows of the level: of the business line chosen above, else all lines together
+            where = [f"level={level}"]
+            if level != "business_line":
+                where.append("business_line=" + (business_line or ""))
             try:
                 table = table_of(con, "sales", user, offset=offset, limit=limit, sort=_sort_list(sort), where=where)
             except UsageError as exc:
@@ -307,7 +311,9 @@ def register(app, page, templates, CurrentUser) -> None:  # noqa: N803 (the depe
                 b = node[0]
                 chart = {"id": "bridge", "type": "waterfall", "labels": [s["title"] for s in steps],
                          "values": [_num(b[s["name"]]) for s in steps]}
-            return page(request, "sales.html", user, table=table, levels=LEVELS, level=level,
+            down = LEVELS[LEVELS.index(level) + 1] if level != LEVELS[-1] else None
+            return page(request, "sales.html", user, table=table, levels=LEVELS, level=level, down=down,
+                        business_line=business_line or "",
                         cols=columns(declared_results()["sales"], user.lang, SALES_COLUMNS), node=node[0] if node else None,
                         bridge_cols=columns(bridge, user.lang, ("comparison", "level", "key", "base_value",
                                                                  *BRIDGE_STEPS, "current_value", "change_value",
