@@ -172,6 +172,9 @@ def test_the_overview_shows_the_company_row_of_sales_in_bulgarian(clients, full_
     assert f"{bg(target)} {currency}" in page
     assert f"{bg(attainment * 100, 1)} %" in page
     assert 'id="chart-data"' in page and "<script>" not in page  # data block, no inline script
+    # the example of docs/web.md (the same demo company)
+    assert "2 251 700,73 EUR" in page and "2 613 000,00 EUR" in page and "98,6 %" in page
+    assert "15,3 %" in page and "328 691,15 EUR" in page
 
 
 def test_a_reps_overview_is_the_reps_own_row(clients, full_site):
@@ -288,6 +291,7 @@ def test_the_abc_matrix_links_its_27_cells(clients, full_site):
     (count,), = stored(full_site, "SELECT customers FROM result_abc_matrix WHERE cell = 'AAB' AND run_id = ?",
                        latest(full_site, "abc-matrix"))
     assert re.search(rf'cell%3DAAB">AAB</a><br><span[^>]*>{bg(count, 0)}</span>', page)
+    assert count == 38  # the example of docs/web.md
 
 
 def test_the_sales_drill_down_shows_the_bridge_of_a_node(clients, full_site):
