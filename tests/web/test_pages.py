@@ -216,6 +216,8 @@ def test_htmx_gets_the_table_alone(clients):
     assert part.status_code == 200
     assert part.text.lstrip().startswith('<div id="table"') and "<html" not in part.text
     assert 'hx-get="/results/abc?' in part.text and "51–100 от 200 реда" in part.text
+    filtered = clients["director"].get("/results/abc", params={"where": "cell=AAB"}, headers={"HX-Request": "true"})
+    assert 'href="/results/abc/csv?where=cell%3DAAB"' in filtered.text  # the download follows the filter
 
 
 def test_an_unknown_value_is_an_empty_cell_with_the_reason(clients, full_site):

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from saleskpi.users import User
 
-__all__ = ["NotAllowed", "NotFound", "Shown", "result_page", "sees", "visible_results"]
+__all__ = ["NotAllowed", "NotFound", "Shown", "Table", "filtered", "result_page", "rows_of", "sees", "table_of",
+           "visible_results"]
 
 
 class NotFound(LookupError):
@@ -55,18 +56,10 @@ def result_page(con, name: str, user: User, *, offset: int, limit: int) -> tuple
     (name, title, run and as-of date, columns, total rows in scope, the page's rows by
     :func:`saleskpi.browse.json_rows`), and whether it is pay or customer data (audited)."""
     from saleskpi import results
-    from saleskpi.analyses import declared_results
     from saleskpi.browse import json_rows
 
-    declared = declared_results().get(name)
-    if declared is None:
-        raise NotFound(f"No result '{name}'. The results: {', '.join(declared_results())}.")
-    if not sees(user, declared):
-        raise NotAllowed(f"'{name}' holds company-wide figures only, which the role '{user.role}' does not see.")
-    if results.table_name(name) not in con.list_tables():
-        raise NotFound(f"'{name}' is not computed yet (saleskpi compute).")
+    declared, expr = _scoped(con, name, user)
     info = results.run_of(con, name)
-    expr = results.read(con, name, scope=user.scope)
     total = int(expr.count().execute())
     keys = [k for k in declared.key if k in expr.columns] or list(expr.columns)
     rows = expr.order_by(keys).limit(limit, offset=offset).to_pyarrow()
@@ -104,6 +97,8 @@ class Table:
 
 
 def _scoped(con, name: str, user: User):
+    """The declaration of ``name`` and its rows in ``user``'s scope (the one reader); raises
+    :class:`NotFound` (no such result, or not computed yet) or :class:`NotAllowed`."""
     from saleskpi import results
     from saleskpi.analyses import declared_results
 
