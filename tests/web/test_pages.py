@@ -80,7 +80,9 @@ def full_site(tmp_path_factory):
     users.add_user(path, "rep1", role="rep", rep_id=rep1, password=PASSWORD)
     users.add_user(path, "rep2", role="rep", rep_id=rep2, password=PASSWORD)
     users.add_user(path, "nobody", role="rep", rep_id="NOBODY", password=PASSWORD)
-    return {"path": path, "customers": customers, "reps": reps, "rep1": rep1, "rep2": rep2, "unknown": unknown}
+    users.add_user(path, "manager", role="manager", team_ids=[reps[rep1]], password=PASSWORD)
+    return {"path": path, "customers": customers, "reps": reps, "rep1": rep1, "rep2": rep2, "unknown": unknown,
+            "team": reps[rep1]}
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +92,7 @@ def clients(full_site):
 
     app = create_app(full_site["path"], secret=SECRET)
     made = {}
-    for login in ("director", "rep1", "rep2", "nobody"):
+    for login in ("director", "rep1", "rep2", "nobody", "manager"):
         client = TestClient(app)
         client.__enter__()
         token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
@@ -256,6 +258,18 @@ def test_a_reps_pages_never_name_another_reps_customer(clients, full_site):
     other = sorted(owned_by(full_site, full_site["rep2"]))[0]
     assert clients["rep1"].get(f"/customers/{other}").status_code == 404
     assert clients["director"].get(f"/customers/{other}").status_code == 200
+
+
+def test_a_managers_pages_are_the_teams(clients, full_site):
+    team = full_site["team"]
+    (turnover, currency), = stored(
+        full_site, "SELECT turnover_value_period, currency FROM result_sales WHERE level = 'team' AND key = ? "
+                   "AND business_line IS NULL AND run_id = ?", team, latest(full_site, "sales"))
+    page = body(clients["manager"].get("/overview").text)
+    assert f"<h2>{team}</h2>" in page and f"{bg(turnover)} {currency}" in page
+    theirs = {c for c, r in full_site["customers"].items() if full_site["reps"].get(r) == team}
+    seen = set(IDS.findall(body(clients["manager"].get("/results/abc", params={"limit": 1000}).text)))
+    assert seen and seen <= theirs
 
 
 def test_a_user_whose_scope_matches_nothing_sees_empty_tables(clients):

@@ -33,7 +33,10 @@ WORDS = {
            "level": "Level", "imports": "Imports", "runs": "Runs", "warnings": "Warnings of the last run",
            "no_warnings": "No warnings.", "not_yet": "Not computed yet.", "run_of": "run",
            "target_products": "Target products not yet bought: no stored result holds them yet.",
-           "comparison": "Compared with", "company": "The company", "all_customers": "All customers (ABC classes)"},
+           "comparison": "Compared with", "company": "The company",
+           "levels": {"business_line": "business line", "territory": "territory", "team": "team", "rep": "rep",
+                      "customer": "customer", "company": "company", "last_year": "last year",
+                      "previous": "previous period"}, "all_customers": "All customers (ABC classes)"},
     "bg": {"overview": "Обзор", "customers": "Клиенти", "sales": "Продажби", "data": "Данни",
            "rows": "{first}–{last} от {total} реда", "no_rows": "Няма редове.", "previous": "Предишна",
            "next": "Следваща", "filter": "Филтър", "filter_help": "КОЛОНА=СТОЙНОСТ, или !=, <, <=, >, >=; по един на ред",
@@ -47,7 +50,10 @@ WORDS = {
            "level": "Ниво", "imports": "Импорти", "runs": "Изчисления", "warnings": "Предупреждения от последното изчисление",
            "no_warnings": "Няма предупреждения.", "not_yet": "Още не е изчислено.", "run_of": "изчисление",
            "target_products": "Целеви продукти, които още не е купувал: още няма резултат, който да ги съдържа.",
-           "comparison": "Сравнено с", "company": "Компанията", "all_customers": "Всички клиенти (ABC класове)"},
+           "comparison": "Сравнено с", "company": "Компанията",
+           "levels": {"business_line": "бизнес линия", "territory": "територия", "team": "екип", "rep": "търговец",
+                      "customer": "клиент", "company": "фирмата", "last_year": "миналата година",
+                      "previous": "предходния период"}, "all_customers": "Всички клиенти (ABC класове)"},
 }
 
 #: The levels of the sales drill-down, top first (the `level` column of the result `sales`).
