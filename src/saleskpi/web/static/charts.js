@@ -1,11 +1,13 @@
 // Draws the page's charts with the vendored Apache ECharts: the data comes from the page's
 // <script type="application/json" id="chart-data"> block (no inline script: the CSP is
 // default-src 'self'). Each chart {id, type, labels, series | values} goes into #chart-<id>.
+// Tooltips are drawn on the canvas (renderMode "richText"): ECharts' HTML tooltips carry
+// style="" attributes, which the CSP refuses.
 (function () {
   "use strict";
   function bar(chart) {
     return {
-      tooltip: {trigger: "axis"}, legend: {}, grid: {containLabel: true},
+      tooltip: {trigger: "axis", renderMode: "richText"}, legend: {}, grid: {containLabel: true},
       xAxis: {type: "category", data: chart.labels}, yAxis: {type: "value"},
       series: chart.series.map(function (s) { return {name: s.name, type: "bar", data: s.data}; })
     };
@@ -21,7 +23,7 @@
       total += x;
     }
     return {
-      tooltip: {trigger: "axis"}, grid: {containLabel: true},
+      tooltip: {trigger: "axis", renderMode: "richText"}, grid: {containLabel: true},
       xAxis: {type: "category", data: chart.labels, axisLabel: {interval: 0, rotate: 20}}, yAxis: {type: "value"},
       series: [
         {type: "bar", stack: "w", data: hidden, itemStyle: {color: "transparent"}, tooltip: {show: false}},
