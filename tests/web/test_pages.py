@@ -375,3 +375,12 @@ def test_the_drill_down_keeps_the_business_line(clients, full_site):
     assert all(f"{bg(v)} {c}" in page for _k, v, c in rows if v is not None)
     mine = clients["rep1"].get("/sales", params={"level": "customer", "business_line": line, "limit": 1000}).text
     assert set(IDS.findall(body(mine))) <= owned_by(full_site, full_site["rep1"])
+
+
+def test_a_company_wide_result_is_403_for_a_rep_and_an_unknown_one_404(clients):
+    assert clients["rep1"].get("/results/abc-limits").status_code == 403
+    assert clients["rep1"].get("/results/abc-limits/csv").status_code == 403
+    assert clients["director"].get("/results/abc-limits").status_code == 200
+    missing = clients["director"].get("/results/no-such-result")
+    assert missing.status_code == 404 and "abc-matrix" in missing.text  # names the results there are
+    assert clients["director"].get("/sales", params={"level": "planet"}).status_code == 400
