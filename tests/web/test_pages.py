@@ -256,7 +256,9 @@ def test_a_reps_pages_never_name_another_reps_customer(clients, full_site):
     own = sorted(mine)[0]
     assert clients["rep1"].get(f"/customers/{own}").status_code == 200
     other = sorted(owned_by(full_site, full_site["rep2"]))[0]
-    assert clients["rep1"].get(f"/customers/{other}").status_code == 404
+    refused = clients["rep1"].get(f"/customers/{other}")
+    assert refused.status_code == 404 and "<main>" in refused.text  # a page of the site, naming no data
+    assert f"No customer &#39;{other}&#39; among the customers you may see." in refused.text
     assert clients["director"].get(f"/customers/{other}").status_code == 200
 
 

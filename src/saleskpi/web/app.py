@@ -275,5 +275,5 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
 
     from saleskpi.web.pages import register
 
-    register(app, page, templates, CurrentUser)
+    register(app, page, templates, CurrentUser, current_user, LoginRequired)
     return app

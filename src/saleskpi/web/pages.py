@@ -75,9 +75,10 @@ def _i(lang: str) -> int:
     return 1 if lang == "bg" else 0
 
 
-def register(app, page, templates, CurrentUser) -> None:  # noqa: N803 (the dependency's name in app.py)
+def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> None:  # noqa: N803
     """Add the pages to ``app``: ``page`` renders a template for a user, ``templates`` are the
-    app's, ``CurrentUser`` is the one scoping dependency (all three from create_app)."""
+    app's, ``CurrentUser`` is the one scoping dependency, ``current_user`` and
+    ``LoginRequired`` what it is made of (all from create_app)."""
     from saleskpi import users
     from saleskpi.errors import UsageError
     from saleskpi.web import format as fmt
@@ -108,6 +109,22 @@ def register(app, page, templates, CurrentUser) -> None:  # noqa: N803 (the depe
         for k, v in changes.items():
             params += [(k, x) for x in (v if isinstance(v, (list, tuple)) else [v]) if x is not None and x != ""]
         return "?" + urlencode(params)
+
+    @app.exception_handler(HTTPException)
+    async def error_page(request: Request, exc: HTTPException):
+        """A page's error (400, 403, 404) as a page of the site; the API and forms keep JSON."""
+        from fastapi.exception_handlers import http_exception_handler
+
+        if request.url.path.startswith("/api/") or request.method != "GET":
+            return await http_exception_handler(request, exc)
+        try:
+            user = current_user(request)
+        except LoginRequired:
+            user = None
+        response = page(request, "error.html", user, status=exc.status_code, detail=exc.detail)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
 
     templates.env.globals.update(show=show, why=why, with_query=with_query, fmt_date=fmt.date)
 
