@@ -218,6 +218,8 @@ def test_htmx_gets_the_table_alone(clients):
     assert part.status_code == 200
     assert part.text.lstrip().startswith('<div id="table"') and "<html" not in part.text
     assert 'hx-get="/results/abc?' in part.text and "51–100 от 200 реда" in part.text
+    restore = clients["director"].get("/results/abc", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.text  # going back in history gets the whole page
     filtered = clients["director"].get("/results/abc", params={"where": "cell=AAB"}, headers={"HX-Request": "true"})
     assert 'href="/results/abc/csv?where=cell%3DAAB"' in filtered.text  # the download follows the filter
 

@@ -163,7 +163,10 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> 
             context = dict(table=table, cols=columns(table.declared, user.lang), result=name, error=error,
                            heading=table.declared.title[i], about=table.declared.description[i],
                            sort=sort or "", where="\n".join(where))
-            part = "_table.html" if request.headers.get("HX-Request") == "true" else "table.html"
+            # htmx asks for the table alone, except when it restores a page from history
+            alone = (request.headers.get("HX-Request") == "true"
+                     and request.headers.get("HX-History-Restore-Request") != "true")
+            part = "_table.html" if alone else "table.html"
             return page(request, part, user, status=400 if error else 200, **context)
 
         return reading(request, user, build)
