@@ -98,6 +98,16 @@ WORDS = {
 }
 
 
+def _page_words() -> None:
+    from saleskpi.web.pages import WORDS as PAGES
+
+    for lang, words in PAGES.items():
+        WORDS[lang].update(words)
+
+
+_page_words()
+
+
 class LoginRequired(Exception):
     """Raised by :func:`current_user` when nobody is logged in."""
 
@@ -263,4 +273,7 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
                         f"{name} json offset={offset} limit={limit} rows={len(body['rows'])} run={body['run_id']}")
         return JSONResponse(body)
 
+    from saleskpi.web.pages import register
+
+    register(app, page, templates, CurrentUser, current_user, LoginRequired)
     return app

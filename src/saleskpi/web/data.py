@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from saleskpi.users import User
 
-__all__ = ["NotAllowed", "NotFound", "Shown", "result_page", "sees", "visible_results"]
+__all__ = ["NotAllowed", "NotFound", "Shown", "Table", "filtered", "result_page", "rows_of", "sees", "table_of",
+           "visible_results"]
 
 
 class NotFound(LookupError):
@@ -55,18 +56,10 @@ def result_page(con, name: str, user: User, *, offset: int, limit: int) -> tuple
     (name, title, run and as-of date, columns, total rows in scope, the page's rows by
     :func:`saleskpi.browse.json_rows`), and whether it is pay or customer data (audited)."""
     from saleskpi import results
-    from saleskpi.analyses import declared_results
     from saleskpi.browse import json_rows
 
-    declared = declared_results().get(name)
-    if declared is None:
-        raise NotFound(f"No result '{name}'. The results: {', '.join(declared_results())}.")
-    if not sees(user, declared):
-        raise NotAllowed(f"'{name}' holds company-wide figures only, which the role '{user.role}' does not see.")
-    if results.table_name(name) not in con.list_tables():
-        raise NotFound(f"'{name}' is not computed yet (saleskpi compute).")
+    declared, expr = _scoped(con, name, user)
     info = results.run_of(con, name)
-    expr = results.read(con, name, scope=user.scope)
     total = int(expr.count().execute())
     keys = [k for k in declared.key if k in expr.columns] or list(expr.columns)
     rows = expr.order_by(keys).limit(limit, offset=offset).to_pyarrow()
@@ -83,3 +76,78 @@ def result_page(con, name: str, user: User, *, offset: int, limit: int) -> tuple
         "rows": json_rows(columns, (tuple(r.values()) for r in rows.to_pylist())),
     }
     return body, exported_data(declared)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One page of a result's table as the user may see it: the declaration, the declared
+    columns shown, the rows of the page (dicts), the rows in scope after the filters, and the
+    paging, sort and filters that chose them."""
+
+    declared: object
+    columns: tuple
+    rows: list[dict]
+    total: int
+    offset: int
+    limit: int
+    sort: tuple[tuple[str, bool], ...]
+    where: tuple[str, ...]
+    run_id: int | None
+    as_of: object
+
+
+def _scoped(con, name: str, user: User):
+    """The declaration of ``name`` and its rows in ``user``'s scope (the one reader); raises
+    :class:`NotFound` (no such result, or not computed yet) or :class:`NotAllowed`."""
+    from saleskpi import results
+    from saleskpi.analyses import declared_results
+
+    declared = declared_results().get(name)
+    if declared is None:
+        raise NotFound(f"No result '{name}'. The results: {', '.join(declared_results())}.")
+    if not sees(user, declared):
+        raise NotAllowed(f"'{name}' holds company-wide figures only, which the role '{user.role}' does not see.")
+    if results.table_name(name) not in con.list_tables():
+        raise NotFound(f"'{name}' is not computed yet (saleskpi compute).")
+    return declared, results.read(con, name, scope=user.scope)
+
+
+def filtered(con, name: str, user: User, *, sort=(), where=()):
+    """The rows of ``name`` in ``user``'s scope where every ``where`` condition holds
+    (``COLUMN=VALUE``, as ``saleskpi show --where``), ordered by ``sort`` (``col`` or ``-col``,
+    then the key): the declaration, the ibis expression and the sort pairs. Raises
+    :class:`NotFound`, :class:`NotAllowed`, or UsageError for a bad condition or sort."""
+    from saleskpi.browse import order, select
+
+    declared, expr = _scoped(con, name, user)
+    expr = select(expr, where=list(where), name=name)
+    pairs = order(list(sort), expr.columns)
+    keys = [k for k in declared.key if k in expr.columns and k not in {c for c, _ in pairs}]
+    expr = expr.order_by([expr[c].desc() if d else expr[c].asc() for c, d in pairs] + keys)
+    return declared, expr, pairs
+
+
+def table_of(con, name: str, user: User, *, offset: int = 0, limit: int = 50, sort=(), where=()) -> Table:
+    """One page of ``name`` (see :func:`filtered`), read through the one reader with the
+    user's scope and paged in the database (a 100,000-customer list is never read whole)."""
+    from saleskpi import results
+
+    declared, expr, pairs = filtered(con, name, user, sort=sort, where=where)
+    total = int(expr.count().execute())
+    rows = expr.limit(limit, offset=offset).to_pyarrow().to_pylist()
+    info = results.run_of(con, name)
+    return Table(declared, declared.columns, rows, total, offset, limit, pairs, tuple(where),
+                 info.run_id if info else None, info.as_of if info else None)
+
+
+def rows_of(con, name: str, user: User, *, equal: dict | None = None, where=(), sort=()) -> list[dict]:
+    """All the rows of ``name`` in ``user``'s scope whose columns equal ``equal`` (None: empty)
+    and where ``where`` holds (for the small pieces a page shows: one customer's rows, the
+    company row); [] when not computed yet or when the role sees none of it."""
+    try:
+        _declared, expr, _pairs = filtered(con, name, user, sort=sort, where=where)
+    except (NotFound, NotAllowed):
+        return []
+    for column, value in (equal or {}).items():
+        expr = expr.filter(expr[column].isnull() if value is None else expr[column] == value)
+    return expr.to_pyarrow().to_pylist()

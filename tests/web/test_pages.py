@@ -1,0 +1,390 @@
+"""The dashboard's pages: each renders for a director and a rep, shows the stored results
+formatted for the user's language (numbers compared with the database), and keeps to the
+user's scope (a rep never sees another rep's customers; a customer outside it is 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from decimal import Decimal
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from saleskpi import users
+from saleskpi.web.format import cell, date, number, reason_of
+
+#: As in conftest.py (the users' password, the session secret).
+PASSWORD = "correct horse battery"
+SECRET = "a-test-secret-that-is-long-enough-0123456789"
+#: The reason put on one stored abc row whose share of wallet is made unknown (see full_site).
+REASON = "test: no stated potential"
+#: A text that a spreadsheet would run, put in that row's action.
+FORMULA = "=HYPERLINK(\"http://example.com\")"
+IDS = re.compile(r"\bC\d{5}\b")
+
+
+def bg(value, decimals: int = 2) -> str:
+    """The Bulgarian form, written independently of saleskpi.web.format: 1 234,56."""
+    return f"{Decimal(str(value)):,.{decimals}f}".replace(",", " ").replace(".", ",")
+
+
+def en(value, decimals: int = 2) -> str:
+    return f"{Decimal(str(value)):,.{decimals}f}"
+
+
+# --- the formats ----------------------------------------------------------------------------
+
+def test_numbers_and_dates_in_bulgarian_and_english():
+    assert number(1234.56, "bg") == "1 234,56" and number(1234.56, "en") == "1,234.56"
+    assert number(Decimal("-1234567.5"), "bg") == "-1 234 567,50"
+    assert number(999, "bg", 0) == "999" and number(0.125, "en") == "0.12"  # half to even, to the cent
+    assert date(dt.date(2026, 12, 31), "bg") == "31.12.2026" and date(dt.date(2026, 12, 31), "en") == "2026-12-31"
+    assert cell(Decimal("1234.56"), "money", "bg", "EUR") == "1 234,56 EUR"
+    assert cell(0.2534, "ratio", "bg") == "25,3 %" and cell(0.2534, "ratio", "en") == "25.3 %"
+    assert cell(12345, "count", "en") == "12,345" and cell(2026, "integer", "bg") == "2026"
+    assert cell(True, "flag", "bg") == "да" and cell(False, "flag", "en") == "no"
+    assert cell(None, "money", "bg", "EUR") == "" and cell(float("nan"), "ratio", "en") == ""  # unknown, never 0
+    assert cell(0, "money", "bg", "EUR") == "0,00 EUR"
+    assert reason_of({"a": None, "share_missing_reason": "no survey"}) == "no survey"
+    assert reason_of({"a": 1, "note": None}) is None
+
+
+# --- a computed workspace with every analysis --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def full_site(tmp_path_factory):
+    """The demo company (200 customers, 3 years) with every analysis computed, one abc row's
+    share of wallet made unknown with a reason and its action a formula (the demo has
+    neither), and the users of conftest's ``site``."""
+    from saleskpi.compute import compute
+    from saleskpi.demo import build_demo
+
+    path = tmp_path_factory.mktemp("pages") / "ws"
+    with build_demo(path, customers=200, years=3, seed=5) as ws:
+        compute(ws)
+    db = duckdb.connect(str(path / "saleskpi.duckdb"))
+    try:
+        customers = dict(db.execute("SELECT customer_id, rep_id FROM customers").fetchall())
+        reps = dict(db.execute("SELECT rep_id, team_id FROM reps").fetchall())
+        unknown = db.execute("SELECT min(customer_id) FROM result_abc").fetchone()[0]
+        db.execute("UPDATE result_abc SET share_of_wallet_by_value = NULL, class_missing_reason = ?, action = ? "
+                   "WHERE customer_id = ?", [REASON, FORMULA, unknown])
+    finally:
+        db.close()
+    owning = sorted(set(customers.values()))
+    rep1, rep2 = owning[0], owning[1]
+    users.add_user(path, "director", role="director", password=PASSWORD)
+    users.add_user(path, "rep1", role="rep", rep_id=rep1, password=PASSWORD)
+    users.add_user(path, "rep2", role="rep", rep_id=rep2, password=PASSWORD)
+    users.add_user(path, "nobody", role="rep", rep_id="NOBODY", password=PASSWORD)
+    users.add_user(path, "manager", role="manager", team_ids=[reps[rep1]], password=PASSWORD)
+    return {"path": path, "customers": customers, "reps": reps, "rep1": rep1, "rep2": rep2, "unknown": unknown,
+            "team": reps[rep1]}
+
+
+@pytest.fixture(scope="module")
+def clients(full_site):
+    """``clients[login]``: a TestClient logged in as that user, its language set to Bulgarian."""
+    from saleskpi.web import create_app
+
+    app = create_app(full_site["path"], secret=SECRET)
+    made = {}
+    for login in ("director", "rep1", "rep2", "nobody", "manager"):
+        client = TestClient(app)
+        client.__enter__()
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        assert client.post("/login", data={"login": login, "password": PASSWORD, "csrf": token},
+                           follow_redirects=False).status_code == 303
+        made[login] = client
+    for login in made:
+        set_lang(made[login], "bg")
+    yield made
+    for client in made.values():
+        client.__exit__(None, None, None)
+
+
+def set_lang(client, lang: str) -> None:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
+    assert client.post("/lang", data={"lang": lang, "csrf": token}, follow_redirects=False).status_code == 303
+
+
+def stored(full_site, sql: str, *params):
+    db = duckdb.connect(str(full_site["path"] / "saleskpi.duckdb"), read_only=True)
+    try:
+        return db.execute(sql, list(params)).fetchall()
+    finally:
+        db.close()
+
+
+def latest(full_site, result: str) -> int:
+    return stored(full_site, f"SELECT max(run_id) FROM result_{result.replace('-', '_')}")[0][0]
+
+
+def listed(html: str) -> list[str]:
+    """The customer ids of a table's rows, in order (the link of each row's first cell)."""
+    return re.findall(r'<tr><td[^>]*><a href="/customers/(C\d{5})"', html.split("<tbody>")[1])
+
+
+def body(html: str) -> str:
+    """The page's main part (the navigation names no customer)."""
+    return html.split("<main>", 1)[1]
+
+
+def owned_by(full_site, rep: str) -> set[str]:
+    return {c for c, r in full_site["customers"].items() if r == rep}
+
+
+# --- every page renders -------------------------------------------------------------------------
+
+PAGES = ["/", "/overview", "/results/abc", "/results/sales", "/results/clv-history", "/customers", "/sales",
+         "/sales?level=customer", "/sales?level=rep"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("login", ["director", "rep1"])
+def test_every_page_renders_for_a_director_and_a_rep(clients, login, url):
+    response = clients[login].get(url)
+    assert response.status_code == 200, response.text[:500]
+    assert "<main>" in response.text and "Traceback" not in response.text
+
+
+def test_the_data_page_shows_runs_imports_and_warnings_for_a_director_only(clients, full_site):
+    page = clients["director"].get("/data")
+    assert page.status_code == 200
+    run = latest(full_site, "abc")
+    warnings = stored(full_site, "SELECT message FROM meta_run_warnings WHERE run_id = ? ORDER BY position", run)
+    for (message,) in warnings:
+        assert message.replace("'", "&#39;").replace('"', "&#34;") in page.text or message in page.text
+    files = stored(full_site, "SELECT DISTINCT table_name FROM meta_imports")
+    assert all(name in page.text for (name,) in files)
+    assert clients["rep1"].get("/data").status_code == 403
+
+
+# --- the numbers are the stored ones ------------------------------------------------------------
+
+def test_the_overview_shows_the_company_row_of_sales_in_bulgarian(clients, full_site):
+    (turnover, target, attainment, currency), = stored(
+        full_site, "SELECT turnover_value_period, target_value, attainment_by_value, currency FROM result_sales "
+                   "WHERE level = 'company' AND run_id = ?", latest(full_site, "sales"))
+    page = body(clients["director"].get("/overview").text)
+    assert f"{bg(turnover)} {currency}" in page
+    assert f"{bg(target)} {currency}" in page
+    assert f"{bg(attainment * 100, 1)} %" in page
+    assert 'id="chart-data"' in page and "<script>" not in page  # data block, no inline script
+    # the example of docs/web.md (the same demo company)
+    assert "2 251 700,73 EUR" in page and "2 613 000,00 EUR" in page and "98,6 %" in page
+    assert "15,3 %" in page and "328 691,15 EUR" in page
+
+
+def test_a_reps_overview_is_the_reps_own_row(clients, full_site):
+    (turnover, currency), = stored(
+        full_site, "SELECT turnover_value_period, currency FROM result_sales WHERE level = 'rep' AND key = ? "
+                   "AND business_line IS NULL AND run_id = ?", full_site["rep1"], latest(full_site, "sales"))
+    page = body(clients["rep1"].get("/overview").text)
+    assert f"{bg(turnover)} {currency}" in page and full_site["rep1"] in page
+
+
+def test_the_result_table_pages_and_sorts_in_the_database_order(clients, full_site):
+    rows = stored(full_site, "SELECT customer_id, turnover_value_12m, currency FROM result_abc WHERE run_id = ? "
+                             "ORDER BY turnover_value_12m DESC, customer_id", latest(full_site, "abc"))
+    page = clients["director"].get("/results/abc", params={"sort": "-turnover_value_12m", "offset": 10,
+                                                           "limit": 10}).text
+    assert "11–20 от 200 реда" in page
+    assert listed(page) == [c for c, *_ in rows[10:20]]
+    customer, turnover, currency = rows[10]
+    assert f"{bg(turnover)} {currency}" in page
+    up = stored(full_site, "SELECT customer_id FROM result_abc WHERE run_id = ? ORDER BY turnover_value_12m, "
+                           "customer_id LIMIT 5", latest(full_site, "abc"))
+    ascending = clients["director"].get("/results/abc", params={"sort": "turnover_value_12m", "limit": 5}).text
+    assert listed(ascending) == [c for (c,) in up]
+    assert 'class="num sorted-asc"' in ascending
+    assert clients["director"].get("/results/abc", params={"limit": 0}).status_code == 400
+
+
+def test_the_filter_keeps_the_matching_rows_and_a_bad_one_says_why(clients, full_site):
+    cell_ids = {c for (c,) in stored(full_site, "SELECT customer_id FROM result_abc WHERE cell = 'AAB' AND run_id = ?",
+                                     latest(full_site, "abc"))}
+    page = clients["director"].get("/results/abc", params={"where": "cell=AAB", "limit": 1000}).text
+    assert set(listed(page)) == cell_ids
+    bad = clients["director"].get("/results/abc", params={"where": "turnover_value_12m>lots"})
+    assert bad.status_code == 400 and "turnover_value_12m" in bad.text and "lots" in bad.text
+
+
+def test_htmx_gets_the_table_alone(clients):
+    part = clients["director"].get("/results/abc", params={"offset": 50}, headers={"HX-Request": "true"})
+    assert part.status_code == 200
+    assert part.text.lstrip().startswith('<div id="table"') and "<html" not in part.text
+    assert 'hx-get="/results/abc?' in part.text and "51–100 от 200 реда" in part.text
+    restore = clients["director"].get("/results/abc", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.text  # going back in history gets the whole page
+    filtered = clients["director"].get("/results/abc", params={"where": "cell=AAB"}, headers={"HX-Request": "true"})
+    assert 'href="/results/abc/csv?where=cell%3DAAB"' in filtered.text  # the download follows the filter
+
+
+def test_an_unknown_value_is_an_empty_cell_with_the_reason(clients, full_site):
+    page = clients["director"].get("/results/abc", params={"where": f"customer_id={full_site['unknown']}"}).text
+    assert f'<td class="num" title="{REASON}"></td>' in page
+
+
+def test_the_language_switch_gives_the_declared_titles(clients):
+    from saleskpi.analyses import declared_results
+
+    title = {c.name: c.title for c in declared_results()["abc"].columns}["turnover_value_12m"]
+    client = clients["rep2"]
+    try:
+        set_lang(client, "en")
+        assert f">{title[0]}</a></th>" in client.get("/results/abc").text
+        set_lang(client, "bg")
+        page = client.get("/results/abc").text
+        assert f">{title[1]}</a></th>" in page and f">{title[0]}</a></th>" not in page
+    finally:
+        set_lang(client, "bg")
+
+
+# --- scope ----------------------------------------------------------------------------------------
+
+def test_a_reps_pages_never_name_another_reps_customer(clients, full_site):
+    mine = owned_by(full_site, full_site["rep1"])
+    seen = set()
+    for url in ("/overview", "/results/abc?limit=1000", "/results/clv?limit=1000", "/results/wallet?limit=1000",
+                "/customers", "/sales?level=customer&limit=1000", "/results/abc/csv"):
+        response = clients["rep1"].get(url)
+        assert response.status_code == 200
+        seen |= set(IDS.findall(body(response.text) if "<main>" in response.text else response.text))
+    assert seen and seen <= mine
+    own = sorted(mine)[0]
+    assert clients["rep1"].get(f"/customers/{own}").status_code == 200
+    other = sorted(owned_by(full_site, full_site["rep2"]))[0]
+    refused = clients["rep1"].get(f"/customers/{other}")
+    assert refused.status_code == 404 and "<main>" in refused.text  # a page of the site, naming no data
+    assert f"No customer &#39;{other}&#39; among the customers you may see." in refused.text
+    assert clients["director"].get(f"/customers/{other}").status_code == 200
+
+
+def test_a_managers_pages_are_the_teams(clients, full_site):
+    team = full_site["team"]
+    (turnover, currency), = stored(
+        full_site, "SELECT turnover_value_period, currency FROM result_sales WHERE level = 'team' AND key = ? "
+                   "AND business_line IS NULL AND run_id = ?", team, latest(full_site, "sales"))
+    page = body(clients["manager"].get("/overview").text)
+    assert f"<h2>{team}</h2>" in page and f"{bg(turnover)} {currency}" in page
+    theirs = {c for c, r in full_site["customers"].items() if full_site["reps"].get(r) == team}
+    seen = set(IDS.findall(body(clients["manager"].get("/results/abc", params={"limit": 1000}).text)))
+    assert seen and seen <= theirs
+
+
+def test_a_user_whose_scope_matches_nothing_sees_empty_tables(clients):
+    for url in ("/results/abc", "/results/sales", "/sales?level=customer", "/overview"):
+        page = clients["nobody"].get(url)
+        assert page.status_code == 200 and not IDS.findall(body(page.text))
+        assert "Няма редове." in page.text
+    csv = clients["nobody"].get("/results/abc/csv")
+    assert csv.text.count("\n") == 1  # the header only
+
+
+def test_the_customer_page_is_the_key_account_plan(clients, full_site):
+    customer = sorted(owned_by(full_site, full_site["rep1"]))[0]
+    page = body(clients["rep1"].get(f"/customers/{customer}").text)
+    for heading in ("Покупки по години", "Потенциал по метод", "История на класовете", "Дял от портфейла"):
+        assert heading in page
+    (clv, budget, p_alive, currency), = stored(
+        full_site, "SELECT clv_36m, offer_budget, p_alive, currency FROM result_clv WHERE customer_id = ? "
+                   "AND run_id = ?", customer, latest(full_site, "clv"))
+    for value in (clv, budget):
+        if value is not None:
+            assert f"{bg(value)} {currency}" in page
+    if p_alive is not None:
+        assert f"{bg(p_alive * 100, 1)} %" in page
+    years = stored(full_site, "SELECT purchases_value, currency FROM result_clv_history WHERE customer_id = ? "
+                              "AND run_id = ?", customer, latest(full_site, "clv-history"))
+    assert years and all(f"{bg(v)} {c}" in page for v, c in years if v is not None)
+    assert set(IDS.findall(page)) == {customer}
+
+
+def test_the_abc_matrix_links_its_27_cells(clients, full_site):
+    page = clients["director"].get("/customers").text
+    links = re.findall(r'href="/results/abc\?where=cell%3D([ABC]{3})"', page)
+    assert len(set(links)) == 27
+    (count,), = stored(full_site, "SELECT customers FROM result_abc_matrix WHERE cell = 'AAB' AND run_id = ?",
+                       latest(full_site, "abc-matrix"))
+    assert re.search(rf'cell%3DAAB">AAB</a><br><span[^>]*>{bg(count, 0)}</span>', page)
+    assert count == 38  # the example of docs/web.md
+
+
+def test_the_sales_drill_down_shows_the_bridge_of_a_node(clients, full_site):
+    rep = full_site["rep1"]
+    (base, current, currency), = stored(
+        full_site, "SELECT base_value, current_value, currency FROM result_bridge WHERE comparison = 'last_year' "
+                   "AND level = 'rep' AND key = ? AND run_id = ?", rep, latest(full_site, "bridge"))
+    for login in ("director", "rep1"):
+        page = body(clients[login].get("/sales", params={"level": "rep", "key": rep}).text)
+        assert f"{bg(base)} {currency}" in page and f"{bg(current)} {currency}" in page
+        assert 'id="chart-bridge"' in page and '"type": "waterfall"' in page
+    lines = clients["director"].get("/sales").text
+    (turnover, currency), = stored(
+        full_site, "SELECT turnover_value_period, currency FROM result_sales WHERE level = 'business_line' "
+                   "ORDER BY key LIMIT 1")
+    assert f"{bg(turnover)} {currency}" in lines
+
+
+# --- export, static files ---------------------------------------------------------------------
+
+def test_the_csv_download_is_scoped_and_audited(clients, full_site):
+    csv = clients["rep1"].get("/results/abc/csv", params={"sort": "-turnover_value_12m"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert 'filename="abc.csv"' in csv.headers["content-disposition"]
+    lines = csv.text.splitlines()
+    assert lines[0].split(",")[0] == "customer_id"
+    ids = [line.split(",")[0] for line in lines[1:]]
+    assert ids and set(ids) == owned_by(full_site, full_site["rep1"]) & {
+        c for (c,) in stored(full_site, "SELECT customer_id FROM result_abc")}
+    exports = [a for a in users.audit_log(full_site["path"]) if a["event"] == "export" and a["login"] == "rep1"]
+    assert any(a["detail"].startswith("abc csv") and f"rows={len(ids)}" in a["detail"] for a in exports)
+
+
+def test_a_formula_in_a_csv_cell_is_neutralised(clients, full_site):
+    csv = clients["director"].get("/results/abc/csv", params={"where": f"customer_id={full_site['unknown']}"})
+    assert csv.text.count("\n") == 2
+    assert ",\"'=HYPERLINK(\"\"http://example.com\"\")\"," in csv.text
+    exports = [a for a in users.audit_log(full_site["path"]) if a["event"] == "export" and a["login"] == "director"]
+    assert exports[-1]["detail"] == f"abc csv where=customer_id={full_site['unknown']} rows=1"
+
+
+def test_static_files_are_served_with_the_csp(clients):
+    for url in ("/static/vendor/htmx-2.0.11.min.js", "/static/vendor/echarts-5.6.0.min.js", "/static/charts.js"):
+        response = clients["director"].get(url)
+        assert response.status_code == 200 and len(response.content) > 1000
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert response.headers.get("Cache-Control") != "no-store"
+    page = clients["director"].get("/overview")
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    # every script is a file of /static or a JSON data block; no inline style either
+    scripts = re.findall(r"<script([^>]*)>", page.text)
+    assert scripts and all('src="/static/' in s or 'type="application/json"' in s for s in scripts)
+    assert "style=" not in page.text and "<style" not in page.text
+
+
+def test_the_drill_down_keeps_the_business_line(clients, full_site):
+    line = "drywall"
+    page = clients["director"].get("/sales").text
+    assert f'href="/sales?level=territory&amp;comparison=last_year&amp;business_line={line}"' in page
+    rows = stored(full_site, "SELECT key, turnover_value_period, currency FROM result_sales WHERE level = 'territory' "
+                             "AND business_line = ? AND run_id = ? ORDER BY key", line, latest(full_site, "sales"))
+    page = clients["director"].get("/sales", params={"level": "territory", "business_line": line,
+                                                     "limit": 1000}).text
+    assert f"1–{len(rows)} от {len(rows)} реда" in page
+    assert all(f"{bg(v)} {c}" in page for _k, v, c in rows if v is not None)
+    mine = clients["rep1"].get("/sales", params={"level": "customer", "business_line": line, "limit": 1000}).text
+    assert set(IDS.findall(body(mine))) <= owned_by(full_site, full_site["rep1"])
+
+
+def test_a_company_wide_result_is_403_for_a_rep_and_an_unknown_one_404(clients):
+    assert clients["rep1"].get("/results/abc-limits").status_code == 403
+    assert clients["rep1"].get("/results/abc-limits/csv").status_code == 403
+    assert clients["director"].get("/results/abc-limits").status_code == 200
+    missing = clients["director"].get("/results/no-such-result")
+    assert missing.status_code == 404 and "abc-matrix" in missing.text  # names the results there are
+    assert clients["director"].get("/sales", params={"level": "planet"}).status_code == 400
