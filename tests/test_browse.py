@@ -200,6 +200,11 @@ def test_the_run_list_counts_rows_and_keep_deletes_older_runs_from_every_result(
     assert [(r.run_id, r.finished_at is not None, r.as_of, r.analyses, r.rows) for r in listed] == [
         (1, True, dt.date(2026, 1, 31), "sales", 2), (2, True, dt.date(2026, 2, 28), "mix", 4),
         (3, False, dt.date(2026, 2, 28), "mix", 4)]
+    # run 1 holds the only finished rows of sales: --keep 1 spares it; run 2 is mix's newest
+    assert [r.newest_of for r in listed] == [("sales",), ("mix",), ()]
+    assert results.older_runs(listed, 1) == []
+    plain = [results.RunLine(r.run_id, r.started_at, r.finished_at, r.as_of, r.analyses, r.rows) for r in listed]
+    assert [r.run_id for r in results.older_runs(plain, 1)] == [1]
     assert results.delete_runs(mixed.con, [1]) == 2
     assert mixed.con.table("result_sales").count().execute() == 0
     assert mixed.con.table("meta_runs").run_id.to_pyarrow().to_pylist() == [2, 3]

@@ -88,6 +88,7 @@ def test_compute_says_what_the_data_cannot_support_and_what_to_add(company):
     ws, steps, want = company
     said = steps["compute"].stderr
     # no stated potential, no drivers: empty, with the tables and columns to import
+    assert f"(saleskpi show {ws} result:sales)" in said  # sales is an input table too: the hint names the result
     assert "warning: potential: no customer has a potential" in said
     assert "import potential (customer_id, year, value" in said
     assert "warning: abc: no class by potential or share of wallet and no cell of the ABC matrix" in said

@@ -367,9 +367,12 @@ def compute(
                 bar.update(task, description=f"computing {name}", completed=done, total=total)
 
             report = run_compute(ws, only=only, as_of=as_of_date, progress=progress)
+    from saleskpi.data.schema import TABLES
+
     err.print(f"Run {report.run_id} (as of {report.as_of}) stored {len(report.stored)} result(s):")
     for name, rows in report.stored.items():
-        err.print(f"  {name}: {rows:,} rows   (saleskpi show {directory} {name})")
+        asked = f"result:{name}" if name in TABLES else name  # sales, potential: an input table too
+        err.print(f"  {name}: {rows:,} rows   (saleskpi show {directory} {asked})")
     for warning in report.warnings:
         err.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
@@ -435,6 +438,13 @@ def runs(
                 "analyses": r.analyses, "rows": r.rows} for r in lines], format, title=f"runs of {directory}")
         return
     doomed = results.older_runs(lines, keep)
+    from dataclasses import replace
+
+    by_age = {r.run_id for r in results.older_runs([replace(r, newest_of=()) for r in lines], keep)}
+    spared = [r for r in lines if r.newest_of and r.run_id in by_age]
+    for r in spared:
+        err.print(f"Run {r.run_id} is kept: it holds the newest rows of {', '.join(r.newest_of)} "
+                  "(a later run did not compute them).")
     if not doomed:
         finished = sum(r.finished_at is not None for r in lines)
         err.print(f"Nothing to delete: {directory} has {finished} finished run(s), --keep {keep}.")

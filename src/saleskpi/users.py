@@ -63,6 +63,11 @@ CREATE TABLE IF NOT EXISTS throttle (
     at REAL NOT NULL                 -- seconds since the epoch of a failed login
 );
 CREATE INDEX IF NOT EXISTS throttle_key ON throttle (key, at);
+CREATE TABLE IF NOT EXISTS sessions (
+    sid TEXT PRIMARY KEY,            -- random; the signed cookie holds it
+    login TEXT NOT NULL,
+    opened REAL NOT NULL             -- seconds since the epoch
+);
 """
 
 
@@ -234,15 +239,48 @@ def remove_user(path: str | Path, login: str) -> None:
     with _db(path) as con:
         if con.execute("DELETE FROM users WHERE login = ?", (key,)).rowcount == 0:
             raise UsageError(f"No user '{key}' in {path}. See 'saleskpi user list {path}'.")
+        con.execute("DELETE FROM sessions WHERE login = ?", (key,))
 
 
 def set_password(path: str | Path, login: str, password: str) -> None:
-    """Give the user ``login`` a new password."""
+    """Give the user ``login`` a new password; every open session of theirs ends (a stolen
+    cookie stops working with the old password)."""
     key = _key(login)
     hashed = _hashed(password)
     with _db(path) as con:
         if con.execute("UPDATE users SET password_hash = ? WHERE login = ?", (hashed, key)).rowcount == 0:
             raise UsageError(f"No user '{key}' in {path}. See 'saleskpi user list {path}'.")
+        con.execute("DELETE FROM sessions WHERE login = ?", (key,))
+
+
+# --- sessions: the signed cookie holds a random id; the server ends it at logout -----------
+
+
+def open_session(path: str | Path, login: str) -> str:
+    """A new session of ``login``: its random id (OWASP Session Management: server-side
+    sessions that logout and a password change end)."""
+    import secrets
+
+    sid = secrets.token_urlsafe(32)
+    with _db(path) as con:
+        con.execute("INSERT INTO sessions (sid, login, opened) VALUES (?, ?, ?)", (sid, _key(login), time.time()))
+    return sid
+
+
+def session_login(path: str | Path, sid: str, *, max_age: float) -> str | None:
+    """The login of the open session ``sid``, or None (ended, unknown, or older than
+    ``max_age`` seconds)."""
+    with _db(path, write=False) as con:
+        row = con.execute("SELECT login, opened FROM sessions WHERE sid = ?", (str(sid),)).fetchone()
+    if row is None or time.time() - row[1] > max_age:
+        return None
+    return row[0]
+
+
+def close_session(path: str | Path, sid: str) -> None:
+    """End the session ``sid`` (logout)."""
+    with _db(path) as con:
+        con.execute("DELETE FROM sessions WHERE sid = ?", (str(sid),))
 
 
 def set_lang(path: str | Path, login: str, lang: str) -> None:

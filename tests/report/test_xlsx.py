@@ -110,6 +110,7 @@ def _expected(ws, name, scope=None) -> list[tuple]:
 def test_sheets_layout_and_values_equal_the_stored_results(demo, whole):
     book, summary, _ = whole["en"]
     assert book.sheetnames == ORDER
+    assert summary.path.stat().st_mode & 0o777 == 0o600  # customer (and pay) data: its owner only
     for name in (*SHEETS, *PAY_SHEETS):
         sheet = book[name]
         n = len(DECLARED[name].columns)

@@ -106,6 +106,24 @@ def test_logout_ends_the_session(client_of, site):
     assert "login ok" in events and "logout" in events
 
 
+def test_a_copied_cookie_dies_with_logout_and_with_a_new_password(client_of, site):
+    """The cookie holds a server-side session id: logout and a password change end it, so a
+    copy of the cookie taken before stops working (OWASP Session Management)."""
+    client = client_of("director")
+    copied = client.cookies.get("saleskpi_session")
+    token = csrf_of(client.get("/").text)
+    assert client.post("/logout", data={"csrf": token}, follow_redirects=False).status_code == 303
+    client.cookies.set("saleskpi_session", copied)
+    assert client.get("/api/results/abc").status_code == 401
+    other = client_of("director")
+    copied = other.cookies.get("saleskpi_session")
+    assert other.get("/api/results/abc").status_code == 200
+    users.set_password(site, "director", PASSWORD)  # the same password, set again: sessions end all the same
+    assert other.get("/api/results/abc").status_code == 401
+    again = client_of("director")
+    assert again.get("/api/results/abc").status_code == 200  # a new login works
+
+
 def test_a_tampered_cookie_is_no_session(client_of):
     client = client_of("director")
     value = client.cookies.get("saleskpi_session")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -444,7 +445,12 @@ def write_xlsx(ws, path: str | Path, *, scope=None, lang: str = "en", user: str 
     # written beside the file and renamed at the end: a report that fails half-way leaves no
     # half-written workbook, and an earlier report stays as it was
     partial = path.with_name(f".{path.name}.partial")
-    book = xlsxwriter.Workbook(str(partial), {"constant_memory": True, "strings_to_numbers": False,
+    # XlsxWriter's row files (constant_memory) go to the workspace's private temporary folder
+    try:
+        private = {"tmpdir": str(ws.temp_dir)}
+    except OSError:  # a reader of a folder it may not write: the system's temporary folder
+        private = {}
+    book = xlsxwriter.Workbook(str(partial), {**private, "constant_memory": True, "strings_to_numbers": False,
                                            "strings_to_formulas": False, "strings_to_urls": False,
                                            "default_date_format": "dd.mm.yyyy" if lang == "bg" else "yyyy-mm-dd"})
     try:
@@ -469,6 +475,7 @@ def write_xlsx(ws, path: str | Path, *, scope=None, lang: str = "en", user: str 
         _summary_sheet(front, ws, summary, declared, scope=scope, user=user, lang=lang, formats=formats)
         front.activate()
         book.close()
+        os.chmod(partial, 0o600)  # customer (and perhaps pay) data: its owner's only, as the workspace's files
         partial.replace(path)
     except xlsxwriter.exceptions.FileCreateError as exc:
         raise UsageError(f"--xlsx {path}: the file cannot be written ({exc}); close it in Excel if it is open, "

@@ -36,6 +36,10 @@ class RunLine:
     as_of: dt.date | None
     analyses: str
     rows: int
+    #: The results this run is the newest finished run of (the rows ``show`` reads): kept by
+    #: ``--keep`` whatever its age, so a partial run (``compute --only``) never leaves another
+    #: result with no rows at all.
+    newest_of: tuple[str, ...] = ()
 
 
 def _runs(reader) -> list[tuple]:
@@ -76,21 +80,30 @@ def run_for(reader, name: str, *, run: int | None = None, where: str = "the work
 
 def run_list(reader) -> list[RunLine]:
     """Every logged run, oldest first, with the result rows it stored in all result tables."""
+    runs = _runs(reader)
+    finished = {int(r[0]) for r in runs if r[2] is not None}
     rows: dict[int, int] = {}
+    newest: dict[int, list[str]] = {}
     for table in reader.tables():
         if table.startswith(PREFIX):
-            for run_id, count in reader.counts_by(table, "run_id").items():
-                if run_id is not None:
-                    rows[int(run_id)] = rows.get(int(run_id), 0) + count
-    return [RunLine(int(r[0]), r[1], r[2], r[3], r[4] or "", rows.get(int(r[0]), 0)) for r in _runs(reader)]
+            counts = {int(run_id): count for run_id, count in reader.counts_by(table, "run_id").items()
+                      if run_id is not None}
+            for run_id, count in counts.items():
+                rows[run_id] = rows.get(run_id, 0) + count
+            shown = [run_id for run_id in counts if run_id in finished]
+            if shown:
+                newest.setdefault(max(shown), []).append(table[len(PREFIX):])
+    return [RunLine(int(r[0]), r[1], r[2], r[3], r[4] or "", rows.get(int(r[0]), 0),
+                    tuple(sorted(newest.get(int(r[0]), ())))) for r in runs]
 
 
 def older_runs(lines: list[RunLine], keep: int) -> list[RunLine]:
     """The runs of ``lines`` older than the newest ``keep`` finished runs (finished or not);
     none while fewer than ``keep`` runs finished. A run newer than those (one still running)
-    is never among them."""
+    is never among them, nor one that is the newest finished run of some result
+    (:attr:`RunLine.newest_of`: deleting it would leave that result with no rows)."""
     finished = [r.run_id for r in lines if r.finished_at is not None]
     if keep < 1 or len(finished) < keep:
         return []
     oldest_kept = sorted(finished)[-keep]
-    return [r for r in lines if r.run_id < oldest_kept]
+    return [r for r in lines if r.run_id < oldest_kept and not r.newest_of]

@@ -133,14 +133,18 @@ def check_csrf(request: Request, token: str | None) -> None:
 
 def current_user(request: Request) -> User:
     """The logged-in user (looked up now: removed or disabled users are logged out)."""
-    login = request.session.get("login")
-    if login:
+    login, sid = request.session.get("login"), request.session.get("sid")
+    if login and sid:
+        path = request.app.state.path
+        # the session must still be open on the server: logout and a new password end it
+        open_as = users.session_login(path, sid, max_age=request.app.state.settings.session_max_age)
         try:
-            user = users.get_user(request.app.state.path, login)
+            user = users.get_user(path, login) if open_as == login else None
         except UsageError:
             user = None
         if user is not None and not user.disabled:
             return user
+    if request.session:
         request.session.clear()
     raise LoginRequired()
 
@@ -221,6 +225,7 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
             return page(request, "login.html", None, status=401, error=WORDS[lang]["wrong"])
         request.session.clear()  # a new session on login (no fixation)
         request.session["login"] = user.login
+        request.session["sid"] = users.open_session(path, user.login)
         users.audit(path, user.login, "login ok", f"from {_client(request)}")
         return RedirectResponse("/", status_code=303)
 
@@ -228,6 +233,7 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
     def logout(request: Request, user: CurrentUser, csrf: Annotated[str | None, Form()] = None):
         check_csrf(request, csrf)
         users.audit(path, user.login, "logout")
+        users.close_session(path, request.session.get("sid", ""))
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
