@@ -156,28 +156,40 @@ def test_csv_of_many_rows_is_streamed_whole(stored: Path):
 
 
 def test_runs_lists_and_keep_deletes_older_runs_with_yes(stored: Path):
+    import datetime as dt
+
     from saleskpi import results
     from saleskpi.workspace import Workspace
 
-    with Workspace.open(stored) as ws:  # a second finished run; starting it cleans up the unfinished run 2
-        import datetime as dt
+    def rerun(*names: str) -> None:
+        """A later finished run storing run 1's rows of ``names`` again (a partial compute)."""
+        with Workspace.open(stored) as ws:  # starting it cleans up the unfinished run 2
+            run = results.start_run(ws.con, as_of=dt.date(2026, 4, 30), analyses=["test"])
+            for name in names:
+                t = ws.con.table(f"result_{name}")
+                results.store(ws.con, name, t.filter(t.run_id == 1).drop("run_id", "as_of"), run_id=run,
+                              as_of=dt.date(2026, 4, 30))
+            results.finish_run(ws.con, run)
 
-        run = results.start_run(ws.con, as_of=dt.date(2026, 4, 30), analyses=["test"])
-        results.store(ws.con, "wide", ws.con.table("result_wide").filter(lambda t: t.run_id == 1).drop("run_id", "as_of"),
-                      run_id=run, as_of=dt.date(2026, 4, 30))
-        results.finish_run(ws.con, run)
+    rerun("wide")
     listed = json.loads(saleskpi("runs", str(stored), "--format", "json").stdout)
     assert [(r["run_id"], r["finished"] is not None, r["as_of"], r["rows"]) for r in listed] == [
         (1, True, "2026-03-31", 25_003), (3, True, "2026-04-30", 3)]
+    # run 1 still holds the only rows of 'many': --keep 1 keeps it, and says why
+    spared = saleskpi("runs", str(stored), "--keep", "1", "--yes")
+    assert spared.returncode == 0, spared.stderr
+    assert "Run 1 is kept: it holds the newest rows of many (a later run did not compute them)." in spared.stderr
+    assert "Nothing to delete" in spared.stderr
+    rerun("wide", "many")
     asked = saleskpi("runs", str(stored), "--keep", "1")
-    assert asked.returncode == 2 and "would delete run(s) 1 (25,003 result rows)" in asked.stderr
+    assert asked.returncode == 2 and "would delete run(s) 1, 3 (25,006 result rows)" in asked.stderr
     assert "add --yes" in asked.stderr
     done = saleskpi("runs", str(stored), "--keep", "1", "--yes")
     assert done.returncode == 0, done.stderr
-    assert "Deleted run(s) 1: 25,003 result rows." in done.stderr and "MB given back" in done.stderr
-    assert [r["run_id"] for r in json.loads(saleskpi("runs", str(stored), "--format", "json").stdout)] == [3]
+    assert "Deleted run(s) 1, 3: 25,006 result rows." in done.stderr and "MB given back" in done.stderr
+    assert [r["run_id"] for r in json.loads(saleskpi("runs", str(stored), "--format", "json").stdout)] == [4]
     shown = json.loads(saleskpi("show", str(stored), "wide", "--format", "json").stdout)
-    assert {r["run_id"] for r in shown} == {3}
+    assert {r["run_id"] for r in shown} == {4}
 
 
 def test_the_erp_example_of_docs_own_data_imports_as_the_page_says(tmp_path: Path):
