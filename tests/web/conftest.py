@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from decimal import Decimal
 
+import duckdb
 import pytest
 
 PASSWORD = "correct horse battery"
@@ -25,8 +27,6 @@ def computed(tmp_path_factory):
 @pytest.fixture(scope="session")
 def company(computed):
     """Who is who in the demo company: customers (id -> rep), reps (id -> team)."""
-    import duckdb
-
     db = duckdb.connect(str(computed / "saleskpi.duckdb"), read_only=True)
     try:
         customers = dict(db.execute("SELECT customer_id, rep_id FROM customers").fetchall())
@@ -52,6 +52,12 @@ def site(computed, company, tmp_path_factory):
     users.add_user(path, "nobody", role="rep", rep_id="NOBODY", password=PASSWORD)
     users.add_user(path, "manager", role="manager", team_ids=[company["reps"][rep1]], password=PASSWORD)
     return path
+
+
+#: The reason put on one stored abc row whose share of wallet is made unknown (see full_site).
+REASON = "test: no stated potential"
+#: A text that a spreadsheet would run, put in that row's action.
+FORMULA = "=HYPERLINK(\"http://example.com\")"
 
 
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
@@ -104,3 +110,58 @@ def client_of(app):
     yield make
     for client in made:
         client.__exit__(None, None, None)
+
+
+def bg(value, decimals: int = 2) -> str:
+    """The Bulgarian form, written independently of saleskpi.web.format: 1 234,56."""
+    return f"{Decimal(str(value)):,.{decimals}f}".replace(",", " ").replace(".", ",")
+
+
+def en(value, decimals: int = 2) -> str:
+    return f"{Decimal(str(value)):,.{decimals}f}"
+
+
+def stored(full_site, sql: str, *params):
+    db = duckdb.connect(str(full_site["path"] / "saleskpi.duckdb"), read_only=True)
+    try:
+        return db.execute(sql, list(params)).fetchall()
+    finally:
+        db.close()
+
+
+def latest(full_site, result: str) -> int:
+    return stored(full_site, f"SELECT max(run_id) FROM result_{result.replace('-', '_')}")[0][0]
+
+
+# --- a computed workspace with every analysis --------------------------------------------------
+
+@pytest.fixture(scope="session")
+def full_site(tmp_path_factory):
+    """The demo company (200 customers, 3 years) with every analysis computed, one abc row's
+    share of wallet made unknown with a reason and its action a formula (the demo has
+    neither), and the users of conftest's ``site``."""
+    from saleskpi import users
+    from saleskpi.compute import compute
+    from saleskpi.demo import build_demo
+
+    path = tmp_path_factory.mktemp("pages") / "ws"
+    with build_demo(path, customers=200, years=3, seed=5) as ws:
+        compute(ws)
+    db = duckdb.connect(str(path / "saleskpi.duckdb"))
+    try:
+        customers = dict(db.execute("SELECT customer_id, rep_id FROM customers").fetchall())
+        reps = dict(db.execute("SELECT rep_id, team_id FROM reps").fetchall())
+        unknown = db.execute("SELECT min(customer_id) FROM result_abc").fetchone()[0]
+        db.execute("UPDATE result_abc SET share_of_wallet_by_value = NULL, class_missing_reason = ?, action = ? "
+                   "WHERE customer_id = ?", [REASON, FORMULA, unknown])
+    finally:
+        db.close()
+    owning = sorted(set(customers.values()))
+    rep1, rep2 = owning[0], owning[1]
+    users.add_user(path, "director", role="director", password=PASSWORD)
+    users.add_user(path, "rep1", role="rep", rep_id=rep1, password=PASSWORD)
+    users.add_user(path, "rep2", role="rep", rep_id=rep2, password=PASSWORD)
+    users.add_user(path, "nobody", role="rep", rep_id="NOBODY", password=PASSWORD)
+    users.add_user(path, "manager", role="manager", team_ids=[reps[rep1]], password=PASSWORD)
+    return {"path": path, "customers": customers, "reps": reps, "rep1": rep1, "rep2": rep2, "unknown": unknown,
+            "team": reps[rep1]}

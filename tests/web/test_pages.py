@@ -6,33 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from decimal import Decimal
 
-import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
 from saleskpi import users
 from saleskpi.web.format import cell, date, number, reason_of
+from tests.web.conftest import REASON, bg, latest, stored
 
 #: As in conftest.py (the users' password, the session secret).
 PASSWORD = "correct horse battery"
 SECRET = "a-test-secret-that-is-long-enough-0123456789"
-#: The reason put on one stored abc row whose share of wallet is made unknown (see full_site).
-REASON = "test: no stated potential"
-#: A text that a spreadsheet would run, put in that row's action.
-FORMULA = "=HYPERLINK(\"http://example.com\")"
 IDS = re.compile(r"\bC\d{5}\b")
-
-
-def bg(value, decimals: int = 2) -> str:
-    """The Bulgarian form, written independently of saleskpi.web.format: 1 234,56."""
-    return f"{Decimal(str(value)):,.{decimals}f}".replace(",", " ").replace(".", ",")
-
-
-def en(value, decimals: int = 2) -> str:
-    return f"{Decimal(str(value)):,.{decimals}f}"
 
 
 # --- the formats ----------------------------------------------------------------------------
@@ -50,39 +36,6 @@ def test_numbers_and_dates_in_bulgarian_and_english():
     assert cell(0, "money", "bg", "EUR") == "0,00 EUR"
     assert reason_of({"a": None, "share_missing_reason": "no survey"}) == "no survey"
     assert reason_of({"a": 1, "note": None}) is None
-
-
-# --- a computed workspace with every analysis --------------------------------------------------
-
-@pytest.fixture(scope="module")
-def full_site(tmp_path_factory):
-    """The demo company (200 customers, 3 years) with every analysis computed, one abc row's
-    share of wallet made unknown with a reason and its action a formula (the demo has
-    neither), and the users of conftest's ``site``."""
-    from saleskpi.compute import compute
-    from saleskpi.demo import build_demo
-
-    path = tmp_path_factory.mktemp("pages") / "ws"
-    with build_demo(path, customers=200, years=3, seed=5) as ws:
-        compute(ws)
-    db = duckdb.connect(str(path / "saleskpi.duckdb"))
-    try:
-        customers = dict(db.execute("SELECT customer_id, rep_id FROM customers").fetchall())
-        reps = dict(db.execute("SELECT rep_id, team_id FROM reps").fetchall())
-        unknown = db.execute("SELECT min(customer_id) FROM result_abc").fetchone()[0]
-        db.execute("UPDATE result_abc SET share_of_wallet_by_value = NULL, class_missing_reason = ?, action = ? "
-                   "WHERE customer_id = ?", [REASON, FORMULA, unknown])
-    finally:
-        db.close()
-    owning = sorted(set(customers.values()))
-    rep1, rep2 = owning[0], owning[1]
-    users.add_user(path, "director", role="director", password=PASSWORD)
-    users.add_user(path, "rep1", role="rep", rep_id=rep1, password=PASSWORD)
-    users.add_user(path, "rep2", role="rep", rep_id=rep2, password=PASSWORD)
-    users.add_user(path, "nobody", role="rep", rep_id="NOBODY", password=PASSWORD)
-    users.add_user(path, "manager", role="manager", team_ids=[reps[rep1]], password=PASSWORD)
-    return {"path": path, "customers": customers, "reps": reps, "rep1": rep1, "rep2": rep2, "unknown": unknown,
-            "team": reps[rep1]}
 
 
 @pytest.fixture(scope="module")
@@ -109,18 +62,6 @@ def clients(full_site):
 def set_lang(client, lang: str) -> None:
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
     assert client.post("/lang", data={"lang": lang, "csrf": token}, follow_redirects=False).status_code == 303
-
-
-def stored(full_site, sql: str, *params):
-    db = duckdb.connect(str(full_site["path"] / "saleskpi.duckdb"), read_only=True)
-    try:
-        return db.execute(sql, list(params)).fetchall()
-    finally:
-        db.close()
-
-
-def latest(full_site, result: str) -> int:
-    return stored(full_site, f"SELECT max(run_id) FROM result_{result.replace('-', '_')}")[0][0]
 
 
 def listed(html: str) -> list[str]:

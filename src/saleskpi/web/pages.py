@@ -219,7 +219,9 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> 
             heads = columns(sales, user.lang, HEADLINES)
             tops = top_rows(con, user)
             level = tops[0]["level"] if tops else None
-            lines = rows_of(con, "sales", user, equal={"level": level}, where=["business_line!="]) if level else []
+            # the business lines of what the user sees: the company's are the level business_line
+            by_line = "business_line" if level == "company" else level
+            lines = rows_of(con, "sales", user, equal={"level": by_line}, where=["business_line!="]) if level else []
             if level and level != "company":
                 keys = {r["key"] for r in tops}
                 lines = [r for r in lines if r["key"] in keys]
@@ -239,7 +241,8 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> 
                                                    "attainment_by_value", "potential_value", "market_share",
                                                    "growth_value_vs_ly"))
             return page(request, "overview.html", user, tops=tops, heads=heads, lines=lines, line_cols=line_cols,
-                        charts=json.dumps(charts), has_charts=bool(charts), trend_title=WORDS[user.lang]["trend"])
+                        charts=json.dumps(charts), has_charts=bool(charts), drawn={c["id"] for c in charts},
+                        trend_title=WORDS[user.lang]["trend"])
 
         return reading(request, user, build)
 

@@ -5,10 +5,17 @@
 // style="" attributes, which the CSP refuses.
 (function () {
   "use strict";
+  // numbers on the axes and in the tooltips in the page's language (bg: 1 234 567,89)
+  var numbers = new Intl.NumberFormat(document.documentElement.lang === "bg" ? "bg-BG" : "en-GB",
+                                      {maximumFractionDigits: 2});
+  function amount(value) { return value === null || value === undefined ? "" : numbers.format(value); }
+  var valueAxis = {type: "value", axisLabel: {formatter: amount}};
   function bar(chart) {
     return {
-      tooltip: {trigger: "axis", renderMode: "richText"}, legend: {}, grid: {containLabel: true},
-      xAxis: {type: "category", data: chart.labels}, yAxis: {type: "value"},
+      tooltip: {trigger: "axis", renderMode: "richText", valueFormatter: amount}, legend: {},
+      grid: {containLabel: true},
+      xAxis: {type: "category", data: chart.labels, axisLabel: {interval: 0, width: 160, overflow: "break"}},
+      yAxis: valueAxis,
       series: chart.series.map(function (s) { return {name: s.name, type: "bar", data: s.data}; })
     };
   }
@@ -23,8 +30,8 @@
       total += x;
     }
     return {
-      tooltip: {trigger: "axis", renderMode: "richText"}, grid: {containLabel: true},
-      xAxis: {type: "category", data: chart.labels, axisLabel: {interval: 0, rotate: 20}}, yAxis: {type: "value"},
+      tooltip: {trigger: "axis", renderMode: "richText", valueFormatter: amount}, grid: {containLabel: true},
+      xAxis: {type: "category", data: chart.labels, axisLabel: {interval: 0, rotate: 20}}, yAxis: valueAxis,
       series: [
         {type: "bar", stack: "w", data: hidden, itemStyle: {color: "transparent"}, tooltip: {show: false}},
         {type: "bar", stack: "w", data: up, itemStyle: {color: "#2e7d32"}},

@@ -10,7 +10,8 @@ Exit codes (docs/workspace.md):
 - 4 the workspace is busy: another command writes it (or reads it while this one would write)
   and did not end within ``[workspace] busy_timeout`` seconds.
 
-Messages go to stderr, data to stdout. Commands only call the library and show stored results.
+Messages go to stderr, data to stdout (:mod:`saleskpi.cli.output`); ``saleskpi user`` is in
+:mod:`saleskpi.cli.user`. Commands only call the library and show stored results.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from saleskpi import __version__
+from saleskpi.cli.output import Format, WorkspaceDir, confirmation, emit, err, export, out, table, waiting
+from saleskpi.cli.user import user_app
 from saleskpi.errors import SaleskpiError
 
 app = typer.Typer(
@@ -34,17 +36,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-out = Console(highlight=False, soft_wrap=True, markup=False)
-
-WorkspaceDir = Annotated[Path, typer.Argument(help="The workspace folder.")]
-
-
-class Format(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+app.add_typer(user_app, name="user")
 
 
 def _version(value: bool) -> None:
@@ -99,11 +91,6 @@ def _fail(exc: SaleskpiError, *, code: int | None = None) -> None:
     # escape: messages quote settings sections like [import], which Rich reads as markup
     err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
     sys.exit(exc.exit_code if code is None else code)
-
-
-def _waiting(message: str) -> None:
-    """Told once when a command waits for another one to finish with the workspace."""
-    err.print(message, markup=False)
 
 
 @app.command()
@@ -218,7 +205,7 @@ def schema(
             rows.append({"table": tbl.name, "column": f"{prefix}*", "type": "number", "required": "",
                          "key": "", "expected": "any number of extra numeric columns", "aliases": "",
                          "description": f"Free columns named {prefix}<name>."})
-    _emit(rows, format, title="saleskpi data contract")
+    emit(rows, format, title="saleskpi data contract")
 
 
 class Encoding(str, Enum):
@@ -259,10 +246,10 @@ def import_(
     scopes = [s for s in scopes if s is not None]
     if len(scopes) > 1:
         raise UsageError("Give only one of --replace-import, --replace-dates, --replace-invoices or --replace-all.")
-    with Workspace.open(directory, command="saleskpi import", waiting=_waiting) as ws, _steps(f"importing {file.name}", len(STEPS)) as (bar, progress):
+    with Workspace.open(directory, command="saleskpi import", waiting=waiting) as ws, _steps(f"importing {file.name}", len(STEPS)) as (bar, progress):
         report = import_file(ws, table, file, mapping=mapping, create_missing=create_missing, sheet=sheet,
                              encoding=encoding.value, delimiter=delimiter, replace=scopes[0] if scopes else None,
-                             confirm=_confirmation(yes, bar), keep_duplicates=keep_duplicates, progress=progress)
+                             confirm=confirmation(yes, bar), keep_duplicates=keep_duplicates, progress=progress)
     err.print(report.summary(), markup=False)
 
 
@@ -280,18 +267,18 @@ def imports(
     from saleskpi.workspace import Workspace
 
     if undo:
-        with Workspace.open(directory, command="saleskpi imports --undo", waiting=_waiting) as ws:
-            done = undo_last(ws.con, confirm=_confirmation(yes, None))
+        with Workspace.open(directory, command="saleskpi imports --undo", waiting=waiting) as ws:
+            done = undo_last(ws.con, confirm=confirmation(yes, None))
         err.print(f"Import {done.import_id} undone: {done.rows_deleted:,} row(s) of {done.table} deleted"
                   + (f", {done.rows_restored:,} put back" if done.rows_restored else "") + ".")
         return
-    with Workspace.open(directory, read_only=True, command="saleskpi imports", waiting=_waiting) as ws:
+    with Workspace.open(directory, read_only=True, command="saleskpi imports", waiting=waiting) as ws:
         rows = [{"import": r["import_id"], "table": r["table_name"], "file": r["file"], "rows": r["rows_loaded"],
                  "skipped": r["rows_skipped"], "from": r["date_from"], "to": r["date_to"], "user": r["user_name"],
                  "when": r["loaded_at"] and r["loaded_at"].replace(microsecond=0), "mode": r["mode"],
                  "removed": r["rows_removed"], "replaced": r["replaced"], "of imports": r["replaced_imports"],
                  "undone": r["undone_at"] and r["undone_at"].replace(microsecond=0)} for r in import_log(ws.con)]
-    _emit(rows, format, title=f"imports into {directory}")
+    emit(rows, format, title=f"imports into {directory}")
 
 
 def _steps(description: str, total: int):
@@ -314,29 +301,6 @@ def _steps(description: str, total: int):
     return shown()
 
 
-def _confirmation(yes: bool, bar):
-    """``confirm(statement)`` for a removal: yes with --yes; else asked on a terminal; else
-    refused (exit 2) with the statement, nothing removed."""
-    from saleskpi.errors import UsageError
-
-    def confirm(statement: str) -> bool:
-        if yes:
-            err.print(statement, markup=False)
-            return True
-        if not (sys.stdin.isatty() and err.is_terminal):
-            raise UsageError(f"{statement} Nothing was done: add --yes to go ahead (there is no terminal "
-                             "to ask on).")
-        if bar is not None:
-            bar.stop()
-        err.print(statement, markup=False)
-        answer = typer.confirm("Go ahead?", default=False, err=True)
-        if bar is not None:
-            bar.start()
-        return answer
-
-    return confirm
-
-
 @app.command()
 def compute(
     directory: WorkspaceDir,
@@ -357,7 +321,7 @@ def compute(
         as_of_date = dt.date.fromisoformat(as_of) if as_of else None
     except ValueError:
         raise UsageError(f"--as-of '{as_of}' is not a date; write it as YYYY-MM-DD.") from None
-    with Workspace.open(directory, command="saleskpi compute", waiting=_waiting) as ws:
+    with Workspace.open(directory, command="saleskpi compute", waiting=waiting) as ws:
         require_sales(ws)
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                       TimeElapsedColumn(), console=err, transient=False) as bar:
@@ -401,11 +365,11 @@ def show(
 
     if excel_csv:
         format = Format.csv
-    with browse.open_reader(directory, waiting=_waiting) as reader:
+    with browse.open_reader(directory, waiting=waiting) as reader:
         if list_ or name is None:
             rows = [{"name": i.name, "kind": i.kind, "rows": reader.count(Query(i.table))}
                     for i in browse.listing(reader.tables())]
-            _emit(rows, format, title=f"workspace {directory}")
+            emit(rows, format, title=f"workspace {directory}")
             return
         # CSV and JSON rows carry the run and as-of date they come from; the table says it in its title
         plan = browse.plan(reader, name, where_name=str(directory), run=run, where=where, sort=sort,
@@ -414,10 +378,10 @@ def show(
         if format is Format.table:
             total = reader.count(plan.query)
             shown = reader.rows(replace(plan.query, limit=50 if limit is None else limit))
-            _table(plan.columns, shown, title=plan.title, total=total,
+            table(plan.columns, shown, title=plan.title, total=total,
                    empty="No row matches --where" if where else f"{plan.title} is empty")
             return
-        _export(list(plan.columns), reader.batches(replace(plan.query, limit=limit)), format, excel=excel_csv)
+        export(list(plan.columns), reader.batches(replace(plan.query, limit=limit)), format, excel=excel_csv)
 
 
 @app.command()
@@ -431,10 +395,10 @@ def runs(
     delete the older ones with --keep N."""
     from saleskpi import browse, results
 
-    with browse.open_reader(directory, waiting=_waiting) as reader:
+    with browse.open_reader(directory, waiting=waiting) as reader:
         lines = results.run_list(reader)
     if keep is None:
-        _emit([{"run_id": r.run_id, "started": r.started_at, "finished": r.finished_at, "as_of": r.as_of,
+        emit([{"run_id": r.run_id, "started": r.started_at, "finished": r.finished_at, "as_of": r.as_of,
                 "analyses": r.analyses, "rows": r.rows} for r in lines], format, title=f"runs of {directory}")
         return
     doomed = results.older_runs(lines, keep)
@@ -461,7 +425,7 @@ def runs(
     from saleskpi.engines import engine_of
     from saleskpi.workspace import Workspace
 
-    with Workspace.open(directory, command="saleskpi runs --keep", waiting=_waiting) as ws:
+    with Workspace.open(directory, command="saleskpi runs --keep", waiting=waiting) as ws:
         deleted = results.delete_runs(ws.con, [r.run_id for r in doomed])
         sizes = engine_of(ws.con).reclaim_space(ws.con)
     err.print(f"Deleted run(s) {ids}: {deleted:,} result rows.")
@@ -469,101 +433,6 @@ def runs(
         before, after = sizes
         err.print(f"The database file went from {before / 1e6:,.1f} MB to {after / 1e6:,.1f} MB "
                   f"({(before - after) / 1e6:,.1f} MB given back; the rest of the freed space is reused by the next runs).")
-
-
-user_app = typer.Typer(help="The users of the web dashboard and Excel report: add, list, remove, password.",
-                       no_args_is_help=True)
-app.add_typer(user_app, name="user")
-
-
-def _password(login: str) -> str:
-    """The new password of ``login``: read from standard input when it is not a terminal (one
-    line), else asked twice without echo. Never printed."""
-    from saleskpi.errors import UsageError
-
-    if not sys.stdin.isatty():
-        password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise UsageError(f"No password on standard input for '{login}': give it as one line "
-                             "(printf '%s\\n' \"$PASSWORD\" | saleskpi user ...), or run the command on a terminal.")
-        return password
-    import getpass
-
-    first = getpass.getpass(f"Password for {login}: ")
-    if first != getpass.getpass("The same password again: "):
-        raise UsageError(f"The two passwords for '{login}' differ; nothing was changed. Run the command again.")
-    return first
-
-
-@user_app.command("add")
-def user_add(
-    directory: WorkspaceDir,
-    login: Annotated[str, typer.Argument(help="The login name (compared without case).")],
-    role: Annotated[str, typer.Option("--role", help="admin, director, manager, rep or compensation.")],
-    rep: Annotated[Optional[str], typer.Option("--rep", help="For a rep: the rep_id of the reps table.")] = None,
-    team: Annotated[Optional[list[str]], typer.Option("--team", help="For a manager: a team_id managed; repeatable.")] = None,
-    territory: Annotated[Optional[list[str]], typer.Option("--territory", help="For a manager: a territory_id managed; repeatable.")] = None,
-) -> None:
-    """Add a user; the password is read from standard input (or asked twice on a terminal)."""
-    from saleskpi import users
-
-    # refuse a bad role or a missing --rep before asking for a password
-    users.check_role(role, rep, tuple(team or ()), tuple(territory or ()))
-    user = users.add_user(directory, login, role=role, password=_password(login), rep_id=rep,
-                          team_ids=team or (), territory_ids=territory or ())
-    err.print(f"User {user.login} added to {directory} ({_who(user)}).", markup=False)
-
-
-def _who(user) -> str:
-    parts = [user.role]
-    if user.rep_id:
-        parts.append(f"rep {user.rep_id}")
-    if user.team_ids:
-        parts.append(f"teams {', '.join(user.team_ids)}")
-    if user.territory_ids:
-        parts.append(f"territories {', '.join(user.territory_ids)}")
-    return "; ".join(parts)
-
-
-@user_app.command("list")
-def user_list(
-    directory: WorkspaceDir,
-    format: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
-) -> None:
-    """List the users: login, role, rep, teams, territories, language, created, disabled."""
-    from saleskpi import users
-
-    _emit([{"login": u.login, "role": u.role, "rep_id": u.rep_id, "team_ids": ",".join(u.team_ids),
-            "territory_ids": ",".join(u.territory_ids), "lang": u.lang, "created": u.created,
-            "disabled": u.disabled} for u in users.list_users(directory)], format, title=f"users of {directory}")
-
-
-@user_app.command("remove")
-def user_remove(
-    directory: WorkspaceDir,
-    login: Annotated[str, typer.Argument(help="The login to remove.")],
-    yes: Annotated[bool, typer.Option("--yes", help="Remove without asking (needed when not on a terminal).")] = False,
-) -> None:
-    """Remove a user (their open sessions end at their next request)."""
-    from saleskpi import users
-
-    user = users.get_user(directory, login)
-    if _confirmation(yes, None)(f"Remove the user {user.login} ({_who(user)}) from {directory}."):
-        users.remove_user(directory, user.login)
-        err.print(f"User {user.login} removed.", markup=False)
-
-
-@user_app.command("password")
-def user_password(
-    directory: WorkspaceDir,
-    login: Annotated[str, typer.Argument(help="The login whose password to set.")],
-) -> None:
-    """Set a user's password (read from standard input, or asked twice on a terminal)."""
-    from saleskpi import users
-
-    user = users.get_user(directory, login)
-    users.set_password(directory, user.login, _password(user.login))
-    err.print(f"Password of {user.login} changed.", markup=False)
 
 
 @app.command()
@@ -603,7 +472,7 @@ def report(
         from saleskpi.users import get_user  # the workspace's users (saleskpi user add)
 
         scope = get_user(directory, user).scope
-    with Workspace.open(directory, read_only=True, command="saleskpi report", waiting=_waiting) as ws:
+    with Workspace.open(directory, read_only=True, command="saleskpi report", waiting=waiting) as ws:
         written = write_xlsx(ws, xlsx, scope=scope, lang=lang.value, user=user)
     if user is not None:  # an export of customer (and perhaps pay) data, in the audit log as the web's are
         from saleskpi.users import audit
@@ -612,107 +481,3 @@ def report(
     err.print(f"Wrote {xlsx}: {len(written.rows)} result sheet(s), {sum(written.rows.values()):,} rows"
               + (f", charts: {', '.join(written.charts)}" if written.charts else "")
               + (f"; not computed yet: {', '.join(written.not_stored)}" if written.not_stored else "") + ".")
-
-
-def _emit(rows: list[dict], format: Format, *, title: str | None = None) -> None:
-    """Print a short list of rows (the workspace listing, the schema, the runs) as a Rich
-    table, CSV or JSON on stdout."""
-    columns = list(rows[0]) if rows else []
-    if format is Format.table:
-        _table({c: _kind(next((r[c] for r in rows if r[c] is not None), None)) for c in columns},
-               [tuple(r.values()) for r in rows], title=title, total=len(rows), empty="The list is empty")
-        return
-    _export(columns, [[tuple(r.values()) for r in rows]], format)
-
-
-def _kind(value) -> str:
-    """The kind of column a value of a short list is in (engines.reader.KINDS)."""
-    import datetime as dt
-    from decimal import Decimal
-
-    if isinstance(value, bool):
-        return "flag"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, (float, Decimal)):
-        return "number"
-    if isinstance(value, dt.datetime):
-        return "timestamp"
-    return "date" if isinstance(value, dt.date) else "text"
-
-
-def _export(columns: list[str], batches, format: Format, *, excel: bool = False) -> None:
-    """Write rows batch by batch as CSV (``excel``: Excel's CSV) or JSON on stdout."""
-    import io
-
-    from saleskpi.browse import write_csv, write_json
-
-    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-    try:
-        if format is Format.json:
-            write_json(columns, batches, stream)
-        else:
-            write_csv(columns, batches, stream, excel=excel)
-    finally:
-        stream.flush()
-        stream.detach()
-
-
-#: Kinds of columns whose cells never wrap (a number or date cut in two misreads).
-_WHOLE = frozenset({"integer", "number", "flag", "date", "timestamp"})
-
-
-def _table(kinds: dict[str, str], rows: list[tuple], *, title: str | None, total: int, empty: str) -> None:
-    """Print rows as a table that fits the terminal, ending with "n of N rows shown".
-
-    Headers and numbers never wrap; long text folds. Columns are taken from the left while
-    they fit; the others are named below the table (pick them with --columns). Piped into a
-    file or a pager (no terminal, no COLUMNS), a table is up to 160 characters wide."""
-    import os
-
-    from rich.table import Table as RichTable
-
-    width = out.width if out.is_terminal or os.environ.get("COLUMNS") else 160
-    printer = out if out.is_terminal else Console(highlight=False, markup=False, width=width)
-    cells = [[_cell(v) for v in row] for row in rows]
-    needs = []
-    for i, (name, kind) in enumerate(kinds.items()):
-        longest = max((len(r[i]) for r in cells), default=0)
-        needs.append(max(len(name), longest) if kind in _WHOLE else max(len(name), min(longest, 12)))
-    used, kept = 1, 0
-    for need in needs:
-        if kept and used + need + 3 > width:
-            break
-        used, kept = used + need + 3, kept + 1
-    grid = RichTable(title=title, show_lines=False)
-    for (name, kind), need in list(zip(kinds.items(), needs))[:kept]:
-        grid.add_column(name, min_width=need, no_wrap=kind in _WHOLE, overflow="fold",
-                        justify="right" if kind in ("integer", "number") else "left")
-    for row in cells:
-        grid.add_row(*row[:kept])
-    printer.print(grid)
-    hidden = list(kinds)[kept:]
-    if hidden:
-        printer.print(f"{kept} of {len(kinds)} columns shown; not shown: {', '.join(hidden)} "
-                      "(choose columns with --columns a,b or see every column with --format csv)")
-    if total == 0:
-        printer.print(f"{empty}: 0 of 0 rows shown")
-    else:
-        more = " (--limit N shows more, --format csv all)" if len(rows) < total else ""
-        printer.print(f"{len(rows):,} of {total:,} rows shown{more}")
-
-
-def _cell(value) -> str:
-    """A value as the terminal table shows it: floats rounded for reading, money with its
-    cents and thousands separators (CSV and JSON keep every digit)."""
-    from decimal import Decimal
-
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value != value:
-            return ""
-        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
-    return str(value)
