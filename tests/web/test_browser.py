@@ -145,6 +145,24 @@ def test_a_director_walks_the_main_pages_and_the_numbers_are_the_stored_ones(bro
     rows = page.locator("table tbody tr")
     assert rows.count() == min(count, 50)
 
+    # htmx under the CSP: "next" swaps the table in place (no new document) with the next rows
+    (total,), = stored(full_site, "SELECT count(*) FROM result_abc WHERE run_id = (SELECT max(run_id) FROM result_abc)")
+    visit(page, server, "/results/abc?sort=customer_id", shots, "director-abc-en")
+    page.evaluate("window.__same_document = true")
+    first = page.locator("#table tbody tr td:first-child").first.inner_text()
+    with page.expect_response(lambda r: "offset=50" in r.url) as answer:
+        page.click("#table a[rel=next]")
+    assert answer.value.request.headers.get("hx-request") == "true"
+    page.wait_for_function("first => document.querySelector('#table tbody tr td').innerText.trim() !== first",
+                           arg=first)
+    assert page.evaluate("window.__same_document === true"), "the page was reloaded, not swapped by htmx"
+    assert "offset=50" in page.url
+    ids = page.locator("#table tbody tr td:first-child").all_inner_texts()
+    expected = [c for (c,) in stored(full_site, "SELECT customer_id FROM result_abc WHERE run_id = "
+                                                "(SELECT max(run_id) FROM result_abc) ORDER BY customer_id "
+                                                "LIMIT 50 OFFSET 50")]
+    assert ids[0] != first and [i.strip() for i in ids] == expected and total > 50
+
     customer = sorted(full_site["customers"])[1]
     (clv, clv_currency), = stored(
         full_site, "SELECT clv_36m, currency FROM result_clv WHERE customer_id = ? AND run_id = "
