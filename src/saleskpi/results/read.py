@@ -35,7 +35,16 @@ def _stored(con, name: str) -> ibis.Table:
 
 def run_of(con, name: str, *, run: int | None = None, before: int | None = None) -> RunInfo | None:
     """The run that :func:`read` reads for ``name``: the given ``run``, else the newest
-    finished run that stored it (older than run ``before``, when given); None if there is none."""
+    finished run that stored it (older than run ``before``, when given); None if there is none.
+    On a connection to a database nobody writes (one with ``memo``: the web's snapshot copies)
+    the answer is found once."""
+    memo = getattr(con, "memo", None)
+    if memo is not None:
+        return memo(("run_of", name, run, before), lambda: _run_of(con, name, run=run, before=before))
+    return _run_of(con, name, run=run, before=before)
+
+
+def _run_of(con, name: str, *, run: int | None, before: int | None) -> RunInfo | None:
     t = _stored(con, name)
     if run is not None:
         found = t.filter(t.run_id == int(run)).select(*STAMPS).limit(1).to_pyarrow().to_pylist()
@@ -54,7 +63,15 @@ def run_of(con, name: str, *, run: int | None = None, before: int | None = None)
 
 
 def runs_of(con, name: str) -> list[int]:
-    """The run ids that stored the result ``name``, oldest first."""
+    """The run ids that stored the result ``name``, oldest first (found once on a connection
+    with ``memo``, as :func:`run_of`)."""
+    memo = getattr(con, "memo", None)
+    if memo is not None:
+        return list(memo(("runs_of", name), lambda: _runs_of(con, name)))
+    return _runs_of(con, name)
+
+
+def _runs_of(con, name: str) -> list[int]:
     t = _stored(con, name)
     return sorted(int(r) for r in t.select("run_id").distinct().to_pyarrow().column(0).to_pylist())
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from saleskpi.users import User
 
-__all__ = ["NotAllowed", "NotFound", "Shown", "Table", "filtered", "result_page", "rows_of", "sees", "table_of",
-           "visible_results"]
+__all__ = ["NotAllowed", "NotFound", "Scoped", "Shown", "Table", "export_batches", "filtered", "result_page",
+           "rows_of", "sees", "table_of", "visible_results"]
 
 
 class NotFound(LookupError):
@@ -58,24 +58,22 @@ def result_page(con, name: str, user: User, *, offset: int, limit: int) -> tuple
     from saleskpi import results
     from saleskpi.browse import json_rows
 
-    declared, expr = _scoped(con, name, user)
+    scoped = _scoped(con, name, user)
     info = results.run_of(con, name)
-    total = int(expr.count().execute())
-    keys = [k for k in declared.key if k in expr.columns] or list(expr.columns)
-    rows = expr.order_by(keys).limit(limit, offset=offset).to_pyarrow()
-    columns = rows.column_names
+    total = _count(con, scoped.sql)
+    columns, rows = _fetch(con, scoped.select(limit=limit, offset=offset))
     body = {
         "name": name,
-        "title": declared.title[1 if user.lang == "bg" else 0],
+        "title": scoped.declared.title[1 if user.lang == "bg" else 0],
         "run_id": info.run_id if info else None,
         "as_of": info.as_of.isoformat() if info else None,
         "columns": columns,
         "total": total,
         "offset": offset,
         "limit": limit,
-        "rows": json_rows(columns, (tuple(r.values()) for r in rows.to_pylist())),
+        "rows": json_rows(columns, rows),
     }
-    return body, exported_data(declared)
+    return body, exported_data(scoped.declared)
 
 
 @dataclass(frozen=True)
@@ -96,9 +94,42 @@ class Table:
     as_of: object
 
 
-def _scoped(con, name: str, user: User):
-    """The declaration of ``name`` and its rows in ``user``'s scope (the one reader); raises
-    :class:`NotFound` (no such result, or not computed yet) or :class:`NotAllowed`."""
+@dataclass(frozen=True)
+class Scoped:
+    """A result as ``user`` may see it, as SQL: its declaration, the SQL of its rows in the
+    user's scope (compiled from :func:`saleskpi.results.read` with the user's scope: the one
+    reader and the one scoping layer), and the kind of each column."""
+
+    declared: object
+    sql: str
+    kinds: dict
+
+    def select(self, *, where=(), order=(), limit: int | None = None, offset: int = 0) -> str:
+        """The SQL of the rows where every condition of ``where`` holds (:class:`Condition`s),
+        in ``order`` ((column, descending) pairs; empty cells last), then in the declared key."""
+        from saleskpi.engines.reader import condition_sql, sql_literal
+
+        sql = f"SELECT * FROM ({self.sql}) AS scoped"
+        if where:
+            sql += " WHERE " + " AND ".join(condition_sql(_quote(c.column), c, self.kinds[c.column], sql_literal)
+                                            for c in where)
+        named = {c for c, _ in order}
+        pairs = list(order) + [(k, False) for k in self.declared.key if k in self.kinds and k not in named]
+        if pairs:
+            sql += " ORDER BY " + ", ".join(f"{_quote(c)} {'DESC' if d else 'ASC'} NULLS LAST" for c, d in pairs)
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        return sql
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _scoped(con, name: str, user: User, *, run: int | None = None, stamped: bool = False) -> Scoped:
+    """The result ``name`` in ``user``'s scope (:class:`Scoped`); raises :class:`NotFound` (no
+    such result, or not computed yet) or :class:`NotAllowed`. On a snapshot copy (a connection
+    with ``memo``) it is compiled once per result, run and scope, not once per request."""
     from saleskpi import results
     from saleskpi.analyses import declared_results
 
@@ -109,45 +140,96 @@ def _scoped(con, name: str, user: User):
         raise NotAllowed(f"'{name}' holds company-wide figures only, which the role '{user.role}' does not see.")
     if results.table_name(name) not in con.list_tables():
         raise NotFound(f"'{name}' is not computed yet (saleskpi compute).")
-    return declared, results.read(con, name, scope=user.scope)
+
+    def compile_() -> Scoped:
+        import ibis
+
+        from saleskpi.engines.reader import ibis_kind
+
+        expr = results.read(con, name, run=run, scope=user.scope, stamped=stamped)
+        return Scoped(declared, ibis.to_sql(expr), {c: ibis_kind(t) for c, t in expr.schema().items()})
+
+    memo = getattr(con, "memo", None)
+    return memo(("scoped", name, run, stamped, user.scope), compile_) if memo is not None else compile_()
+
+
+def _fetch(con, sql: str, *, size: int | None = None):
+    """``(column names, rows as tuples)`` of ``sql``; with ``size``, the names and an iterator
+    of lists of at most ``size`` rows (for an export)."""
+    cursor = con.raw_sql(sql)
+    names = [d[0] for d in cursor.description]
+
+    def close() -> None:
+        # a cursor of its own (PostgreSQL's, a snapshot's) is closed; DuckDB's Ibis answers with
+        # its connection itself, which stays open
+        if cursor is not getattr(con, "con", None):
+            cursor.close()
+
+    if size is None:
+        try:
+            return names, cursor.fetchall()
+        finally:
+            close()
+
+    def batches():
+        try:
+            while batch := cursor.fetchmany(size):
+                yield batch
+        finally:
+            close()
+
+    return names, batches()
+
+
+def _count(con, sql: str) -> int:
+    return int(_fetch(con, f"SELECT count(*) FROM ({sql}) AS counted")[1][0][0])
 
 
 def filtered(con, name: str, user: User, *, sort=(), where=()):
     """The rows of ``name`` in ``user``'s scope where every ``where`` condition holds
     (``COLUMN=VALUE``, as ``saleskpi show --where``), ordered by ``sort`` (``col`` or ``-col``,
-    then the key): the declaration, the ibis expression and the sort pairs. Raises
+    then the key): the :class:`Scoped` result, the SQL and the sort pairs. Raises
     :class:`NotFound`, :class:`NotAllowed`, or UsageError for a bad condition or sort."""
-    from saleskpi.browse import order, select
+    from saleskpi.browse import conditions, order
 
-    declared, expr = _scoped(con, name, user)
-    expr = select(expr, where=list(where), name=name)
-    pairs = order(list(sort), expr.columns)
-    keys = [k for k in declared.key if k in expr.columns and k not in {c for c, _ in pairs}]
-    expr = expr.order_by([expr[c].desc() if d else expr[c].asc() for c, d in pairs] + keys)
-    return declared, expr, pairs
+    scoped = _scoped(con, name, user)
+    conds = conditions(list(where), scoped.kinds)
+    pairs = order(list(sort), scoped.kinds)
+    return scoped, scoped.select(where=conds, order=pairs), pairs
+
+
+def export_batches(con, sql: str, *, size: int = 10_000):
+    """The column names of ``sql`` and its rows, ``size`` at a time (a CSV download)."""
+    return _fetch(con, sql, size=size)
 
 
 def table_of(con, name: str, user: User, *, offset: int = 0, limit: int = 50, sort=(), where=()) -> Table:
     """One page of ``name`` (see :func:`filtered`), read through the one reader with the
     user's scope and paged in the database (a 100,000-customer list is never read whole)."""
     from saleskpi import results
+    from saleskpi.browse import conditions
 
-    declared, expr, pairs = filtered(con, name, user, sort=sort, where=where)
-    total = int(expr.count().execute())
-    rows = expr.limit(limit, offset=offset).to_pyarrow().to_pylist()
+    scoped, sql, pairs = filtered(con, name, user, sort=sort, where=where)
+    total = _count(con, scoped.select(where=conditions(list(where), scoped.kinds)))
+    names, rows = _fetch(con, f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}")
     info = results.run_of(con, name)
-    return Table(declared, declared.columns, rows, total, offset, limit, pairs, tuple(where),
-                 info.run_id if info else None, info.as_of if info else None)
+    return Table(scoped.declared, scoped.declared.columns, [dict(zip(names, r)) for r in rows], total, offset,
+                 limit, pairs, tuple(where), info.run_id if info else None, info.as_of if info else None)
 
 
-def rows_of(con, name: str, user: User, *, equal: dict | None = None, where=(), sort=()) -> list[dict]:
-    """All the rows of ``name`` in ``user``'s scope whose columns equal ``equal`` (None: empty)
-    and where ``where`` holds (for the small pieces a page shows: one customer's rows, the
-    company row); [] when not computed yet or when the role sees none of it."""
+def rows_of(con, name: str, user: User, *, equal: dict | None = None, where=(), sort=(), run: int | None = None,
+            stamped: bool = False) -> list[dict]:
+    """All the rows of ``name`` in ``user``'s scope (of run ``run``, default the newest; with
+    the run stamps when ``stamped``) whose columns equal ``equal`` (None: empty) and where
+    ``where`` holds (for the small pieces a page shows: one customer's rows, the company row);
+    [] when not computed yet or when the role sees none of it."""
+    from saleskpi.browse import conditions, order
+    from saleskpi.engines.reader import Condition
+
     try:
-        _declared, expr, _pairs = filtered(con, name, user, sort=sort, where=where)
+        scoped = _scoped(con, name, user, run=run, stamped=stamped)
     except (NotFound, NotAllowed):
         return []
-    for column, value in (equal or {}).items():
-        expr = expr.filter(expr[column].isnull() if value is None else expr[column] == value)
-    return expr.to_pyarrow().to_pylist()
+    conds = conditions(list(where), scoped.kinds) + [Condition(c, "=", v) for c, v in (equal or {}).items()]
+    names, rows = _fetch(con, scoped.select(where=conds, order=order(list(sort), scoped.kinds)))
+    return [dict(zip(names, r)) for r in rows]

@@ -29,11 +29,58 @@ from pathlib import Path
 
 from saleskpi.errors import BusyError
 
-__all__ = ["Snapshots", "Unavailable"]
+__all__ = ["Frozen", "Snapshots", "Unavailable"]
 
 
 class Unavailable(Exception):
     """No copy of the database could be made yet (a writer held it from the start)."""
+
+
+class Frozen:
+    """An Ibis connection to a database nobody writes (a snapshot copy), for the threads of
+    many requests at once.
+
+    What it lists, the tables it opens and what :func:`saleskpi.results.run_of` finds are asked
+    once, then remembered (``memo``), instead of once per query of every request. Ibis work
+    (``memo``'s computations, :meth:`exclusive`) goes through the one Ibis connection one
+    thread at a time; :meth:`raw_sql` runs on a cursor of its own, so the requests' reads run
+    side by side (DuckDB serves several cursors of one database at once). Anything else goes
+    to the connection itself."""
+
+    def __init__(self, con) -> None:
+        self._con = con
+        self._memo: dict = {}
+        self._lock = threading.RLock()
+
+    def memo(self, key, compute):
+        """``compute()`` the first time ``key`` is asked (with the Ibis connection to itself),
+        its answer after."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]
+
+    def exclusive(self):
+        """Hold the Ibis connection (for a request that runs Ibis expressions itself)."""
+        return self._lock
+
+    def list_tables(self, *args, **kwargs):
+        if args or kwargs:
+            return self._con.list_tables(*args, **kwargs)
+        return list(self.memo(("list_tables",), self._con.list_tables))
+
+    def table(self, name: str, *args, **kwargs):
+        if args or kwargs:
+            return self._con.table(name, *args, **kwargs)
+        return self.memo(("table", name), lambda: self._con.table(name))
+
+    def raw_sql(self, sql: str):
+        """``sql`` run on a new cursor (the caller closes it)."""
+        cursor = self._con.con.cursor()
+        return cursor.execute(sql)
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
 
 
 @dataclass
@@ -101,7 +148,7 @@ class Snapshots:
         finally:
             lock.release()
         con = ibis.duckdb.connect(str(target), read_only=True)
-        return _Copy(con, target, stamp)
+        return _Copy(Frozen(con), target, stamp)
 
     def _fresh(self) -> _Copy:
         """The copy to read now: the current one, or a new one when the file changed."""
@@ -144,12 +191,15 @@ class Snapshots:
 
     @contextmanager
     def reading(self) -> Iterator[object]:
-        """An Ibis connection to read from for one request (queries on it run one at a time:
-        a DuckDB connection serves one thread at a time)."""
+        """An Ibis connection to read from for one request: a :class:`Frozen` copy read by many
+        requests at once, or the database itself, one request at a time."""
         copy = self._fresh()
         try:
-            with copy.query:
+            if isinstance(copy.con, Frozen):  # it keeps its Ibis work to one thread itself
                 yield copy.con
+            else:
+                with copy.query:
+                    yield copy.con
         finally:
             with self._guard:
                 copy.users -= 1
