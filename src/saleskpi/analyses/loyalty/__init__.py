@@ -1,0 +1,1 @@
+from saleskpi.analyses.loyalty.did import DidEstimate, did
