@@ -117,3 +117,28 @@ def test_no_loyalty_data_says_what_to_import_and_the_rest_runs(tmp_path):
         assert any("no loyalty programme members" in w and "loyalty_members" in w for w in report.warnings)
     finally:
         ws.close()
+
+
+def test_compute_from_the_cli_refuses_a_bad_goals_file_with_a_config_error(company):
+    # saleskpi.cli.main turns a ConfigError into its message and exit code 3
+    from typer.testing import CliRunner
+
+    from saleskpi.cli import app
+
+    (company.path / "loyalty.toml").write_text('programme = ""\n', encoding="utf-8")
+    company.close()
+    out = CliRunner().invoke(app, ["compute", str(company.path), "--as-of", "2025-06-30"])
+    assert isinstance(out.exception, ConfigError) and out.exception.exit_code == 3
+    text = str(out.exception)
+    assert text.startswith(f"{company.path / 'loyalty.toml'}: 2 invalid loyalty goal definition(s):")
+    assert "programme: must be a name, such as 'Bonus club'; got ''" in text and "[[goal]]: missing; add it" in text
+
+
+def test_the_example_goals_file_loads():
+    from saleskpi.analyses.loyalty import EXAMPLE_GOALS
+    from saleskpi.analyses.loyalty.goals import Programme
+    from saleskpi.definitions import load_definitions
+
+    p = load_definitions(EXAMPLE_GOALS, Programme)
+    assert [g.kpi for g in p.goal] == ["enrolment_rate", "participation_rate", "purchases_lift", "churn_gap", "roi"]
+    assert p.goal[3].direction == "at_most" and p.goal[2].target == 0.05

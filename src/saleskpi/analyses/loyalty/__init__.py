@@ -127,7 +127,7 @@ def _roi(ctx: Context, lift_rows: list[dict], members: pd.DataFrame, events: pd.
     cfg = ctx.settings.loyalty
     start, as_of = last_12_months(ctx.as_of)
     row = next(r for r in lift_rows if r["measure"] == "margin")
-    recent = events[pd.to_datetime(events["date"]).dt.date >= start]
+    recent = events[pd.to_datetime(events["date"]) >= pd.Timestamp(start)]
     reward = K.reward_cost(recent, cost_per_point)
     if reward is None:
         row["note"] = "; ".join(filter(None, [row.get("note"), "no ROI: redemptions without cost and no cost per "

@@ -34,8 +34,7 @@ def _rate(kpi: str, num: float, den: float, why_empty: str) -> dict:
 
 def current_members(members: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     """The members enrolled on or before ``day`` who had not left by it."""
-    on = pd.to_datetime(members["enrolled_on"]).dt.date
-    left = pd.to_datetime(members["left_on"]).dt.date
+    on, left, day = pd.to_datetime(members["enrolled_on"]), pd.to_datetime(members["left_on"]), pd.Timestamp(day)
     return members[(on <= day) & (left.isna() | (left > day))]
 
 
@@ -50,8 +49,7 @@ def programme_kpis(*, customers: int, members: pd.DataFrame, events: pd.DataFram
     rows = [_row("customers", customers, "customers"), _row("members", n, "customers"),
             _rate("enrolment_rate", n, customers, "no customers"),
             _rate("active_rate", len(ids & buyers_12m), n, no_members)]
-    days = pd.to_datetime(events["date"]).dt.date
-    recent = events[days >= start]
+    recent = events[pd.to_datetime(events["date"]) >= pd.Timestamp(start)]
     redeemers = set(recent.loc[recent["kind"] == "redeem", "customer_id"]) & ids
     rows += [_rate("participation_rate", len(redeemers), n, no_members),
              _rate("non_participation_rate", n - len(redeemers), n, no_members)]
@@ -96,9 +94,9 @@ def reward_cost(events: pd.DataFrame, cost_per_point: float | None) -> float | N
 def churn(members: pd.DataFrame, buyers_before: set, buyers_12m: set, start: dt.date, as_of: dt.date) -> list[dict]:
     """Churn of members (enrolled before ``start``) and non-members (not enrolled by ``as_of``)
     among the customers who bought in the 12 months before ``start``."""
-    on = pd.to_datetime(members["enrolled_on"]).dt.date
+    on = pd.to_datetime(members["enrolled_on"])
     member_ids = set(current_members(members, start - dt.timedelta(days=1))["customer_id"])
-    ever = set(members.loc[on <= as_of, "customer_id"])
+    ever = set(members.loc[on <= pd.Timestamp(as_of), "customer_id"])
     rows = []
     rates = {}
     for kpi, group in (("churn_rate_members", buyers_before & member_ids), ("churn_rate_non_members", buyers_before - ever)):
