@@ -22,6 +22,7 @@ from saleskpi.analyses.loyalty.did import DidEstimate, did
 from saleskpi.analyses.loyalty.goals import EXAMPLE_GOALS, GOALS_FILE, KPIS, Programme, load_goals
 from saleskpi.analyses.loyalty.results import KPIS_RESULT, LIFT, RESULTS
 from saleskpi.analyses.periods import last_12_months
+from saleskpi.errors import UsageError
 
 __all__ = ["ANALYSIS", "DidEstimate", "did", "load_goals", "Programme", "EXAMPLE_GOALS", "GOALS_FILE", "KPIS",
            "matched_rows"]
@@ -72,17 +73,21 @@ def _check_events(ctx: Context, members: pd.DataFrame, events: pd.DataFrame) -> 
                      "they are counted in the points KPIs; correct the members or the events.")
 
 
-def _lift_rows(ctx: Context, members: pd.DataFrame, monthly: pd.DataFrame, coverage: float) -> tuple[list[dict], str | None]:
-    """One loyalty-lift row per measure (empty figures with the reason when the data cannot give them)."""
-    cfg = ctx.settings.loyalty
+def _panel(ctx: Context, members: pd.DataFrame, monthly: pd.DataFrame) -> tuple[L.Panel, int]:
+    """The customers x months panel to the as-of month and the index of its last complete month."""
     as_of = ctx.as_of
-    last_month = pd.Period(as_of, "M")
-    full = (as_of + dt.timedelta(days=1)).month != as_of.month  # the as-of month is complete
     customers = pd.Index(sorted(set(ctx.table("customers").customer_id.to_pyarrow().to_pylist())))
     abc = ctx.result("abc").select("customer_id", "potential_value").to_pyarrow().to_pandas()
     potential = abc.set_index("customer_id")["potential_value"].astype(float)
-    panel = L.monthly_matrix(monthly, customers, members, potential, last_month)
-    last_full = len(panel.months) - 1 if full else len(panel.months) - 2
+    panel = L.monthly_matrix(monthly, customers, members, potential, pd.Period(as_of, "M"))
+    complete = (as_of + dt.timedelta(days=1)).month != as_of.month  # the as-of day ends its month
+    return panel, len(panel.months) - (1 if complete else 2)
+
+
+def _lift_rows(ctx: Context, members: pd.DataFrame, monthly: pd.DataFrame, coverage: float) -> tuple[list[dict], str | None]:
+    """One loyalty-lift row per measure (empty figures with the reason when the data cannot give them)."""
+    cfg = ctx.settings.loyalty
+    panel, last_full = _panel(ctx, members, monthly)
     rows = L.matched_rows(panel, window=cfg.window_months, neighbours=cfg.neighbours, last_full=last_full)
     empty = [{"measure": m} for m in MEASURES]
     if rows.empty or rows["treated"].sum() == 0:
@@ -107,7 +112,7 @@ def _lift_rows(ctx: Context, members: pd.DataFrame, monthly: pd.DataFrame, cover
             continue
         try:
             main, placebo = L.lift(rows, m, level=cfg.level)
-        except Exception as exc:  # a degenerate design (a cell without rows): say so, do not stop the run
+        except (UsageError, np.linalg.LinAlgError) as exc:  # a degenerate design: say so, do not stop the run
             out.append(base | {"note": f"no lift: {exc}"})
             continue
         out.append(base | {
@@ -234,12 +239,7 @@ def matched_rows(ctx: Context) -> pd.DataFrame:
     m = ctx.table("loyalty_members")
     members = m.filter(m.enrolled_on <= ctx.as_of).to_pyarrow().to_pandas()
     monthly, _ = _monthly(ctx.table("sales"), ctx.as_of)
-    customers = pd.Index(sorted(set(ctx.table("customers").customer_id.to_pyarrow().to_pylist())))
-    abc = ctx.result("abc").select("customer_id", "potential_value").to_pyarrow().to_pandas()
-    panel = L.monthly_matrix(monthly, customers, members, abc.set_index("customer_id")["potential_value"].astype(float),
-                             pd.Period(ctx.as_of, "M"))
-    full = (ctx.as_of + dt.timedelta(days=1)).month != ctx.as_of.month
-    last_full = len(panel.months) - 1 if full else len(panel.months) - 2
+    panel, last_full = _panel(ctx, members, monthly)
     return L.matched_rows(panel, window=cfg.window_months, neighbours=cfg.neighbours, last_full=last_full)
 
 

@@ -108,7 +108,7 @@ def did(frame: pd.DataFrame, *, outcome: str, treated: str, post: str, controls:
         fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": True})
         df = clusters - 1
     beta, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
-    estimate, se = float(beta[3]), float(np.sqrt(cov[3, 3]))
+    estimate, se = float(beta[3]), float(np.sqrt(max(cov[3, 3], 0.0)))
     q = float(stats.t.ppf(0.5 + level / 2, df))
     pvalue = float(2 * stats.t.sf(abs(estimate / se), df)) if se > 0 else (0.0 if estimate else 1.0)
     # What the treated would have had after: β0 + β1 + β2 (Angrist & Pischke eq. 5.2.3 at x = 0).
@@ -121,7 +121,7 @@ def did(frame: pd.DataFrame, *, outcome: str, treated: str, post: str, controls:
         grad = np.zeros(k)
         grad[3] = 1 / counterfactual
         grad -= g * estimate / counterfactual**2
-        rel_se = float(np.sqrt(grad @ cov @ grad))
+        rel_se = float(np.sqrt(max(grad @ cov @ grad, 0.0)))  # rounding can make an exact fit's 0 negative
         relative = estimate / counterfactual
         low, high = relative - q * rel_se, relative + q * rel_se
     return DidEstimate(estimate=estimate, se=se, ci_low=estimate - q * se, ci_high=estimate + q * se, pvalue=pvalue,
