@@ -60,6 +60,24 @@ def test_the_interval_of_the_lift_holds_the_true_lift_and_the_naive_gap_is_furth
     assert any("self-selection" in w for w in report.warnings)
 
 
+def test_the_margin_and_share_of_wallet_lifts_hold_their_truth(demo):
+    # the lift multiplies the value of a purchase, so a member's true extra margin is its margin after
+    # × lift / (1 + lift), and its true extra share its purchases after × lift / (1 + lift) × 12 / potential
+    ws, report = demo
+    lift = frame(ws, "loyalty-lift").set_index("measure")
+    rows = matched_rows(Context(ws=ws, run_id=report.run_id, as_of=report.as_of))
+    members = rows[rows.treated == 1]
+    true_lift = frame(ws, "truth_loyalty").set_index("customer_id").lift.reindex(members.customer_id).to_numpy()
+    extra = true_lift / (1 + true_lift)
+    m = lift.loc["margin"]
+    assert m.lift_ci_low <= float(np.mean(members.margin_post * extra)) <= m.lift_ci_high
+    s = lift.loc["share_of_wallet"]
+    true_share = (members.share_of_wallet_post * extra).dropna()
+    assert len(true_share) == len(members)  # every compared member has a potential in the demo
+    assert s.lift_ci_low <= float(true_share.mean()) <= s.lift_ci_high
+    assert m.parallel_trends and s.parallel_trends
+
+
 def test_the_matched_controls_were_not_members_at_the_members_enrolment(demo):
     ws, report = demo
     rows = matched_rows(Context(ws=ws, run_id=report.run_id, as_of=report.as_of))
