@@ -78,7 +78,8 @@ def test_the_cost_per_point_setting_and_the_goals_file(company):
     settings.write_text(text.replace("# cost_per_point = 0.006", "cost_per_point = 0.01"), encoding="utf-8")
     (company.path / "loyalty.toml").write_text(
         'programme = "Club"\n[[goal]]\nname = "reach"\nkpi = "enrolment_rate"\ntarget = 0.3\n'
-        '[[goal]]\nname = "cheap"\nkpi = "liability_value"\ntarget = 1\ndirection = "at_most"\n', encoding="utf-8")
+        '[[goal]]\nname = "cheap"\nkpi = "liability_value"\ntarget = 1\ndirection = "at_most"\n'
+        '[[goal]]\nname = "reach more"\nkpi = "enrolment_rate"\ntarget = 0.2\n', encoding="utf-8")
     ws = Workspace.open(company.path)
     try:
         compute(ws, only=["loyalty"], as_of=AS_OF)
@@ -90,6 +91,9 @@ def test_the_cost_per_point_setting_and_the_goals_file(company):
     assert (k.loc["enrolment_rate", "goal"], k.loc["enrolment_rate", "target"], k.loc["enrolment_rate", "target_met"]) \
         == ("reach", 0.3, False)
     assert (k.loc["liability_value", "direction"], bool(k.loc["liability_value", "target_met"])) == ("at_most", True)
+    # a second goal on the same KPI gets its own row
+    second = k.loc["enrolment_rate#reach more"]
+    assert (second.value, second.goal, second.target, bool(second.target_met)) == (0.25, "reach more", 0.2, True)
 
 
 def test_a_bad_goals_file_is_refused_with_the_file_and_the_key(company):

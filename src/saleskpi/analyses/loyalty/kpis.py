@@ -73,8 +73,9 @@ def programme_kpis(*, customers: int, members: pd.DataFrame, events: pd.DataFram
         cost_per_point = float(red["cost"].sum()) / float(red["points"].sum())
         source = "loyalty_events.cost / points redeemed"
     why = "no cost per point: set [loyalty] cost_per_point or import loyalty_events.cost of the redemptions"
-    rows.append(_row("cost_per_point", cost_per_point, "currency per point", note=why) | {"note": source
-                                                                                      if cost_per_point is not None else why})
+    # the cost per point's note says where it comes from, or why there is none
+    rows.append(_row("cost_per_point", cost_per_point, "currency per point") | {
+        "note": source if cost_per_point is not None else why})
     rows.append(_row("liability_value", None if cost_per_point is None or not len(events) else outstanding * cost_per_point,
                      "currency", note=why if cost_per_point is None else no_events))
     rows.append(_row("reward_cost_12m", reward_cost(recent, cost_per_point), "currency", note=why))
