@@ -60,7 +60,7 @@ def test_the_lift_is_the_known_30_a_month_and_the_pre_trend_0():
     margin, _ = L.lift(rows, "margin", level=0.95)
     assert margin.estimate == pytest.approx(7.5)
     members = rows[rows.treated == 1]
-    assert L.naive_gap(members, panel, window=12, last_full=29) == pytest.approx(145.5 - 111.1)
+    assert L.naive_gap(members, panel, window=12) == pytest.approx(145.5 - 111.1)
 
 
 def test_share_of_wallet_is_purchases_times_12_over_the_potential():

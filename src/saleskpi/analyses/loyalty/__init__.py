@@ -97,7 +97,7 @@ def _lift_rows(ctx: Context, members: pd.DataFrame, monthly: pd.DataFrame, cover
         return [r | {"note": why} for r in empty], why
     out = []
     members_rows = rows[rows["treated"] == 1]
-    naive = L.naive_gap(members_rows, panel, window=cfg.window_months, last_full=last_full)
+    naive = L.naive_gap(members_rows, panel, window=cfg.window_months)
     for m in MEASURES:
         base = {"measure": m, "members": int(members_rows["customer_id"].nunique()),
                 "controls": int(rows.loc[rows["treated"] == 0, "customer_id"].nunique())}

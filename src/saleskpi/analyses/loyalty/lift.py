@@ -29,7 +29,7 @@ import pandas as pd
 
 from saleskpi.analyses.loyalty.did import DidEstimate, did
 
-__all__ = ["Panel", "monthly_matrix", "matched_rows", "lift"]
+__all__ = ["Panel", "monthly_matrix", "matched_rows", "lift", "naive_gap"]
 
 
 @dataclass
@@ -77,7 +77,8 @@ def matched_rows(panel: Panel, *, window: int, neighbours: int, last_full: int) 
     """One row per member and per matched control of each cohort: customer_id, cohort (the
     enrolment month), treated, match_of (the member), and per measure m in (purchases, margin)
     m_pre, m_post, m_early, m_late (monthly means over the pre-window, post-window and the pre-
-    window's halves); share_pre/share_post (purchases × 12 / potential)."""
+    window's halves), and share_of_wallet_* alike (purchases × 12 / the yearly potential; empty
+    where the potential is unknown or not positive)."""
     from sklearn.neighbors import NearestNeighbors
 
     n = len(panel.customers)
@@ -143,7 +144,7 @@ def lift(rows: pd.DataFrame, measure: str, *, level: float) -> tuple[DidEstimate
     return main, placebo
 
 
-def naive_gap(rows_members: pd.DataFrame, panel: Panel, *, window: int, last_full: int) -> float:
+def naive_gap(rows_members: pd.DataFrame, panel: Panel, *, window: int) -> float:
     """The naive gap: members' mean monthly purchases in their post-window minus the mean monthly
     purchases of all customers who were not members in the same months (no matching, no before)."""
     gaps = []
