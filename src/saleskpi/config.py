@@ -263,6 +263,25 @@ class SatisfactionSection(Definitions):
         "non-responders, is called significant."))
 
 
+class LoyaltySection(Definitions):
+    cost_per_point: Annotated[float, Range(0)] | None = Field(default=None, examples=[0.006], description=(
+        "What one outstanding point will cost when redeemed, in the workspace currency: the liability is "
+        "the outstanding points times it. Not given: the reward cost per point redeemed so far "
+        "(loyalty_events.cost / points redeemed)."))
+    fixed_cost_per_year: Annotated[float, Range(0)] = Field(default=0.0, description=(
+        "The programme's running cost per year besides the rewards (platform, staff, marketing), in the "
+        "workspace currency; added to the reward cost in the ROI."))
+    window_months: Annotated[int, Range(3, 36)] = Field(default=12, description=(
+        "Months before and after enrolment compared in the lift (the enrolment month itself is left out)."))
+    neighbours: Annotated[int, Range(1, 50)] = Field(default=5, description=(
+        "Non-members matched to each member in the lift (nearest on behaviour before enrolment)."))
+    level: Annotated[float, Range(0, 1, closed="neither")] = Field(default=0.95, description=(
+        "Confidence level of the lift's intervals."))
+    significance: Annotated[float, Range(0, 1, closed="neither")] = Field(default=0.05, description=(
+        "The p-value below which the pre-enrolment trends of members and matched non-members are called "
+        "different (parallel trends rejected)."))
+
+
 class Settings(Definitions):
     """The whole ``settings.toml``; ``rate`` converts currencies (EUR/BGN built in)."""
 
@@ -278,6 +297,7 @@ class Settings(Definitions):
     abc: AbcSection = AbcSection()
     clv: ClvSection = ClvSection()
     satisfaction: SatisfactionSection = SatisfactionSection()
+    loyalty: LoyaltySection = LoyaltySection()
     currencies: Annotated[dict[str, Annotated[float, Range(0, closed="neither")]],
                           Keys("a currency code", "3 letters", lambda k: len(k) == 3 and k.isalpha(),
                                convert=str.upper, example="USD")] = Field(
