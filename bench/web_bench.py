@@ -74,26 +74,28 @@ def people(ws: Path, concurrent: int) -> list[tuple[str, str, str | None]]:
 
 
 def customers_of(ws: Path) -> dict[str | None, list[str]]:
-    """Customer ids by rep (None: all), for the customer pages each user opens."""
+    """Customer ids by rep, by team and all (None), for the customer pages each user opens."""
     import duckdb
 
     db = duckdb.connect(str(ws / "saleskpi.duckdb"), read_only=True)
     try:
         # the customers with a page: those of the abc result (a customer with no purchases has none)
-        rows = db.execute("SELECT c.rep_id, a.customer_id FROM result_abc a JOIN customers c USING (customer_id) "
+        rows = db.execute("SELECT c.rep_id, r.team_id, a.customer_id FROM result_abc a JOIN customers c "
+                          "USING (customer_id) LEFT JOIN reps r ON r.rep_id = c.rep_id "
                           "WHERE a.run_id = (SELECT max(run_id) FROM result_abc)").fetchall()
     finally:
         db.close()
     found: dict[str | None, list[str]] = defaultdict(list)
-    for rep, customer in rows:
+    for rep, team, customer in rows:
         found[rep].append(customer)
+        found[team].append(customer)
         found[None].append(customer)
     return found
 
 
 def walk(role: str, key: str | None, customers: dict, rng: random.Random) -> list[tuple[str, str]]:
     """One round of the pages a user of ``role`` opens: (page name, URL)."""
-    own = customers[key] if role == "rep" else customers[None]
+    own = customers[key] if role in ("rep", "manager") else customers[None]
     customer = rng.choice(own) if own else "C00001"
     offset = rng.randrange(0, 2000, 50) if role != "rep" else 0
     pages = [("overview", "/overview"), ("customers (ABC matrix)", "/customers"),
