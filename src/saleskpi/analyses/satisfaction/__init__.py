@@ -17,10 +17,12 @@ import pandas as pd
 from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.satisfaction import nonresponse, scores
 from saleskpi.analyses.satisfaction.estimates import Estimate, difference_test, mean_score, nps, top_box_share
+from saleskpi.analyses.satisfaction.drivers import importance
 from saleskpi.analyses.satisfaction.raking import rake
 from saleskpi.analyses.satisfaction.results import NONRESPONSE, NONRESPONSE_TEST, NPS, NPS_CHANGE, RESULTS
 
-__all__ = ["Estimate", "nps", "top_box_share", "mean_score", "difference_test", "rake", "ANALYSIS"]
+__all__ = ["Estimate", "nps", "top_box_share", "mean_score", "difference_test", "rake", "importance",
+           "ANALYSIS"]
 
 #: Days in a Julian year: tenure in years = days / DAYS_PER_YEAR.
 DAYS_PER_YEAR = 365.25
