@@ -87,7 +87,7 @@ def response_styles(answers: pd.DataFrame) -> pd.DataFrame:
         ars = np.nansum(np.clip(x - mid, 0, None), 1) / answered  # B&S (2001): 4 -> 1, 5 -> 2 of 1-5
         ers = np.nansum((x == low) | (x == high), 1) / answered  # B&S (2001): share at the scale's ends
     s = answers[scores_].astype(float)
-    straight = ((s.notna().sum(1) >= MIN_ITEMS) & (s.max(1) == s.min(1))).to_numpy()
+    straight = ((s.notna().sum(axis=1) >= MIN_ITEMS) & (s.max(axis=1) == s.min(axis=1))).to_numpy()
     out = answers[keep].rename(columns={"period": "survey_year"}).copy()
     out["items"] = answered
     out["straight_lining"] = straight
@@ -96,8 +96,7 @@ def response_styles(answers: pd.DataFrame) -> pd.DataFrame:
     out["extreme_index"] = np.where(ok, ers, np.nan)
     for index, flag in (("acquiescence_index", "acquiescence"), ("extreme_index", "extreme_response")):
         v = out[index]
-        out[flag] = v > v.mean() + STYLE_SD * v.std()
-        out.loc[~ok, flag] = None
+        out[flag] = pd.Series(v > v.mean() + STYLE_SD * v.std(), dtype="object").where(ok, None)
     out["scale"] = f"{low:g}-{high:g}"
     out.loc[~ok, "note"] = f"fewer than {MIN_ITEMS} attribute items answered"
     return out
