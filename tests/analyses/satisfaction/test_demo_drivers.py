@@ -12,13 +12,11 @@ NPS 77.1 / 79.6 / 73.2 against the random invitees' 33.9 / 34.3 / 41.0 (2024-26)
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from saleskpi.analyses.satisfaction import nps
-from saleskpi.analyses.satisfaction.raking import rake
 from saleskpi.compute import compute
 from saleskpi.demo import build_demo
 from tests.analyses.satisfaction.test_demo_truth import frame
@@ -130,3 +128,31 @@ def test_mismatch_lists_exactly_the_customers_whose_behaviour_contradicts_their_
     one = m.index[m["kind"] == "detractor, buying more"][0]
     assert m.loc[one, "evidence"].startswith(f"nps {int(answer[one])} on ")
     assert f"turnover {growth[one]:+.0%} against the same dates last year" in m.loc[one, "evidence"]
+
+
+def test_weighted_nps_is_closer_to_the_truth_but_raking_cannot_remove_the_bias(demo):
+    """Raking to class, territory and industry removes the part of the non-response that runs
+    through size (larger customers answer more: they are more often class A). The generator's
+    response also rises with satisfaction itself, and reps pick their happier customers: no CRM
+    margin sees that, so most of the bias stays. Weighting the random invitees' answers by the
+    generator's true 1 / P(answer) (which no real survey knows) does recover the truth.
+
+    Measured: raw 54.0 / 54.2 / 54.3, weighted 46.2 / 49.9 / 39.9, true 18.0 / 20.1 / 20.6 (2024-26).
+    (On the 300-customer demo of test_demo_truth the weighted NPS is closer in 2024 only: with
+    ~35 answers a wave the raking weights are noisy.)"""
+    ws, _ = demo
+    company = frame(ws, "nps").query("grouped_by == 'company'").set_index("survey_year")
+    truth = frame(ws, "truth_survey_waves").set_index(pd.to_datetime(frame(ws, "truth_survey_waves")["sent_on"]).dt.year)
+    for year in (2024, 2025, 2026):
+        raw, weighted, true = company.loc[year, "nps"], company.loc[year, "nps_weighted"], truth.loc[year, "true_nps"]
+        assert abs(weighted - true) < abs(raw - true)
+        assert weighted - true > 15  # most of the bias is left
+    assert company["nps"].round(1).tolist() == [54.0, 54.2, 54.3]
+    assert company["nps_weighted"].round(1).tolist() == [46.2, 49.9, 39.9]
+    assert truth["true_nps"].round(1).tolist() == [18.0, 20.1, 20.6]
+    s = frame(ws, "surveys").merge(frame(ws, "survey_invitations")[["invitation_id", "selected_by"]],
+                                   on="invitation_id").merge(frame(ws, "truth_satisfaction"), on="customer_id")
+    s = s[s["selected_by"] == "random"]
+    for year, g in s.groupby(pd.to_datetime(s["date"]).dt.year):
+        e = nps(g["nps"], weights=1 / g["response_probability"], method="adjusted-wald")
+        assert e.ci_low <= truth.loc[year, "true_nps"] <= e.ci_high
