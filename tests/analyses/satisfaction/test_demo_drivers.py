@@ -68,6 +68,10 @@ def test_rep_chosen_respondents_are_the_happier_ones(demo):
     assert [round(sel.loc[(y, "rep"), "nps"], 1) for y in (2024, 2025, 2026)] == [77.1, 79.6, 73.2]
     assert [round(sel.loc[(y, "random"), "nps"], 1) for y in (2024, 2025, 2026)] == [33.9, 34.3, 41.0]
     assert any("answers of customers the reps chose give an NPS +43.1 points" in w for w in report.warnings)
+    # the figures docs/satisfaction.md quotes: 180 rep-chosen invitees a year, 46-59 % in class A, base 27 %
+    assert [sel.loc[(y, "rep"), "invited"] for y in (2024, 2025, 2026)] == [180, 180, 180]
+    assert [round(sel.loc[(y, "rep"), "invitees_class_a_share"], 2) for y in (2024, 2025, 2026)] == [0.51, 0.46, 0.59]
+    assert round(sel["base_class_a_share"].iloc[0], 2) == 0.27
 
 
 def test_response_style_indices_by_hand(demo):
