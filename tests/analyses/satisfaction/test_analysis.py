@@ -150,7 +150,7 @@ def test_selection_without_selected_by_says_it_cannot_be_checked(surveyed):
     (8 invitations of 4 customers, 5 answered, NPS 40) and a warning naming the column to fill."""
     ws, report = surveyed
     r = one(rows(ws, "survey-selection"), survey_year=2025)
-    assert (r.selected_by, r.invited, r.invited_customers, r.base_customers, r.responded) == (
+    assert (r.selected_by, r.invitations, r.invited_customers, r.base_customers, r.answered) == (
         "(not recorded)", 8, 4, 4, 5)
     assert r.nps == pytest.approx(40.0)
     assert r.invitees_turnover_mean == pytest.approx((302 * 2 + 0 * 2 + 376 * 2 + 30 * 2) / 8)
@@ -168,8 +168,8 @@ def test_links_and_mismatch_without_behaviour_say_so(surveyed):
     """Four customers, no potential (no share of wallet), too few purchases for a clv fit and no
     sales last year (no growth): every link is 'too few responses (n = 0)', nobody is listed."""
     ws, _ = surveyed
-    links = rows(ws, "satisfaction-links").set_index("link")
+    links = rows(ws, "satisfaction-links").set_index("satisfaction_link")
     assert list(links.index) == ["share_of_wallet", "p_alive", "growth_vs_last_year"]
-    assert (links["customers"] == 0).all() and links["spearman_rho"].isna().all()
+    assert (links["customers_compared"] == 0).all() and links["spearman_rho"].isna().all()
     assert (links["note"] == "too few responses (n = 0)").all()
     assert rows(ws, "satisfaction-mismatch").empty

@@ -45,7 +45,7 @@ def test_derived_importance_ranks_the_attributes_as_the_truth_does(demo):
     assert d["relative_weight_share"].sum() == pytest.approx(1.0)
     # the figures the module docstring and docs/satisfaction.md quote
     assert d["relative_weight"].loc[true_order].round(3).tolist() == [0.107, 0.082, 0.058, 0.042, 0.015]
-    assert round(d["r_squared"].iloc[0], 3) == 0.304 and (d["responses"] == 980).all()
+    assert round(d["r_squared"].iloc[0], 3) == 0.304 and (d["complete_answers"] == 980).all()
     # stated importance: the ceiling, and price (truly the least) said to matter most
     assert d.loc["price", "stated_rank"] == 1 and round(d.loc["price", "stated_importance"], 2) == 4.60
     s = frame(ws, "surveys")
@@ -64,12 +64,12 @@ def test_rep_chosen_respondents_are_the_happier_ones(demo):
         assert rep.nps_gap_vs_random == pytest.approx(rep.nps - rand.nps)
         chosen = inv[inv["year"] == year].groupby("selected_by")["customer_id"]
         assert truth[chosen.get_group("rep")].mean() > truth[chosen.get_group("random")].mean() + 0.5
-        assert rep.invited == len(chosen.get_group("rep")) and rep.base_customers == 3000
+        assert rep.invitations == len(chosen.get_group("rep")) and rep.base_customers == 3000
     assert [round(sel.loc[(y, "rep"), "nps"], 1) for y in (2024, 2025, 2026)] == [77.1, 79.6, 73.2]
     assert [round(sel.loc[(y, "random"), "nps"], 1) for y in (2024, 2025, 2026)] == [33.9, 34.3, 41.0]
     assert any("answers of customers the reps chose give an NPS +43.1 points" in w for w in report.warnings)
     # the figures docs/satisfaction.md quotes: 180 rep-chosen invitees a year, 46-59 % in class A, base 27 %
-    assert [sel.loc[(y, "rep"), "invited"] for y in (2024, 2025, 2026)] == [180, 180, 180]
+    assert [sel.loc[(y, "rep"), "invitations"] for y in (2024, 2025, 2026)] == [180, 180, 180]
     assert [round(sel.loc[(y, "rep"), "invitees_class_a_share"], 2) for y in (2024, 2025, 2026)] == [0.51, 0.46, 0.59]
     assert round(sel["base_class_a_share"].iloc[0], 2) == 0.27
 
@@ -97,7 +97,7 @@ def latest(ws):
 
 def test_links_of_satisfaction_with_share_of_wallet_and_p_alive(demo):
     ws, _ = demo
-    links = frame(ws, "satisfaction-links").set_index("link")
+    links = frame(ws, "satisfaction-links").set_index("satisfaction_link")
     answer = latest(ws)
     clv = frame(ws, "clv").set_index("customer_id")["p_alive"].astype(float)
     abc = frame(ws, "abc").set_index("customer_id")["share_of_wallet_by_value"].astype(float)
@@ -105,7 +105,7 @@ def test_links_of_satisfaction_with_share_of_wallet_and_p_alive(demo):
         d = pd.concat([answer, behaviour.reindex(answer.index)], axis=1).dropna()
         rho, p = stats.spearmanr(d.iloc[:, 0], d.iloc[:, 1])
         row = links.loc[link]
-        assert (row.customers, row.spearman_rho, row.pvalue) == pytest.approx((len(d), rho, p))
+        assert (row.customers_compared, row.spearman_rho, row.pvalue) == pytest.approx((len(d), rho, p))
         half = stats.norm.ppf(0.975) * 1.03 / math.sqrt(len(d) - 3)
         assert (row.spearman_rho_ci_low, row.spearman_rho_ci_high) == pytest.approx(
             (math.tanh(math.atanh(rho) - half), math.tanh(math.atanh(rho) + half)))

@@ -162,7 +162,7 @@ def _behaviour_results(ctx: Context, base: pd.DataFrame, answers: pd.DataFrame, 
     inv = _all_invitations(ctx, base)
     if not inv.empty:
         out[SURVEY_SELECTION.name] = behaviour.selection(inv, answers, base, level=cfg.level,
-                                                         min_responses=cfg.min_responses)
+                                                         min_responses=cfg.min_responses, method=cfg.nps_interval)
         _selection_warnings(ctx, out[SURVEY_SELECTION.name])
     latest = behaviour.latest_answers(answers)
     acts = _behaviour(ctx, base)

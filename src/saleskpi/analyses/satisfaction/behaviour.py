@@ -54,7 +54,7 @@ def drivers(answers: pd.DataFrame, *, min_responses: int) -> tuple[pd.DataFrame,
     rows["stated_rank"] = rows["stated_importance"].rank(ascending=False, method="min")
     frame = answers[["nps", *(SCORE + a for a in attrs)]]
     n = int(frame.dropna().shape[0])
-    rows["responses"] = n
+    rows["complete_answers"] = n
     if n < max(min_responses, len(attrs) + 2):
         note = f"derived importance: {too_few(n)} with every attribute score and an nps answer"
         return rows.assign(note=note), note
@@ -103,7 +103,7 @@ def response_styles(answers: pd.DataFrame) -> pd.DataFrame:
 
 
 def selection(inv: pd.DataFrame, answers: pd.DataFrame, base: pd.DataFrame, *, level: float,
-              min_responses: int) -> pd.DataFrame:
+              min_responses: int, method: str) -> pd.DataFrame:
     """The rows of ``survey-selection``: per year and selected_by, the invitees against the base."""
     inv = inv.copy()
     inv["selected_by"] = inv["selected_by"].fillna(NOT_RECORDED)
@@ -113,13 +113,13 @@ def selection(inv: pd.DataFrame, answers: pd.DataFrame, base: pd.DataFrame, *, l
     rows = []
     for (year, sel), g in inv.groupby(["period", "selected_by"], sort=True):
         ga = a[(a["period"] == year) & (a["selected_by"] == sel)]
-        row = {"survey_year": year, "selected_by": sel, "invited": len(g),
+        row = {"survey_year": year, "selected_by": sel, "invitations": len(g),
                "invited_customers": g["customer_id"].nunique(), "base_customers": len(base),
-               "responded": len(ga), "invitees_turnover_mean": g["turnover_value_12m"].mean(),
+               "answered": len(ga), "invitees_turnover_mean": g["turnover_value_12m"].mean(),
                "base_turnover_mean": base_turnover, "invitees_class_a_share": (g["class_by_value"] == "A").mean(),
                "base_class_a_share": base_a}
         if len(ga) >= min_responses:
-            e = nps(ga["nps"], method="adjusted-wald", level=level)
+            e = nps(ga["nps"], method=method, level=level)
             row |= {"nps": e.value, "nps_ci_low": e.ci_low, "nps_ci_high": e.ci_high}
         else:
             row["note"] = too_few(len(ga))
@@ -162,8 +162,8 @@ def mismatch(latest: pd.DataFrame, behaviour: pd.DataFrame, *, change: float) ->
             parts.append(f"share of wallet {r.share_of_wallet_by_value:.0%}")
         evidence.append(f"nps {int(r.nps)} on {r.date}; " + ", ".join(parts))
     rows["kind"], rows["evidence"] = kind, evidence
-    rows = rows.rename(columns={"date": "answered_on"})
-    cols = ["customer_id", "territory_id", "rep_id", "answered_on", "nps", "kind", "growth_value_vs_ly", "p_alive",
+    rows = rows.rename(columns={"date": "answered_on", "nps": "nps_answer"})
+    cols = ["customer_id", "territory_id", "rep_id", "answered_on", "nps_answer", "kind", "growth_value_vs_ly", "p_alive",
             "share_of_wallet_by_value", "evidence"]
     return rows[cols].sort_values(["kind", "customer_id"]).reset_index(drop=True)
 
@@ -184,7 +184,7 @@ def links(latest: pd.DataFrame, behaviour: pd.DataFrame, *, level: float, signif
     for name, col in LINKS:
         d = m[["nps", col]].astype(float).dropna()
         n = len(d)
-        row = {"link": name, "behaviour": col, "customers": n}
+        row = {"satisfaction_link": name, "behaviour": col, "customers_compared": n}
         if n < max(min_responses, 4) or d["nps"].nunique() < 2 or d[col].nunique() < 2:
             row["note"] = too_few(n) if n < max(min_responses, 4) else "no variation to correlate"
             rows.append(row)

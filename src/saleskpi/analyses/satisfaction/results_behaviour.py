@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from saleskpi.analyses.columns import CUSTOMER_ID, GROWTH_VALUE_VS_LY, NOTE, REP_ID, SHARE_OF_WALLET_BY_VALUE, \
     TERRITORY_ID
-from saleskpi.analyses.satisfaction.results import P_VALUE, SIGNIFICANT, SURVEY_YEAR, _estimate
+from saleskpi.analyses.satisfaction.results import _NPS_COLS, P_VALUE, SIGNIFICANT, SURVEY_YEAR, _estimate
 from saleskpi.results import Result, column
 
 __all__ = ["DRIVERS", "RESPONSE_STYLES", "SURVEY_SELECTION", "MISMATCH", "LINKS", "BEHAVIOUR_RESULTS"]
@@ -17,7 +17,7 @@ _ATTRIBUTE = column(
     "The attribute rated: the name after score_ in the surveys table (score_delivery -> delivery).",
     "Оцененият показател: името след score_ в таблицата surveys (score_delivery -> delivery).")
 _RESPONSES = column(
-    "responses", "count", "Answers used", "Използвани отговори",
+    "complete_answers", "count", "Answers used", "Използвани отговори",
     "Answers up to the as-of date with an nps answer and every attribute score: derived importance rests on "
     "them.",
     "Отговори до отчетната дата с оценка nps и всички оценки на показатели: производната важност се основава "
@@ -144,14 +144,14 @@ _SELECTED_BY = column(
     "Who chose the invitee (survey_invitations.selected_by): random, rep, other, or '(not recorded)'.",
     "Кой е избрал поканения (survey_invitations.selected_by): random (случайно), rep (търговецът), other или "
     "'(not recorded)' (не е записано).")
-_INV = column("invited", "count", "Invitations", "Покани", "Invitations sent in the year so chosen.",
+_INV = column("invitations", "count", "Invitations", "Покани", "Invitations sent in the year so chosen.",
               "Изпратени покани в годината, избрани така.", unit="invitations")
 _INV_C = column("invited_customers", "count", "Customers invited", "Поканени клиенти",
                 "Distinct customers among them.", "Различни клиенти сред тях.", unit="customers")
 _BASE = column("base_customers", "count", "Customers in the base", "Клиенти в базата",
                "Customers of the abc result at the as-of date.", "Клиенти в резултата abc към отчетната дата.",
                unit="customers")
-_ANS = column("responded", "count", "Answers", "Отговори", "Invitations so chosen that were answered.",
+_ANS = column("answered", "count", "Answers", "Отговори", "Invitations so chosen that were answered.",
               "Поканите, избрани така, на които е отговорено.", unit="answers")
 _INV_T = column("invitees_turnover_mean", "number", "Invitees' mean turnover", "Среден оборот на поканените",
                 "Mean abc.turnover_value_12m of the invitations' customers.",
@@ -165,11 +165,7 @@ _INV_A = column("invitees_class_a_share", "ratio", "Invitees in class A", "По�
 _BASE_A = column("base_class_a_share", "ratio", "Base in class A", "База в клас A",
                  "Share of the base's customers in class A by purchases.",
                  "Дял на клиентите в базата в клас A по покупки.", unit="fraction (0.25 = 25 %)")
-_SEL_NPS = _estimate("nps", ("NPS of the answers", "NPS на отговорите"),
-                     ("NPS of the answers to invitations so chosen (adjusted-Wald interval, Rocks 2016); empty "
-                      "below [satisfaction] min_responses.",
-                      "NPS на отговорите на поканите, избрани така (коригиран интервал на Wald, Rocks 2016); "
-                      "празно под [satisfaction] min_responses."), _NPS_UNIT)
+_SEL_NPS = _NPS_COLS  # the answers to invitations so chosen; adjusted-Wald interval (Rocks 2016)
 _GAP = column("nps_gap_vs_random", "number", "NPS gap to random invitees", "Разлика в NPS спрямо случайните",
               "This row's NPS − the NPS of the randomly chosen invitees' answers of the same year (z test in "
               "pvalue).",
@@ -199,7 +195,7 @@ SURVEY_SELECTION = Result(
 _ANSWERED_ON = column("answered_on", "date", "Answered on", "Дата на отговора",
                       "Date of the customer's latest answer (surveys.date).",
                       "Датата на последния отговор на клиента (surveys.date).")
-_NPS_ANSWER = column("nps", "integer", "NPS answer", "Отговор NPS",
+_NPS_ANSWER = column("nps_answer", "integer", "NPS answer", "Отговор NPS",
                      "The customer's latest likelihood to recommend, 0-10.",
                      "Последният отговор на клиента за вероятност да ни препоръча, 0-10.", unit="score (0-10)")
 _KIND = column(
@@ -210,10 +206,14 @@ _KIND = column(
     "promoter, behaving like a leaver (отговорил 9-10, но купува поне [satisfaction] mismatch_change по-малко "
     "от същите дати миналата година или P(alive) под 0,5) или detractor, buying more (отговорил 0-6, но "
     "купува поне mismatch_change повече).")
-_P_ALIVE = column("p_alive", "ratio", "P(alive)", "Вероятност да е активен",
-                  "clv.p_alive: the chance the customer is still buying; empty where the model was not fitted.",
-                  "clv.p_alive: вероятността клиентът още да купува; празно, където моделът не е оценен.",
-                  unit="probability")
+_P_ALIVE = column(
+    "p_alive", "ratio", "P(alive)", "Вероятност да е активен",
+    "Probability that the customer is still active (has not dropped out) at the as-of date, by the purchase "
+    "model; empty where the model could not be fitted.",
+    "Вероятността клиентът още да е активен (да не е отпаднал) към отчетната дата, по модела на покупките; "
+    "празно, където моделът не може да бъде оценен.",
+    unit="probability")
+
 _EVIDENCE = column("evidence", "text", "Evidence", "Доказателства",
                    "The answer and the behaviour that contradict each other, in words.",
                    "Отговорът и поведението, които си противоречат, с думи.")
@@ -239,13 +239,13 @@ MISMATCH = Result(
     ),
 )
 
-_LINK = column("link", "class", "Link", "Връзка",
+_LINK = column("satisfaction_link", "class", "Link", "Връзка",
                "What the latest NPS answer is set against: share_of_wallet, p_alive or growth_vs_last_year.",
                "С какво се сравнява последният отговор NPS: share_of_wallet, p_alive или growth_vs_last_year.")
 _BEHAVIOUR = column("behaviour", "text", "Behaviour column", "Колона на поведението",
                     "The column it is read from: abc.share_of_wallet_by_value, clv.p_alive, sales.growth_value_vs_ly.",
                     "Колоната, от която се чете: abc.share_of_wallet_by_value, clv.p_alive, sales.growth_value_vs_ly.")
-_CUSTOMERS = column("customers", "count", "Customers", "Клиенти",
+_CUSTOMERS = column("customers_compared", "count", "Customers", "Клиенти",
                     "Customers with an answer and the behaviour figure.",
                     "Клиенти с отговор и стойност на поведението.", unit="customers")
 _RHO = _estimate("spearman_rho", ("Spearman's ρ", "ρ на Spearman"),
@@ -264,7 +264,7 @@ LINKS = Result(
      "Колко тясно отговорът NPS следва дела от портфейла, вероятността клиентът още да купува (P(alive)) и "
      "ръста: рангова корелация с интервал и тест."),
     (_LINK, _BEHAVIOUR, _CUSTOMERS, *_RHO, P_VALUE, SIGNIFICANT, NOTE),
-    key=("link",),
+    key=("satisfaction_link",),
     scope=(),
 )
 
