@@ -34,7 +34,8 @@ def ws(small_company):
                                  "potential-methods", "wallet",
                                  "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a",
                                  "clv", "clv-history", "clv-validation", "clv-params", "clv-wallet",
-                                 "nps", "nps-change", "nonresponse", "nonresponse-test",
+                                 "nps", "nps-change", "nonresponse", "nonresponse-test", "drivers",
+                                 "response-styles", "survey-selection", "satisfaction-mismatch", "satisfaction-links",
                                  "loyalty-kpis", "loyalty-lift", "incentive-statements", "incentive-totals"}
     assert second.run_id == first.run_id + 1
     # C2 B, C3 A and C4 B have neither a stated figure nor an estimate (too few customers to fit)

@@ -85,3 +85,26 @@ def test_a_broken_mapping_file_names_its_line(tmp_path: Path):
         load_mapping(path)
     with pytest.raises(ConfigError, match=r"mapping file not found. Check the path given to --mapping."):
         load_mapping(tmp_path / "other.toml")
+
+
+def test_missing_values_and_latin1_control_bytes_are_read(tmp_path: Path):
+    """[read] missing = ["NA"] reads R's NA as no value; latin-1 defines every byte, so a latin-1
+    file holding 0x82 (a DOS 'é' in a latin-1 export) is read, not refused (DuckDB's own latin-1
+    reader refuses 0x80-0x9F: the importer reads such files through a UTF-8 copy)."""
+    from saleskpi.data.importer import import_file
+    from saleskpi.workspace import Workspace
+
+    csv = tmp_path / "s.csv"
+    csv.write_bytes(b"id,nps,date,txt\nS1,9,2025-01-02,caf\x82\nS2,NA,2025-01-02,\xe9t\xe9\n")
+    m = tmp_path / "m.toml"
+    m.write_text('table = "surveys"\nignore = ["txt"]\n[read]\nencoding = "latin-1"\nmissing = ["NA"]\n'
+                 '[columns]\nresponse_id = "id"\ncustomer_id = "id"\n')
+    assert parse_mapping({"read": {"missing": ["NA", "-"]}}, source="m.toml").missing == ("NA", "-")
+    ws = Workspace.init(tmp_path / "ws")
+    try:
+        report = import_file(ws, "surveys", csv, mapping=m, create_missing=True)
+        assert report.rows_loaded == 2
+        rows = ws.table("surveys").order_by("response_id").to_pyarrow().to_pydict()
+        assert rows["nps"] == [9, None]
+    finally:
+        ws.close()

@@ -12,6 +12,7 @@ A mapping is a small TOML file kept beside a recurring export (docs/import.md sh
     thousands = "."                       # "." "," " " "'" or "none"; detected when absent
     date_format = "%d.%m.%Y"              # detected from settings [import] date_formats when absent
     date_order = "dmy"                    # dmy | mdy | ymd: which formats detection may choose
+    missing = ["NA"]                      # cell values that mean no value (besides the empty cell)
 
     [columns]                             # contract column = header in the file
     invoice_id = "Doc No"                 # one header may feed two columns
@@ -103,6 +104,8 @@ class ReadOptions(Definitions):
     thousands: Thousands | None = None
     date_format: DateFormat | None = None
     date_order: Annotated[DateOrder | None, BeforeValidator(_lower)] = None
+    #: Cell values that mean "no value" besides the empty cell (R's exports write NA).
+    missing: list[Text] = []
 
 
 class DuplicateOptions(Definitions):
@@ -168,6 +171,11 @@ class Mapping(Definitions):
     @property
     def date_format(self) -> str | None:
         return self.read.date_format
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Cell values read as empty (``[read] missing``), besides the empty cell."""
+        return tuple(self.read.missing)
 
     @property
     def date_order(self) -> str | None:

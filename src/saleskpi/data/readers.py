@@ -80,9 +80,11 @@ def _refuse(path: Path, expected: str, *, row: int | None = None, value: str | N
 
 @contextmanager
 def open_source(db, path: Path, *, sheet: str | None = None, encoding: str = "auto",
-                delimiter: str | None = None, temp_dir: Path | None = None) -> Iterator[Source]:
+                delimiter: str | None = None, temp_dir: Path | None = None,
+                missing: tuple[str, ...] = ()) -> Iterator[Source]:
     """Open ``path`` as a :class:`Source` over connection ``db``; temporary files (in the
-    private folder ``temp_dir``, the workspace's) and views are removed on exit."""
+    private folder ``temp_dir``, the workspace's) and views are removed on exit. A CSV cell
+    holding one of ``missing`` (besides the empty cell) is read as empty."""
     if not path.exists():
         raise UsageError(f"{path}: file not found. Check the path (the current folder is the one "
                          "the command runs in).")
@@ -100,7 +102,7 @@ def open_source(db, path: Path, *, sheet: str | None = None, encoding: str = "au
     elif suffix in PARQUET_SUFFIXES:
         yield _parquet(db, path)
     elif suffix in CSV_SUFFIXES or not suffix:
-        with _csv(db, path, encoding, delimiter, temp_dir) as src:
+        with _csv(db, path, encoding, delimiter, temp_dir, missing) as src:
             yield src
     else:
         raise UsageError(f"{path.name}: files of type '{suffix}' cannot be imported. Save it as CSV "
@@ -179,8 +181,8 @@ def _scan(path: Path, encoding: str, out: Path | None) -> tuple[str, list[int]]:
         encoding = "utf-8"
     elif detected:
         _refuse_mixed(path, first_utf8)
-    if encoding == "cp1251" and out is not None:
-        _transcode(path, out)
+    if encoding in _TRANSCODED and out is not None:
+        _transcode(path, out, encoding)
     return encoding, sorted(set(blank))
 
 
@@ -257,8 +259,13 @@ def _refuse_mixed(path: Path, first_utf8: int | None) -> None:
                   "garbled)", row=row, value=_show_line(path, row, "utf-8"))
 
 
-def _transcode(path: Path, out: Path) -> None:
-    """Windows-1251 -> UTF-8, streaming (cp1251 is one byte per character); a UTF-8 byte-order
+#: Read through a UTF-8 copy: DuckDB has no cp1251 reader, and its latin-1 reader refuses the
+#: bytes 0x80-0x9F, which ISO-8859-1 defines (C1 controls; a latin-1 export of DOS text has them).
+_TRANSCODED = ("cp1251", "latin-1")
+
+
+def _transcode(path: Path, out: Path, encoding: str = "cp1251") -> None:
+    """Windows-1251 (or latin-1) -> UTF-8, streaming (one byte per character); a UTF-8 byte-order
     mark in front (a file saved as UTF-8, then filled with Windows-1251 text) is dropped."""
     with path.open("rb") as src, out.open("wb") as dst:
         line = 1
@@ -266,8 +273,8 @@ def _transcode(path: Path, out: Path) -> None:
             if line == 1 and chunk.startswith(codecs.BOM_UTF8) and src.tell() == len(chunk):
                 chunk = chunk[3:]
             try:
-                dst.write(chunk.decode("cp1251").encode("utf-8"))
-            except UnicodeDecodeError as exc:
+                dst.write(chunk.decode(encoding).encode("utf-8"))
+            except UnicodeDecodeError as exc:  # cp1251 only: latin-1 decodes every byte
                 row = line + chunk.count(b"\n", 0, exc.start)
                 raise _refuse(path, f"byte 0x{chunk[exc.start]:02X} is not a Windows-1251 character; "
                               "check the file's encoding (--encoding utf-8, cp1251 or latin-1)", row=row) from None
@@ -301,7 +308,8 @@ def _choose_delimiter(header: str, given: str | None) -> str:
 
 
 @contextmanager
-def _csv(db, path: Path, encoding: str, delimiter: str | None, temp_dir: Path | None = None) -> Iterator[Source]:
+def _csv(db, path: Path, encoding: str, delimiter: str | None, temp_dir: Path | None = None,
+         missing: tuple[str, ...] = ()) -> Iterator[Source]:
     size = path.stat().st_size
     if size == 0:
         raise _refuse(path, "the file is empty (0 bytes); export it again with a header line and rows")
@@ -312,8 +320,8 @@ def _csv(db, path: Path, encoding: str, delimiter: str | None, temp_dir: Path | 
     try:
         target = tmp / "utf8.csv"
         encoding, blank = _scan(path, encoding, target)
-        read_path = target if encoding == "cp1251" else path
-        read_encoding = "utf-8" if encoding == "cp1251" else encoding
+        read_path = target if encoding in _TRANSCODED else path
+        read_encoding = "utf-8" if encoding in _TRANSCODED else encoding
         header_line = _read_header(read_path, read_encoding)
         delim = _choose_delimiter(header_line, delimiter)
         shown = None
@@ -332,6 +340,8 @@ def _csv(db, path: Path, encoding: str, delimiter: str | None, temp_dir: Path | 
         options = (f"header = true, delim = {_sql_str(delim)}, quote = '\"', escape = '\"', "
                    f"columns = {columns}, auto_detect = false, encoding = {_sql_str(read_encoding)}, "
                    "max_line_size = 10000000")
+        if missing:
+            options += f", nullstr = [{', '.join(_sql_str(m) for m in ('', *missing))}]"
         file_sql = _sql_str(str(read_path))
         relation = (f"read_csv({file_sql}, {options}, store_rejects = true, "
                     f"rejects_table = '{_REJECTS}', rejects_scan = '{_REJECTS}_scan')")

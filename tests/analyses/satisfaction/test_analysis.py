@@ -133,10 +133,43 @@ def test_no_surveys_says_what_to_import(tmp_path):
     try:
         report = compute(ws, only=["satisfaction"])
         said = "\n".join(report.warnings)
-        assert ("satisfaction: no survey answers up to the as-of date: the nps, nps-change and non-response "
-                "results are empty. To fill them, import the survey answers") in said
+        assert ("satisfaction: no survey answers up to the as-of date: the satisfaction results (nps, nps-change, "
+                "non-response, drivers, response styles, survey selection, mismatch, links) are empty. To fill "
+                "them, import the survey answers") in said
         assert "'saleskpi import DIR surveys FILE'" in said and "survey_invitations" in said
-        assert rows(ws, "nps").empty and rows(ws, "nonresponse").empty
+        for name in ("nps", "nonresponse", "drivers", "response-styles", "survey-selection", "satisfaction-mismatch",
+                     "satisfaction-links"):
+            assert rows(ws, name).empty, name
         assert report.stored["abc"] == 4  # the other analyses still run
     finally:
         ws.close()
+
+
+def test_selection_without_selected_by_says_it_cannot_be_checked(surveyed):
+    """The hand-worked invitations do not say who chose the invitee: one '(not recorded)' row
+    (8 invitations of 4 customers, 5 answered, NPS 40) and a warning naming the column to fill."""
+    ws, report = surveyed
+    r = one(rows(ws, "survey-selection"), survey_year=2025)
+    assert (r.selected_by, r.invitations, r.invited_customers, r.base_customers, r.answered) == (
+        "(not recorded)", 8, 4, 4, 5)
+    assert r.nps == pytest.approx(40.0)
+    assert r.invitees_turnover_mean == pytest.approx((302 * 2 + 0 * 2 + 376 * 2 + 30 * 2) / 8)
+    assert r.base_turnover_mean == pytest.approx((302 + 0 + 376 + 30) / 4)
+    assert any("do not record who chose the invitee" in w and "selected_by" in w for w in report.warnings)
+
+
+def test_no_attribute_scores_leaves_drivers_empty_and_says_so(surveyed):
+    ws, report = surveyed
+    assert rows(ws, "drivers").empty and rows(ws, "response-styles").empty
+    assert any("drivers: the survey answers have no attribute scores (score_* columns)" in w for w in report.warnings)
+
+
+def test_links_and_mismatch_without_behaviour_say_so(surveyed):
+    """Four customers, no potential (no share of wallet), too few purchases for a clv fit and no
+    sales last year (no growth): every link is 'too few responses (n = 0)', nobody is listed."""
+    ws, _ = surveyed
+    links = rows(ws, "satisfaction-links").set_index("satisfaction_link")
+    assert list(links.index) == ["share_of_wallet", "p_alive", "growth_vs_last_year"]
+    assert (links["customers_compared"] == 0).all() and links["spearman_rho"].isna().all()
+    assert (links["note"] == "too few responses (n = 0)").all()
+    assert rows(ws, "satisfaction-mismatch").empty

@@ -156,7 +156,8 @@ def import_file(ws: WorkspaceLike, table: str, path: str | Path, *, mapping: Map
     engine = engine_of(ws.con)
     with engine.staging_db(ws.con) as db, _session(db, ws.settings):
         with readers.open_source(db, Path(path), sheet=sheet or mapping.sheet, encoding=encoding,
-                                 delimiter=delimiter or mapping.delimiter, temp_dir=engine.temp_dir) as src:
+                                 delimiter=delimiter or mapping.delimiter, temp_dir=engine.temp_dir,
+                                 missing=mapping.missing) as src:
             return _Pipeline(ws, db, tbl, src, mapping, create_missing, **options).run()
 
 
