@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from decimal import Decimal
@@ -165,3 +166,36 @@ def full_site(tmp_path_factory):
     users.add_user(path, "manager", role="manager", team_ids=[reps[rep1]], password=PASSWORD)
     return {"path": path, "customers": customers, "reps": reps, "rep1": rep1, "rep2": rep2, "unknown": unknown,
             "team": reps[rep1]}
+
+
+@pytest.fixture(scope="module")
+def clients(full_site):
+    """``clients[login]``: a TestClient logged in as that user, its language set to Bulgarian."""
+    from fastapi.testclient import TestClient
+
+    from saleskpi.web import create_app
+
+    app = create_app(full_site["path"], secret=SECRET)
+    made = {}
+    for login in ("director", "rep1", "rep2", "nobody", "manager"):
+        client = TestClient(app)
+        client.__enter__()
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        assert client.post("/login", data={"login": login, "password": PASSWORD, "csrf": token},
+                           follow_redirects=False).status_code == 303
+        made[login] = client
+    for login in made:
+        set_lang(made[login], "bg")
+    yield made
+    for client in made.values():
+        client.__exit__(None, None, None)
+
+
+def set_lang(client, lang: str) -> None:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
+    assert client.post("/lang", data={"lang": lang, "csrf": token}, follow_redirects=False).status_code == 303
+
+
+def body(html: str) -> str:
+    """The page's main part (the navigation names no customer)."""
+    return html.split("<main>", 1)[1]

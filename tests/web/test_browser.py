@@ -195,6 +195,13 @@ def test_a_director_walks_the_main_pages_and_the_numbers_are_the_stored_ones(bro
     assert abs(tops[-1] - steps[-1]) < 0.01 and abs(running - steps[-1]) < 0.05  # the steps add up
 
     visit(page, server, "/data", shots, "director-data-en")
+    for path in ("/satisfaction", "/loyalty", "/incentives"):
+        visit(page, server, path, shots, f"director-{path[1:]}-en")
+    page.goto(f"{server}/satisfaction")
+    page.wait_for_load_state("networkidle")
+    weights = stored(full_site, "SELECT relative_weight FROM result_drivers WHERE run_id = "
+                                "(SELECT max(run_id) FROM result_drivers) ORDER BY attribute")
+    assert drawn(page, "drivers")[0] == [None if w is None else float(w) for (w,) in weights]
 
     # the language switch: Bulgarian words and numbers on the next page
     switch(page, "bg")

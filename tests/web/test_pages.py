@@ -9,11 +9,10 @@ import re
 from decimal import Decimal
 
 import pytest
-from fastapi.testclient import TestClient
 
 from saleskpi import users
 from saleskpi.web.format import cell, date, number, reason_of
-from tests.web.conftest import REASON, bg, latest, stored
+from tests.web.conftest import REASON, bg, body, latest, set_lang, stored
 
 #: As in conftest.py (the users' password, the session secret).
 PASSWORD = "correct horse battery"
@@ -38,40 +37,9 @@ def test_numbers_and_dates_in_bulgarian_and_english():
     assert reason_of({"a": 1, "note": None}) is None
 
 
-@pytest.fixture(scope="module")
-def clients(full_site):
-    """``clients[login]``: a TestClient logged in as that user, its language set to Bulgarian."""
-    from saleskpi.web import create_app
-
-    app = create_app(full_site["path"], secret=SECRET)
-    made = {}
-    for login in ("director", "rep1", "rep2", "nobody", "manager"):
-        client = TestClient(app)
-        client.__enter__()
-        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
-        assert client.post("/login", data={"login": login, "password": PASSWORD, "csrf": token},
-                           follow_redirects=False).status_code == 303
-        made[login] = client
-    for login in made:
-        set_lang(made[login], "bg")
-    yield made
-    for client in made.values():
-        client.__exit__(None, None, None)
-
-
-def set_lang(client, lang: str) -> None:
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
-    assert client.post("/lang", data={"lang": lang, "csrf": token}, follow_redirects=False).status_code == 303
-
-
 def listed(html: str) -> list[str]:
     """The customer ids of a table's rows, in order (the link of each row's first cell)."""
     return re.findall(r'<tr><td[^>]*><a href="/customers/(C\d{5})"', html.split("<tbody>")[1])
-
-
-def body(html: str) -> str:
-    """The page's main part (the navigation names no customer)."""
-    return html.split("<main>", 1)[1]
 
 
 def owned_by(full_site, rep: str) -> set[str]:

@@ -37,7 +37,9 @@ WORDS = {
            "comparison": "Compared with", "company": "The company",
            "levels": {"business_line": "business line", "territory": "territory", "team": "team", "rep": "rep",
                       "customer": "customer", "company": "company", "last_year": "last year",
-                      "previous": "previous period"}, "all_customers": "All customers (ABC classes)"},
+                      "previous": "previous period"}, "all_customers": "All customers (ABC classes)",
+           "shown_of": "{shown} of {total} rows", "whole_table": "the whole table (sort, filter, CSV)",
+           "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay"},
     "bg": {"overview": "Обзор", "customers": "Клиенти", "sales": "Продажби", "data": "Данни",
            "rows": "{first}–{last} от {total} реда", "no_rows": "Няма редове.", "previous": "Предишна",
            "next": "Следваща", "filter": "Филтър", "filter_help": "КОЛОНА=СТОЙНОСТ, или !=, <, <=, >, >=; по един на ред",
@@ -54,7 +56,9 @@ WORDS = {
            "comparison": "Сравнено с", "company": "Компанията",
            "levels": {"business_line": "бизнес линия", "territory": "територия", "team": "екип", "rep": "търговец",
                       "customer": "клиент", "company": "фирмата", "last_year": "миналата година",
-                      "previous": "предходния период"}, "all_customers": "Всички клиенти (ABC класове)"},
+                      "previous": "предходния период"}, "all_customers": "Всички клиенти (ABC класове)",
+           "shown_of": "{shown} от {total} реда", "whole_table": "цялата таблица (сортиране, филтър, CSV)",
+           "satisfaction": "Удовлетвореност", "loyalty": "Лоялност", "incentives": "Възнаграждения"},
 }
 
 #: The levels of the sales drill-down, top first (the `level` column of the result `sales`).
@@ -162,6 +166,10 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> 
             raise HTTPException(404, str(exc)) from None
         except NotAllowed as exc:
             raise HTTPException(403, str(exc)) from None
+
+    from saleskpi.web import capabilities
+
+    capabilities.register(app, page, CurrentUser, columns=columns, reading=reading)
 
     # --- any result as a table ------------------------------------------------------------
 

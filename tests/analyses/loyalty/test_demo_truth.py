@@ -97,19 +97,19 @@ def test_the_programme_kpis_on_the_demo_are_its_tables_counted_here(demo):
     as_of = pd.Timestamp(report.as_of)
     now = members[(pd.to_datetime(members.enrolled_on) <= as_of)
                   & (members.left_on.isna() | (pd.to_datetime(members.left_on) > as_of))]
-    assert k.loc["members", "value"] == len(now)
-    assert k.loc["enrolment_rate", "value"] == pytest.approx(len(now) / len(frame(ws, "customers")))
+    assert k.loc["members", "kpi_value"] == len(now)
+    assert k.loc["enrolment_rate", "kpi_value"] == pytest.approx(len(now) / len(frame(ws, "customers")))
     pts = events.groupby("kind").points.sum().astype(float)
-    assert k.loc["points_outstanding", "value"] == pytest.approx(pts["earn"] - pts["redeem"] - pts["expire"])
-    assert k.loc["redemption_rate", "value"] == pytest.approx(pts["redeem"] / pts["earn"])
-    assert k.loc["breakage_rate", "value"] == pytest.approx(pts["expire"] / (pts["redeem"] + pts["expire"]))
+    assert k.loc["points_outstanding", "kpi_value"] == pytest.approx(pts["earn"] - pts["redeem"] - pts["expire"])
+    assert k.loc["redemption_rate", "kpi_value"] == pytest.approx(pts["redeem"] / pts["earn"])
+    assert k.loc["breakage_rate", "kpi_value"] == pytest.approx(pts["expire"] / (pts["redeem"] + pts["expire"]))
     # the demo's reward cost per point is 0.006 EUR (saleskpi.demo.generator.COST_PER_POINT_EUR)
-    assert k.loc["cost_per_point", "value"] == pytest.approx(0.006, rel=1e-3)
-    assert k.loc["liability_value", "value"] == pytest.approx(k.loc["points_outstanding", "value"] * 0.006, rel=1e-3)
+    assert k.loc["cost_per_point", "kpi_value"] == pytest.approx(0.006, rel=1e-3)
+    assert k.loc["liability_value", "kpi_value"] == pytest.approx(k.loc["points_outstanding", "kpi_value"] * 0.006, rel=1e-3)
     # the example goals are read and compared
     assert k.loc["enrolment_rate", "goal"] == "enrol half of the customers" and k.loc["enrolment_rate", "target"] == 0.5
-    assert k.loc["enrolment_rate", "target_met"] == (k.loc["enrolment_rate", "value"] >= 0.5)
+    assert k.loc["enrolment_rate", "target_met"] == (k.loc["enrolment_rate", "kpi_value"] >= 0.5)
     lift = frame(ws, "loyalty-lift").set_index("measure")
-    assert k.loc["purchases_lift", "value"] == pytest.approx(lift.loc["purchases", "relative_lift"])
+    assert k.loc["purchases_lift", "kpi_value"] == pytest.approx(lift.loc["purchases", "relative_lift"])
     m = lift.loc["margin"]
     assert m.roi == pytest.approx((m.incremental_margin_12m - m.programme_cost_12m) / m.programme_cost_12m)

@@ -168,8 +168,8 @@ def _goals(ctx: Context, kpi_rows: list[dict]) -> None:
             kpi_rows.append(r)
             r["kpi"] = f"{g.kpi}#{g.name}"
         r |= {"goal": g.name, "target": g.target, "direction": g.direction}
-        if r["value"] is not None:
-            r["target_met"] = bool(r["value"] >= g.target if g.direction == "at_least" else r["value"] <= g.target)
+        if r["kpi_value"] is not None:
+            r["target_met"] = bool(r["kpi_value"] >= g.target if g.direction == "at_least" else r["kpi_value"] <= g.target)
 
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
@@ -197,7 +197,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     rows = K.programme_kpis(customers=n_customers, members=members, events=events, buyers_12m=buyers_12m, start=start,
                             as_of=as_of, cost_per_point=cfg.cost_per_point)
     rows += K.churn(members, _buyers(sales, *before), buyers_12m, start, as_of)
-    cost_per_point = next(r["value"] for r in rows if r["kpi"] == "cost_per_point")
+    cost_per_point = next(r["kpi_value"] for r in rows if r["kpi"] == "cost_per_point")
     if members.empty:
         lift_rows = [{"measure": x, "note": f"no members: {MEMBERS_FIX}"} for x in MEASURES]
     else:

@@ -14,7 +14,7 @@ _KPI = column(
     "Показателят на програмата (docs/loyalty.md дава формулата на всеки): enrolment_rate, active_rate, "
     "participation_rate, точки, redemption_rate, breakage_rate, liability_value, отлив, ефектите и roi.")
 _VALUE = column(
-    "value", "number", "Value", "Стойност",
+    "kpi_value", "number", "Value", "Стойност",
     "The KPI's value in its unit; empty (with the reason in note) when the data cannot give it.",
     "Стойността на показателя в мерната му единица; празно (с причината в note), когато данните не я дават.",
     unit="the KPI's unit")

@@ -1,0 +1,115 @@
+"""The pages of the customer and people capabilities: satisfaction, loyalty, incentives (and the
+others as they land): each a list of sections, one per stored result, as the user may see it.
+
+A section is the first rows of one declared result (its title, columns and tooltips from the
+declaration), read through :func:`saleskpi.web.data.table_of` (the one reader with the user's
+scope), with a link to the whole table at ``/results/NAME`` (sort, filter, CSV) and, where
+it helps, a chart of two or three of its columns. A section whose result the role may not see
+is left out; a page none of whose sections the role may see is 403; a result not computed yet
+says so. No page computes a figure of its own.
+"""
+
+# no `from __future__ import annotations`: FastAPI reads the routes' annotations (CurrentUser)
+import json
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+__all__ = ["PAGES", "Section", "register"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One result on a page: its name, the columns shown (all declared when empty), at most
+    ``limit`` rows in the order of ``sort`` (then the declared key), rows whose columns equal
+    ``equal``, and a bar chart of ``chart`` = (label column, value columns)."""
+
+    result: str
+    columns: tuple[str, ...] = ()
+    limit: int = 20
+    sort: tuple[str, ...] = ()
+    where: tuple[str, ...] = ()
+    chart: tuple[str, tuple[str, ...]] | None = None
+
+
+#: The pages: path -> (title en, title bg, sections).
+PAGES: dict[str, tuple[str, str, tuple[Section, ...]]] = {
+    "satisfaction": ("Satisfaction", "Удовлетвореност", (
+        Section("nps", ("grouped_by", "group_id", "survey_year", "responses", "nps", "nps_ci_low", "nps_ci_high",
+                        "nps_weighted", "nps_weighted_ci_low", "nps_weighted_ci_high", "csat_top2", "ces", "note"),
+                limit=30, sort=("-survey_year",)),
+        Section("drivers", ("attribute", "stated_importance", "stated_rank", "relative_weight_share",
+                            "derived_rank", "lmg_weight", "r_squared", "note"),
+                chart=("attribute", ("relative_weight", "lmg_weight"))),
+        Section("satisfaction-mismatch", limit=30),
+        Section("survey-selection"),
+        Section("satisfaction-links"),
+        Section("nonresponse", limit=30),
+        Section("nonresponse-test"),
+    )),
+    "loyalty": ("Loyalty programme", "Програма за лоялност", (
+        Section("loyalty-lift", ("measure", "members", "controls", "lift", "lift_ci_low", "lift_ci_high",
+                                 "relative_lift", "naive_gap", "parallel_trends", "incremental_margin_12m",
+                                 "programme_cost_12m", "roi", "roi_ci_low", "roi_ci_high", "note")),
+        Section("loyalty-kpis", limit=40),
+    )),
+    "incentives": ("Incentive pay", "Възнаграждения", (
+        Section("incentive-totals", limit=50, chart=("rep_id", ("target_pay", "total_pay"))),
+        Section("incentive-statements", limit=100),
+    )),
+}
+
+
+def register(app, page, CurrentUser, *, columns, reading) -> None:  # noqa: N803
+    """Add a route for each of :data:`PAGES` to ``app``; ``columns`` and ``reading`` are the
+    pages' helpers (saleskpi.web.pages)."""
+    from saleskpi.analyses import declared_results
+    from saleskpi.web.data import NotAllowed, NotFound, table_of
+    from saleskpi.web.format import is_unknown
+
+    def sections(con, user, wanted: tuple[Section, ...]) -> tuple[list[dict], list[dict], int]:
+        """The sections the user may see (title, columns, rows, total, link), the charts, and
+        how many the role may not see."""
+        found = declared_results()
+        shown, charts, hidden = [], [], 0
+        for s in wanted:
+            declared = found.get(s.result)
+            if declared is None:  # a capability not in this version
+                continue
+            title = declared.title[1 if user.lang == "bg" else 0]
+            cols = columns(declared, user.lang, s.columns or None)
+            try:
+                table = table_of(con, s.result, user, limit=s.limit, sort=s.sort, where=s.where)
+            except NotAllowed:
+                hidden += 1
+                continue
+            except NotFound:
+                shown.append({"title": title, "name": s.result, "cols": cols, "rows": [], "total": 0,
+                              "computed": False})
+                continue
+            shown.append({"title": title, "name": s.result, "cols": cols, "rows": table.rows,
+                          "total": table.total, "computed": True})
+            if s.chart and table.rows:
+                label, values = s.chart
+                titles = {c["name"]: c["title"] for c in columns(declared, user.lang, values)}
+                charts.append({"id": s.result, "type": "bar", "labels": [str(r[label]) for r in table.rows],
+                               "series": [{"name": titles[v], "data": [None if is_unknown(r[v]) else float(r[v])
+                                                                       for r in table.rows]} for v in values]})
+        return shown, charts, hidden
+
+    def add(path: str, title_en: str, title_bg: str, wanted: tuple[Section, ...]) -> None:
+        @app.get(f"/{path}", response_class=HTMLResponse, name=path)
+        def capability(request: Request, user: CurrentUser):
+            def build(con):
+                shown, charts, hidden = sections(con, user, wanted)
+                if not shown and hidden:
+                    raise HTTPException(403, f"The role '{user.role}' sees none of the results of this page.")
+                return page(request, "sections.html", user, heading=title_bg if user.lang == "bg" else title_en,
+                            sections=shown, charts=json.dumps(charts), has_charts=bool(charts),
+                            drawn={c["id"] for c in charts})
+
+            return reading(request, user, build)
+
+    for path, (title_en, title_bg, wanted) in PAGES.items():
+        add(path, title_en, title_bg, wanted)
