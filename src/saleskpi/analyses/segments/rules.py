@@ -12,12 +12,13 @@ reported together, naming the file and the key (:func:`saleskpi.definitions.load
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from saleskpi.definitions import Check, Definitions, definition_problem, load_definitions
+from saleskpi.definitions.messages import shown
 
 __all__ = ["BUILT_IN", "FIELDS", "SEGMENTS_FILE", "EXAMPLE_SEGMENTS", "Bounds", "Segment", "Segmentation",
            "SegmentDefinitions", "load_segments", "matches"]
@@ -49,18 +50,10 @@ _NAME = Check("a name (text that is not empty)", lambda s: bool(s.strip()), exam
 
 
 class Bounds(Definitions):
-    """A number rule: min <= value < max (either may be left out)."""
+    """A number rule: min <= value < max (either may be left out; checked in :class:`Segment`)."""
 
     min: float | None = None
     max: float | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "Bounds":
-        if self.min is None and self.max is None:
-            raise definition_problem("give min, max or both, such as { min = 10000 }")
-        if self.min is not None and self.max is not None and self.max <= self.min:
-            raise definition_problem(f"max = {self.max} is not above min = {self.min}; swap them")
-        return self
 
 
 class Segment(Definitions):
@@ -71,24 +64,39 @@ class Segment(Definitions):
         "How the segment is managed (actionable)."))
     owner: str | None = Field(default=None, examples=["key-account manager"], description=(
         "Who is responsible for the segment (actionable)."))
-    when: dict[str, list[str] | Bounds] = Field(default_factory=dict, examples=[{"industry": ["pharmacy"]}],
-                                                description="The rules, for a segmentation of your own.")
+    when: dict[str, Any] = Field(default_factory=dict, examples=[{"industry": ["pharmacy"]}], description=(
+        "The rules, for a segmentation of your own: a text field takes a list of values, a number field "
+        "{ min = ..., max = ... }."))
 
     @field_validator("when")
     @classmethod
-    def _known_fields(cls, v: dict) -> dict:
+    def _rules(cls, v: dict) -> dict:
+        out = {}
         for key, rule in v.items():
             kind = FIELDS.get(key) or ("number" if key.startswith("driver_") else None)
             if kind is None:
                 raise definition_problem(f"'{key}' is not a field a rule can test; use one of {', '.join(FIELDS)} "
                                          "or a driver_ column of the customers")
-            if kind == "number" and not isinstance(rule, Bounds):
-                raise definition_problem(f"{key} is a number: write {{ min = ..., max = ... }}, not a list")
-            if kind == "text" and isinstance(rule, Bounds):
-                raise definition_problem(f"{key} is text: write a list of values, such as [\"A\", \"B\"]")
-            if kind == "text" and not rule:
-                raise definition_problem(f"{key}: the list of values is empty; give at least one value")
-        return v
+            if kind == "number":
+                if not isinstance(rule, dict):
+                    raise definition_problem(f"{key} is a number: write {{ min = ..., max = ... }}, got {shown(rule)}")
+                odd = sorted(set(rule) - {"min", "max"})
+                bad = [k for k in ("min", "max") if k in rule and (isinstance(rule[k], bool)
+                                                                   or not isinstance(rule[k], (int, float)))]
+                if odd or bad:
+                    raise definition_problem(f"{key}: write {{ min = ..., max = ... }} with numbers, got {shown(rule)}")
+                b = Bounds.model_construct(min=rule.get("min"), max=rule.get("max"))
+                if b.min is None and b.max is None:
+                    raise definition_problem(f"{key}: give min, max or both, such as {{ min = 10000 }}")
+                if b.min is not None and b.max is not None and b.max <= b.min:
+                    raise definition_problem(f"{key}: max = {b.max} is not above min = {b.min}; swap them")
+                out[key] = b
+            else:
+                if not isinstance(rule, list) or not rule or not all(isinstance(x, str) for x in rule):
+                    raise definition_problem(f"{key} is text: write a list of one or more values, such as "
+                                             f"[\"A\", \"B\"], got {shown(rule)}")
+                out[key] = list(rule)
+        return out
 
 
 class Segmentation(Definitions):
