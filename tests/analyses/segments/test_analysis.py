@@ -81,7 +81,7 @@ def test_rfm_scores_and_groups(computed):
     assert r["m_score"].to_dict() == {"C1": 3, "C2": 1, "C3": 4, "C4": 2}
     assert r["segment"].to_dict() == {"C1": "at risk", "C2": "hibernating", "C3": "need attention",
                                       "C4": "potential loyalists"}
-    assert r.loc["C1", "basis"] == "R2 F4 M3"
+    assert r.loc["C1", "assigned_by"] == "R2 F4 M3"
     assert r[["territory_id", "rep_id"]].loc["C3"].tolist() == ["T2", "R2"]
 
 
@@ -89,7 +89,7 @@ def test_rule_segments_and_profit(computed):
     ws, first, _ = computed
     s = rows(ws, "segments", first.run_id).query("segmentation == 'by size'").set_index("customer_id")
     assert s["segment"].to_dict() == {"C1": "big", "C2": "small", "C3": "big", "C4": "small"}
-    assert s.loc["C1", "basis"] == "turnover_value_12m >= 100" and s.loc["C2", "basis"] == "everyone else"
+    assert s.loc["C1", "assigned_by"] == "turnover_value_12m >= 100" and s.loc["C2", "assigned_by"] == "everyone else"
     p = rows(ws, "segment-profit", first.run_id).query("segmentation == 'by size'").set_index("segment")
     big, small = p.loc["big"], p.loc["small"]
     assert (big.customers, big.orders_12m, big.lines_12m, big.turnover_value_12m) == (2, 5, 6, 678)
@@ -106,8 +106,8 @@ def test_five_principles_of_the_rule_segmentation(computed):
                                      "differentiable": False, "actionable": False}
     # turnover big [302, 376] vs small [0, 30]: ranks 3, 4 | 1, 2 -> H = 12/20 (49/2 + 9/2) − 15 = 2.4
     d = q.loc["differentiable"]
-    assert d.statistic == pytest.approx(2.4) and d.effect_size == pytest.approx(0.8)
-    assert d.pvalue == pytest.approx(stats.chi2.sf(2.4, 1))
+    assert d.kruskal_h == pytest.approx(2.4) and d.epsilon_squared == pytest.approx(0.8)
+    assert d.kruskal_pvalue == pytest.approx(stats.chi2.sf(2.4, 1))
     assert "do not differ enough" in d.reason
     assert q.loc["actionable", "reason"].startswith("no strategy and owner in segments.toml for: small")
     assert (q["segments"] == 2).all()
@@ -117,7 +117,7 @@ def test_segmentations_without_the_data_fail_measurable(computed):
     ws, first, _ = computed
     q = rows(ws, "segment-quality", first.run_id).set_index(["segmentation", "principle"])
     m = q.loc[("industry", "measurable")]
-    assert not m.passed and m.measure == 0 and m.reason.startswith("0 of 4 customers (0%) have the data")
+    assert not m.passed and m.measured == 0 and m.reason.startswith("0 of 4 customers (0%) have the data")
     assert not q.loc[("industry", "substantial"), "passed"]
     s = rows(ws, "segments", first.run_id).query("segmentation == 'industry'")
     assert s["segment"].isna().all() and set(s["note"]) == {"no industry in the customer record"}
@@ -126,7 +126,7 @@ def test_segmentations_without_the_data_fail_measurable(computed):
         "no strategy and owner in segments.toml for: hibernating, need attention, potential loyalists")
     # too few customers to cluster: k runs 2 .. n − 1 = 3, so clusters are made (4 with a purchase in 12 months: 3)
     k = rows(ws, "segment-clusters", first.run_id)
-    assert k["k"].tolist() == [2] and k["customers"].tolist() == [3] and k["chosen"].all()
+    assert k["k"].tolist() == [2] and k["customers"].tolist() == [3] and k["k_chosen"].all()
 
 
 def test_moves_since_the_previous_run(computed):

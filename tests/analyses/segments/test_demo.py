@@ -47,9 +47,9 @@ def with_truth(ws, segmentation):
 def test_clusters_separate_the_true_purchase_rates(demo):
     ws, _, _ = demo
     k = frame(ws, "segment-clusters")
-    assert k["k"].tolist() == list(range(2, 9)) and k["criterion"].eq("silhouette").all()
-    chosen = k[k["chosen"]]
-    assert len(chosen) == 1 and chosen["criterion_value"].iloc[0] == k["criterion_value"].max()
+    assert k["k"].tolist() == list(range(2, 9)) and k["k_criterion"].eq("silhouette").all()
+    chosen = k[k["k_chosen"]]
+    assert len(chosen) == 1 and chosen["k_criterion_score"].iloc[0] == k["k_criterion_score"].max()
     c = with_truth(ws, "clusters").dropna(subset=["segment"])
     groups = [g["purchase_rate_per_week"] for _, g in c.groupby("segment")]
     assert len(groups) == int(chosen["k"].iloc[0])
@@ -61,7 +61,7 @@ def test_clusters_separate_the_true_purchase_rates(demo):
     assert rate["cluster 1"] > 2 * rate.min()
     # the figures docs/segments.md quotes
     assert chosen["k"].tolist() == [2] and chosen["customers"].tolist() == [207]
-    assert k["criterion_value"].round(3).tolist()[:2] == [0.350, 0.254]
+    assert k["k_criterion_score"].round(3).tolist()[:2] == [0.350, 0.254]
     assert rate.round(3).to_dict() == {"cluster 1": 0.497, "cluster 2": 0.238}
 
 
@@ -117,11 +117,11 @@ def test_five_principles_on_the_demo(demo):
     assert not q.loc[("value-share", "actionable"), "passed"]
     # 28 regions are too many small segments; they do not differ in turnover either
     assert not q.loc[("region", "substantial"), "passed"]
-    assert not q.loc[("region", "differentiable"), "passed"] and q.loc[("region", "differentiable"), "pvalue"] > 0.05
+    assert not q.loc[("region", "differentiable"), "passed"] and q.loc[("region", "differentiable"), "kruskal_pvalue"] > 0.05
     # the segmentations built from turnover differ in it, strongly
     for name, large in (("value-share", 0.26), ("rfm", 0.26), ("clusters", 0.08)):
         d = q.loc[(name, "differentiable")]
-        assert d.passed and d.effect_size > large, name
+        assert d.passed and d.epsilon_squared > large, name
     # every demo customer has a rep
     assert q.xs("accessible", level="principle")["passed"].all()
 

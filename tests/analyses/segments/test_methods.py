@@ -94,23 +94,23 @@ def test_profit_by_segment_and_the_five_principles():
                           min_reachable=0.9)
     rows = {r["principle"]: r for r in principles(_frame(), p, seg, "turnover", cfg)}
     # measurable: 6 of 7 = 0.857 < 0.9
-    assert (rows["measurable"]["passed"], rows["measurable"]["measure"]) == (False, pytest.approx(6 / 7))
+    assert (rows["measurable"]["passed"], rows["measurable"]["measured"]) == (False, pytest.approx(6 / 7))
     assert "6 of 7 customers (86%)" in rows["measurable"]["reason"]
     # substantial: both hold half the customers (>= 0.4)
-    assert rows["substantial"]["passed"] and rows["substantial"]["measure"] == 1.0
+    assert rows["substantial"]["passed"] and rows["substantial"]["measured"] == 1.0
     # accessible: 2 of small's 3 have a rep: 67 % < 90 %
-    assert not rows["accessible"]["passed"] and rows["accessible"]["measure"] == pytest.approx(2 / 3)
+    assert not rows["accessible"]["passed"] and rows["accessible"]["measured"] == pytest.approx(2 / 3)
     assert "small (67%)" in rows["accessible"]["reason"]
     # differentiable: the same groups as the hand-worked H above
     d = rows["differentiable"]
-    assert d["statistic"] == pytest.approx(27 / 7) and d["effect_size"] == pytest.approx(27 / 35)
-    assert d["pvalue"] == pytest.approx(0.04953, abs=1e-5) and d["passed"]
+    assert d["kruskal_h"] == pytest.approx(27 / 7) and d["epsilon_squared"] == pytest.approx(27 / 35)
+    assert d["kruskal_pvalue"] == pytest.approx(0.04953, abs=1e-5) and d["passed"]
     # actionable: small has no owner
     assert not rows["actionable"]["passed"] and "for: small" in rows["actionable"]["reason"]
     # a stricter substantial: 0.6 of the customers and of turnover and profit -> small fails
     strict = SegmentsSection(min_customer_share=0.6, min_turnover_share=0.6, min_profit_share=0.6)
     sub = {r["principle"]: r for r in principles(_frame(), p, seg, "turnover", strict)}["substantial"]
-    assert not sub["passed"] and sub["measure"] == 0.5 and "small (3 customers, 50.0%)" in sub["reason"]
+    assert not sub["passed"] and sub["measured"] == 0.5 and "small (3 customers, 50.0%)" in sub["reason"]
 
 
 def test_moves_between_runs():

@@ -113,18 +113,18 @@ def _built_in(f: pd.DataFrame, cfg) -> tuple[dict[str, pd.DataFrame], pd.DataFra
     both = cv.notna() & cs.notna()
     out["value-share"] = pd.DataFrame({
         "segment": np.where(both, cv.fillna("") + "/" + cs.fillna(""), None),
-        "basis": np.where(both, "class_by_value = " + cv.fillna("") + ", class_by_share = " + cs.fillna(""), None),
+        "assigned_by": np.where(both, "class_by_value = " + cv.fillna("") + ", class_by_share = " + cs.fillna(""), None),
         "note": np.where(both, None, np.where(cv.isna(), "no ABC class by purchases (see abc.class_missing_reason)",
                                               "no class by share of wallet (no potential: see abc.class_missing_reason)"))})
     for attr in _ATTRIBUTES:
         x = f[attr]
         out[attr] = pd.DataFrame({"segment": x.where(x.notna(), None),
-                                  "basis": np.where(x.notna(), f"customers.{attr} = " + x.fillna("").astype(str), None),
+                                  "assigned_by": np.where(x.notna(), f"customers.{attr} = " + x.fillna("").astype(str), None),
                                   "note": np.where(x.notna(), None, f"no {attr} in the customer record")})
     bought = f["recency_days"].notna()
-    rfm = pd.DataFrame({"segment": None, "basis": None, "note": "no purchase up to the as-of date",
+    rfm = pd.DataFrame({"segment": None, "assigned_by": None, "note": "no purchase up to the as-of date",
                         "r_score": np.nan, "f_score": np.nan, "m_score": np.nan}, index=f.index)
-    clu = pd.DataFrame({"segment": None, "basis": None, "note": "no purchase in the 12 months to the as-of date"},
+    clu = pd.DataFrame({"segment": None, "assigned_by": None, "note": "no purchase in the 12 months to the as-of date"},
                        index=f.index)
     table = pd.DataFrame()
     if bought.any():
@@ -133,7 +133,7 @@ def _built_in(f: pd.DataFrame, cfg) -> tuple[dict[str, pd.DataFrame], pd.DataFra
         sc.index = b.index
         rfm.loc[b.index, ["r_score", "f_score", "m_score"]] = sc[["r_score", "f_score", "m_score"]].to_numpy()
         rfm.loc[b.index, "segment"] = sc["rfm_group"]
-        rfm.loc[b.index, "basis"] = ("R" + sc["r_score"].astype(str) + " F" + sc["f_score"].astype(str) + " M"
+        rfm.loc[b.index, "assigned_by"] = ("R" + sc["r_score"].astype(str) + " F" + sc["f_score"].astype(str) + " M"
                                      + sc["m_score"].astype(str))
         rfm.loc[b.index, "note"] = None
     active = f["orders_12m"] > 0
@@ -145,7 +145,7 @@ def _built_in(f: pd.DataFrame, cfg) -> tuple[dict[str, pd.DataFrame], pd.DataFra
         if len(table):
             chosen = table[table["chosen"]].iloc[0]
             clu.loc[b.index, "segment"] = [f"cluster {v}" for v in labels]
-            clu.loc[b.index, "basis"] = [f"cluster {v} of {int(chosen.k)} ({cfg.cluster_method}, {chosen.criterion} "
+            clu.loc[b.index, "assigned_by"] = [f"cluster {v} of {int(chosen.k)} ({cfg.cluster_method}, {chosen.criterion} "
                                          f"{chosen.criterion_value:.4g})" for v in labels]
             clu.loc[b.index, "note"] = None
     if table.empty:
@@ -185,7 +185,7 @@ def _ruled(ctx: Context, f: pd.DataFrame, defs: SegmentDefinitions, source: Path
             ctx.warn("segments", f"segmentation '{sg.name}': {overlap} customer(s) meet the rules of more than one "
                                  "segment; each is put in the first (the order in segments.toml)")
         note = np.where(segment.notna(), None, np.where(needs, "meets no rule", "lacks data a rule needs"))
-        out[sg.name] = pd.DataFrame({"segment": segment, "basis": basis, "note": note})
+        out[sg.name] = pd.DataFrame({"segment": segment, "assigned_by": basis, "note": note})
     return out
 
 
@@ -240,7 +240,9 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     if len(prof):
         prof["currency"] = currency
     out = {SEGMENTS.name: seg_rows, SEGMENT_QUALITY.name: pd.DataFrame(quality), SEGMENT_PROFIT.name: prof,
-           SEGMENT_MOVES.name: mv, SEGMENT_CLUSTERS.name: k_table}
+           SEGMENT_MOVES.name: mv, SEGMENT_CLUSTERS.name: k_table.rename(columns={
+               "method": "cluster_method", "criterion": "k_criterion", "criterion_value": "k_criterion_score",
+               "chosen": "k_chosen"})}
     return {r.name: frame_table(out[r.name], _types(r)) for r in RESULTS}
 
 

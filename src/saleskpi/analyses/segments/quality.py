@@ -89,7 +89,7 @@ def principles(frame: pd.DataFrame, profit: pd.DataFrame, definitions, needs: st
     n_all = len(frame)
     known = frame[frame["segment"].notna()]
     share = len(known) / n_all if n_all else math.nan
-    rows.append({"principle": "measurable", "measure": share, "threshold": cfg.min_measurable,
+    rows.append({"principle": "measurable", "measured": share, "threshold": cfg.min_measurable,
                  "passed": bool(share >= cfg.min_measurable),
                  "reason": f"{len(known)} of {n_all} customers ({share:.0%}) have the data the rule needs ({needs})"
                  + ("" if share >= cfg.min_measurable else f"; below [segments] min_measurable "
@@ -97,7 +97,7 @@ def principles(frame: pd.DataFrame, profit: pd.DataFrame, definitions, needs: st
     rows.append(_substantial(profit, cfg))
     reach = known.groupby("segment")["rep_id"].apply(lambda s: s.notna().mean())
     low = reach[reach < cfg.min_reachable]
-    rows.append({"principle": "accessible", "measure": float(reach.min()) if len(reach) else math.nan,
+    rows.append({"principle": "accessible", "measured": float(reach.min()) if len(reach) else math.nan,
                  "threshold": cfg.min_reachable, "passed": bool(len(reach) and low.empty),
                  "reason": ("every segment's customers are reachable through their rep (lowest share with a rep: "
                             f"{reach.min():.0%})" if len(reach) and low.empty else
@@ -107,8 +107,8 @@ def principles(frame: pd.DataFrame, profit: pd.DataFrame, definitions, needs: st
                             + "; give these customers a rep (customers.rep_id) or another channel")})
     h, p, eps, n = kruskal_wallis([g["turnover_value_12m"].dropna() for _, g in known.groupby("segment")])
     ok = not math.isnan(p) and p < cfg.significance and eps >= cfg.min_effect
-    rows.append({"principle": "differentiable", "measure": eps, "threshold": cfg.min_effect, "statistic": h,
-                 "pvalue": p, "effect_size": eps, "passed": bool(ok),
+    rows.append({"principle": "differentiable", "measured": eps, "threshold": cfg.min_effect, "kruskal_h": h,
+                 "kruskal_pvalue": p, "epsilon_squared": eps, "passed": bool(ok),
                  "reason": ("fewer than two segments with turnover to compare" if math.isnan(p) else
                             f"Kruskal-Wallis on 12-month turnover over {n} customers: H = {h:.4g}, p = {p:.2g}, "
                             f"epsilon-squared = {eps:.3f}" + ("" if ok else
@@ -117,7 +117,7 @@ def principles(frame: pd.DataFrame, profit: pd.DataFrame, definitions, needs: st
     used = list(profit["segment"]) if len(profit) else []
     missing = [s for s in used if definitions is None or not any(
         d.name == s and d.strategy and d.owner for d in definitions.segment)]
-    rows.append({"principle": "actionable", "measure": (len(used) - len(missing)) / len(used) if used else math.nan,
+    rows.append({"principle": "actionable", "measured": (len(used) - len(missing)) / len(used) if used else math.nan,
                  "threshold": 1.0, "passed": bool(used and not missing),
                  "reason": ("every segment has a strategy and an owner in segments.toml" if used and not missing
                             else "no segment has customers" if not used else
@@ -147,7 +147,7 @@ def _substantial(profit: pd.DataFrame, cfg) -> dict:
         + ", ".join(f"{r.segment} ({r.customers} customers, {r.customers_share:.1%})"
                     for r in small.head(10).itertuples()) + ("..." if len(small) > 10 else "")
         + "; merge them into larger segments")
-    return {"principle": "substantial", "measure": float(big.mean()),
+    return {"principle": "substantial", "measured": float(big.mean()),
             "threshold": 1.0, "passed": bool(passed), "reason": reason}
 
 

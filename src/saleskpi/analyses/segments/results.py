@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from saleskpi.analyses.columns import CURRENCY, CUSTOMER_ID, CUSTOMERS, NOTE, REP_ID, TERRITORY_ID, TURNOVER_VALUE_12M
+from saleskpi.analyses.columns import (
+    CURRENCY,
+    CUSTOMER_ID,
+    CUSTOMERS,
+    NOTE,
+    PREVIOUS_RUN,
+    REP_ID,
+    TERRITORY_ID,
+    TURNOVER_VALUE_12M,
+)
 from saleskpi.results import Result, column
 
 __all__ = ["RESULTS", "SEGMENTS", "SEGMENT_QUALITY", "SEGMENT_PROFIT", "SEGMENT_MOVES", "SEGMENT_CLUSTERS"]
@@ -20,7 +29,7 @@ SEGMENT = column(
     "Сегментът на клиента в сегментирането; празно, където на клиента липсват нужните на правилото данни "
     "(note казва кои) или не отговаря на никое правило.")
 _BASIS = column(
-    "basis", "text", "Why this segment", "Защо този сегмент",
+    "assigned_by", "text", "Why this segment", "Защо този сегмент",
     "The values that put the customer in the segment (classes, attribute, R/F/M scores, the rule met).",
     "Стойностите, които поставят клиента в сегмента (класове, атрибут, R/F/M оценки, изпълненото правило).")
 _PREVIOUS_SEGMENT = column(
@@ -79,8 +88,8 @@ _PASSED = column("passed", "flag", "Passed", "Изпълнен",
                  "Whether the segmentation meets the principle (reason says why or why not).",
                  "Дали сегментирането отговаря на принципа (reason казва защо).")
 _MEASURE = column(
-    "measure", "number", "Measured", "Измерено",
-    "What was compared with the threshold: the share of customers with the data (measurable), the smallest "
+    "measured", "number", "Measured", "Измерено",
+    "What was measured and compared with the threshold: the share of customers with the data (measurable), the smallest "
     "segment's customer share (substantial), the lowest share with a rep (accessible), epsilon-squared "
     "(differentiable), the share of segments with strategy and owner (actionable).",
     "Сравненото с прага: дял клиенти с данните (measurable), дял клиенти на най-малкия сегмент (substantial), "
@@ -89,14 +98,14 @@ _MEASURE = column(
 _THRESHOLD = column("threshold", "number", "Threshold", "Праг",
                     "The [segments] setting the measure is compared with.",
                     "Настройката от [segments], с която се сравнява измереното.", unit="fraction or effect size")
-_STATISTIC = column("statistic", "number", "Kruskal-Wallis H", "H на Kruskal-Wallis",
+_STATISTIC = column("kruskal_h", "number", "Kruskal-Wallis H", "H на Kruskal-Wallis",
                     "The tie-corrected Kruskal-Wallis H of 12-month turnover across segments (differentiable only).",
                     "H на Kruskal-Wallis с корекция за равенства на оборота за 12 месеца (само differentiable).",
                     unit="statistic")
-_PVALUE = column("pvalue", "number", "p-value", "p-стойност",
-                 "The p-value of H (χ², segments − 1 degrees of freedom); differentiable only.",
-                 "p-стойността на H (χ², сегменти − 1 степени на свобода); само differentiable.", unit="probability")
-_EFFECT = column("effect_size", "number", "Epsilon-squared", "Епсилон-квадрат",
+_PVALUE = column("kruskal_pvalue", "number", "p-value", "p-стойност",
+                 "The p-value of kruskal_h (χ², segments − 1 degrees of freedom); differentiable only.",
+                 "p-стойността на kruskal_h (χ², сегменти − 1 степени на свобода); само differentiable.", unit="probability")
+_EFFECT = column("epsilon_squared", "number", "Epsilon-squared", "Епсилон-квадрат",
                  "ε² = H / (n − 1) (Tomczak & Tomczak 2014): 0.01 small, 0.08 medium, 0.26 large.",
                  "ε² = H / (n − 1) (Tomczak и Tomczak 2014): 0,01 малък, 0,08 среден, 0,26 голям ефект.",
                  unit="effect size")
@@ -161,9 +170,6 @@ _FROM = column("from_segment", "class", "From segment", "От сегмент",
 _TO = column("to_segment", "class", "To segment", "Към сегмент",
              "The segment now ('(gone)': not segmented now; '(none)': no segment).",
              "Сегментът сега ('(gone)': несегментиран сега; '(none)': без сегмент).")
-_PREVIOUS_RUN = column("previous_run", "integer", "Previous run", "Предишно изчисление",
-                       "The id of the previous run that stored segments; empty on the first run.",
-                       "Номерът на предишното изчисление, записало segments; празно при първото.", unit="run id")
 
 SEGMENT_MOVES = Result(
     "segment-moves",
@@ -171,22 +177,22 @@ SEGMENT_MOVES = Result(
     ("Customers by segmentation, previous segment and segment now, against the previous run that stored "
      "segments.",
      "Клиентите по сегментиране, предишен и сегашен сегмент спрямо предишното изчисление, записало segments."),
-    (SEGMENTATION, _FROM, _TO, CUSTOMERS, _PREVIOUS_RUN),
+    (SEGMENTATION, _FROM, _TO, CUSTOMERS, PREVIOUS_RUN),
     key=("segmentation", "from_segment", "to_segment"),
 )
 
-_METHOD = column("method", "class", "Method", "Метод",
+_METHOD = column("cluster_method", "class", "Method", "Метод",
                  "kmeans (k-means, k by silhouette) or gmm (Gaussian mixture, k by BIC): [segments] cluster_method.",
                  "kmeans (k средни, k по силует) или gmm (гаусова смес, k по BIC): [segments] cluster_method.")
 _K = column("k", "integer", "Clusters", "Клъстери", "The number of clusters tried.", "Пробваният брой клъстери.",
             unit="clusters")
-_CRITERION = column("criterion", "class", "Criterion", "Критерий",
+_CRITERION = column("k_criterion", "class", "Criterion", "Критерий",
                     "silhouette (mean, higher is better; Rousseeuw 1987) or bic (lower is better; Schwarz 1978).",
                     "silhouette (среден силует, по-голям е по-добре; Rousseeuw 1987) или bic (по-малък е по-добре; "
                     "Schwarz 1978).")
-_CRITERION_VALUE = column("criterion_value", "number", "Criterion value", "Стойност на критерия",
+_CRITERION_VALUE = column("k_criterion_score", "number", "Criterion value", "Стойност на критерия",
                           "The criterion's value at k.", "Стойността на критерия при k.", unit="silhouette or BIC")
-_CHOSEN = column("chosen", "flag", "Chosen", "Избран", "Whether this k was chosen by the criterion.",
+_CHOSEN = column("k_chosen", "flag", "Chosen", "Избран", "Whether this k was chosen by the criterion.",
                  "Дали този k е избран по критерия.")
 
 SEGMENT_CLUSTERS = Result(
