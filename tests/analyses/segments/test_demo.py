@@ -13,7 +13,6 @@ months; cluster 1's true mean purchase rate 0.497 a week against 0.238 in cluste
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
@@ -97,6 +96,11 @@ def test_profit_is_margin_less_the_demo_cost_to_serve(demo):
     assert p["cost_to_serve"].to_numpy() == pytest.approx(12 * p["orders_12m"] + 1.5 * p["lines_12m"])
     assert p["profit"].to_numpy() == pytest.approx(p["margin_12m"] - p["cost_to_serve"], abs=0.02)
     assert p["profit_share"].sum() == pytest.approx(1.0)
+    # the row docs/segments.md quotes
+    c = p.set_index("segment").loc["champions"]
+    assert (c.customers, c.orders_12m, c.lines_12m, c.turnover_value_12m, c.margin_12m, c.cost_to_serve, c.profit) == (
+        30, 1159, 7092, 993789.12, 125095.32, 24546.0, 100549.32)
+    assert round(c.profit_share, 3) == 0.296 and c.owner == "key-account manager"
     # the margin and turnover recomputed from the invoice lines
     start, end = last_12_months(report.as_of)
     s = ws.table("sales").to_pyarrow().to_pandas()  # the input table, not the sales result
@@ -122,6 +126,13 @@ def test_five_principles_on_the_demo(demo):
     for name, large in (("value-share", 0.26), ("rfm", 0.26), ("clusters", 0.08)):
         d = q.loc[(name, "differentiable")]
         assert d.passed and d.epsilon_squared > large, name
+    # the figures docs/segments.md quotes
+    assert round(q.loc[("region", "differentiable"), "kruskal_pvalue"], 2) == 0.52
+    assert round(q.loc[("value-share", "differentiable"), "epsilon_squared"], 3) == 0.876
+    assert round(q.loc[("rfm", "differentiable"), "epsilon_squared"], 3) == 0.361
+    assert q.loc[("rfm", "measurable"), "reason"].startswith("248 of 300 customers (83%)")
+    assert not q.loc[("rfm", "measurable"), "passed"]
+    assert q.loc[("region", "substantial"), "reason"].startswith("23 segment(s) below 5% of the customers")
     # every demo customer has a rep
     assert q.xs("accessible", level="principle")["passed"].all()
 

@@ -218,7 +218,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     for name, seg in segs.items():
         frame = f.join(seg)
         frame["segmentation"] = name
-        rows.append(frame)
+        rows.append(frame[[c for c in SEGMENTS.column_names if c in frame.columns]])
         needs = BUILT_IN.get(name, "the fields its rules test")
         p = profit_by_segment(frame, defs.of(name))
         for d in (defs.of(name).segment if defs.of(name) else []):
