@@ -285,8 +285,9 @@ class SegmentsSection(Definitions):
         "k chosen by the lowest BIC)."))
     cluster_k_min: Annotated[int, Range(2)] = Field(default=2, description="The fewest clusters tried.")
     cluster_k_max: Annotated[int, Range(2)] = Field(default=8, description="The most clusters tried.")
-    cluster_sample: Annotated[int, Range(100)] = Field(default=5000, description=(
-        "Customers sampled (seeded) to compute the silhouette of each k; all customers are assigned."))
+    cluster_sample: Annotated[int, Range(100)] = Field(default=3000, description=(
+        "Customers sampled (seeded) to fit each k and judge it (silhouette or BIC); every customer is "
+        "then assigned to a cluster."))
     cost_per_order: Annotated[float, Range(0)] | None = Field(default=None, examples=[12.0], description=(
         "Cost to serve per order (distinct invoice) in the 12 months, in the workspace currency."))
     cost_per_line: Annotated[float, Range(0)] | None = Field(default=None, examples=[1.5], description=(

@@ -145,8 +145,8 @@ def _built_in(f: pd.DataFrame, cfg) -> tuple[dict[str, pd.DataFrame], pd.DataFra
         if len(table):
             chosen = table[table["chosen"]].iloc[0]
             clu.loc[b.index, "segment"] = [f"cluster {v}" for v in labels]
-            clu.loc[b.index, "assigned_by"] = [f"cluster {v} of {int(chosen.k)} ({cfg.cluster_method}, {chosen.criterion} "
-                                         f"{chosen.criterion_value:.4g})" for v in labels]
+            tail = f" of {int(chosen['k'])} ({cfg.cluster_method}, {chosen['criterion']} {chosen['criterion_value']:.4g})"
+            clu.loc[b.index, "assigned_by"] = [f"cluster {v}{tail}" for v in labels]
             clu.loc[b.index, "note"] = None
     if table.empty:
         clu["note"] = "too few customers with a purchase in the 12 months to cluster (at least 3 needed)"
