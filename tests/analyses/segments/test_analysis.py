@@ -205,3 +205,39 @@ def test_a_rule_on_a_column_the_customers_lack_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="segment 'a' when.driver_beds: no column driver_beds in the customers"):
         compute(ws, only=["segments"])
     ws.close()
+
+
+def test_cost_per_visit_reads_the_visits_column(tmp_path):
+    ws = _workspace(tmp_path / "ws")
+    db = raw(ws.con)
+    db.execute("ALTER TABLE customers ADD COLUMN driver_visits DOUBLE")
+    db.execute("UPDATE customers SET driver_visits = CASE customer_id WHEN 'C1' THEN 4 WHEN 'C3' THEN 2 ELSE 0 END")
+    ws.settings = ws.settings.model_copy(update={"segments": SegmentsSection(
+        cost_per_order=10, cost_per_line=1, cost_per_visit=5, visits_column="driver_visits")})
+    compute(ws, only=["segments"])
+    p = rows(ws, "segment-profit").query("segmentation == 'by size'").set_index("segment")
+    # big: C1 34 + 4 visits x 5 = 54, C3 22 + 2 x 5 = 32 -> 86; profit 203.4 − 86 = 117.4
+    assert p.loc["big", "cost_to_serve"] == 86 and p.loc["big", "profit"] == pytest.approx(117.4)
+    ws.close()
+
+
+def test_a_cost_column_the_customers_lack_is_refused(tmp_path):
+    ws = _workspace(tmp_path / "ws")
+    ws.settings = ws.settings.model_copy(update={"segments": SegmentsSection(cost_column="driver_cost")})
+    with pytest.raises(ConfigError) as err:
+        compute(ws, only=["segments"])
+    assert str(err.value) == (f"{ws.path / 'settings.toml'}: 1 invalid setting(s):\n  - [segments] cost_column: "
+                              "'driver_cost' is not a column of the customers table; import it (a driver_ column) or "
+                              "remove the setting")
+    ws.close()
+
+
+def test_segments_settings_are_checked():
+    from saleskpi.config import parse_settings
+
+    with pytest.raises(ConfigError, match=r"\[segments\]: cost_per_visit is set but visits_column is not"):
+        parse_settings({"segments": {"cost_per_visit": 3}}, source="s.toml")
+    with pytest.raises(ConfigError, match=r"\[segments\] cluster_k_max: cluster_k_max = 3 is below cluster_k_min = 5"):
+        parse_settings({"segments": {"cluster_k_min": 5, "cluster_k_max": 3}}, source="s.toml")
+    with pytest.raises(ConfigError, match=r"\[segments\] cluster_method: must be one of kmeans, gmm"):
+        parse_settings({"segments": {"cluster_method": "dbscan"}}, source="s.toml")
