@@ -83,7 +83,7 @@ def _customers(ctx: Context) -> pd.DataFrame:
     f["recency_days"] = np.where(bought, (pd.Timestamp(ctx.as_of) - pd.to_datetime(f["last_purchase"])).dt.days,
                                  np.nan)
     for col in ("orders_12m", "lines_12m", "products_12m", "turnover_value_12m"):
-        f[col] = f[col].astype(float).where(bought, np.nan).fillna(0.0)
+        f[col] = f[col].astype(float).fillna(0.0)  # no purchase in the 12 months: 0 orders, 0 turnover
     f["margin_12m"] = f["margin_12m"].astype(float).fillna(0.0).where(f["lines_without_cost"].fillna(0) == 0)
     for col in ("potential_value", "share_of_wallet_by_value", "p_alive", "clv_36m"):
         f[col] = f[col].astype(float)
