@@ -110,7 +110,8 @@ def principles(frame: pd.DataFrame, profit: pd.DataFrame, definitions, needs: st
     rows.append({"principle": "differentiable", "measured": eps, "threshold": cfg.min_effect, "kruskal_h": h,
                  "kruskal_pvalue": p, "epsilon_squared": eps, "passed": bool(ok),
                  "reason": ("fewer than two segments with turnover to compare" if math.isnan(p) else
-                            f"Kruskal-Wallis on 12-month turnover over {n} customers: H = {h:.4g}, p = {p:.2g}, "
+                            f"Kruskal-Wallis on 12-month turnover over {n} customers: H = {h:.4g}, "
+                            f"{'p < 1e-300' if p == 0 else f'p = {p:.2g}'}, "
                             f"epsilon-squared = {eps:.3f}" + ("" if ok else
                             f"; the segments do not differ enough in behaviour (p must be below "
                             f"{cfg.significance}, epsilon-squared at least {cfg.min_effect})"))})
