@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from saleskpi.definitions import (
     Check,
@@ -285,6 +285,59 @@ class LoyaltySection(Definitions):
         "different (parallel trends rejected)."))
 
 
+class SegmentsSection(Definitions):
+    min_customer_share: Rate = Field(default=0.05, description=(
+        "Substantial: a segment passes with at least this share of the segmentation's customers, "
+        "or min_turnover_share of its turnover, or min_profit_share of its profit."))
+    min_turnover_share: Rate = Field(default=0.05, description=(
+        "Substantial: the least share of the 12-month turnover that makes a small segment substantial."))
+    min_profit_share: Rate = Field(default=0.05, description=(
+        "Substantial: the least share of the profit (margin - cost to serve) that makes a small segment "
+        "substantial."))
+    min_measurable: Rate = Field(default=0.9, description=(
+        "Measurable: the least share of customers with the data the segmentation's rule needs."))
+    min_reachable: Rate = Field(default=0.9, description=(
+        "Accessible: the least share of a segment's customers that have a rep (customers.rep_id)."))
+    significance: Annotated[float, Range(0, 1, closed="neither")] = Field(default=0.05, description=(
+        "Differentiable: the Kruskal-Wallis p-value must be below this."))
+    min_effect: Rate = Field(default=0.01, description=(
+        "Differentiable: the least effect size epsilon-squared (0.01 small, 0.08 medium, 0.26 large)."))
+    cluster_method: Literal["kmeans", "gmm"] = Field(default="kmeans", description=(
+        "The data-driven clusters: kmeans (k chosen by the mean silhouette) or gmm (a Gaussian mixture, "
+        "k chosen by the lowest BIC)."))
+    cluster_k_min: Annotated[int, Range(2)] = Field(default=2, description="The fewest clusters tried.")
+    cluster_k_max: Annotated[int, Range(2)] = Field(default=8, description="The most clusters tried.")
+    cluster_sample: Annotated[int, Range(100)] = Field(default=3000, description=(
+        "Customers sampled (seeded) to fit each k and judge it (silhouette or BIC); every customer is "
+        "then assigned to a cluster."))
+    cost_per_order: Annotated[float, Range(0)] | None = Field(default=None, examples=[12.0], description=(
+        "Cost to serve per order (distinct invoice) in the 12 months, in the workspace currency."))
+    cost_per_line: Annotated[float, Range(0)] | None = Field(default=None, examples=[1.5], description=(
+        "Cost to serve per invoice line in the 12 months."))
+    cost_per_visit: Annotated[float, Range(0)] | None = Field(default=None, examples=[40.0], description=(
+        "Cost to serve per rep visit; needs visits_column."))
+    visits_column: str | None = Field(default=None, examples=["driver_visits"], description=(
+        "The customers column holding each customer's rep visits in the 12 months (a driver_ column)."))
+    cost_column: str | None = Field(default=None, examples=["driver_cost_to_serve"], description=(
+        "The customers column holding each customer's other cost to serve in the 12 months, in the "
+        "workspace currency (a driver_ column)."))
+
+    @field_validator("cluster_k_max")
+    @classmethod
+    def _k_range(cls, v: int, info: ValidationInfo) -> int:
+        low = info.data.get("cluster_k_min")
+        if low is not None and v < low:
+            raise definition_problem(f"cluster_k_max = {v} is below cluster_k_min = {low}; make it at least {low}")
+        return v
+
+    @model_validator(mode="after")
+    def _visits_priced(self) -> "SegmentsSection":
+        if self.cost_per_visit is not None and self.visits_column is None:
+            raise definition_problem("cost_per_visit is set but visits_column is not; name the customers column "
+                                     "that holds the visits, such as 'driver_visits', or remove cost_per_visit")
+        return self
+
+
 class Settings(Definitions):
     """The whole ``settings.toml``; ``rate`` converts currencies (EUR/BGN built in)."""
 
@@ -300,6 +353,7 @@ class Settings(Definitions):
     abc: AbcSection = AbcSection()
     clv: ClvSection = ClvSection()
     satisfaction: SatisfactionSection = SatisfactionSection()
+    segments: SegmentsSection = SegmentsSection()
     loyalty: LoyaltySection = LoyaltySection()
     currencies: Annotated[dict[str, Annotated[float, Range(0, closed="neither")]],
                           Keys("a currency code", "3 letters", lambda k: len(k) == 3 and k.isalpha(),

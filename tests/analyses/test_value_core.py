@@ -34,6 +34,7 @@ def ws(small_company):
                                  "potential-methods", "wallet",
                                  "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a",
                                  "clv", "clv-history", "clv-validation", "clv-params", "clv-wallet",
+                                 "segments", "segment-quality", "segment-profit", "segment-moves", "segment-clusters",
                                  "nps", "nps-change", "nonresponse", "nonresponse-test", "drivers",
                                  "response-styles", "survey-selection", "satisfaction-mismatch", "satisfaction-links",
                                  "loyalty-kpis", "loyalty-lift", "incentive-statements", "incentive-totals"}

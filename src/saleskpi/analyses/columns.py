@@ -101,6 +101,14 @@ YEAR = column(
     "която се пренасят заявените стойности; в clv-history — годината на покупките (празно в реда 'общо').",
     unit="year")
 
+PREVIOUS_RUN = column(
+    "previous_run", "integer", "Previous run", "Предишно изчисление",
+    "The id of the previous run compared with: the one that stored the result the moves are counted from "
+    "(abc in abc-migration, segments in segment-moves); empty on the first run.",
+    "Номерът на предишното изчисление, с което се сравнява: това, записало резултата, от който се броят "
+    "движенията (abc в abc-migration, segments в segment-moves); празно при първото.",
+    unit="run id")
+
 NOTE = column(
     "note", "text", "Note", "Бележка",
     "Why figures of the row are empty or partial (a model that could not be fitted, margins that are not "

@@ -53,6 +53,16 @@ def write_example_goals(folder: Path) -> Path:
     return target
 
 
+def write_example_segments(folder: Path) -> Path:
+    """The example segment definitions as the workspace's segments.toml (docs/segments.md), so the
+    demo company's segments have strategies and owners."""
+    from saleskpi.analyses.segments import EXAMPLE_SEGMENTS, SEGMENTS_FILE
+
+    target = Path(folder) / SEGMENTS_FILE
+    target.write_bytes(EXAMPLE_SEGMENTS.read_bytes())
+    return target
+
+
 def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed: int = 7,
                end: dt.date = dt.date(2026, 10, 31),
                progress: Callable[[str], None] | None = None) -> Workspace:
@@ -72,9 +82,11 @@ def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed:
     ws = Workspace.init(path, name=WORKSPACE_NAME, command="saleskpi demo")
     try:
         ws = _allow_future_dates(ws, spec.end)
+        ws = _demo_cost_to_serve(ws)
         load_company(ws, spec, progress=report)
         write_example_plan(ws.path)
         write_example_goals(ws.path)
+        write_example_segments(ws.path)
         (ws.path / DEMO_MARKER).unlink(missing_ok=True)
         write_private(ws.path / DEMO_MARKER, json.dumps({"customers": customers, "years": years, "seed": seed}) + "\n")
     except BaseException:
@@ -156,6 +168,17 @@ def load_company(ws: Workspace, spec: DemoSpec, *, tables: Iterable[str] | None 
             data = first
         rows[name] = load_arrow(ws, name, data, source=f"demo:{name} (seed {spec.seed})").rows_loaded
     return rows
+
+
+def _demo_cost_to_serve(ws: Workspace) -> Workspace:
+    """The demo company's cost to serve (docs/segments.md): 12 per order and 1.5 per invoice line,
+    the settings template's examples switched on, so segment-profit has profits."""
+    settings = ws.path / SETTINGS_FILE
+    text = settings.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^# (cost_per_order = 12\.0|cost_per_line = 1\.5)$", r"\1", text)
+    settings.write_text(text, encoding="utf-8")
+    ws.close()
+    return Workspace.open(ws.path, command=ws.command)
 
 
 def _allow_future_dates(ws: Workspace, end: dt.date) -> Workspace:

@@ -24,6 +24,7 @@ from saleskpi.analyses.columns import (
     MISMATCH_SIGNAL,
     PERIOD,
     POTENTIAL_VALUE,
+    PREVIOUS_RUN,
     PRODUCTS_BOUGHT,
     REP_ID,
     SHARE_OF_WALLET_BY_VALUE,
@@ -113,11 +114,6 @@ _TO_CLASS = column(
     "Класът на клиента по критерия в това изчисление: A, B, C, unknown (без клас по него: няма потенциал "
     "или дял) или gone (не е класифициран сега).")
 
-_PREVIOUS_RUN = column(
-    "previous_run", "integer", "Previous run", "Предишно изчисление",
-    "The id of the previous run that stored the abc result, compared with; empty on the first run.",
-    "Номерът на предишното изчисление, записало резултата abc, с което се сравнява; празно при първото.",
-    unit="run id")
 
 #: The columns of ``abc``, which ``class-a`` begins with.
 ABC_COLUMNS = (CUSTOMER_ID, TERRITORY_ID, REP_ID, TURNOVER_VALUE_12M, TURNOVER_VOLUME_12M, POTENTIAL_VALUE,
@@ -194,7 +190,7 @@ ABC_MIGRATION = Result(
     ("ABC migration", "Движение между ABC класовете"),
     ("Customers by criterion, previous class and class now, against the previous run that stored abc.",
      "Клиентите по критерий, предишен клас и сегашен клас спрямо предишното изчисление, записало abc."),
-    (CRITERION, _FROM_CLASS, _TO_CLASS, CUSTOMERS, _PREVIOUS_RUN),
+    (CRITERION, _FROM_CLASS, _TO_CLASS, CUSTOMERS, PREVIOUS_RUN),
     key=("criterion", "from_class", "to_class"),
     scope=(),
     notes=(
