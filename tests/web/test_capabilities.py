@@ -20,7 +20,7 @@ def section(html: str, name: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize("url", ["/satisfaction", "/loyalty", "/incentives"])
+@pytest.mark.parametrize("url", ["/segments", "/satisfaction", "/loyalty", "/incentives"])
 def test_a_director_sees_every_section_of_each_page(clients, url):
     from saleskpi.web.capabilities import PAGES
 
@@ -58,6 +58,19 @@ def test_the_loyalty_page_shows_the_lift_with_its_interval_and_is_403_for_a_rep(
             if value is not None:
                 assert bg(value) in part
     assert clients["rep1"].get("/loyalty").status_code == 403
+
+
+def test_the_segments_page_shows_the_stored_profit_and_a_reps_own_customers(clients, full_site):
+    run = latest(full_site, "segment-profit")
+    rows = stored(full_site, "SELECT segment, profit, currency FROM result_segment_profit WHERE run_id = ? AND "
+                             "segmentation = 'rfm' AND profit IS NOT NULL", run)
+    part = section(clients["director"].get("/segments").text, "segment-profit")
+    assert rows and all(f"{bg(p)} {c}" in part for _, p, c in rows)
+    mine = {c for c, r in full_site["customers"].items() if r == full_site["rep1"]}
+    # a rep sees the per-customer segments of their own customers; the company-wide sections are left out
+    html = body(clients["rep1"].get("/segments").text)
+    shown = set(re.findall(r"\bC\d{5}\b", html))
+    assert shown and shown <= mine and 'id="segment-profit"' not in html
 
 
 def test_a_rep_sees_their_own_pay_and_no_one_elses(clients, full_site):

@@ -1,5 +1,5 @@
-"""The pages of the customer and people capabilities: satisfaction, loyalty, incentives (and the
-others as they land): each a list of sections, one per stored result, as the user may see it.
+"""The pages of the customer and people capabilities: segments, satisfaction, loyalty, incentives
+(and the others as they land): each a list of sections, one per stored result, as the user may see it.
 
 A section is the first rows of one declared result (its title, columns and tooltips from the
 declaration), read through :func:`saleskpi.web.data.table_of` (the one reader with the user's
@@ -35,6 +35,14 @@ class Section:
 
 #: The pages: path -> (title en, title bg, sections).
 PAGES: dict[str, tuple[str, str, tuple[Section, ...]]] = {
+    "segments": ("Segments", "Сегменти", (
+        Section("segment-profit", limit=60, chart=("segment", ("turnover_value_12m", "profit"))),
+        Section("segment-quality", limit=60),
+        Section("segment-moves", limit=40, sort=("-customers",)),
+        Section("segment-clusters"),
+        Section("segments", ("segmentation", "customer_id", "segment", "previous_segment", "r_score", "f_score",
+                             "m_score", "turnover_value_12m", "note"), limit=30, where=("segmentation=rfm",)),
+    )),
     "satisfaction": ("Satisfaction", "Удовлетвореност", (
         Section("nps", ("grouped_by", "group_id", "survey_year", "responses", "nps", "nps_ci_low", "nps_ci_high",
                         "nps_weighted", "nps_weighted_ci_low", "nps_weighted_ci_high", "csat_top2", "ces", "note"),

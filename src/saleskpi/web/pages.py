@@ -39,7 +39,7 @@ WORDS = {
                       "customer": "customer", "company": "company", "last_year": "last year",
                       "previous": "previous period"}, "all_customers": "All customers (ABC classes)",
            "shown_of": "{shown} of {total} rows", "whole_table": "the whole table (sort, filter, CSV)",
-           "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay"},
+           "segments": "Segments", "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay"},
     "bg": {"overview": "Обзор", "customers": "Клиенти", "sales": "Продажби", "data": "Данни",
            "rows": "{first}–{last} от {total} реда", "no_rows": "Няма редове.", "previous": "Предишна",
            "next": "Следваща", "filter": "Филтър", "filter_help": "КОЛОНА=СТОЙНОСТ, или !=, <, <=, >, >=; по един на ред",
@@ -58,7 +58,8 @@ WORDS = {
                       "customer": "клиент", "company": "фирмата", "last_year": "миналата година",
                       "previous": "предходния период"}, "all_customers": "Всички клиенти (ABC класове)",
            "shown_of": "{shown} от {total} реда", "whole_table": "цялата таблица (сортиране, филтър, CSV)",
-           "satisfaction": "Удовлетвореност", "loyalty": "Лоялност", "incentives": "Възнаграждения"},
+           "segments": "Сегменти", "satisfaction": "Удовлетвореност", "loyalty": "Лоялност",
+           "incentives": "Възнаграждения"},
 }
 
 #: The levels of the sales drill-down, top first (the `level` column of the result `sales`).
