@@ -295,6 +295,8 @@ class CompetenciesSection(Definitions):
         "competency-links: with fewer reps having both a score and the KPI, no association is concluded."))
     level: Annotated[float, Range(0, 1, closed="neither")] = Field(default=0.95, description=(
         "Confidence level of the intervals of competency-links."))
+    focus_count: Annotated[int, Range(1)] = Field(default=2, description=(
+        "The development focus per rep: this many largest gaps on competencies linked to KPIs the rep misses."))
 
 
 class Settings(Definitions):

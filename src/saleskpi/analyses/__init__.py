@@ -93,7 +93,7 @@ def declared_results(analyses: dict[str, Analysis] | None = None) -> dict[str, R
 
 
 #: Packages that define an ``ANALYSIS``; order = run order.
-_MODULES: tuple[str, ...] = ("potential", "sales", "wallet", "abc", "clv", "satisfaction", "incentives", "kpis")
+_MODULES: tuple[str, ...] = ("potential", "sales", "wallet", "abc", "clv", "satisfaction", "incentives", "kpis", "competencies")
 
 
 def frame_table(frame, types: dict[str, str]) -> ibis.Table:

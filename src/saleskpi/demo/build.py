@@ -43,6 +43,16 @@ def write_example_plan(folder: Path) -> Path:
     return target
 
 
+def write_example_competencies(folder: Path) -> Path:
+    """The example competency model as the workspace's ``competencies.toml`` (docs/competencies.md),
+    so the demo company's competency results have rows."""
+    from saleskpi.analyses.competencies import EXAMPLE_MODEL, MODEL_FILE
+
+    target = Path(folder) / MODEL_FILE
+    target.write_bytes(EXAMPLE_MODEL.read_bytes())
+    return target
+
+
 def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed: int = 7,
                end: dt.date = dt.date(2026, 10, 31),
                progress: Callable[[str], None] | None = None) -> Workspace:
@@ -64,6 +74,7 @@ def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed:
         ws = _allow_future_dates(ws, spec.end)
         load_company(ws, spec, progress=report)
         write_example_plan(ws.path)
+        write_example_competencies(ws.path)
         (ws.path / DEMO_MARKER).unlink(missing_ok=True)
         write_private(ws.path / DEMO_MARKER, json.dumps({"customers": customers, "years": years, "seed": seed}) + "\n")
     except BaseException:

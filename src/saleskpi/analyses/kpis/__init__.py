@@ -53,7 +53,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     missing = sorted({MEASURES[m].result for m in needed} - with_rows)
     for name in missing:
         kpis = [n for n, k in catalogue.kpi.items() if any(MEASURES[m].result == name for m in k.measures())]
-        ctx.warn("kpis", f"the result {name} has no rows in this run, so {', '.join(kpis)} have no value; see "
+        ctx.warn("kpis", f"the result {name} has no rows in this run, so these KPIs have no value: {', '.join(kpis)}; see "
                          f"that analysis's warning for what to import.")
     nodes = node_measures(ctx.result, ctx.table("reps"), needed, stored=with_rows).cache()
     share_due = seasonal_share_of(ctx.result("sales"), p.elapsed_share)

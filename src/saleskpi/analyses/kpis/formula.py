@@ -40,11 +40,8 @@ def _parse(text: str) -> ast.expr:
 
 def measures_of(text: str) -> list[str]:
     """The measure names in formula ``text``, in order of first use (UsageError if it is no formula)."""
-    names: list[str] = []
-    for node in ast.walk(_parse(text)):
-        if isinstance(node, ast.Name) and node.id not in names:
-            names.append(node.id)
-    return names
+    found = sorted((n.col_offset, n.id) for n in ast.walk(_parse(text)) if isinstance(n, ast.Name))
+    return list(dict.fromkeys(name for _, name in found))
 
 
 def build(text: str, columns) -> ibis.Value:
