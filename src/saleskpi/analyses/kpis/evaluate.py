@@ -125,9 +125,11 @@ def with_trend(con, values: ibis.Table, as_of: dt.date, keep: int) -> ibis.Table
         v = v.left_join(previous, [v.kpi == previous.pk, v.level == previous.pl, v.key == previous.pkey]).drop(
             "pk", "pl", "pkey")
     signed = ibis.ifelse(v.direction == "lower", -v.trend_slope_per_year, v.trend_slope_per_year)
+    # a slope within rounding of 0 (1e-9 of the value a year) is steady, not a trend
+    still = signed.abs() <= 1e-9 * (v.value.abs() + 1)
     return v.mutate(trend_points=v.trend_points.fill_null(0), change=v.value - v.previous_value,
-                    trend=ibis.cases((signed > 0, "improving"), (signed < 0, "worsening"),
-                                     (signed == 0, "steady"), else_=ibis.null("string")))
+                    trend=ibis.cases((still, "steady"), (signed > 0, "improving"), (signed < 0, "worsening"),
+                                     else_=ibis.null("string")))
 
 
 def _count(condition) -> ibis.Value:
