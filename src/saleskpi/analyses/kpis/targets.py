@@ -7,7 +7,7 @@ turnover_12m + k · max(0, s · potential − turnover_12m), with k = [kpis] gap
 up the organisation. A customer without a potential is carried at its turnover and counted.
 
 Consistency is the arithmetic tree of the plan: a parent's target should be the sum of its
-children's (company = Σ business lines = Σ territories at the top = Σ teams = Σ reps; team =
+children's (company = Σ business lines = Σ the highest territories with a target = Σ teams = Σ reps; team =
 Σ its reps; territory = Σ its sub-territories; rep = Σ its customers), checked per period and kpi
 where the parent and at least one child have a target; gap = parent − Σ children.
 """
@@ -98,14 +98,20 @@ def consistency(targets: ibis.Table, reps: ibis.Table, customers: ibis.Table, te
     """The ``target-consistency`` rows, every period and kpi of the targets table."""
     t = targets.group_by("period", "kpi", "level", key=targets.key.fill_null("")).aggregate(
         target=targets.target.sum().cast("float64"))
-    top = territories.filter(territories.parent_id.isnull()).select(top_key=territories.territory_id)
+    # the company is the sum of the highest territories with a target: those whose parent has none
+    terr = t.filter(t.level == "territory")
+    parent_of = territories.select(tp_key=territories.territory_id, tp_parent=territories.parent_id)
+    terr = terr.left_join(parent_of, terr.key == parent_of.tp_key).drop("tp_key")
+    has = t.filter(t.level == "territory").select(h_period="period", h_kpi="kpi", h_key="key")
+    top = terr.anti_join(has, [terr.period == has.h_period, terr.kpi == has.h_kpi, terr.tp_parent == has.h_key])
+    top = top.select("period", "kpi", "level", "key", "target")
     parts = []
     for parent_level, child_level, pairs in _edges(reps, customers, territories):
         parents = t.filter(t.level == parent_level).select("period", "kpi", parent_key="key", parent_target="target")
         children = t.filter(t.level == child_level)
         if pairs is None:
-            if child_level == "territory":  # the company is the sum of the top territories
-                children = children.filter(children.key.isin(top.top_key))
+            if child_level == "territory":
+                children = top
             kids = children.group_by(c_period=children.period, c_kpi=children.kpi).aggregate(
                 children_target_sum=children.target.sum(), children_with_target=children.count())
             j = parents.filter(parents.parent_key == "").join(
