@@ -35,7 +35,8 @@ def ws(small_company):
                                  "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a",
                                  "clv", "clv-history", "clv-validation", "clv-params", "clv-wallet",
                                  "nps", "nps-change", "nonresponse", "nonresponse-test",
-                                 "incentive-statements", "incentive-totals"}
+                                 "incentive-statements", "incentive-totals", "kpis", "scorecard",
+                                 "target-proposals", "target-consistency", "competencies", "competency-links"}
     assert second.run_id == first.run_id + 1
     # C2 B, C3 A and C4 B have neither a stated figure nor an estimate (too few customers to fit)
     # (clv and sales warn of their own gaps: tests/analyses/clv, tests/analyses/test_sales_coverage.py)
