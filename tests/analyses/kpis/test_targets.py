@@ -68,3 +68,22 @@ def test_every_parent_is_checked_against_the_sum_of_its_children():
     rep = c.loc[("rep", "R1", "customer")]  # 500 vs X 200 + Y 300
     assert (rep.gap, rep.children_without_target, rep.rep_id) == (0, 0, "R1")
     assert ("company", "", "business_line") not in c.index  # no business-line targets: nothing to check
+
+
+def test_territories_sum_up_their_hierarchy():
+    # P (target 1000) holds T1 (600) and T3 (none); T2 (400) has no parent: the company (1000) is
+    # checked against the highest territories with a target, P and T2 (1400), and P against T1
+    territories = table([("P", None), ("T1", "P"), ("T3", "P"), ("T2", None)], {"territory_id": "string",
+                                                                                "parent_id": "string"})
+    targets = table([("2026", "company", None, "turnover_value", 1000.0),
+                     ("2026", "territory", "P", "turnover_value", 1000.0),
+                     ("2026", "territory", "T1", "turnover_value", 600.0),
+                     ("2026", "territory", "T2", "turnover_value", 400.0)],
+                    {"period": "string", "level": "string", "key": "string", "kpi": "string", "target": "float64"})
+    c = consistency(targets, REPS, CUSTOMERS, territories, tolerance=0.005).to_pandas()
+    c = c.set_index(["parent_level", "parent_key", "child_level"])
+    top = c.loc[("company", "", "territory")]
+    assert (top.children_target_sum, top.gap, top.children_with_target) == (1400, -400, 2)
+    p = c.loc[("territory", "P", "territory")]
+    assert (p.children_target_sum, p.gap, p.children_with_target, p.children_without_target) == (600, 400, 1, 1)
+    assert p.territory_id == "P" and not p.consistent
