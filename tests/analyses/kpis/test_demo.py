@@ -61,12 +61,13 @@ def test_kpis_recomputed_from_their_results(demo):
     reps = sales[(sales.level == "rep") & sales.business_line.isna()].set_index("key")
     turnover = kpi_rows(demo, "turnover").xs("rep")
     assert len(turnover) == len(reps)
-    both = turnover.join(reps, rsuffix="_sales")
+    both = turnover.merge(reps, left_index=True, right_index=True, how="left", suffixes=("", "_sales"))
     ok = both.attainment_by_value.notna()
     assert ok.sum() >= 5
     np.testing.assert_allclose(both.attainment[ok], both.attainment_by_value[ok], rtol=1e-9)
     np.testing.assert_allclose(both.value, both.turnover_value_period.astype(float))
-    margin = kpi_rows(demo, "margin_rate").xs("rep").join(reps, rsuffix="_sales")
+    margin = kpi_rows(demo, "margin_rate").xs("rep").merge(reps, left_index=True, right_index=True, how="left",
+                                                         suffixes=("", "_sales"))
     known = margin.margin.notna()
     np.testing.assert_allclose(margin.value[known],
                                margin.margin[known].astype(float) / margin.turnover_value_period[known].astype(float))
@@ -93,7 +94,7 @@ def test_the_scorecard_counts_the_kpis(demo):
     counts = k.groupby(["level", "key", "perspective"]).status.agg(
         kpis="size", green=lambda x: (x == "green").sum(), red=lambda x: (x == "red").sum(),
         amber=lambda x: (x == "amber").sum())
-    joined = per.join(counts, rsuffix="_k")
+    joined = per.merge(counts, left_index=True, right_index=True, how="left", suffixes=("", "_k"))
     assert len(joined) == len(counts)
     for c in ("kpis", "green", "amber", "red"):
         assert (joined[c] == joined[f"{c}_k"]).all(), c
