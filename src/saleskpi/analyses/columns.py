@@ -101,6 +101,13 @@ YEAR = column(
     "която се пренасят заявените стойности; в clv-history — годината на покупките (празно в реда 'общо').",
     unit="year")
 
+KPI = column(
+    "kpi", "class", "KPI", "Показател",
+    "The KPI's name: in the KPI catalogue (docs/kpis.md; DIR/kpis.toml), or on a targets row the targets "
+    "table's kpi.",
+    "Името на показателя: в каталога на показателите (docs/kpis.md; DIR/kpis.toml) или в ред за цели — kpi "
+    "от таблицата targets.")
+
 NOTE = column(
     "note", "text", "Note", "Бележка",
     "Why figures of the row are empty or partial (a model that could not be fitted, margins that are not "

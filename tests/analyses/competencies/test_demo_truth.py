@@ -39,7 +39,7 @@ def test_true_drivers_come_out_ahead_of_a_competency_without_effect(demo):
     truth = demo.table("truth_competency_effect").to_pyarrow().to_pandas().set_index("competency")
     links = frame(demo, "competency-links")
     share = links[links.kpi == "share_of_wallet"].set_index("competency")
-    assert (share.reps == 40).all() and (share.compared_on == "value").all()
+    assert (share.reps == 40).all() and (share.kpi_figure == "value").all()
     none = truth.index[truth.effect_on_share_logit == 0]
     strongest = truth.effect_on_share_logit.nlargest(2).index
     assert list(none) == ["crm_discipline"] and set(strongest) == {"negotiation", "product_knowledge"}

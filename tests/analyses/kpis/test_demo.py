@@ -37,8 +37,8 @@ def test_the_2026_targets_do_not_add_up_and_the_gap_is_shown(demo):
     assert (company, reps) == (3_046_300, 2_431_900)
     c = frame(demo, "target-consistency").set_index(["period", "kpi", "parent_level", "parent_key", "child_level"])
     row = c.loc[("2026", "turnover_value", "company", "", "rep")]
-    assert (row.parent_target, row.children_target_sum, row.gap) == (3_046_300, 2_431_900, 614_400)
-    assert row.gap_share == pytest.approx(614_400 / 3_046_300) and not row.consistent
+    assert (row.parent_target, row.children_target_sum, row.target_gap) == (3_046_300, 2_431_900, 614_400)
+    assert row.target_gap_share == pytest.approx(614_400 / 3_046_300) and not row.consistent
     assert row.children_with_target == t[t.level == "rep"].key.nunique()
     for level in ("business_line", "territory", "team"):
         found = c.loc[("2026", "turnover_value", "company", "", level)]
@@ -52,7 +52,7 @@ def test_the_2026_targets_do_not_add_up_and_the_gap_is_shown(demo):
         found = c.loc[("2026", "turnover_value", "team", team, "rep")]
         total = by_rep[by_rep.index.isin(members)].sum()
         assert found.children_target_sum == pytest.approx(total)
-        assert found.gap == pytest.approx(t[(t.level == "team") & (t.key == team)].target.sum() - total)
+        assert found.target_gap == pytest.approx(t[(t.level == "team") & (t.key == team)].target.sum() - total)
         assert found.children_without_target == len(set(members)) - by_rep.index.isin(members).sum()
 
 
@@ -64,28 +64,28 @@ def test_kpis_recomputed_from_their_results(demo):
     both = turnover.merge(reps, left_index=True, right_index=True, how="left", suffixes=("", "_sales"))
     ok = both.attainment_by_value.notna()
     assert ok.sum() >= 5
-    np.testing.assert_allclose(both.attainment[ok], both.attainment_by_value[ok], rtol=1e-9)
-    np.testing.assert_allclose(both.value, both.turnover_value_period.astype(float))
+    np.testing.assert_allclose(both.kpi_attainment[ok], both.attainment_by_value[ok], rtol=1e-9)
+    np.testing.assert_allclose(both.kpi_actual, both.turnover_value_period.astype(float))
     margin = kpi_rows(demo, "margin_rate").xs("rep").merge(reps, left_index=True, right_index=True, how="left",
                                                          suffixes=("", "_sales"))
     known = margin.margin.notna()
-    np.testing.assert_allclose(margin.value[known],
+    np.testing.assert_allclose(margin.kpi_actual[known],
                                margin.margin[known].astype(float) / margin.turnover_value_period[known].astype(float))
     wallet = frame(demo, "wallet")
     w = wallet[wallet.share_of_wallet_by_value.notna()]
-    share = kpi_rows(demo, "share_of_wallet").loc[("company", "")].value
+    share = kpi_rows(demo, "share_of_wallet").loc[("company", "")].kpi_actual
     assert share == pytest.approx(w.turnover_value_12m.astype(float).sum() / w.potential_value.astype(float).sum())
     abc, class_a = frame(demo, "abc"), frame(demo, "class-a")
-    served = kpi_rows(demo, "class_a_served").loc[("company", "")].value
+    served = kpi_rows(demo, "class_a_served").loc[("company", "")].kpi_actual
     assert served == pytest.approx((class_a.turnover_value_period.astype(float) > 0).sum()
                                    / (abc.class_by_value == "A").sum())
     clv = frame(demo, "clv")
     p_alive = kpi_rows(demo, "p_alive").xs("rep")
     for rid, group in clv.groupby("rep_id"):
-        assert p_alive.loc[rid].value == pytest.approx(group.p_alive.mean())
+        assert p_alive.loc[rid].kpi_actual == pytest.approx(group.p_alive.mean())
     nps = frame(demo, "nps")
     company_nps = nps[nps.grouped_by == "company"].sort_values("survey_year").iloc[-1].nps
-    assert kpi_rows(demo, "nps").loc[("company", "")].value == pytest.approx(company_nps)
+    assert kpi_rows(demo, "nps").loc[("company", "")].kpi_actual == pytest.approx(company_nps)
 
 
 def test_the_scorecard_counts_the_kpis(demo):
@@ -99,8 +99,8 @@ def test_the_scorecard_counts_the_kpis(demo):
     for c in ("kpis", "green", "amber", "red"):
         assert (joined[c] == joined[f"{c}_k"]).all(), c
     worst = np.where(joined.red > 0, "red", np.where(joined.amber > 0, "amber", np.where(joined.green > 0, "green", None)))
-    assert (joined.status.fillna("-").to_numpy() == pd.Series(worst).fillna("-").to_numpy()).all()
-    assert {"red", "green"} <= set(per.status.dropna())
+    assert (joined.worst_status.fillna("-").to_numpy() == pd.Series(worst).fillna("-").to_numpy()).all()
+    assert {"red", "green"} <= set(per.worst_status.dropna())
 
 
 def test_a_rep_sees_only_their_own_kpi_rows(demo):

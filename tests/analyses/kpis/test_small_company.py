@@ -77,45 +77,45 @@ def kpi(ws, name, level, key=""):
 
 def test_turnover_against_the_target_due_to_date(ws):
     company = kpi(ws, "turnover", "company")
-    assert company.value == 408 and company.target == 1000
+    assert company.kpi_actual == 408 and company.kpi_target == 1000
     assert company.target_to_date == pytest.approx(1000 * 181 / 365)
-    assert company.attainment == pytest.approx(408 / (1000 * 181 / 365))
+    assert company.kpi_attainment == pytest.approx(408 / (1000 * 181 / 365))
     assert company.status == "amber" and company.perspective == "financial" and company.kind == "lagging"
     r1 = kpi(ws, "turnover", "rep", "R1")
-    assert r1.attainment == pytest.approx(202 / (500 * 181 / 365)) and r1.status == "red" and r1.rep_id == "R1"
+    assert r1.kpi_attainment == pytest.approx(202 / (500 * 181 / 365)) and r1.status == "red" and r1.rep_id == "R1"
     # the same attainment as the sales result's
     sales = rows(ws, "sales")
     stored = sales[(sales.level == "rep") & (sales.key == "R1") & sales.business_line.isna()].iloc[0]
-    assert r1.attainment == pytest.approx(stored.attainment_by_value)
+    assert r1.kpi_attainment == pytest.approx(stored.attainment_by_value)
     r2 = kpi(ws, "turnover", "rep", "R2")
-    assert r2.value == 206 and pd.isna(r2.target) and pd.isna(r2.status)
+    assert r2.kpi_actual == 206 and pd.isna(r2.kpi_target) and pd.isna(r2.status)
     assert "no target for 2025" in r2.note
 
 
 def test_formulas_and_a_kpi_where_lower_is_better(ws):
-    assert kpi(ws, "margin_rate", "company").value == pytest.approx(0.3)
-    assert kpi(ws, "target_products_share", "company").value == pytest.approx(162 / 408)
+    assert kpi(ws, "margin_rate", "company").kpi_actual == pytest.approx(0.3)
+    assert kpi(ws, "target_products_share", "company").kpi_actual == pytest.approx(162 / 408)
     cost = kpi(ws, "cost_ratio", "company")
-    assert cost.value == pytest.approx(0.7) and cost.target_to_date == 0.75  # not phased: a level
-    assert cost.attainment == pytest.approx(0.75 / 0.7) and cost.status == "green"
+    assert cost.kpi_actual == pytest.approx(0.7) and cost.target_to_date == 0.75  # not phased: a level
+    assert cost.kpi_attainment == pytest.approx(0.75 / 0.7) and cost.status == "green"
     # NPS has no survey here: empty, never 0, and the note says why
     nps = kpi(ws, "nps", "company")
-    assert pd.isna(nps.value) and nps.note.startswith("value empty")
+    assert pd.isna(nps.kpi_actual) and nps.note.startswith("value empty")
 
 
 def test_trend_over_the_earlier_run(ws):
     company = kpi(ws, "turnover", "company")
-    assert company.previous_value == 202 and company.change == 206
+    assert company.previous_actual == 202 and company.change == 206
     assert company.previous_as_of == dt.date(2025, 3, 31) and company.trend_points == 2
     assert company.trend_slope_per_year == pytest.approx(206 / (91 / 365.25))
     assert company.trend == "improving"
     r1 = kpi(ws, "turnover", "rep", "R1")
-    assert r1.previous_value == 202 and r1.trend_slope_per_year == 0 and r1.trend == "steady"
+    assert r1.previous_actual == 202 and r1.trend_slope_per_year == 0 and r1.trend == "steady"
     cost = kpi(ws, "cost_ratio", "company")  # C1's lines of the first quarter cost 70 % too
-    assert cost.previous_value == pytest.approx((92.4 + 35 + 14) / 202) == pytest.approx(0.7)
+    assert cost.previous_actual == pytest.approx((92.4 + 35 + 14) / 202) == pytest.approx(0.7)
     assert cost.trend_slope_per_year == pytest.approx(0, abs=1e-9) and cost.trend == "steady"
     growth = kpi(ws, "turnover_growth", "company")  # last year is not covered: no value, no trend
-    assert pd.isna(growth.value) and growth.trend_points == 0 and pd.isna(growth.trend)
+    assert pd.isna(growth.kpi_actual) and growth.trend_points == 0 and pd.isna(growth.trend)
 
 
 def test_scorecard_by_perspective_and_objective(ws):
@@ -124,14 +124,14 @@ def test_scorecard_by_perspective_and_objective(ws):
     financial = company[(company.perspective == "financial") & company.objective.isna()].iloc[0]
     # turnover (amber), cost_ratio (green); turnover_growth, margin_rate, clv_12m without a target
     assert (financial.kpis, financial.green, financial.amber, financial.red, financial.without_status) == (5, 1, 1, 0, 3)
-    assert financial.status == "amber"
+    assert financial.worst_status == "amber"
     assert financial.mean_attainment == pytest.approx((408 / (1000 * 181 / 365) + 0.75 / 0.7) / 2)
     growth = company[company.objective == "profitable_growth"].iloc[0]
     assert (growth.kpis, growth.amber, growth.green) == (4, 1, 0) and pd.isna(growth.parent_objective)
     wallet = company[company.objective == "win_wallet"].iloc[0]
-    assert wallet.parent_objective == "profitable_growth" and pd.isna(wallet.status)
+    assert wallet.parent_objective == "profitable_growth" and pd.isna(wallet.worst_status)
     r1 = s[(s.level == "rep") & (s.key == "R1") & (s.perspective == "financial") & s.objective.isna()].iloc[0]
-    assert r1.status == "red" and r1.rep_id == "R1"
+    assert r1.worst_status == "red" and r1.rep_id == "R1"
 
 
 def test_consistency_shows_the_gap(ws):
@@ -139,7 +139,7 @@ def test_consistency_shows_the_gap(ws):
     assert len(c) == 1
     row = c.iloc[0]
     assert (row.period, row.kpi, row.parent_level, row.child_level) == ("2025", "turnover_value", "company", "rep")
-    assert (row.parent_target, row.children_target_sum, row.gap, row.gap_share) == (1000, 500, 500, 0.5)
+    assert (row.parent_target, row.children_target_sum, row.target_gap, row.target_gap_share) == (1000, 500, 500, 0.5)
     assert not row.consistent and row.children_with_target == 1
 
 

@@ -36,9 +36,9 @@ def test_fair_targets_follow_the_gap_to_potential():
     p = proposals(POTENTIAL, CUSTOMERS, REPS, TARGETS, gap_part=0.3, target_share=0.5, period="2027",
                   current_period="2026", currency="EUR").to_pandas().set_index(["level", "key"])
     assert p.loc[("customer", "X")].proposed_target_value == pytest.approx(130)
-    assert p.loc[("customer", "X")].gap_value == pytest.approx(100)
+    assert p.loc[("customer", "X")].gap_to_target_share_value == pytest.approx(100)
     assert p.loc[("customer", "Y")].proposed_target_value == pytest.approx(300)
-    assert p.loc[("customer", "Y")].gap_value == 0
+    assert p.loc[("customer", "Y")].gap_to_target_share_value == 0
     assert pd.isna(p.loc[("customer", "Z")].proposed_target_value)
     assert p.loc[("rep", "R1")].proposed_target_value == pytest.approx(430)
     assert p.loc[("rep", "R1")].proposed_vs_current == pytest.approx(430 / 500)
@@ -59,14 +59,14 @@ def test_every_parent_is_checked_against_the_sum_of_its_children():
     c = consistency(TARGETS, REPS, CUSTOMERS, TERRITORIES, tolerance=0.005).to_pandas()
     c = c.set_index(["parent_level", "parent_key", "child_level"])
     team = c.loc[("team", "M1", "rep")]  # 900 = 500 + 400; R3 has no target
-    assert (team.children_target_sum, team.gap, team.consistent) == (900, 0, True)
+    assert (team.children_target_sum, team.target_gap, team.consistent) == (900, 0, True)
     assert (team.children_with_target, team.children_without_target, team.team_id) == (2, 1, "M1")
     company = c.loc[("company", "", "rep")]
-    assert (company.children_target_sum, company.gap, company.gap_share, company.consistent) == (900, 100, 0.1, False)
-    assert c.loc[("company", "", "territory")].gap == 0
-    assert c.loc[("company", "", "team")].gap == 100
+    assert (company.children_target_sum, company.target_gap, company.target_gap_share, company.consistent) == (900, 100, 0.1, False)
+    assert c.loc[("company", "", "territory")].target_gap == 0
+    assert c.loc[("company", "", "team")].target_gap == 100
     rep = c.loc[("rep", "R1", "customer")]  # 500 vs X 200 + Y 300
-    assert (rep.gap, rep.children_without_target, rep.rep_id) == (0, 0, "R1")
+    assert (rep.target_gap, rep.children_without_target, rep.rep_id) == (0, 0, "R1")
     assert ("company", "", "business_line") not in c.index  # no business-line targets: nothing to check
 
 
@@ -83,7 +83,7 @@ def test_territories_sum_up_their_hierarchy():
     c = consistency(targets, REPS, CUSTOMERS, territories, tolerance=0.005).to_pandas()
     c = c.set_index(["parent_level", "parent_key", "child_level"])
     top = c.loc[("company", "", "territory")]
-    assert (top.children_target_sum, top.gap, top.children_with_target) == (1400, -400, 2)
+    assert (top.children_target_sum, top.target_gap, top.children_with_target) == (1400, -400, 2)
     p = c.loc[("territory", "P", "territory")]
-    assert (p.children_target_sum, p.gap, p.children_with_target, p.children_without_target) == (600, 400, 1, 1)
+    assert (p.children_target_sum, p.target_gap, p.children_with_target, p.children_without_target) == (600, 400, 1, 1)
     assert p.territory_id == "P" and not p.consistent

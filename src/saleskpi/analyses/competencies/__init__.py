@@ -24,7 +24,6 @@ from scipy import stats
 from saleskpi.analyses import Analysis, Context
 from saleskpi.analyses.competencies.model import EXAMPLE_MODEL, MODEL_FILE, CompetencyModel, check_kpis, load_model
 from saleskpi.analyses.competencies.results import COMPETENCIES, LINKS, RESULTS
-from saleskpi.analyses.kpis import load_catalogue
 
 __all__ = ["ANALYSIS", "EXAMPLE_MODEL", "MODEL_FILE", "CompetencyModel", "association", "gaps", "load_model"]
 
@@ -32,9 +31,9 @@ _GAP_TYPES = {"level": "string", "key": "string", "rep_id": "string", "team_id":
               "competency": "string", "required_level": "float64", "score": "float64", "assessed_on": "date",
               "gap": "float64", "reps_assessed": "int64", "reps_below_required": "int64", "linked_kpis": "string",
               "kpis_missed": "string", "focus_rank": "int64", "development_focus": "boolean", "note": "string"}
-_LINK_TYPES = {"competency": "string", "kpi": "string", "linked": "boolean", "compared_on": "string", "reps": "int64",
+_LINK_TYPES = {"competency": "string", "kpi": "string", "linked": "boolean", "kpi_figure": "string", "reps": "int64",
                "spearman_rho": "float64", "spearman_ci_low": "float64", "spearman_ci_high": "float64",
-               "pearson_r": "float64", "pearson_ci_low": "float64", "pearson_ci_high": "float64", "pvalue": "float64",
+               "pearson_r": "float64", "pearson_ci_low": "float64", "pearson_ci_high": "float64", "spearman_pvalue": "float64",
                "conclusion": "string", "note": "string"}
 
 
@@ -101,7 +100,7 @@ def association(x, y, *, level: float = 0.95, min_reps: int = 10) -> dict:
     x, y = x[ok], y[ok]
     n = int(len(x))
     out = {"reps": n, "spearman_rho": None, "spearman_ci_low": None, "spearman_ci_high": None, "pearson_r": None,
-           "pearson_ci_low": None, "pearson_ci_high": None, "pvalue": None}
+           "pearson_ci_low": None, "pearson_ci_high": None, "spearman_pvalue": None}
     if n < max(min_reps, 4) or np.ptp(x) == 0 or np.ptp(y) == 0:
         reason = (f"too few reps: {n} have both a score and the figure, fewer than {min_reps} ([competencies] "
                   "min_reps); assess more reps or wait for more results" if n < max(min_reps, 4)
@@ -114,7 +113,7 @@ def association(x, y, *, level: float = 0.95, min_reps: int = 10) -> dict:
     rlo, rhi = _fisher(r, n, 1.0, z)
     conclusion = "positive" if lo > 0 else ("negative" if hi < 0 else "unclear")
     return out | {"spearman_rho": float(rho), "spearman_ci_low": lo, "spearman_ci_high": hi, "pearson_r": r,
-                  "pearson_ci_low": rlo, "pearson_ci_high": rhi, "pvalue": float(p), "conclusion": conclusion,
+                  "pearson_ci_low": rlo, "pearson_ci_high": rhi, "spearman_pvalue": float(p), "conclusion": conclusion,
                   "note": None}
 
 
@@ -133,7 +132,7 @@ def links(model: CompetencyModel, scores: pd.DataFrame, rep_kpis: pd.DataFrame, 
         s = scores[scores.competency == competency].set_index("rep_id")["score"]
         joined = pd.concat([s, figures[on]], axis=1, join="inner")
         found = association(joined.iloc[:, 0], joined.iloc[:, 1], level=level, min_reps=min_reps)
-        rows.append({"competency": competency, "kpi": kpi, "linked": (competency, kpi) in linked, "compared_on": on,
+        rows.append({"competency": competency, "kpi": kpi, "linked": (competency, kpi) in linked, "kpi_figure": on,
                      **found})
     return pd.DataFrame(rows, columns=list(_LINK_TYPES))
 
@@ -154,16 +153,18 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                                  "there (docs/competencies.md).")
         return {COMPETENCIES.name: _table(pd.DataFrame(), _GAP_TYPES), LINKS.name: _table(pd.DataFrame(), _LINK_TYPES)}
     model = load_model(path)
-    catalogue, _ = load_catalogue(Path(ctx.ws.path))
-    check_kpis(model, str(path), catalogue.kpi)
+    k = ctx.result("kpis")
+    # the KPIs of the catalogue, as this run's kpis result holds them (a capability reads another's
+    # results, never its code)
+    check_kpis(model, str(path), set(k.select("kpi").distinct().to_pyarrow().column(0).to_pylist()))
     s = ctx.settings.competencies
     a = ctx.table("competency_assessments").select("rep_id", "competency", "date", "score", "scale_max")
     scores = latest_scores(a.to_pyarrow().to_pandas(), model.scale_max)
     if scores.empty:
         ctx.warn("competencies", "no competency assessments, so no scores or gaps; import competency_assessments.")
     reps = ctx.table("reps").select("rep_id", "team_id", "role").to_pyarrow().to_pandas()
-    k = ctx.result("kpis")
-    rep_kpis = k.filter(k.level == "rep").select("rep_id", "kpi", "value", "attainment", "status").to_pyarrow().to_pandas()
+    rep_kpis = k.filter(k.level == "rep").select("rep_id", "kpi", "status", value="kpi_actual",
+                                                  attainment="kpi_attainment").to_pyarrow().to_pandas()
     missed: dict[str, set[str]] = {}
     for row in rep_kpis[rep_kpis.status.isin(["red", "amber"])].itertuples():
         missed.setdefault(row.rep_id, set()).add(row.kpi)

@@ -2,8 +2,8 @@
 
 Per role (reps.role) the competencies it needs, the level required on the model's scale and the
 KPIs of the catalogue each serves. The KPI names are checked against the workspace's catalogue
-(:func:`check_kpis`, given the names of :func:`saleskpi.analyses.kpis.load_catalogue`), every
-problem reported with the file and the key.
+(:func:`check_kpis`, given the KPI names of this run's ``kpis`` result), every problem reported
+with the file and the key.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ as an export of pay data is (docs/access.md, docs/competencies.md).
 
 from __future__ import annotations
 
-from saleskpi.analyses.columns import KEY, LEVEL, NOTE, REP_ID, TEAM_ID
+from saleskpi.analyses.columns import KEY, KPI, LEVEL, NOTE, REP_ID, TEAM_ID
 from saleskpi.results import Result, column
 
 __all__ = ["COMPETENCIES", "LINKS", "RESULTS"]
@@ -74,14 +74,12 @@ COMPETENCIES = Result(
             "търговците от екипите си; редовете за екип — само ролите с достъп до цялата фирма."),),
 )
 
-_KPI = column("kpi", "class", "KPI", "Показател", "The KPI (catalogue name) compared with the scores.",
-              "Показателят (име в каталога), сравняван с оценките.")
 _LINKED_FLAG = column("linked", "flag", "Linked in the model", "Свързани в модела",
                       "Whether the competency model links this competency to this KPI (every competency is also "
                       "shown against the KPIs linked to the others).",
                       "Дали моделът свързва компетентността с показателя (всяка е показана и спрямо показателите "
                       "на другите).")
-_COMPARED_ON = column("compared_on", "class", "Compared on", "Сравнено по",
+_COMPARED_ON = column("kpi_figure", "class", "Compared on", "Сравнено по",
                       "attainment (the KPI's attainment at each rep, when at least [competencies] min_reps reps have "
                       "one) or value.",
                       "attainment (изпълнението при всеки търговец, ако поне [competencies] min_reps имат) или value.")
@@ -104,7 +102,7 @@ _R_LOW = column("pearson_ci_low", "ratio", "r, lower bound", "r, долна гр
                 "Долна граница на интервала за r: Fisher z = atanh r със SE 1 / √(n − 3).")
 _R_HIGH = column("pearson_ci_high", "ratio", "r, upper bound", "r, горна граница", "Upper bound of r's interval.",
                  "Горна граница на интервала за r.")
-_PVALUE = column("pvalue", "ratio", "p-value", "p-стойност",
+_PVALUE = column("spearman_pvalue", "ratio", "p-value", "p-стойност",
                  "Two-sided p-value of ρ = 0 (scipy's spearmanr: t with n − 2 degrees of freedom).",
                  "Двустранна p-стойност за ρ = 0 (spearmanr на scipy: t с n − 2 степени на свобода).")
 _CONCLUSION = column("conclusion", "class", "Conclusion", "Извод",
@@ -120,7 +118,7 @@ LINKS = Result(
      "with their intervals, and whether there are enough reps to conclude.",
      "Как оценките по всяка компетентност вървят със свързаните показатели по търговци: корелации на Спирман "
      "и Пирсън с интервалите им и дали търговците са достатъчно за извод."),
-    (_COMPETENCY, _KPI, _LINKED_FLAG, _COMPARED_ON, _REPS, _RHO, _RHO_LOW, _RHO_HIGH, _PEARSON, _R_LOW, _R_HIGH, _PVALUE,
+    (_COMPETENCY, KPI, _LINKED_FLAG, _COMPARED_ON, _REPS, _RHO, _RHO_LOW, _RHO_HIGH, _PEARSON, _R_LOW, _R_HIGH, _PVALUE,
      _CONCLUSION, NOTE),
     key=("competency", "kpi"),
     notes=(("An association across reps, not a cause: abler reps score higher on every competency, so the "

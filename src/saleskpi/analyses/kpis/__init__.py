@@ -33,7 +33,7 @@ from saleskpi.analyses.kpis.catalogue import (
     Objective,
     load_catalogue,
 )
-from saleskpi.analyses.kpis.evaluate import kpi_values, scorecard, seasonal_share_of, with_trend
+from saleskpi.analyses.kpis.evaluate import kpi_actuals, scorecard, seasonal_share_of, with_trend
 from saleskpi.analyses.kpis.nodes import node_measures
 from saleskpi.analyses.kpis.results import CONSISTENCY, KPIS, PROPOSALS, RESULTS, SCORECARD
 from saleskpi.analyses.kpis.targets import consistency, proposals
@@ -58,7 +58,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     nodes = node_measures(ctx.result, ctx.table("reps"), needed, stored=with_rows).cache()
     share_due = seasonal_share_of(ctx.result("sales"), p.elapsed_share)
     targets = ctx.table("targets")
-    values = kpi_values(catalogue, nodes, targets, period=p.label, share_due=share_due, green_from=s.green_from,
+    values = kpi_actuals(catalogue, nodes, targets, period=p.label, share_due=share_due, green_from=s.green_from,
                         amber_from=s.amber_from)
     values = with_trend(ctx.con, values, ctx.as_of, s.trend_runs).cache()
     if not targets.filter(targets.period == p.label).count().execute():
@@ -70,7 +70,8 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                          current_period=p.label if yearly else None, currency=ctx.settings.workspace.currency)
     checked = consistency(targets, ctx.table("reps"), ctx.table("customers"), ctx.table("territories"),
                           tolerance=s.tolerance)
-    return {KPIS.name: values, SCORECARD.name: scorecard(values, catalogue, p.label), PROPOSALS.name: proposed,
+    stored = values.rename(kpi_actual="value", kpi_target="target", kpi_attainment="attainment")
+    return {KPIS.name: stored, SCORECARD.name: scorecard(values, catalogue, p.label), PROPOSALS.name: proposed,
             CONSISTENCY.name: checked}
 
 

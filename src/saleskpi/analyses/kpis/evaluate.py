@@ -20,7 +20,7 @@ from saleskpi.analyses.kpis.formula import build
 from saleskpi.analyses.kpis.nodes import NODE_COLUMNS
 from saleskpi.analyses.shared import note_of, ratio_or_null
 
-__all__ = ["kpi_values", "scorecard", "seasonal_share_of", "with_trend"]
+__all__ = ["kpi_actuals", "scorecard", "seasonal_share_of", "with_trend"]
 
 
 def seasonal_share_of(sales: ibis.Table, fallback: float) -> float:
@@ -44,7 +44,7 @@ def _definitions(catalogue: Catalogue) -> ibis.Table:
         "unit": "string", "direction": "string", "seasonal": "boolean"}))
 
 
-def kpi_values(catalogue: Catalogue, nodes: ibis.Table, targets: ibis.Table, *, period: str, share_due: float,
+def kpi_actuals(catalogue: Catalogue, nodes: ibis.Table, targets: ibis.Table, *, period: str, share_due: float,
                green_from: float, amber_from: float) -> ibis.Table:
     """The rows of ``kpis`` without the trend: value, target, attainment and status per KPI and node.
 
@@ -97,7 +97,7 @@ def _earlier_runs(con, as_of: dt.date, keep: int) -> list[results.RunInfo]:
 
 
 def with_trend(con, values: ibis.Table, as_of: dt.date, keep: int) -> ibis.Table:
-    """``values`` with previous_value, previous_as_of, change, trend_points, trend_slope_per_year and trend."""
+    """``values`` with previous_actual, previous_as_of, change, trend_points, trend_slope_per_year and trend."""
     runs = _earlier_runs(con, as_of, keep)
     keys = ["kpi", "level", "key"]
     day0 = dt.date(2000, 1, 1)
@@ -105,10 +105,10 @@ def with_trend(con, values: ibis.Table, as_of: dt.date, keep: int) -> ibis.Table
     previous = None
     for i, info in enumerate(runs):
         day = info.as_of.date() if isinstance(info.as_of, dt.datetime) else info.as_of
-        old = results.read(con, "kpis", run=info.run_id).select(*keys, "value")
+        old = results.read(con, "kpis", run=info.run_id).select(*keys, value="kpi_actual")
         points.append(old.mutate(x=ibis.literal((day - day0).days / 365.25, "float64")))
         if i == 0:
-            previous = old.select(pk=old.kpi, pl=old.level, pkey=old.key, previous_value=old.value,
+            previous = old.select(pk=old.kpi, pl=old.level, pkey=old.key, previous_actual=old.value,
                                   previous_as_of=ibis.literal(day, "date"))
     p = ibis.union(*points)
     p = p.filter(p.value.notnull())
@@ -120,14 +120,14 @@ def with_trend(con, values: ibis.Table, as_of: dt.date, keep: int) -> ibis.Table
     v = values.left_join(fit.select("tk", "tl", "tkey", "trend_points", "trend_slope_per_year"),
                          [values.kpi == fit.tk, values.level == fit.tl, values.key == fit.tkey]).drop("tk", "tl", "tkey")
     if previous is None:
-        v = v.mutate(previous_value=ibis.null("float64"), previous_as_of=ibis.null("date"))
+        v = v.mutate(previous_actual=ibis.null("float64"), previous_as_of=ibis.null("date"))
     else:
         v = v.left_join(previous, [v.kpi == previous.pk, v.level == previous.pl, v.key == previous.pkey]).drop(
             "pk", "pl", "pkey")
     signed = ibis.ifelse(v.direction == "lower", -v.trend_slope_per_year, v.trend_slope_per_year)
     # a slope within rounding of 0 (1e-9 of the value a year) is steady, not a trend
     still = signed.abs() <= 1e-9 * (v.value.abs() + 1)
-    return v.mutate(trend_points=v.trend_points.fill_null(0), change=v.value - v.previous_value,
+    return v.mutate(trend_points=v.trend_points.fill_null(0), change=v.value - v.previous_actual,
                     trend=ibis.cases((still, "steady"), (signed > 0, "improving"), (signed < 0, "worsening"),
                                      else_=ibis.null("string")))
 
@@ -143,7 +143,7 @@ def _summary(kpis: ibis.Table, by: list[str]) -> ibis.Table:
         without_status=_count(s.isnull()), mean_attainment=kpis.attainment.mean())
     worst = ibis.cases((agg.red > 0, "red"), (agg.amber > 0, "amber"), (agg.green > 0, "green"),
                        else_=ibis.null("string"))
-    return agg.mutate(status=worst)
+    return agg.mutate(worst_status=worst)
 
 
 def scorecard(kpis: ibis.Table, catalogue: Catalogue, period: str) -> ibis.Table:
@@ -155,6 +155,6 @@ def scorecard(kpis: ibis.Table, catalogue: Catalogue, period: str) -> ibis.Table
     obj = _summary(kpis.filter(kpis.objective.notnull()), ["perspective", "objective"])
     obj = obj.left_join(parents, obj.objective == parents.o).drop("o")
     cols = [*NODE_COLUMNS, "perspective", "objective", "parent_objective", "kpis", "green", "amber", "red",
-            "without_status", "status", "mean_attainment"]
+            "without_status", "worst_status", "mean_attainment"]
     out = ibis.union(per.select(cols), obj.select(cols))
     return out.mutate(period=ibis.literal(period))

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from saleskpi.analyses.columns import CURRENCY, CUSTOMER_ID, KEY, LEVEL, NOTE, PERIOD, REP_ID, TEAM_ID, TERRITORY_ID
+from saleskpi.analyses.columns import (
+    CURRENCY,
+    CUSTOMER_ID,
+    KEY,
+    KPI,
+    LEVEL,
+    NOTE,
+    PERIOD,
+    POTENTIAL_VALUE,
+    REP_ID,
+    TEAM_ID,
+    TERRITORY_ID,
+    TURNOVER_VALUE_12M,
+)
 from saleskpi.results import Result, column
 
 __all__ = ["CONSISTENCY", "KPIS", "PROPOSALS", "RESULTS", "SCORECARD"]
 
-_KPI = column("kpi", "class", "KPI", "Показател", "The KPI's name in the catalogue (docs/kpis.md; DIR/kpis.toml).",
-              "Името на показателя в каталога (docs/kpis.md; DIR/kpis.toml).")
 _PERSPECTIVE = column("perspective", "class", "Perspective", "Перспектива",
                       "Balanced-scorecard perspective: financial, customer, internal_process, learning_and_growth.",
                       "Перспектива на балансираната карта: financial, customer, internal_process, learning_and_growth.")
@@ -18,7 +29,7 @@ _OBJECTIVE = column("objective", "class", "Objective", "Цел на страте
 _KIND = column("kind", "class", "Leading or lagging", "Водещ или изоставащ",
                "leading (drives results ahead) or lagging (an outcome).",
                "leading (води резултатите) или lagging (резултат).")
-_VALUE = column("value", "number", "Value", "Стойност",
+_VALUE = column("kpi_actual", "number", "Value", "Стойност",
                 "The KPI's formula over the node's measures (unit in unit); empty where a measure is unknown or a "
                 "denominator is not positive.",
                 "Формулата на показателя върху мерките на звеното (мярка в unit); празно, където мярка е "
@@ -28,7 +39,7 @@ _UNIT = column("unit", "text", "Unit", "Мярка", "The value's unit (currency
                "0,25 = 25 %).")
 _DIRECTION = column("direction", "class", "Better when", "По-добре при", "higher or lower is better.",
                     "higher (по-високо) или lower (по-ниско) е по-добре.")
-_TARGET = column("target", "number", "Target", "Цел",
+_TARGET = column("kpi_target", "number", "Target", "Цел",
                  "The target for the whole period (targets: period, level, key, kpi = the KPI's target_kpi); empty "
                  "where none is set.",
                  "Целта за целия период (targets: period, level, key, kpi = target_kpi на показателя); празно, "
@@ -38,8 +49,8 @@ _TARGET_TO_DATE = column("target_to_date", "number", "Target due to date", "Це
                          "(sales.target_value_to_date / target_value); otherwise the target.",
                          "При phasing seasonal целта × сезонния дял към отчетната дата (sales.target_value_to_date "
                          "/ target_value); иначе целта.")
-_ATTAINMENT = column("attainment", "ratio", "Attainment", "Изпълнение",
-                     "value / target_to_date (target_to_date / value where lower is better); empty without a "
+_ATTAINMENT = column("kpi_attainment", "ratio", "Attainment", "Изпълнение",
+                     "kpi_actual / target_to_date (target_to_date / kpi_actual where lower is better); empty without a "
                      "positive target (or value).",
                      "value / target_to_date (target_to_date / value, където по-ниско е по-добре); празно без "
                      "положителна цел (или стойност).")
@@ -48,12 +59,12 @@ _STATUS = column("status", "class", "Status", "Състояние",
                  "attainment.",
                  "green (изпълнение ≥ [kpis] green_from), amber (≥ amber_from), red (под него); празно без "
                  "изпълнение.")
-_PREVIOUS = column("previous_value", "number", "Previous value", "Предишна стойност",
+_PREVIOUS = column("previous_actual", "number", "Previous value", "Предишна стойност",
                    "The value in the newest earlier run with an earlier as-of date; empty if none.",
                    "Стойността в най-новото предишно изчисление с по-ранна отчетна дата; празно, ако няма.")
 _PREVIOUS_AS_OF = column("previous_as_of", "date", "Previous as of", "Предишна дата",
                          "The as-of date of that run.", "Отчетната дата на това изчисление.")
-_CHANGE = column("change", "number", "Change", "Изменение", "value − previous_value.", "value − previous_value.")
+_CHANGE = column("change", "number", "Change", "Изменение", "kpi_actual − previous_actual.", "kpi_actual − previous_actual.")
 _TREND_POINTS = column("trend_points", "count", "Trend points", "Точки на тренда",
                        "Values the trend is fitted on: this run and up to [kpis] trend_runs earlier ones.",
                        "Стойностите, по които е тренда: това изчисление и до [kpis] trend_runs предишни.",
@@ -74,7 +85,7 @@ KPIS = Result(
      "status and trend over the earlier runs.",
      "Всеки показател от каталога за всяко звено, на което е дефиниран: стойност, цел, изпълнение, "
      "състояние червено/жълто/зелено и тренд спрямо предишните изчисления."),
-    (_KPI, _PERSPECTIVE, _OBJECTIVE, _KIND, LEVEL, KEY, TERRITORY_ID, TEAM_ID, REP_ID, CUSTOMER_ID, PERIOD, _VALUE,
+    (KPI, _PERSPECTIVE, _OBJECTIVE, _KIND, LEVEL, KEY, TERRITORY_ID, TEAM_ID, REP_ID, CUSTOMER_ID, PERIOD, _VALUE,
      _UNIT, _DIRECTION, _TARGET, _TARGET_TO_DATE, _ATTAINMENT, _STATUS, _PREVIOUS, _PREVIOUS_AS_OF, _CHANGE,
      _TREND_POINTS, _TREND_SLOPE, _TREND, NOTE),
     key=("kpi", "level", "key"),
@@ -99,7 +110,7 @@ _RED = column("red", "count", "Red", "Червени", "KPIs with status red.", 
 _NO_STATUS = column("without_status", "count", "Without status", "Без състояние",
                     "KPIs without a status (no target or no value).",
                     "Показатели без състояние (без цел или без стойност).", unit="KPIs")
-_ROW_STATUS = column("status", "class", "Status", "Състояние",
+_ROW_STATUS = column("worst_status", "class", "Status", "Състояние",
                      "The worst status among the row's KPIs (red, then amber, then green); empty when none has one.",
                      "Най-лошото състояние сред показателите в реда (red, после amber, после green); празно, ако "
                      "никой няма.")
@@ -122,21 +133,15 @@ SCORECARD = Result(
             "Редът за перспектива е с празна цел; редът за цел брои показателите, които я посочват."),),
 )
 
-_TURNOVER_12M = column("turnover_value_12m", "money", "Turnover, 12 months", "Оборот за 12 месеца",
-                       "Net value invoiced in the 12 months to the as-of date (potential.turnover_value_12m).",
-                       "Нетна стойност за 12-те месеца до отчетната дата (potential.turnover_value_12m).")
-_POTENTIAL = column("potential_value", "money", "Potential", "Потенциал",
-                    "Yearly potential of the customers that have one (potential.potential_value).",
-                    "Годишният потенциал на клиентите, които имат такъв (potential.potential_value).")
 _AT_SHARE = column("potential_at_target_share", "money", "Potential at target share", "Потенциал при целевия дял",
                    "potential_value × [kpis] target_share.", "potential_value × [kpis] target_share.")
-_GAP = column("gap_value", "money", "Gap to potential", "Разлика до потенциала",
+_GAP = column("gap_to_target_share_value", "money", "Gap to potential", "Разлика до потенциала",
               "Σ over the customers of max(0, potential at target share − 12-month turnover).",
               "Σ по клиентите на max(0, потенциал при целевия дял − оборот за 12 месеца).")
 _PROPOSED = column("proposed_target_value", "money", "Proposed target", "Предложена цел",
-                   "12-month turnover + [kpis] gap_part × gap_value (a customer without a potential at its "
+                   "12-month turnover + [kpis] gap_part × gap_to_target_share_value (a customer without a potential at its "
                    "turnover); empty on a customer row without a potential.",
-                   "Оборот за 12 месеца + [kpis] gap_part × gap_value (клиент без потенциал — при оборота си); "
+                   "Оборот за 12 месеца + [kpis] gap_part × gap_to_target_share_value (клиент без потенциал — при оборота си); "
                    "празно в ред за клиент без потенциал.")
 _CURRENT_TARGET = column("current_target_value", "money", "Target set", "Зададена цел",
                          "The targets table's turnover_value target of the node for the current period (yearly "
@@ -156,7 +161,7 @@ PROPOSALS = Result(
      "turnover plus a part of the gap to the potential at the target share, so quotas follow opportunity.",
      "Справедлива годишна цел за оборот за всеки клиент, търговец, екип, територия и фирмата: текущият "
      "оборот плюс част от разликата до потенциала при целевия дял, така че целите следват възможностите."),
-    (LEVEL, KEY, TERRITORY_ID, TEAM_ID, REP_ID, CUSTOMER_ID, PERIOD, _TURNOVER_12M, _POTENTIAL, _AT_SHARE, _GAP,
+    (LEVEL, KEY, TERRITORY_ID, TEAM_ID, REP_ID, CUSTOMER_ID, PERIOD, TURNOVER_VALUE_12M, POTENTIAL_VALUE, _AT_SHARE, _GAP,
      _PROPOSED, _CURRENT_TARGET, _PROPOSED_VS, _NO_POTENTIAL, CURRENCY, NOTE),
     key=("level", "key"),
     scope=("customer_id", "rep_id", "team_id", "territory_id"),
@@ -174,7 +179,6 @@ _PARENT_KEY = column("parent_key", "id", "Parent", "Родител", "The parent
 _CHILD_LEVEL = column("child_level", "class", "Children's level", "Ниво на децата",
                       "The level summed (business_line, territory, team, rep, customer).",
                       "Сумираното ниво (business_line, territory, team, rep, customer).")
-_KPI_T = column("kpi", "class", "KPI", "Показател", "The targets table's kpi.", "Показателят в таблицата targets.")
 _PARENT_TARGET = column("parent_target", "number", "Parent's target", "Цел на родителя",
                         "The parent's target.", "Целта на родителя.")
 _CHILDREN_SUM = column("children_target_sum", "number", "Sum of children's targets", "Сбор от целите на децата",
@@ -185,12 +189,12 @@ _CHILDREN_MISSING = column("children_without_target", "count", "Children without
                            "Children of the parent (teams' reps, territories' sub-territories, reps' customers) "
                            "without a target; empty where the children are not listed.",
                            "Деца на родителя без цел; празно, където децата не са изброени.", unit="nodes")
-_GAP_T = column("gap", "number", "Gap", "Разлика", "parent_target − children_target_sum.",
+_GAP_T = column("target_gap", "number", "Gap", "Разлика", "parent_target − children_target_sum.",
                 "parent_target − children_target_sum.")
-_GAP_SHARE = column("gap_share", "ratio", "Gap, share", "Разлика, дял", "gap / parent_target.",
-                    "gap / parent_target.")
+_GAP_SHARE = column("target_gap_share", "ratio", "Gap, share", "Разлика, дял", "target_gap / parent_target.",
+                    "target_gap / parent_target.")
 _CONSISTENT = column("consistent", "flag", "Consistent", "Съгласувано",
-                     "|gap_share| ≤ [kpis] tolerance.", "|gap_share| ≤ [kpis] tolerance.")
+                     "|target_gap_share| ≤ [kpis] tolerance.", "|target_gap_share| ≤ [kpis] tolerance.")
 
 CONSISTENCY = Result(
     "target-consistency",
@@ -201,7 +205,7 @@ CONSISTENCY = Result(
      "Дали целта на всеки родител е равна на сбора от целите на децата му (фирма = Σ бизнес линии = Σ "
      "територии = Σ екипи = Σ търговци; екип = Σ търговците му; територия = Σ подтериториите ѝ; търговец = Σ "
      "клиентите му), по период и показател, с разликата."),
-    (PERIOD, _KPI_T, _PARENT_LEVEL, _PARENT_KEY, _CHILD_LEVEL, TERRITORY_ID, TEAM_ID, REP_ID, _PARENT_TARGET,
+    (PERIOD, KPI, _PARENT_LEVEL, _PARENT_KEY, _CHILD_LEVEL, TERRITORY_ID, TEAM_ID, REP_ID, _PARENT_TARGET,
      _CHILDREN_SUM, _CHILDREN, _CHILDREN_MISSING, _GAP_T, _GAP_SHARE, _CONSISTENT),
     key=("period", "kpi", "parent_level", "parent_key", "child_level"),
     scope=("rep_id", "team_id", "territory_id"),

@@ -45,11 +45,11 @@ def proposals(potential: ibis.Table, customers: ibis.Table, reps: ibis.Table, ta
                        ("customer", "customer_id")):
         sub = g if col is None else g.filter(g[col].notnull())
         metrics = dict(turnover_value_12m=sub.turnover.sum(), potential_value=sub.potential.sum(),
-                       potential_at_target_share=sub.at_share.sum(), gap_value=sub.gap.sum(),
+                       potential_at_target_share=sub.at_share.sum(), gap_to_target_share_value=sub.gap.sum(),
                        proposed_target_value=sub.proposed.sum(), customers_without_potential=sub.no_potential.sum())
         if level == "customer":
             agg = sub.select(*_SCOPE, key=sub.customer_id, turnover_value_12m=sub.turnover,
-                             potential_value=sub.potential, potential_at_target_share=sub.at_share, gap_value=sub.gap,
+                             potential_value=sub.potential, potential_at_target_share=sub.at_share, gap_to_target_share_value=sub.gap,
                              proposed_target_value=ibis.ifelse(sub.potential.isnull(), ibis.null("float64"),
                                                                sub.proposed),
                              customers_without_potential=sub.no_potential)
@@ -60,7 +60,7 @@ def proposals(potential: ibis.Table, customers: ibis.Table, reps: ibis.Table, ta
         scope = {s: (agg.key if s == col else ibis.null("string")) for s in _SCOPE if s not in agg.columns}
         agg = agg.mutate(level=ibis.literal(level), **scope)
         parts.append(agg.select("level", "key", *_SCOPE, "turnover_value_12m", "potential_value",
-                                "potential_at_target_share", "gap_value", "proposed_target_value",
+                                "potential_at_target_share", "gap_to_target_share_value", "proposed_target_value",
                                 "customers_without_potential"))
     out = ibis.union(*parts)
     if current_period is None:
@@ -135,5 +135,5 @@ def consistency(targets: ibis.Table, reps: ibis.Table, customers: ibis.Table, te
                                 "children_without_target") for p in parts])
     gap = out.parent_target - out.children_target_sum
     share = ibis.cases((out.parent_target != 0, gap / out.parent_target), else_=ibis.null("float64"))
-    return out.mutate(gap=gap, gap_share=share, consistent=(share.abs() <= tolerance).fill_null(gap == 0),
+    return out.mutate(target_gap=gap, target_gap_share=share, consistent=(share.abs() <= tolerance).fill_null(gap == 0),
                       children_with_target=out.children_with_target.cast("int64"))
