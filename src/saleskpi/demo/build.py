@@ -110,10 +110,25 @@ def user_imports(path: Path) -> list[str]:
     return [f for f in log if not (demo and str(f).startswith("demo:"))]
 
 
+def _remove_unchanged_examples(path: Path) -> None:
+    """The example plan and competency model the demo wrote, where they are still as written (an
+    edited one is the user's and stays), and the plans folder if that leaves it empty."""
+    from saleskpi.analyses.competencies import EXAMPLE_MODEL, MODEL_FILE
+    from saleskpi.analyses.incentives import EXAMPLE_PLAN, PLANS_DIR
+
+    plans = path / PLANS_DIR
+    for target, example in ((plans / "field-sales.toml", EXAMPLE_PLAN), (path / MODEL_FILE, EXAMPLE_MODEL)):
+        if target.is_file() and not target.is_symlink() and target.read_bytes() == example.read_bytes():
+            target.unlink()
+    if plans.is_dir() and not plans.is_symlink() and not any(plans.iterdir()):
+        plans.rmdir()
+
+
 def remove_workspace(path: Path) -> list[Path]:
     """Remove what saleskpi created in the workspace folder ``path`` -- settings, database,
-    lock, temporary folder, demo marker and the templates still as written (a template the
-    user filled stays) -- and nothing else. Returns what stays in the folder."""
+    lock, temporary folder, demo marker, the templates and the demo's example plan and competency
+    model still as written (a file the user changed stays) -- and nothing else. Returns what stays
+    in the folder."""
     backend = Workspace.open(path, read_only=True).backend
     assert backend.path is not None
     ours = [path / SETTINGS_FILE, backend.path, backend.path.with_name(backend.path.name + ".wal"),
@@ -122,6 +137,7 @@ def remove_workspace(path: Path) -> list[Path]:
         if target.is_file() or target.is_symlink():
             target.unlink()
     shutil.rmtree(path / TEMP_DIR, ignore_errors=True)
+    _remove_unchanged_examples(path)
     templates = path / TEMPLATES_DIR
     if templates.is_dir() and not templates.is_symlink():
         for tbl in TABLES.values():
