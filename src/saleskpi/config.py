@@ -338,6 +338,42 @@ class SegmentsSection(Definitions):
         return self
 
 
+class KpisSection(Definitions):
+    green_from: Annotated[float, Range(0, None, closed="neither")] = Field(default=1.0, description=(
+        "A KPI is green at this attainment or more (1.0 = on target; attainment = value / target, or "
+        "target / value for a KPI where lower is better)."))
+    amber_from: Annotated[float, Range(0, None, closed="neither")] = Field(default=0.9, description=(
+        "A KPI is amber from this attainment up to green_from, red below it."))
+    trend_runs: Annotated[int, Range(1, 24)] = Field(default=3, description=(
+        "Trend: the KPI's value in up to this many earlier runs with an earlier as-of date."))
+    gap_part: Annotated[float, Range(0, 1)] = Field(default=0.3, description=(
+        "Target proposals: the part of the gap to potential at target_share added to the current 12-month "
+        "turnover (fair target = turnover + gap_part × (potential × target_share − turnover))."))
+    target_share: Annotated[float, Range(0, 1, closed="right")] = Field(default=0.5, description=(
+        "Target proposals: the share of wallet a customer's potential is reckoned at."))
+    tolerance: Annotated[float, Range(0, 1)] = Field(default=0.005, description=(
+        "Target consistency: a parent's target and the sum of its children's may differ by this share of "
+        "the parent's before they are called inconsistent (rounding)."))
+
+    @field_validator("amber_from")
+    @classmethod
+    def _amber_below_green(cls, v: float, info: ValidationInfo) -> float:
+        green = info.data.get("green_from")
+        if green is not None and v > green:
+            raise definition_problem(f"must be at most green_from ({green}): amber is the band just below green; "
+                                     f"got {shown(v)}")
+        return v
+
+
+class CompetenciesSection(Definitions):
+    min_reps: Annotated[int, Range(3)] = Field(default=10, description=(
+        "competency-links: with fewer reps having both a score and the KPI, no association is concluded."))
+    level: Annotated[float, Range(0, 1, closed="neither")] = Field(default=0.95, description=(
+        "Confidence level of the intervals of competency-links."))
+    focus_count: Annotated[int, Range(1)] = Field(default=2, description=(
+        "The development focus per rep: this many largest gaps on competencies linked to KPIs the rep misses."))
+
+
 class Settings(Definitions):
     """The whole ``settings.toml``; ``rate`` converts currencies (EUR/BGN built in)."""
 
@@ -355,6 +391,8 @@ class Settings(Definitions):
     satisfaction: SatisfactionSection = SatisfactionSection()
     segments: SegmentsSection = SegmentsSection()
     loyalty: LoyaltySection = LoyaltySection()
+    kpis: KpisSection = KpisSection()
+    competencies: CompetenciesSection = CompetenciesSection()
     currencies: Annotated[dict[str, Annotated[float, Range(0, closed="neither")]],
                           Keys("a currency code", "3 letters", lambda k: len(k) == 3 and k.isalpha(),
                                convert=str.upper, example="USD")] = Field(

@@ -37,7 +37,9 @@ def ws(small_company):
                                  "segments", "segment-quality", "segment-profit", "segment-moves", "segment-clusters",
                                  "nps", "nps-change", "nonresponse", "nonresponse-test", "drivers",
                                  "response-styles", "survey-selection", "satisfaction-mismatch", "satisfaction-links",
-                                 "loyalty-kpis", "loyalty-lift", "incentive-statements", "incentive-totals"}
+                                 "loyalty-kpis", "loyalty-lift", "incentive-statements", "incentive-totals", "kpis",
+                                 "scorecard", "target-proposals", "target-consistency", "competencies",
+                                 "competency-links"}
     assert second.run_id == first.run_id + 1
     # C2 B, C3 A and C4 B have neither a stated figure nor an estimate (too few customers to fit)
     # (clv and sales warn of their own gaps: tests/analyses/clv, tests/analyses/test_sales_coverage.py)

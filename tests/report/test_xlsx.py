@@ -35,8 +35,8 @@ def _small_company() -> str:
 
 DECLARED = declared_results()
 #: the sheets of a whole-company workbook, in order (a chart sheet after its result; the pay results
-#: last: the demo company has an incentive plan, docs/incentives.md)
-PAY_SHEETS = ("incentive-statements", "incentive-totals")
+#: last: the demo company has an incentive plan, docs/incentives.md, and a competency model)
+PAY_SHEETS = ("incentive-statements", "incentive-totals", "competencies")
 ORDER = ["summary", "sales", "bridge", BRIDGE_SHEET, "abc", PARETO_SHEET, *SHEETS[3:], *PAY_SHEETS]
 
 

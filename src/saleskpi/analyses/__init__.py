@@ -94,7 +94,7 @@ def declared_results(analyses: dict[str, Analysis] | None = None) -> dict[str, R
 
 #: Packages that define an ``ANALYSIS``; order = run order.
 _MODULES: tuple[str, ...] = ("potential", "sales", "wallet", "abc", "clv", "segments", "satisfaction", "loyalty",
-                               "incentives")
+                               "incentives", "kpis", "competencies")
 
 
 def frame_table(frame, types: dict[str, str]) -> ibis.Table:

@@ -108,6 +108,12 @@ PREVIOUS_RUN = column(
     "Номерът на предишното изчисление, с което се сравнява: това, записало резултата, от който се броят "
     "движенията (abc в abc-migration, segments в segment-moves); празно при първото.",
     unit="run id")
+KPI = column(
+    "kpi", "class", "KPI", "Показател",
+    "The KPI's name: in the KPI catalogue (docs/kpis.md; DIR/kpis.toml), or on a targets row the targets "
+    "table's kpi.",
+    "Името на показателя: в каталога на показателите (docs/kpis.md; DIR/kpis.toml) или в ред за цели — kpi "
+    "от таблицата targets.")
 
 NOTE = column(
     "note", "text", "Note", "Бележка",

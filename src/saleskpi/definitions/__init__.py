@@ -19,7 +19,7 @@ from saleskpi.definitions.constraints import (
     definition_error,
     definition_problem,
 )
-from saleskpi.definitions.loader import Definitions, load_definitions, parse_definitions
+from saleskpi.definitions.loader import Definitions, load_definitions, parse_definitions, read_toml
 from saleskpi.definitions.messages import config_error
 from saleskpi.definitions.template import render_template
 
@@ -35,5 +35,6 @@ __all__ = [
     "definition_problem",
     "load_definitions",
     "parse_definitions",
+    "read_toml",
     "render_template",
 ]

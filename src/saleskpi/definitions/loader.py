@@ -49,6 +49,13 @@ D = TypeVar("D", bound=BaseModel)
 
 def load_definitions(path: str | Path, model: type[D]) -> D:
     """Read the TOML file at ``path`` and validate it into ``model`` (ConfigError on any problem)."""
+    return parse_definitions(read_toml(path, model), model, source=str(Path(path)))
+
+
+def read_toml(path: str | Path, model: type[BaseModel] | None = None) -> dict[str, Any]:
+    """The parsed TOML of the file at ``path``, not yet validated (ConfigError when it cannot be
+    read, is not UTF-8 or not TOML); ``model`` names the kind of file in the messages. For a
+    definitions file merged with another before validation (a catalogue over its defaults)."""
     path = Path(path)
     kind = getattr(model, "file_kind", "definitions")
     try:
@@ -65,10 +72,9 @@ def load_definitions(path: str | Path, model: type[D]) -> D:
         raise ConfigError(f"{path}: line {line} is not UTF-8 text ({shown_line!r} read as Windows-1251). "
                           f"Save the {kind} file as UTF-8 (Notepad: Save As, Encoding: UTF-8).") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(toml_syntax_error(str(path), exc, text)) from None
-    return parse_definitions(data, model, source=str(path))
 
 
 def parse_definitions(data: Any, model: type[D], *, source: str) -> D:

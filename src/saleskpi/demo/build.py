@@ -63,6 +63,16 @@ def write_example_segments(folder: Path) -> Path:
     return target
 
 
+def write_example_competencies(folder: Path) -> Path:
+    """The example competency model as the workspace's ``competencies.toml`` (docs/competencies.md),
+    so the demo company's competency results have rows."""
+    from saleskpi.analyses.competencies import EXAMPLE_MODEL, MODEL_FILE
+
+    target = Path(folder) / MODEL_FILE
+    target.write_bytes(EXAMPLE_MODEL.read_bytes())
+    return target
+
+
 def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed: int = 7,
                end: dt.date = dt.date(2026, 10, 31),
                progress: Callable[[str], None] | None = None) -> Workspace:
@@ -87,6 +97,7 @@ def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed:
         write_example_plan(ws.path)
         write_example_goals(ws.path)
         write_example_segments(ws.path)
+        write_example_competencies(ws.path)
         (ws.path / DEMO_MARKER).unlink(missing_ok=True)
         write_private(ws.path / DEMO_MARKER, json.dumps({"customers": customers, "years": years, "seed": seed}) + "\n")
     except BaseException:
@@ -122,10 +133,29 @@ def user_imports(path: Path) -> list[str]:
     return [f for f in log if not (demo and str(f).startswith("demo:"))]
 
 
+def _remove_unchanged_examples(path: Path) -> None:
+    """The example definitions the demo wrote (plan, competency model, loyalty goals, segments),
+    where they are still as written (an edited one is the user's and stays), and the plans folder
+    if that leaves it empty."""
+    from saleskpi.analyses.competencies import EXAMPLE_MODEL, MODEL_FILE
+    from saleskpi.analyses.incentives import EXAMPLE_PLAN, PLANS_DIR
+    from saleskpi.analyses.loyalty import EXAMPLE_GOALS, GOALS_FILE
+    from saleskpi.analyses.segments import EXAMPLE_SEGMENTS, SEGMENTS_FILE
+
+    plans = path / PLANS_DIR
+    for target, example in ((plans / "field-sales.toml", EXAMPLE_PLAN), (path / MODEL_FILE, EXAMPLE_MODEL),
+                            (path / GOALS_FILE, EXAMPLE_GOALS), (path / SEGMENTS_FILE, EXAMPLE_SEGMENTS)):
+        if target.is_file() and not target.is_symlink() and target.read_bytes() == example.read_bytes():
+            target.unlink()
+    if plans.is_dir() and not plans.is_symlink() and not any(plans.iterdir()):
+        plans.rmdir()
+
+
 def remove_workspace(path: Path) -> list[Path]:
     """Remove what saleskpi created in the workspace folder ``path`` -- settings, database,
-    lock, temporary folder, demo marker and the templates still as written (a template the
-    user filled stays) -- and nothing else. Returns what stays in the folder."""
+    lock, temporary folder, demo marker, the templates and the demo's example definitions still as
+    written (a file the user changed stays) -- and nothing else. Returns what stays
+    in the folder."""
     backend = Workspace.open(path, read_only=True).backend
     assert backend.path is not None
     ours = [path / SETTINGS_FILE, backend.path, backend.path.with_name(backend.path.name + ".wal"),
@@ -134,6 +164,7 @@ def remove_workspace(path: Path) -> list[Path]:
         if target.is_file() or target.is_symlink():
             target.unlink()
     shutil.rmtree(path / TEMP_DIR, ignore_errors=True)
+    _remove_unchanged_examples(path)
     templates = path / TEMPLATES_DIR
     if templates.is_dir() and not templates.is_symlink():
         for tbl in TABLES.values():

@@ -8,7 +8,6 @@ is reported together, naming the file and the key (:func:`saleskpi.definitions.l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
@@ -16,6 +15,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from saleskpi.analyses.incentives.curve import check_tiers, raw_pay, to_decimal
+from saleskpi.analyses.measures import PAYABLE, Measure
 from saleskpi.definitions import Check, Definitions, Range, definition_problem, load_definitions
 from saleskpi.errors import UsageError
 
@@ -28,31 +28,10 @@ PLANS_DIR = "plans"
 EXAMPLE_PLAN = Path(__file__).with_name("example_plan.toml")
 
 
-@dataclass(frozen=True)
-class Measure:
-    """A measure a component may pay on: the result and column that provide it for a rep (the
-    result's row with level ``rep`` over all business lines), and where its target comes from:
-    ``stored`` (the result holds the target due to date and the attainment), ``targets`` (the
-    targets table: level rep, key = rep_id, kpi = the measure's name, period = the reporting
-    period) or None (no target: the measure can only be paid on by value)."""
-
-    result: str
-    column: str
-    target_from: Literal["stored", "targets"] | None
-    target_column: str | None = None
-    attainment_column: str | None = None
-
-
-MEASURES: dict[str, Measure] = {
-    "turnover_value": Measure("sales", "turnover_value_period", "stored", "target_value_to_date",
-                              "attainment_by_value"),
-    "turnover_volume": Measure("sales", "turnover_volume_period", "stored", "target_volume_to_date",
-                               "attainment_by_volume"),
-    "target_products_share": Measure("sales", "target_products_share", "targets"),
-    "assortment_breadth": Measure("sales", "assortment_breadth", "targets"),
-    "target_products_value": Measure("sales", "target_products_value", None),
-    "margin": Measure("sales", "margin", None),
-}
+#: The measures a component may pay on: those a rep's row of the ``sales`` result provides, from
+#: the one list of measures (:mod:`saleskpi.analyses.measures`, which the KPI catalogue's
+#: formulas name too).
+MEASURES: dict[str, Measure] = PAYABLE
 
 
 def _declared() -> dict:
