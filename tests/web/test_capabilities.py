@@ -20,7 +20,8 @@ def section(html: str, name: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize("url", ["/segments", "/satisfaction", "/loyalty", "/incentives"])
+@pytest.mark.parametrize("url", ["/scorecard", "/competencies", "/segments", "/satisfaction", "/loyalty",
+                                 "/incentives"])
 def test_a_director_sees_every_section_of_each_page(clients, url):
     from saleskpi.web.capabilities import PAGES
 
@@ -97,3 +98,25 @@ def test_a_scope_that_matches_nothing_sees_empty_sections(clients):
     html = body(clients["nobody"].get("/incentives").text)
     assert not re.search(r"<td>R\d{3}</td>", html)
     assert "Няма редове." in section(html, "incentive-totals")
+
+
+def test_the_overview_shows_the_scorecard_of_the_company_in_its_colours(clients, full_site):
+    rows = stored(full_site, "SELECT perspective, kpis, worst_status FROM result_scorecard WHERE run_id = ? AND "
+                             "level = 'company' AND objective IS NULL", latest(full_site, "scorecard"))
+    assert rows
+    part = section(clients["director"].get("/overview").text, "scorecard")
+    for perspective, kpis, worst in rows:
+        assert f"<td>{perspective}</td>" in part and f'<td class="num">{kpis}</td>' in part
+        if worst in ("green", "amber", "red"):
+            assert f'<td class="rag-{worst}">{worst}</td>' in part
+
+
+def test_a_rep_sees_their_own_competencies_only(clients, full_site):
+    rep = full_site["rep1"]
+    mine = stored(full_site, "SELECT competency, gap FROM result_competencies WHERE run_id = ? AND rep_id = ? "
+                             "AND level = 'rep'", latest(full_site, "competencies"), rep)
+    html = body(clients["rep1"].get("/competencies").text)
+    part = section(html, "competencies")
+    assert mine and all(f"<td>{c}</td>" in part for c, _ in mine)
+    assert set(re.findall(r"<td>(R\d{3})</td>", part)) == {rep}
+    assert 'id="competency-links"' not in html  # company-wide figures: not for a rep

@@ -1,5 +1,5 @@
 """The pages of the customer and people capabilities: segments, satisfaction, loyalty, incentives
-(and the others as they land): each a list of sections, one per stored result, as the user may see it.
+and the scorecard and competencies: each a list of sections, one per stored result, as the user may see it.
 
 A section is the first rows of one declared result (its title, columns and tooltips from the
 declaration), read through :func:`saleskpi.web.data.table_of` (the one reader with the user's
@@ -35,6 +35,21 @@ class Section:
 
 #: The pages: path -> (title en, title bg, sections).
 PAGES: dict[str, tuple[str, str, tuple[Section, ...]]] = {
+    "scorecard": ("Scorecard", "Карта с показатели", (
+        Section("scorecard", ("level", "key", "perspective", "objective", "kpis", "green", "amber", "red",
+                              "without_status", "worst_status", "mean_attainment", "period"), limit=40),
+        Section("kpis", ("kpi", "perspective", "level", "key", "period", "kpi_actual", "unit", "kpi_target",
+                         "target_to_date", "kpi_attainment", "status", "trend", "note"),
+                limit=60, where=("level!=customer",)),
+        Section("target-consistency", limit=40, sort=("consistent",)),
+        Section("target-proposals", limit=40, where=("level!=customer",)),
+    )),
+    "competencies": ("Competencies", "Компетентности", (
+        Section("competencies", ("level", "key", "role", "competency", "required_level", "score", "gap",
+                                 "kpis_missed", "focus_rank", "development_focus", "note"),
+                limit=60, sort=("key", "focus_rank")),
+        Section("competency-links", limit=40, chart=("competency", ("spearman_rho",)), where=("linked=true",)),
+    )),
     "segments": ("Segments", "Сегменти", (
         Section("segment-profit", limit=60, chart=("segment", ("turnover_value_12m", "profit"))),
         Section("segment-quality", limit=60),

@@ -39,7 +39,7 @@ WORDS = {
                       "customer": "customer", "company": "company", "last_year": "last year",
                       "previous": "previous period"}, "all_customers": "All customers (ABC classes)",
            "shown_of": "{shown} of {total} rows", "whole_table": "the whole table (sort, filter, CSV)",
-           "segments": "Segments", "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay"},
+           "scorecard": "Scorecard", "competencies": "Competencies", "segments": "Segments", "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay"},
     "bg": {"overview": "Обзор", "customers": "Клиенти", "sales": "Продажби", "data": "Данни",
            "rows": "{first}–{last} от {total} реда", "no_rows": "Няма редове.", "previous": "Предишна",
            "next": "Следваща", "filter": "Филтър", "filter_help": "КОЛОНА=СТОЙНОСТ, или !=, <, <=, >, >=; по един на ред",
@@ -58,10 +58,13 @@ WORDS = {
                       "customer": "клиент", "company": "фирмата", "last_year": "миналата година",
                       "previous": "предходния период"}, "all_customers": "Всички клиенти (ABC класове)",
            "shown_of": "{shown} от {total} реда", "whole_table": "цялата таблица (сортиране, филтър, CSV)",
+           "scorecard": "Карта с показатели", "competencies": "Компетентности",
            "segments": "Сегменти", "satisfaction": "Удовлетвореност", "loyalty": "Лоялност",
            "incentives": "Възнаграждения"},
 }
 
+#: Columns holding a red/amber/green status, shown in their colour.
+RAG = ("status", "worst_status")
 #: The levels of the sales drill-down, top first (the `level` column of the result `sales`).
 LEVELS = ("business_line", "territory", "team", "rep", "customer")
 #: The columns of a node in the drill-down table (all declared in `sales`).
@@ -120,6 +123,8 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> 
         for c in cols:
             value = row.get(c["name"])
             attrs = ' class="num"' if c["numeric"] else ""
+            if c["name"] in RAG and value in ("green", "amber", "red"):
+                attrs = f' class="rag-{value}"'
             if fmt.is_unknown(value):
                 if reason is None:
                     reason = fmt.reason_of(row) or ""
@@ -250,6 +255,13 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> 
             heads = columns(sales, user.lang, HEADLINES)
             tops = top_rows(con, user)
             level = tops[0]["level"] if tops else None
+            # the scorecard of the same rows: each perspective's KPIs by status (docs/kpis.md)
+            keys = {r["key"] for r in tops}
+            card = [r for r in rows_of(con, "scorecard", user, equal={"level": level, "objective": None})
+                    if level == "company" or r["key"] in keys] if level else []
+            card_cols = columns(declared_results()["scorecard"], user.lang,
+                                ("key", "perspective", "kpis", "green", "amber", "red", "without_status",
+                                 "worst_status", "mean_attainment", "period"))
             # the business lines of what the user sees: the company's are the level business_line
             by_line = "business_line" if level == "company" else level
             lines = rows_of(con, "sales", user, equal={"level": by_line}, where=["business_line!="]) if level else []
@@ -272,6 +284,7 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> 
                                                    "attainment_by_value", "potential_value", "market_share",
                                                    "growth_value_vs_ly"))
             return page(request, "overview.html", user, tops=tops, heads=heads, lines=lines, line_cols=line_cols,
+                        card=card, card_cols=card_cols, card_title=declared_results()["scorecard"].title[_i(user.lang)],
                         charts=json.dumps(charts), has_charts=bool(charts), drawn={c["id"] for c in charts},
                         trend_title=WORDS[user.lang]["trend"])
 

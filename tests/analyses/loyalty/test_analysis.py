@@ -93,7 +93,7 @@ def test_the_cost_per_point_setting_and_the_goals_file(company):
     assert (k.loc["liability_value", "direction"], bool(k.loc["liability_value", "target_met"])) == ("at_most", True)
     # a second goal on the same KPI gets its own row
     second = k.loc["enrolment_rate#reach more"]
-    assert (second.value, second.goal, second.target, bool(second.target_met)) == (0.25, "reach more", 0.2, True)
+    assert (second.kpi_value, second.goal, second.target, bool(second.target_met)) == (0.25, "reach more", 0.2, True)
 
 
 def test_a_bad_goals_file_is_refused_with_the_file_and_the_key(company):

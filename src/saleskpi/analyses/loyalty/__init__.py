@@ -116,7 +116,7 @@ def _lift_rows(ctx: Context, members: pd.DataFrame, monthly: pd.DataFrame, cover
             out.append(base | {"note": f"no lift: {exc}"})
             continue
         out.append(base | {
-            "lift": main.estimate, "lift_ci_low": main.ci_low, "lift_ci_high": main.ci_high, "pvalue": main.pvalue,
+            "lift": main.estimate, "lift_ci_low": main.ci_low, "lift_ci_high": main.ci_high, "lift_pvalue": main.pvalue,
             "counterfactual": main.counterfactual, "relative_lift": main.relative,
             "relative_lift_ci_low": main.relative_ci_low, "relative_lift_ci_high": main.relative_ci_high,
             "naive_gap": naive if m == "purchases" else None,

@@ -103,7 +103,7 @@ _LIFT = _bounds(
     "(членове след − членове преди) − (съпоставени нечленове след − преди), на член и месец, при равно "
     "ниво преди (docs/loyalty.md); интервал с грешки, клъстерирани по клиент.", _PER_MONTH)
 _PVALUE = column(
-    "pvalue", "number", "p-value", "p-стойност",
+    "lift_pvalue", "number", "p-value", "p-стойност",
     "Two-sided p-value of lift = 0.", "Двустранна p-стойност на ефект = 0.", unit="probability")
 _COUNTERFACTUAL = column(
     "counterfactual", "number", "Without the programme", "Без програмата",
