@@ -50,7 +50,7 @@ def test_the_satisfaction_page_shows_the_stored_nps_and_the_drivers_chart(client
 
 
 def test_the_loyalty_page_shows_the_lift_with_its_interval_and_is_403_for_a_rep(clients, full_site):
-    rows = stored(full_site, "SELECT measure, lift, lift_ci_low, lift_ci_high FROM result_loyalty_lift WHERE "
+    rows = stored(full_site, "SELECT outcome, lift, lift_ci_low, lift_ci_high FROM result_loyalty_lift WHERE "
                              "run_id = ?", latest(full_site, "loyalty-lift"))
     part = section(clients["director"].get("/loyalty").text, "loyalty-lift")
     for measure, lift, low, high in rows:

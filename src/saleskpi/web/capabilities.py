@@ -72,7 +72,7 @@ PAGES: dict[str, tuple[str, str, tuple[Section, ...]]] = {
         Section("nonresponse-test"),
     )),
     "loyalty": ("Loyalty programme", "Програма за лоялност", (
-        Section("loyalty-lift", ("measure", "members", "controls", "lift", "lift_ci_low", "lift_ci_high",
+        Section("loyalty-lift", ("outcome", "members", "controls", "lift", "lift_ci_low", "lift_ci_high",
                                  "relative_lift", "naive_gap", "parallel_trends", "incremental_margin_12m",
                                  "programme_cost_12m", "roi", "roi_ci_low", "roi_ci_high", "note")),
         Section("loyalty-kpis", limit=40),

@@ -44,7 +44,7 @@ def company(tmp_path):
 
 
 def kpis(ws):
-    return results.read(ws.con, "loyalty-kpis").to_pyarrow().to_pandas().set_index("kpi")
+    return results.read(ws.con, "loyalty-kpis").to_pyarrow().to_pandas().set_index("programme_kpi")
 
 
 def test_the_kpis_are_the_hand_worked_figures(company):
@@ -56,12 +56,12 @@ def test_the_kpis_are_the_hand_worked_figures(company):
                 "breakage_rate": 1 / 6, "cost_per_point": 0.008, "liability_value": 0.52, "reward_cost_12m": 0.40,
                 "churn_rate_members": 0.0, "churn_rate_non_members": 1.0, "churn_gap": -1.0}
     for kpi, value in expected.items():
-        assert k.loc[kpi, "kpi_value"] == pytest.approx(value), kpi
+        assert k.loc[kpi, "programme_figure"] == pytest.approx(value), kpi
     assert k.loc["cost_per_point", "note"] == "loyalty_events.cost / points redeemed"
     assert (k.loc["redemption_rate", "numerator"], k.loc["redemption_rate", "denominator"]) == (50, 125)
     # the lift cannot be measured: empty, never 0, with the reason, and a warning
     for kpi in ("purchases_lift", "margin_lift", "roi"):
-        assert k.loc[kpi, "kpi_value"] != k.loc[kpi, "kpi_value"] and "12 months" in k.loc[kpi, "note"]
+        assert k.loc[kpi, "programme_figure"] != k.loc[kpi, "programme_figure"] and "12 months" in k.loc[kpi, "note"]
     lift = results.read(company.con, "loyalty-lift").to_pyarrow().to_pandas()
     assert lift.lift.isna().all() and lift.note.str.contains("window_months").all()
     w = "\n".join(report.warnings)
@@ -86,14 +86,14 @@ def test_the_cost_per_point_setting_and_the_goals_file(company):
         k = kpis(ws)
     finally:
         ws.close()
-    assert k.loc["cost_per_point", "kpi_value"] == 0.01 and k.loc["cost_per_point", "note"] == "[loyalty] cost_per_point"
-    assert k.loc["liability_value", "kpi_value"] == pytest.approx(0.65)
-    assert (k.loc["enrolment_rate", "goal"], k.loc["enrolment_rate", "target"], k.loc["enrolment_rate", "target_met"]) \
+    assert k.loc["cost_per_point", "programme_figure"] == 0.01 and k.loc["cost_per_point", "note"] == "[loyalty] cost_per_point"
+    assert k.loc["liability_value", "programme_figure"] == pytest.approx(0.65)
+    assert (k.loc["enrolment_rate", "goal"], k.loc["enrolment_rate", "goal_target"], k.loc["enrolment_rate", "target_met"]) \
         == ("reach", 0.3, False)
-    assert (k.loc["liability_value", "direction"], bool(k.loc["liability_value", "target_met"])) == ("at_most", True)
+    assert (k.loc["liability_value", "goal_direction"], bool(k.loc["liability_value", "target_met"])) == ("at_most", True)
     # a second goal on the same KPI gets its own row
     second = k.loc["enrolment_rate#reach more"]
-    assert (second.kpi_value, second.goal, second.target, bool(second.target_met)) == (0.25, "reach more", 0.2, True)
+    assert (second.programme_figure, second.goal, second.goal_target, bool(second.target_met)) == (0.25, "reach more", 0.2, True)
 
 
 def test_a_bad_goals_file_is_refused_with_the_file_and_the_key(company):
@@ -116,7 +116,7 @@ def test_no_loyalty_data_says_what_to_import_and_the_rest_runs(tmp_path):
         report = compute(ws, as_of=AS_OF)
         assert report.stored["abc"] > 0 and "loyalty-lift" in report.stored
         k = kpis(ws)
-        assert k.loc["members", "kpi_value"] == 0 and k.loc["active_rate", "kpi_value"] != k.loc["active_rate", "kpi_value"]
+        assert k.loc["members", "programme_figure"] == 0 and k.loc["active_rate", "programme_figure"] != k.loc["active_rate", "programme_figure"]
         assert "import loyalty_members" in k.loc["active_rate", "note"]
         assert any("no loyalty programme members" in w and "loyalty_members" in w for w in report.warnings)
     finally:

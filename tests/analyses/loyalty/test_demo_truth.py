@@ -38,7 +38,7 @@ def frame(ws, name):
 
 def test_the_interval_of_the_lift_holds_the_true_lift_and_the_naive_gap_is_further(demo):
     ws, report = demo
-    lift = frame(ws, "loyalty-lift").set_index("measure")
+    lift = frame(ws, "loyalty-lift").set_index("outcome")
     p = lift.loc["purchases"]
     rows = matched_rows(Context(ws=ws, run_id=report.run_id, as_of=report.as_of))
     members = rows[rows.treated == 1]
@@ -64,7 +64,7 @@ def test_the_margin_and_share_of_wallet_lifts_hold_their_truth(demo):
     # the lift multiplies the value of a purchase, so a member's true extra margin is its margin after
     # × lift / (1 + lift), and its true extra share its purchases after × lift / (1 + lift) × 12 / potential
     ws, report = demo
-    lift = frame(ws, "loyalty-lift").set_index("measure")
+    lift = frame(ws, "loyalty-lift").set_index("outcome")
     rows = matched_rows(Context(ws=ws, run_id=report.run_id, as_of=report.as_of))
     members = rows[rows.treated == 1]
     true_lift = frame(ws, "truth_loyalty").set_index("customer_id").lift.reindex(members.customer_id).to_numpy()
@@ -91,25 +91,25 @@ def test_the_matched_controls_were_not_members_at_the_members_enrolment(demo):
 
 def test_the_programme_kpis_on_the_demo_are_its_tables_counted_here(demo):
     ws, report = demo
-    k = frame(ws, "loyalty-kpis").set_index("kpi")
+    k = frame(ws, "loyalty-kpis").set_index("programme_kpi")
     members = frame(ws, "loyalty_members")
     events = frame(ws, "loyalty_events")
     as_of = pd.Timestamp(report.as_of)
     now = members[(pd.to_datetime(members.enrolled_on) <= as_of)
                   & (members.left_on.isna() | (pd.to_datetime(members.left_on) > as_of))]
-    assert k.loc["members", "kpi_value"] == len(now)
-    assert k.loc["enrolment_rate", "kpi_value"] == pytest.approx(len(now) / len(frame(ws, "customers")))
+    assert k.loc["members", "programme_figure"] == len(now)
+    assert k.loc["enrolment_rate", "programme_figure"] == pytest.approx(len(now) / len(frame(ws, "customers")))
     pts = events.groupby("kind").points.sum().astype(float)
-    assert k.loc["points_outstanding", "kpi_value"] == pytest.approx(pts["earn"] - pts["redeem"] - pts["expire"])
-    assert k.loc["redemption_rate", "kpi_value"] == pytest.approx(pts["redeem"] / pts["earn"])
-    assert k.loc["breakage_rate", "kpi_value"] == pytest.approx(pts["expire"] / (pts["redeem"] + pts["expire"]))
+    assert k.loc["points_outstanding", "programme_figure"] == pytest.approx(pts["earn"] - pts["redeem"] - pts["expire"])
+    assert k.loc["redemption_rate", "programme_figure"] == pytest.approx(pts["redeem"] / pts["earn"])
+    assert k.loc["breakage_rate", "programme_figure"] == pytest.approx(pts["expire"] / (pts["redeem"] + pts["expire"]))
     # the demo's reward cost per point is 0.006 EUR (saleskpi.demo.generator.COST_PER_POINT_EUR)
-    assert k.loc["cost_per_point", "kpi_value"] == pytest.approx(0.006, rel=1e-3)
-    assert k.loc["liability_value", "kpi_value"] == pytest.approx(k.loc["points_outstanding", "kpi_value"] * 0.006, rel=1e-3)
+    assert k.loc["cost_per_point", "programme_figure"] == pytest.approx(0.006, rel=1e-3)
+    assert k.loc["liability_value", "programme_figure"] == pytest.approx(k.loc["points_outstanding", "programme_figure"] * 0.006, rel=1e-3)
     # the example goals are read and compared
-    assert k.loc["enrolment_rate", "goal"] == "enrol half of the customers" and k.loc["enrolment_rate", "target"] == 0.5
-    assert k.loc["enrolment_rate", "target_met"] == (k.loc["enrolment_rate", "kpi_value"] >= 0.5)
-    lift = frame(ws, "loyalty-lift").set_index("measure")
-    assert k.loc["purchases_lift", "kpi_value"] == pytest.approx(lift.loc["purchases", "relative_lift"])
+    assert k.loc["enrolment_rate", "goal"] == "enrol half of the customers" and k.loc["enrolment_rate", "goal_target"] == 0.5
+    assert k.loc["enrolment_rate", "target_met"] == (k.loc["enrolment_rate", "programme_figure"] >= 0.5)
+    lift = frame(ws, "loyalty-lift").set_index("outcome")
+    assert k.loc["purchases_lift", "programme_figure"] == pytest.approx(lift.loc["purchases", "relative_lift"])
     m = lift.loc["margin"]
     assert m.roi == pytest.approx((m.incremental_margin_12m - m.programme_cost_12m) / m.programme_cost_12m)

@@ -170,6 +170,6 @@ def test_links_and_mismatch_without_behaviour_say_so(surveyed):
     ws, _ = surveyed
     links = rows(ws, "satisfaction-links").set_index("satisfaction_link")
     assert list(links.index) == ["share_of_wallet", "p_alive", "growth_vs_last_year"]
-    assert (links["customers_compared"] == 0).all() and links["spearman_rho"].isna().all()
+    assert (links["customers_compared"] == 0).all() and links["link_rho"].isna().all()
     assert (links["note"] == "too few responses (n = 0)").all()
     assert rows(ws, "satisfaction-mismatch").empty

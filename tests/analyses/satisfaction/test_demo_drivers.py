@@ -105,15 +105,15 @@ def test_links_of_satisfaction_with_share_of_wallet_and_p_alive(demo):
         d = pd.concat([answer, behaviour.reindex(answer.index)], axis=1).dropna()
         rho, p = stats.spearmanr(d.iloc[:, 0], d.iloc[:, 1])
         row = links.loc[link]
-        assert (row.customers_compared, row.spearman_rho, row.pvalue) == pytest.approx((len(d), rho, p))
+        assert (row.customers_compared, row.link_rho, row.pvalue) == pytest.approx((len(d), rho, p))
         half = stats.norm.ppf(0.975) * 1.03 / math.sqrt(len(d) - 3)
-        assert (row.spearman_rho_ci_low, row.spearman_rho_ci_high) == pytest.approx(
+        assert (row.link_rho_ci_low, row.link_rho_ci_high) == pytest.approx(
             (math.tanh(math.atanh(rho) - half), math.tanh(math.atanh(rho) + half)))
-        assert row.spearman_rho > 0 and row.significant  # the generator: satisfied customers stay and buy more
+        assert row.link_rho > 0 and row.significant  # the generator: satisfied customers stay and buy more
     truth = frame(ws, "truth_satisfaction").set_index("customer_id")["latent_satisfaction"]
     assert stats.spearmanr(truth[answer.index], clv.reindex(answer.index), nan_policy="omit")[0] > 0
-    assert round(links.loc["share_of_wallet", "spearman_rho"], 3) == 0.263
-    assert round(links.loc["p_alive", "spearman_rho"], 3) == 0.106
+    assert round(links.loc["share_of_wallet", "link_rho"], 3) == 0.263
+    assert round(links.loc["p_alive", "link_rho"], 3) == 0.106
 
 
 def test_mismatch_lists_exactly_the_customers_whose_behaviour_contradicts_their_answer(demo):
@@ -127,9 +127,9 @@ def test_mismatch_lists_exactly_the_customers_whose_behaviour_contradicts_their_
     promoter_leaving = (answer >= 9) & ((growth <= -0.1) | (alive < 0.5))
     detractor_growing = (answer <= 6) & (growth >= 0.1)
     assert set(m.index) == set(answer.index[promoter_leaving | detractor_growing])
-    assert set(m.index[m["kind"] == "detractor, buying more"]) == set(answer.index[detractor_growing])
+    assert set(m.index[m["mismatch"] == "detractor, buying more"]) == set(answer.index[detractor_growing])
     assert promoter_leaving.sum() > 0 and detractor_growing.sum() > 0
-    one = m.index[m["kind"] == "detractor, buying more"][0]
+    one = m.index[m["mismatch"] == "detractor, buying more"][0]
     assert m.loc[one, "evidence"].startswith(f"nps {int(answer[one])} on ")
     assert f"turnover {growth[one]:+.0%} against the same dates last year" in m.loc[one, "evidence"]
 

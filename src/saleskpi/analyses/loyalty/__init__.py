@@ -89,7 +89,7 @@ def _lift_rows(ctx: Context, members: pd.DataFrame, monthly: pd.DataFrame, cover
     cfg = ctx.settings.loyalty
     panel, last_full = _panel(ctx, members, monthly)
     rows = L.matched_rows(panel, window=cfg.window_months, neighbours=cfg.neighbours, last_full=last_full)
-    empty = [{"measure": m} for m in MEASURES]
+    empty = [{"outcome": m} for m in MEASURES]
     if rows.empty or rows["treated"].sum() == 0:
         why = (f"no member has {cfg.window_months} months of purchases before and after enrolment with a non-member "
                "to compare ([loyalty] window_months): import a longer sales history, or wait until members have "
@@ -99,7 +99,7 @@ def _lift_rows(ctx: Context, members: pd.DataFrame, monthly: pd.DataFrame, cover
     members_rows = rows[rows["treated"] == 1]
     naive = L.naive_gap(members_rows, panel, window=cfg.window_months)
     for m in MEASURES:
-        base = {"measure": m, "members": int(members_rows["customer_id"].nunique()),
+        base = {"outcome": m, "members": int(members_rows["customer_id"].nunique()),
                 "controls": int(rows.loc[rows["treated"] == 0, "customer_id"].nunique())}
         if m == "margin" and coverage < ctx.settings.sales.min_cost_coverage:
             out.append(base | {"note": f"margin unknown: the lines with a cost hold {coverage:.0%} of the turnover "
@@ -131,7 +131,7 @@ def _roi(ctx: Context, lift_rows: list[dict], members: pd.DataFrame, events: pd.
     """Fill the margin row's incremental margin, cost and ROI (12 months to the as-of date)."""
     cfg = ctx.settings.loyalty
     start, as_of = last_12_months(ctx.as_of)
-    row = next(r for r in lift_rows if r["measure"] == "margin")
+    row = next(r for r in lift_rows if r["outcome"] == "margin")
     recent = events[pd.to_datetime(events["date"]) >= pd.Timestamp(start)]
     reward = K.reward_cost(recent, cost_per_point)
     if reward is None:
@@ -160,16 +160,16 @@ def _goals(ctx: Context, kpi_rows: list[dict]) -> None:
         ctx.warn("loyalty", f"no programme goals ({GOALS_FILE} in the workspace): the KPIs are shown without "
                  f"targets. To compare them, copy the example goals (docs/loyalty.md) to DIR/{GOALS_FILE}.")
         return
-    by_kpi = {r["kpi"]: r for r in kpi_rows}
+    by_kpi = {r["programme_kpi"]: r for r in kpi_rows}
     for g in programme.goal:
         r = by_kpi[g.kpi]
         if r.get("goal"):  # a second goal on the same KPI: its own row
             r = dict(r)
             kpi_rows.append(r)
-            r["kpi"] = f"{g.kpi}#{g.name}"
-        r |= {"goal": g.name, "target": g.target, "direction": g.direction}
-        if r["kpi_value"] is not None:
-            r["target_met"] = bool(r["kpi_value"] >= g.target if g.direction == "at_least" else r["kpi_value"] <= g.target)
+            r["programme_kpi"] = f"{g.kpi}#{g.name}"
+        r |= {"goal": g.name, "goal_target": g.target, "goal_direction": g.direction}
+        if r["programme_figure"] is not None:
+            r["target_met"] = bool(r["programme_figure"] >= g.target if g.direction == "at_least" else r["programme_figure"] <= g.target)
 
 
 def run(ctx: Context) -> dict[str, ibis.Table]:
@@ -197,9 +197,9 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     rows = K.programme_kpis(customers=n_customers, members=members, events=events, buyers_12m=buyers_12m, start=start,
                             as_of=as_of, cost_per_point=cfg.cost_per_point)
     rows += K.churn(members, _buyers(sales, *before), buyers_12m, start, as_of)
-    cost_per_point = next(r["kpi_value"] for r in rows if r["kpi"] == "cost_per_point")
+    cost_per_point = next(r["programme_figure"] for r in rows if r["programme_kpi"] == "cost_per_point")
     if members.empty:
-        lift_rows = [{"measure": x, "note": f"no members: {MEMBERS_FIX}"} for x in MEASURES]
+        lift_rows = [{"outcome": x, "note": f"no members: {MEMBERS_FIX}"} for x in MEASURES]
     else:
         monthly, coverage = _monthly(sales, as_of)
         lift_rows, why = _lift_rows(ctx, members, monthly, coverage)
@@ -217,7 +217,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                      f"is not the programme's effect: members chose to join and heavier buyers join first "
                      f"(self-selection); the matched difference-in-differences gives {purchases['lift']:.4g} "
                      f"[{purchases['lift_ci_low']:.4g}, {purchases['lift_ci_high']:.4g}].")
-    by = {r["measure"]: r for r in lift_rows}
+    by = {r["outcome"]: r for r in lift_rows}
     margin = by["margin"]
     for kpi, source, col in (("purchases_lift", by["purchases"], "relative_lift"),
                              ("margin_lift", margin, "relative_lift"),

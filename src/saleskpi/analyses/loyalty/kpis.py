@@ -23,7 +23,7 @@ MONTH_DAYS = 365.25 / 12
 
 def _row(kpi: str, value, unit: str, numerator=None, denominator=None, note: str | None = None) -> dict:
     ok = value is not None and np.isfinite(value)
-    return {"kpi": kpi, "kpi_value": float(value) if ok else None, "unit": unit,
+    return {"programme_kpi": kpi, "programme_figure": float(value) if ok else None, "kpi_unit": unit,
             "numerator": None if numerator is None else float(numerator),
             "denominator": None if denominator is None else float(denominator), "note": None if ok else note}
 

@@ -8,18 +8,18 @@ from saleskpi.results import Result, column
 __all__ = ["RESULTS", "KPIS_RESULT", "LIFT"]
 
 _KPI = column(
-    "kpi", "class", "KPI", "Показател",
+    "programme_kpi", "class", "KPI", "Показател",
     "The programme KPI (docs/loyalty.md lists each with its formula): enrolment_rate, active_rate, "
     "participation_rate, points, redemption_rate, breakage_rate, liability_value, churn, the lifts and roi.",
     "Показателят на програмата (docs/loyalty.md дава формулата на всеки): enrolment_rate, active_rate, "
     "participation_rate, точки, redemption_rate, breakage_rate, liability_value, отлив, ефектите и roi.")
 _VALUE = column(
-    "kpi_value", "number", "Value", "Стойност",
+    "programme_figure", "number", "Value", "Стойност",
     "The KPI's value in its unit; empty (with the reason in note) when the data cannot give it.",
     "Стойността на показателя в мерната му единица; празно (с причината в note), когато данните не я дават.",
     unit="the KPI's unit")
 _UNIT = column(
-    "unit", "text", "Unit", "Мерна единица",
+    "kpi_unit", "text", "Unit", "Мерна единица",
     "The KPI's unit: fraction (0.25 = 25 %), points, customers, currency (the workspace currency), ratio.",
     "Мерната единица: fraction (дял, 0,25 = 25 %), points (точки), customers (клиенти), currency (валутата "
     "на работното пространство), ratio (отношение).")
@@ -36,11 +36,11 @@ _GOAL = column(
     "The programme goal of DIR/loyalty.toml that this KPI measures; empty when no goal names it.",
     "Целта на програмата от DIR/loyalty.toml, която този показател измерва; празно, ако никоя цел не го сочи.")
 _TARGET = column(
-    "target", "number", "Target", "Цел (стойност)",
+    "goal_target", "number", "Target", "Цел (стойност)",
     "The goal's target, in the KPI's unit.", "Целевата стойност, в мерната единица на показателя.",
     unit="the KPI's unit")
 _DIRECTION = column(
-    "direction", "class", "Direction", "Посока",
+    "goal_direction", "class", "Direction", "Посока",
     "at_least: the goal is met when value >= target; at_most: when value <= target.",
     "at_least: целта е изпълнена при value >= target; at_most: при value <= target.")
 _MET = column(
@@ -58,7 +58,7 @@ KPIS_RESULT = Result(
      "(breakage), задължение, отлив на членове спрямо нечленове, ефект и възвръщаемост, всяка цел на "
      "програмата спрямо стойността ѝ."),
     (_KPI, _VALUE, _UNIT, _NUMERATOR, _DENOMINATOR, _GOAL, _TARGET, _DIRECTION, _MET, NOTE),
-    key=("kpi",),
+    key=("programme_kpi",),
     scope=(),
     notes=(("Windows: '_12m' KPIs and the rates are over the 12 months to the as-of date; '_to_date' since the "
             "first loyalty event.",
@@ -67,7 +67,7 @@ KPIS_RESULT = Result(
 )
 
 _MEASURE = column(
-    "measure", "class", "Measure", "Мярка",
+    "outcome", "class", "Measure", "Мярка",
     "What the lift is measured in: purchases (net value per month), margin (per month), share_of_wallet "
     "(purchases × 12 / the customer's yearly potential, abc.potential_value).",
     "В какво е измерен ефектът: purchases (нетни покупки на месец), margin (марж на месец), share_of_wallet "
@@ -162,7 +162,7 @@ LIFT = Result(
      "портфейла, с интервали, проверка на успоредните тенденции, наивната разлика до тях и ROI."),
     (_MEASURE, _MEMBERS, _CONTROLS, *_LIFT, _PVALUE, _COUNTERFACTUAL, *_RELATIVE, _NAIVE, *_PRETREND, _PRETREND_P,
      _PARALLEL, *_INCREMENTAL, _COST, _COST_SOURCE, *_ROI, NOTE),
-    key=("measure",),
+    key=("outcome",),
     scope=(),
     notes=(("The naive gap is shown for comparison only: members chose to join, and heavier buyers join first "
             "(self-selection), so it overstates the programme's effect.",

@@ -161,11 +161,11 @@ def mismatch(latest: pd.DataFrame, behaviour: pd.DataFrame, *, change: float) ->
         if not pd.isna(r.share_of_wallet_by_value):
             parts.append(f"share of wallet {r.share_of_wallet_by_value:.0%}")
         evidence.append(f"nps {int(r.nps)} on {r.date}; " + ", ".join(parts))
-    rows["kind"], rows["evidence"] = kind, evidence
+    rows["mismatch"], rows["evidence"] = kind, evidence
     rows = rows.rename(columns={"date": "answered_on", "nps": "nps_answer"})
-    cols = ["customer_id", "territory_id", "rep_id", "answered_on", "nps_answer", "kind", "growth_value_vs_ly", "p_alive",
+    cols = ["customer_id", "territory_id", "rep_id", "answered_on", "nps_answer", "mismatch", "growth_value_vs_ly", "p_alive",
             "share_of_wallet_by_value", "evidence"]
-    return rows[cols].sort_values(["kind", "customer_id"]).reset_index(drop=True)
+    return rows[cols].sort_values(["mismatch", "customer_id"]).reset_index(drop=True)
 
 
 #: (link, column of the behaviour frame): what each customer's latest NPS answer is set against.
@@ -192,7 +192,7 @@ def links(latest: pd.DataFrame, behaviour: pd.DataFrame, *, level: float, signif
         rho, p = stats.spearmanr(d["nps"], d[col])
         half = z * 1.03 / math.sqrt(n - 3)
         centre = math.atanh(max(min(rho, 1 - 1e-12), -1 + 1e-12))
-        row |= {"spearman_rho": rho, "spearman_rho_ci_low": math.tanh(centre - half),
-                "spearman_rho_ci_high": math.tanh(centre + half), "pvalue": p, "significant": bool(p < significance)}
+        row |= {"link_rho": rho, "link_rho_ci_low": math.tanh(centre - half),
+                "link_rho_ci_high": math.tanh(centre + half), "pvalue": p, "significant": bool(p < significance)}
         rows.append(row)
     return pd.DataFrame(rows)

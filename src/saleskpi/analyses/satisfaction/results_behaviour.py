@@ -199,7 +199,7 @@ _NPS_ANSWER = column("nps_answer", "integer", "NPS answer", "Отговор NPS"
                      "The customer's latest likelihood to recommend, 0-10.",
                      "Последният отговор на клиента за вероятност да ни препоръча, 0-10.", unit="score (0-10)")
 _KIND = column(
-    "kind", "class", "Mismatch", "Несъответствие",
+    "mismatch", "class", "Mismatch", "Несъответствие",
     "promoter, behaving like a leaver (answered 9-10 but buys at least [satisfaction] mismatch_change less "
     "than on the same dates last year, or P(alive) below 0.5) or detractor, buying more (answered 0-6 but "
     "buys at least mismatch_change more).",
@@ -248,7 +248,7 @@ _BEHAVIOUR = column("behaviour", "text", "Behaviour column", "Колона на 
 _CUSTOMERS = column("customers_compared", "count", "Customers", "Клиенти",
                     "Customers with an answer and the behaviour figure.",
                     "Клиенти с отговор и стойност на поведението.", unit="customers")
-_RHO = _estimate("spearman_rho", ("Spearman's ρ", "ρ на Spearman"),
+_RHO = _estimate("link_rho", ("Spearman's ρ", "ρ на Spearman"),
                  ("Spearman's rank correlation of the latest NPS answer with the behaviour (-1..1), with a "
                   "Fisher-z interval (SE 1.03/√(n − 3), Fieller, Hartley & Pearson 1957); empty below "
                   "[satisfaction] min_responses customers.",
