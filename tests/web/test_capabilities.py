@@ -20,8 +20,8 @@ def section(html: str, name: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize("url", ["/scorecard", "/competencies", "/segments", "/satisfaction", "/loyalty",
-                                 "/incentives"])
+@pytest.mark.parametrize("url", ["/potential", "/value", "/scorecard", "/competencies", "/segments",
+                                 "/satisfaction", "/loyalty", "/incentives"])
 def test_a_director_sees_every_section_of_each_page(clients, url):
     from saleskpi.web.capabilities import PAGES
 
@@ -120,3 +120,15 @@ def test_a_rep_sees_their_own_competencies_only(clients, full_site):
     assert mine and all(f"<td>{c}</td>" in part for c, _ in mine)
     assert set(re.findall(r"<td>(R\d{3})</td>", part)) == {rep}
     assert 'id="competency-links"' not in html  # company-wide figures: not for a rep
+
+
+def test_the_value_page_charts_the_holdout_deciles_as_stored(clients, full_site):
+    html = clients["director"].get("/value").text
+    charts = json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', html,
+                                  re.S).group(1))
+    deciles = next(c for c in charts if c["id"] == "clv-validation")
+    rows = stored(full_site, "SELECT decile, predicted_purchases_mean, actual_purchases_mean FROM result_clv_validation "
+                             "WHERE run_id = ? ORDER BY decile", latest(full_site, "clv-validation"))
+    assert deciles["labels"] == [str(d) for d, _, _ in rows]
+    assert deciles["series"][0]["data"] == [None if p is None else float(p) for _, p, _ in rows]
+    assert deciles["series"][1]["data"] == [None if a is None else float(a) for _, _, a in rows]

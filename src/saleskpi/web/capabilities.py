@@ -35,6 +35,21 @@ class Section:
 
 #: The pages: path -> (title en, title bg, sections).
 PAGES: dict[str, tuple[str, str, tuple[Section, ...]]] = {
+    "potential": ("Potential and share of wallet", "Потенциал и дял от портфейла", (
+        Section("potential-rollup", limit=60, where=("business_line!=",),
+                chart=("territory_id", ("potential_value", "turnover_value_12m_with_potential")),
+                sort=("territory_id",)),
+        Section("potential-methods", limit=40),
+        Section("wallet-links", limit=40),
+        Section("potential-rep-bias", limit=40),
+    )),
+    "value": ("Customer value", "Стойност на клиентите", (
+        Section("clv-validation", chart=("decile", ("predicted_purchases_mean", "actual_purchases_mean"))),
+        Section("clv-wallet"),
+        Section("clv", ("customer_id", "rep_id", "p_alive", "expected_purchases_12m", "clv_12m", "clv_36m",
+                        "opportunity_36m", "offer_budget", "rank_by_clv_36m", "note"),
+                limit=30, sort=("rank_by_clv_36m",)),
+    )),
     "scorecard": ("Scorecard", "Карта с показатели", (
         Section("scorecard", ("level", "key", "perspective", "objective", "kpis", "green", "amber", "red",
                               "without_status", "worst_status", "mean_attainment", "period"), limit=40),
