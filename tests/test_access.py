@@ -160,3 +160,27 @@ def test_reading_a_given_run_keeps_its_stamps(demo):
     assert info.as_of == dt.date(2026, 10, 31)
     stamped = results.read(demo.con, "abc", run=info.run_id, stamped=True)
     assert set(stamped.run_id.to_pyarrow().to_pylist()) == {info.run_id}
+
+
+def test_a_manager_who_is_also_a_rep_sees_exactly_the_union(demo):
+    """A rep of one team who manages another: every result (pay too) holds exactly the rows of
+    the manager's view and of the rep's own view together."""
+    reps = _frame(demo, "reps")
+    customers = _frame(demo, "customers")
+    rep = reps[reps.rep_id.isin(customers.rep_id)].sort_values("rep_id").iloc[0]
+    team = sorted(set(reps.team_id.dropna()) - {rep.team_id})[0]
+    both = Scope("manager", rep_id=rep.rep_id, team_ids={team})
+    parts = (Scope("manager", team_ids={team}), Scope("rep", rep_id=rep.rep_id))
+
+    def rows(name, scope):
+        frame = results.read(demo.con, name, scope=scope).to_pyarrow().to_pandas()
+        return {tuple(map(str, r)) for r in frame[list(declared_results()[name].key)].itertuples(index=False)}
+
+    checked = 0
+    for name, declared in declared_results().items():
+        if declared.scope and results.table_name(name) in demo.con.list_tables():
+            assert rows(name, both) == rows(name, parts[0]) | rows(name, parts[1]), name
+            checked += 1
+    assert checked > 10
+    # the rep's own customers are not the managed team's: the union is more than either part
+    assert rows("abc", parts[1]) - rows("abc", parts[0]) and rows("abc", parts[0]) - rows("abc", parts[1])

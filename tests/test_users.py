@@ -43,7 +43,7 @@ def test_the_file_is_owner_only_and_hashes_are_argon2id(folder):
     ("king", {}, "Unknown role 'king'. Roles: admin, director, manager, rep, compensation."),
     ("rep", {}, "needs --rep ID"),
     ("manager", {}, "needs at least one --team ID or --territory ID"),
-    ("director", {"rep_id": "R1"}, "--rep is for the role 'rep'"),
+    ("director", {"rep_id": "R1"}, "--rep is for the roles 'rep' and 'manager'"),
     ("rep", {"rep_id": "R1", "team_ids": ["T1"]}, "--team and --territory are for the role 'manager'"),
 ])
 def test_refused_roles(folder, role, options, message):

@@ -10,7 +10,8 @@ around its one query builder). Roles:
 ``manager``
     the rows of the teams and territories the manager is given: rows of those teams, of the
     reps in them, of those territories, and of the customers those reps own or that lie in
-    those territories; pay rows of the reps in those teams only (not by territory);
+    those territories; pay rows of the reps in those teams only (not by territory); a manager
+    who is also a rep (given a rep id) sees the union of that and the rep's own view;
 ``rep``
     the rows of the rep's own id and of the customers the rep owns (``customers.rep_id``);
     pay rows of the rep alone.
@@ -78,8 +79,14 @@ def allowed(con, scope: Scope, *, pay: bool) -> dict[str, ibis.Column | list[str
         owned = customers.filter(customers.rep_id == scope.rep_id).customer_id
         return {"rep_id": [scope.rep_id], "customer_id": owned}
     if scope.role == "manager":
+        # a manager who is also a rep (a rep id given) sees the union of both views
         reps = con.table("reps")
-        team_reps = reps.filter(reps.team_id.isin(sorted(scope.team_ids))).rep_id if scope.team_ids else None
+        managed = []
+        if scope.team_ids:
+            managed.append(reps.team_id.isin(sorted(scope.team_ids)))
+        if scope.rep_id:
+            managed.append(reps.rep_id == scope.rep_id)
+        team_reps = reps.filter(ibis.or_(*managed)).rep_id if managed else None
         if pay:
             return {"rep_id": team_reps} if team_reps is not None else {}
         found: dict[str, ibis.Column | list[str]] = {}
@@ -87,6 +94,7 @@ def allowed(con, scope: Scope, *, pay: bool) -> dict[str, ibis.Column | list[str
         owned = []
         if scope.team_ids:
             found["team_id"] = sorted(scope.team_ids)
+        if team_reps is not None:
             found["rep_id"] = team_reps
             owned.append(customers.rep_id.isin(team_reps))
         if scope.territory_ids:

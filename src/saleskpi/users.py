@@ -162,10 +162,9 @@ def check_role(role: str, rep_id: str | None, team_ids: tuple[str, ...] = (), te
     if role == "manager" and not (team_ids or territory_ids):
         raise UsageError("A user with the role 'manager' needs at least one --team ID or --territory ID "
                          "(the teams and territories the manager sees).")
-    if role != "rep" and rep_id:
-        raise UsageError(f"--rep is for the role 'rep'; a user with the role '{role}' has no rep id. "
-                         "A rep who also manages a team: make the user a manager of that team (a team's "
-                         "manager sees its reps' customers, the rep's own included).")
+    if role not in ("rep", "manager") and rep_id:
+        raise UsageError(f"--rep is for the roles 'rep' and 'manager' (a manager who is also a rep sees both); a "
+                         f"user with the role '{role}' has no rep id.")
     if role != "manager" and (team_ids or territory_ids):
         raise UsageError(f"--team and --territory are for the role 'manager'; a user with the role '{role}' "
                          "has none. A rep who also manages a team: make the user a manager of that team.")
