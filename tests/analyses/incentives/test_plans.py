@@ -82,5 +82,5 @@ def test_plan_level_keys(tmp_path):
         "  - [[component]]: missing; add it (the plan's components, one [[component]] table each, with name, "
         "measure, weight and tiers)",
         "  - bonus: unknown key; remove it or check its spelling (keys: name, period, target_pay, "
-        "target_pay_by_rep, roles, reps, prorate, component, contest, adjustment)",
+        "target_pay_by_rep, roles, reps, prorate, component, contest, adjustment, pool, credit_split)",
     ]
