@@ -84,3 +84,26 @@ def test_plan_level_keys(tmp_path):
         "  - bonus: unknown key; remove it or check its spelling (keys: name, period, target_pay, "
         "target_pay_by_rep, roles, reps, prorate, component, contest, adjustment, pool, credit_split)",
     ]
+
+
+def test_bad_pools_and_credit_splits_are_named_by_their_key(tmp_path):
+    text = (QUOTA.format(w=1)
+            + '[[pool]]\nname = "p"\nmeasure = "turnover_value"\ntiers = [[0, 0.01]]\nsplit = "thirds"\n'
+            + '[[pool]]\nname = "q"\nmeasure = "turnover_value"\nbasis = "attainment"\ntiers = [[0, 1.0]]\n'
+            + '[[pool]]\nname = "r"\nmeasure = "margin"\ntiers = [[0, 0.01]]\nweights = { R1 = 1 }\n'
+            + '[[pool]]\nname = "s"\nmeasure = "turnover_value"\ntiers = [[0, 0.01]]\nsplit = "weights"\n'
+            + '[[credit_split]]\ncustomer_id = "C1"\nshares = { R1 = 0.6, R2 = 0.3 }\n'
+            + '[[credit_split]]\ncustomer_id = "C2"\nshares = { R1 = 1.5 }\n')
+    assert problems(tmp_path, text) == [
+        "[[pool]] #1 split: must be one of equal, pro_rata, weights, got 'thirds'",
+        "[[pool]] #2: pool 'q': basis attainment needs target_pool, the pool of a team at 100 % attainment; add "
+        "target_pool = <amount>",
+        "[[pool]] #3: pool 'r': weights are given but split = \"equal\"; write split = \"weights\" or remove the "
+        "weights",
+        "[[pool]] #4: pool 's': split = \"weights\" needs a weights table with a positive weight, e.g. weights = "
+        "{ R001 = 2, R002 = 1 }",
+        "[[credit_split]] #1 shares: the shares sum to 0.9; make them sum to 1",
+        "[[credit_split]] #2 [credit_split.shares] R1: must be a number in (0, 1], got 1.5",
+    ]
+    assert problems(tmp_path, QUOTA.format(w=1) + '[[credit_split]]\ncustomer_id = "C1"\nshares = { R1 = 1 }\n' * 2) == [
+        "[[credit_split]]: customer C1 is split twice; give one [[credit_split]] per customer"]
