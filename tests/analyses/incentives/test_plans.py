@@ -25,6 +25,8 @@ def test_the_example_plan_reads():
     assert [(c.name, c.measure, c.weight, c.basis) for c in plan.component] == [
         ("quota", "turnover_value", 0.7, "attainment"), ("target products", "target_products_value", 0.3, "value")]
     assert plan.component[0].tiers == [(0.0, 1.0), (1.0, 1.5)]
+    assert [(p.name, p.measure, p.basis, p.target_pool, p.split) for p in plan.pool] == [
+        ("team pool", "turnover_value", "attainment", 6000, "pro_rata")]
 
 
 def test_a_workspace_without_plans_has_none(tmp_path):
