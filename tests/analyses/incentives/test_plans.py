@@ -94,6 +94,8 @@ def test_bad_pools_and_credit_splits_are_named_by_their_key(tmp_path):
             + '[[pool]]\nname = "q"\nmeasure = "turnover_value"\nbasis = "attainment"\ntiers = [[0, 1.0]]\n'
             + '[[pool]]\nname = "r"\nmeasure = "margin"\ntiers = [[0, 0.01]]\nweights = { R1 = 1 }\n'
             + '[[pool]]\nname = "s"\nmeasure = "turnover_value"\ntiers = [[0, 0.01]]\nsplit = "weights"\n'
+            + '[[pool]]\nname = "t"\nmeasure = "turnover_value"\ntiers = [[0, 0.01]]\nlevel = "company"\n'
+              'teams = ["M1"]\n'
             + '[[credit_split]]\ncustomer_id = "C1"\nshares = { R1 = 0.6, R2 = 0.3 }\n'
             + '[[credit_split]]\ncustomer_id = "C2"\nshares = { R1 = 1.5 }\n')
     assert problems(tmp_path, text) == [
@@ -104,6 +106,7 @@ def test_bad_pools_and_credit_splits_are_named_by_their_key(tmp_path):
         "weights",
         "[[pool]] #4: pool 's': split = \"weights\" needs a weights table with a positive weight, e.g. weights = "
         "{ R001 = 2, R002 = 1 }",
+        "[[pool]] #5: pool 't': teams are given but level = \"company\"; write level = \"team\" or remove teams",
         "[[credit_split]] #1 shares: the shares sum to 0.9; make them sum to 1",
         "[[credit_split]] #2 [credit_split.shares] R1: must be a number in (0, 1], got 1.5",
     ]

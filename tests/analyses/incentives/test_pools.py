@@ -4,7 +4,8 @@ figure by hand.
 The year 2025 to 30 June (181 days of 365). R2 is moved into team M1 and R3 (no customers, no
 sales) joins it, so team M1 holds all the sales: C1 202 (R1), C3 176 + C4 30 (R2) = 408; its
 target 800 is due to date at 800 x 181 / 365 = 396.71 (the sales result's seasonal share, as in
-test_statements.py)."""
+test_statements.py). The reps' home territories: R1 and R3 T1, R2 T2; the territories' sales
+are their customers': T1 C1 + C2 = 202, T2 C3 + C4 = 206."""
 
 import datetime as dt
 from decimal import Decimal
@@ -23,8 +24,9 @@ from tests.analyses.incentives.test_statements import one
 
 AS_OF = dt.date(2025, 6, 30)
 EXTRA = """
-    UPDATE reps SET team_id = 'M1' WHERE rep_id = 'R2';
-    INSERT INTO reps (rep_id, name, team_id) VALUES ('R3', 'Rep 3', 'M1');
+    UPDATE reps SET team_id = 'M1', territory_id = 'T2' WHERE rep_id = 'R2';
+    UPDATE reps SET territory_id = 'T1' WHERE rep_id = 'R1';
+    INSERT INTO reps (rep_id, name, team_id, territory_id) VALUES ('R3', 'Rep 3', 'M1', 'T1');
     INSERT INTO targets (period, level, key, kpi, target) VALUES ('2025', 'team', 'M1', 'turnover_value', 800);
 """
 
@@ -63,6 +65,18 @@ tiers = [[0, 0.1]]
 teams = ["M1"]
 split = "weights"
 weights = { R1 = 2, R2 = 1 }
+
+[[pool]]
+name = "territory"
+level = "territory"
+measure = "turnover_value"
+tiers = [[0, 0.1]]
+
+[[pool]]
+name = "company"
+level = "company"
+measure = "turnover_value"
+tiers = [[0, 0.01]]
 """
 
 SHARED = """
@@ -161,16 +175,33 @@ def test_a_pool_split_by_weights_and_the_totals(out):
     for rid, pay in (("R1", "27.20"), ("R2", "13.60"), ("R3", "0.00")):
         assert one(s, rep_id=rid, component="weights")["pay"] == Decimal(pay)
     totals = {r["rep_id"]: r for r in rows["incentive-totals"] if r["plan"] == "Team"}
-    # R1: commission 20.20 + pools 3.34 + 156.98 + 27.20 = 187.52 + 20.20 = 207.72
+    # R1: commission 20.20 + pools 3.34 + 156.98 + 27.20 + 10.10 + 1.36 = 198.98, total 219.18
     assert (totals["R1"]["components_pay"], totals["R1"]["pools_pay"], totals["R1"]["total_pay"]) == (
-        Decimal("20.20"), Decimal("187.52"), Decimal("207.72"))
-    assert (totals["R2"]["pools_pay"], totals["R2"]["total_pay"]) == (Decimal("177.02"), Decimal("197.62"))
-    # R3 has no sales row: no commission (unknown), so no total; its pools are known
-    assert (totals["R3"]["pools_pay"], totals["R3"]["total_pay"]) == (Decimal("3.33"), None)
+        Decimal("20.20"), Decimal("198.98"), Decimal("219.18"))
+    # R2: 20.60 + 3.33 + 160.09 + 13.60 + 20.60 + 1.36
+    assert (totals["R2"]["pools_pay"], totals["R2"]["total_pay"]) == (Decimal("198.98"), Decimal("219.58"))
+    # R3 has no sales row: no commission (unknown), so no total; its pools are known (3.33 + 10.10 + 1.36)
+    assert (totals["R3"]["pools_pay"], totals["R3"]["total_pay"]) == (Decimal("14.79"), None)
     # each pool is paid out exactly: the shares of a team sum to the pool
-    for name in ("equal", "pro rata", "weights"):
+    for name in ("equal", "pro rata", "weights", "company"):
         pool = [r for r in s if r["component"] == name]
         assert sum(r["pay"] for r in pool) == pool[0]["pool_value"]
+
+
+def test_structure_pools_on_a_territory_and_the_company(out):
+    rows, _, _ = out
+    s = [r for r in rows["incentive-statements"] if r["plan"] == "Team"]
+    # 10 % of each territory's customers' sales, equally among its reps: T1 20.20 / 2, T2 20.60 to R2
+    for rid, actual, pool, pay, unit in (("R1", 202.0, "20.20", "10.10", "T1"), ("R3", 202.0, "20.20", "10.10", "T1"),
+                                         ("R2", 206.0, "20.60", "20.60", "T2")):
+        r = one(s, rep_id=rid, component="territory")
+        assert (r["actual"], r["pool_value"], r["pay"]) == (actual, Decimal(pool), Decimal(pay))
+        assert r["note"] == f"territory {unit}: split equally by the share of the period employed"
+    # 1 % of the company's 408 = 4.08 in three: 1.36 each
+    for rid in ("R1", "R2", "R3"):
+        r = one(s, rep_id=rid, component="company")
+        assert (r["actual"], r["pool_value"], r["pay"], r["note"]) == (
+            408.0, Decimal("4.08"), Decimal("1.36"), "the company: split equally by the share of the period employed")
 
 
 def test_credit_splits_recredit_a_shared_customer(out):
@@ -239,14 +270,15 @@ def test_no_team_target_means_no_pool_and_no_total(out):
     t = one(totals, plan="Team", rep_id="R1")
     assert (t["components_pay"], t["pools_pay"], t["total_pay"]) == (Decimal("20.20"), None, None)
     assert t["note"] == "total not computed: no pay on pro rata (see the statement)"
-    assert ("incentives: plan 'Team': the pool 'pro rata' is not paid for 1 team(s) in 2025 (M1): their statements "
-            "say why.") in report.warnings
+    assert ("incentives: plan 'Team': the pool 'pro rata' is not paid in 2025 for team M1: the statements say why."
+            in report.warnings)
 
 
 def test_unknown_teams_reps_and_customers_are_refused(out):
     _, _, ws = out
     path = ws.path / "plans" / "team.toml"
     bad = (TEAM.replace('teams = ["M1"]', 'teams = ["M1", "M9"]').replace("R2 = 1", "R9 = 1")
+           .replace('level = "territory"', 'level = "territory"\nterritories = ["T9"]')
            + '[[credit_split]]\ncustomer_id = "C9"\nshares = { R1 = 0.5, R8 = 0.5 }\n')
     try:
         path.write_text(bad, encoding="utf-8")
@@ -255,9 +287,11 @@ def test_unknown_teams_reps_and_customers_are_refused(out):
     finally:
         path.write_text(TEAM, encoding="utf-8")
     assert str(caught.value) == (
-        f"{path}: 4 invalid plan definition(s):\n"
+        f"{path}: 5 invalid plan definition(s):\n"
         "  - [[pool]] #3 teams: 'M9' is not a team of the reps table (reps.team_id); use one of M1\n"
         "  - [[pool]] #3 weights: 'R9' is not a rep of the plan; weigh only reps of an eligible role (roles) and, "
         "when the plan lists them, of reps\n"
+        "  - [[pool]] #4 territories: 'T9' is not a home territory of the reps table (reps.territory_id); use one "
+        "of T1, T2\n"
         "  - [[credit_split]] #1 customer_id: 'C9' is not in the customers table; use a customers.customer_id\n"
         "  - [[credit_split]] #1 shares: 'R8' is not in the reps table; credit reps of the reps table")

@@ -135,18 +135,29 @@ def contest_prizes(contest: Contest, figures: dict[str, float | None]) -> dict[s
     return out
 
 
-def _pool_rows(plan: Plan, employed: list[dict], rep_rows: dict[str, dict], targets: dict, team_rows: dict[str, dict],
-               team_targets: dict, proration: dict[str, Decimal], label: str) -> dict[str, list[dict]]:
-    """Per rep, its rows of the plan's pools (without the rep's base columns): per team the
-    funding on the team's figure (:func:`component_pay` on ``target_pool``), the rep's share and
-    the amount (:func:`split_amount`); pay empty with the reason where the pool is unknown."""
+#: The reps' column that places a rep in a pool's unit, per level (company: every rep).
+_POOL_KEY = {"team": "team_id", "territory": "territory_id", "company": None}
+
+
+def _pool_rows(plan: Plan, employed: list[dict], rep_rows: dict[str, dict], targets: dict,
+               node_rows: dict[str, dict[str, dict]], node_targets: dict[str, dict], proration: dict[str, Decimal],
+               label: str) -> dict[str, list[dict]]:
+    """Per rep, its rows of the plan's pools (without the rep's base columns): per unit (team,
+    territory or the company) the funding on the unit's figure (:func:`component_pay` on
+    ``target_pool``), the rep's share and the amount (:func:`split_amount`); pay empty with the
+    reason where the pool is unknown."""
     out: dict[str, list[dict]] = {}
     for pool in plan.pool:
-        teams = pool.teams if pool.teams is not None else sorted({r["team_id"] for r in employed if r.get("team_id")})
-        for team in teams:
-            members = sorted((r for r in employed if r.get("team_id") == team), key=lambda r: r["rep_id"])
+        col = _POOL_KEY[pool.level]
+        chosen = pool.teams if pool.level == "team" else pool.territories if pool.level == "territory" else None
+        units = (chosen if chosen is not None else [""] if col is None
+                 else sorted({r[col] for r in employed if r.get(col)}))
+        team_rows, team_targets = node_rows.get(pool.level, {}), node_targets.get(pool.level, {})
+        for team in units:
+            members = sorted((r for r in employed if col is None or r.get(col) == team), key=lambda r: r["rep_id"])
             if not members:
                 continue
+            unit = "the company" if col is None else f"{pool.level} {team}"
             row = {"step": "pool", "component": pool.name, "measure": pool.measure, "basis": pool.basis,
                    "mode": pool.mode}
             figures = team_rows.get(team)
@@ -155,12 +166,12 @@ def _pool_rows(plan: Plan, employed: list[dict], rep_rows: dict[str, dict], targ
             on = attainment if pool.basis == "attainment" else value
             reason = None
             if figures is None:
-                reason = f"no pool: the sales result has no row for team {team} in {label}"
+                reason = f"no pool: the sales result has no row for {unit} in {label}"
             elif pool.basis == "attainment" and (target is None or target <= 0):
-                reason = (f"no pool: no target for team {team} in {label} (targets, level team, kpi {pool.measure}); "
-                          "import the team's target to compute it")
+                reason = (f"no pool: no target for {unit} in {label} (targets, level {pool.level}, kpi "
+                          f"{pool.measure}); import the {pool.level}'s target to compute it")
             elif on is None:
-                reason = f"no pool: {pool.measure} is empty for team {team} in {label} (see sales.note)"
+                reason = f"no pool: {pool.measure} is empty for {unit} in {label} (see sales.note)"
             weights, how = pool_shares(pool, plan, members, rep_rows, targets, proration, _figures)
             if reason is None:
                 funding = component_pay(pool, to_decimal(on, "measure"),
@@ -170,9 +181,9 @@ def _pool_rows(plan: Plan, employed: list[dict], rep_rows: dict[str, dict], targ
                 row["pool_value"] = funding["pay"]
                 total_w = sum(weights.values(), Decimal(0)) if weights is not None else None
                 if weights is None:
-                    reason = f"no pay: the pool of team {team} is {how}"
+                    reason = f"no pay: the pool of {unit} is {how}"
                 elif total_w == 0 and funding["pay"] != 0:
-                    reason = f"no pay: the pool of team {team} is not split: no rep of the team has a weight above 0"
+                    reason = f"no pay: the pool of {unit} is not split: no rep of it has a weight above 0"
             for r in members:
                 rid = r["rep_id"]
                 rep_row = dict(row)
@@ -181,16 +192,16 @@ def _pool_rows(plan: Plan, employed: list[dict], rep_rows: dict[str, dict], targ
                     amounts = split_amount(row["pool_value"], weights) if total_w else {k: Decimal("0.00")
                                                                                         for k in weights}
                     rep_row |= {"pool_share": float(share), "pay": amounts[rid],
-                                "note": f"team {team}: {how}"}
+                                "note": f"{unit}: {how}"}
                 else:
                     rep_row |= {"pay": None, "note": reason}
-                out.setdefault(rid, []).append(rep_row)
+                out.setdefault(rid, []).append(rep_row | {"_unit": unit})
     return out
 
 
 def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targets: dict[tuple[str, str], float],
                label: str, window: Window, currency: str, warn=lambda message: None,
-               team_rows: dict[str, dict] | None = None, team_targets: dict[tuple[str, str], float] | None = None,
+               node_rows: dict[str, dict[str, dict]] | None = None, node_targets: dict[str, dict] | None = None,
                credit_notes: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
     """The statement rows and the total rows of ``plan`` for the period ``label`` (``window``:
     its days to the as-of date).
@@ -199,8 +210,9 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
     its row of the measures' result (the ``sales`` row of level rep over all lines);
     ``targets``: (rep_id, kpi) -> target of the period. A rep without a target, or without the
     measure, gets no pay on that component and the reason in ``note`` (never 0 paid silently).
-    ``team_rows``/``team_targets``: the same per team (the ``sales`` rows of level team and
-    the targets of level team), which fund the plan's pools; ``credit_notes``: per rep the note
+    ``node_rows``/``node_targets``: per level (team, territory, company) the same per unit (the
+    ``sales`` rows of that level over all lines, key -> row; the targets of that level, (key, kpi)
+    -> target; the company's key is ""), which fund the plan's pools; ``credit_notes``: per rep the note
     of the credit splits already applied to ``rep_rows`` (:func:`apply_credit_splits`)."""
     eligible = [r for r in reps if (plan.reps is None or r["rep_id"] in plan.reps)
                 and (plan.roles is None or r.get("role") in plan.roles)]
@@ -214,9 +226,9 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
             value, _, attainment = _figures(k.measure, rep_rows.get(rid), targets, rid)
             figures[rid] = attainment if k.rank_on == "attainment" else value
         contests[k.name] = (figures, contest_prizes(k, figures))
-    credit_notes = credit_notes or {}
-    pools = _pool_rows(plan, [r for r in eligible if r["rep_id"] in employed], rep_rows, targets, team_rows or {},
-                       team_targets or {}, {r["rep_id"]: _proration(r, window, plan.prorate) for r in eligible}, label)
+    credit_notes, unpooled = credit_notes or {}, set()
+    pools = _pool_rows(plan, [r for r in eligible if r["rep_id"] in employed], rep_rows, targets, node_rows or {},
+                       node_targets or {}, {r["rep_id"]: _proration(r, window, plan.prorate) for r in eligible}, label)
     for rep in sorted(eligible, key=lambda r: r["rep_id"]):
         rid = rep["rep_id"]
         share = _proration(rep, window, plan.prorate)
@@ -283,7 +295,9 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
                 pools_known = False
             else:
                 pools_pay += pool_row["pay"]
-            rows.append({**base, **pool_row})
+            rows.append({**base, **{k: v for k, v in pool_row.items() if k != "_unit"}})
+            if pool_row["pay"] is None:
+                unpooled.add((pool_row["component"], pool_row["_unit"]))
         adjustments = Decimal(0)
         for i, a in enumerate(plan.adjustment, start=1):
             if a.rep_id != rid:
@@ -315,12 +329,10 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
     if without:
         warn(f"plan '{plan.name}': {len(without)} rep(s) have no target for {label}, so no pay is computed on "
              "their attainment components; import the targets.")
-    unpooled = sorted({(r["component"], r["team_id"]) for r in rows if r["step"] == "pool" and r["pay"] is None},
-                      key=lambda x: (x[0], str(x[1])))
     for name in sorted({n for n, _ in unpooled}):
-        teams = [str(t) for n, t in unpooled if n == name]
-        warn(f"plan '{plan.name}': the pool '{name}' is not paid for {len(teams)} team(s) in {label} "
-             f"({', '.join(teams[:5])}{'...' if len(teams) > 5 else ''}): their statements say why.")
+        units = sorted(u for n, u in unpooled if n == name)
+        warn(f"plan '{plan.name}': the pool '{name}' is not paid in {label} for {', '.join(units[:5])}"
+             f"{'...' if len(units) > 5 else ''}: the statements say why.")
     return rows, totals
 
 
@@ -341,10 +353,14 @@ def _check_plan(plan: Plan, source: Path, ctx: Context, reps: list[dict],
             problems.append(f"[[adjustment]] #{i} rep_id: '{a.rep_id}' is not a rep of the plan; use a rep_id of "
                             "the reps table of an eligible role (roles) and, when the plan lists them, of reps")
     teams = {r["team_id"] for r in reps if r.get("team_id")}
+    territories = {r["territory_id"] for r in reps if r.get("territory_id")}
     for i, pool in enumerate(plan.pool, start=1):
         for team in sorted(set(pool.teams or []) - teams):
             problems.append(f"[[pool]] #{i} teams: '{team}' is not a team of the reps table (reps.team_id); use "
                             f"one of {', '.join(sorted(teams)[:10])}")
+        for territory in sorted(set(pool.territories or []) - territories):
+            problems.append(f"[[pool]] #{i} territories: '{territory}' is not a home territory of the reps table "
+                            f"(reps.territory_id); use one of {', '.join(sorted(territories)[:10]) or '(none set)'}")
         for rid in sorted(set(pool.weights) - eligible):
             problems.append(f"[[pool]] #{i} weights: '{rid}' is not a rep of the plan; weigh only reps of an "
                             "eligible role (roles) and, when the plan lists them, of reps")
@@ -371,23 +387,26 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         ctx.warn("incentives", f"no plan in {Path(ctx.ws.path) / PLANS_DIR}, so no incentive pay is computed; copy "
                                "the example plan there (docs/incentives.md).")
     reps_t = ctx.table("reps")
-    reps = reps_t.select("rep_id", "team_id", "role", "hired_on", "left_on").to_pyarrow().to_pylist()
+    reps = reps_t.select("rep_id", "team_id", "territory_id", "role", "hired_on", "left_on").to_pyarrow().to_pylist()
     sales = ctx.result("sales")
     columns = sorted({"rep_id", *(c for m in MEASURES.values() if m.result == "sales"
                                   for c in (m.column, m.target_column, m.attainment_column) if c)})
     rep_level = sales.filter((sales.level == "rep") & sales.business_line.isnull()).select(*columns)
     rep_rows = {r["rep_id"]: r for r in rep_level.to_pyarrow().to_pylist()}
-    team_rows, team_targets = {}, {}
-    if any(plan.pool for plan in plans.values()):
-        team_level = sales.filter((sales.level == "team") & sales.business_line.isnull()).select(
-            "key", *(c for c in columns if c != "rep_id"))
-        team_rows = {r["key"]: r for r in team_level.to_pyarrow().to_pylist()}
+    levels = sorted({pool.level for plan in plans.values() for pool in plan.pool})
+    node_rows: dict[str, dict[str, dict]] = {level: {} for level in levels}
+    if levels:
+        nodes = sales.filter(sales.level.isin(levels) & sales.business_line.isnull()).select(
+            "level", "key", *(c for c in columns if c != "rep_id"))
+        for r in nodes.to_pyarrow().to_pylist():
+            node_rows[r["level"]][r["key"] or ""] = r
     t = ctx.table("targets")
-    target_rows = t.filter((t.period == p.label) & t.level.isin(["rep", "team"])).select("level", "key", "kpi", "target")
-    targets = {}
+    target_rows = t.filter((t.period == p.label) & t.level.isin(["rep", *levels])).select("level", "key", "kpi", "target")
+    targets, node_targets = {}, {level: {} for level in levels}
     for r in target_rows.to_pyarrow().to_pylist():
         if r["target"] is not None:
-            (targets if r["level"] == "rep" else team_targets)[(r["key"], r["kpi"])] = float(r["target"])
+            (targets if r["level"] == "rep" else node_targets[r["level"]])[(r["key"] or "", r["kpi"])] = float(
+                r["target"])
     rows, totals = [], []
     for source, plan in plans.items():
         credited, customers = [], None
@@ -396,14 +415,18 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
             c_t = ctx.table("customers")
             customers = set(c_t.filter(c_t.customer_id.isin(ids)).customer_id.to_pyarrow().to_pylist())
         _check_plan(plan, source, ctx, reps, customers)
-        plan_rep_rows, plan_team_rows, credit_notes = rep_rows, team_rows, {}
+        plan_rep_rows, plan_nodes, credit_notes = rep_rows, node_rows, {}
         if plan.credit_split:
+            # a split moves the reps' and their teams' figures; a territory's are its customers' (the
+            # customer's territory), the company's all: neither changes
             credited = _credited(ctx, p, [c.customer_id for c in plan.credit_split])
-            plan_rep_rows, plan_team_rows, credit_notes = apply_credit_splits(
-                rep_rows, team_rows, credited, plan.credit_split, {r["rep_id"]: r.get("team_id") for r in reps})
+            plan_rep_rows, team_rows, credit_notes = apply_credit_splits(
+                rep_rows, node_rows.get("team", {}), credited, plan.credit_split,
+                {r["rep_id"]: r.get("team_id") for r in reps})
+            plan_nodes = node_rows | {"team": team_rows}
         s, tot = statements(plan, reps=reps, rep_rows=plan_rep_rows, targets=targets, label=p.label, window=p.current,
-                            currency=currency, warn=lambda m: ctx.warn("incentives", m), team_rows=plan_team_rows,
-                            team_targets=team_targets, credit_notes=credit_notes)
+                            currency=currency, warn=lambda m: ctx.warn("incentives", m), node_rows=plan_nodes,
+                            node_targets=node_targets, credit_notes=credit_notes)
         rows += s
         totals += tot
     return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES)}

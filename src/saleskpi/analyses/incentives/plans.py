@@ -150,8 +150,9 @@ class Adjustment(Definitions):
 
 
 class Pool(Definitions):
-    """One ``[[pool]]``: a team pool funded by the team's figure of a measure (its ``sales`` row of
-    level team) through a payout curve, then split among the plan's reps of the team."""
+    """One ``[[pool]]``: a team (or structure) pool funded by the unit's figure of a measure (its
+    ``sales`` row of level team, territory or company) through a payout curve, then split among
+    the plan's reps of the unit."""
 
     name: Annotated[str, Check("a name", lambda s: bool(s.strip()), example="team pool")] = Field(
         description="The pool's name, shown on the statement.")
@@ -171,6 +172,12 @@ class Pool(Definitions):
     cap: Annotated[float, Range(0, None)] | None = Field(default=None, description=(
         "The most a team's pool holds: a multiple of target_pool with basis attainment, an amount with basis "
         "value."))
+    level: Literal["team", "territory", "company"] = Field(default="team", description=(
+        "The unit funded and split: team (reps.team_id), territory (the reps' home territory, "
+        "reps.territory_id; funded by the territory's customers) or company (every rep of the plan)."))
+    territories: list[str] | None = Field(default=None, examples=[["T1"]], description=(
+        "With level territory: the territories with a pool; every home territory of the plan's reps when "
+        "not given."))
     teams: list[str] | None = Field(default=None, examples=[["T01"]], description=(
         "The teams (reps.team_id) with a pool; every team of the plan's reps when not given."))
     split: Literal["equal", "pro_rata", "weights"] = Field(default="equal", description=(
@@ -206,6 +213,10 @@ class Pool(Definitions):
         if self.split != "weights" and self.weights:
             raise definition_problem(f"pool '{self.name}': weights are given but split = \"{self.split}\"; "
                                      "write split = \"weights\" or remove the weights")
+        for key, level in (("teams", "team"), ("territories", "territory")):
+            if getattr(self, key) is not None and self.level != level:
+                raise definition_problem(f"pool '{self.name}': {key} are given but level = \"{self.level}\"; "
+                                         f"write level = \"{level}\" or remove {key}")
         if self.split_on is not None and self.split != "pro_rata":
             raise definition_problem(f"pool '{self.name}': split_on is given but split = \"{self.split}\"; "
                                      "write split = \"pro_rata\" or remove split_on")
