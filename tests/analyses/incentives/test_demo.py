@@ -57,12 +57,43 @@ def test_every_rep_is_paid_by_the_curve_on_the_stored_attainment(demo):
         assert s[(s.rep_id == rid) & (s.component == "target products")].iloc[0].pay == expected_products
         won = s[(s.rep_id == rid) & (s.step == "contest")].iloc[0].pay
         assert won == prize.get(rid, Decimal(0))
-        expected = expected_quota + expected_products + prize.get(rid, Decimal(0))
+        pooled = s[(s.rep_id == rid) & (s.step == "pool")].pay.sum()  # checked in the test below
+        expected = expected_quota + expected_products + prize.get(rid, Decimal(0)) + pooled
+        assert totals.loc[rid, "pools_pay"] == pooled
         assert totals.loc[rid, "total_pay"] == expected
         assert totals.loc[rid, "cost_of_sales"] == pytest.approx(float(expected) / float(row.turnover_value_period))
     # the demo company's reps are paid something, and not all the same; someone wins the contest
     assert totals.total_pay.notna().all() and totals.total_pay.nunique() > 1
     assert len(prize) >= 1
+
+
+def test_the_team_pools_are_funded_by_the_team_attainment_and_paid_out_exactly(demo):
+    plan = load_plan(demo.path / "plans" / "field-sales.toml")
+    (pool,) = plan.pool
+    sales = frame(demo, "sales")
+    teams = sales[(sales.level == "team") & sales.business_line.isna()].set_index("key")
+    reps_by = sales[(sales.level == "rep") & sales.business_line.isna()].set_index("rep_id")
+    reps = demo.table("reps").to_pandas()
+    paid = reps[reps.role == "rep"]
+    s = frame(demo, "incentive-statements")
+    rows = s[s.step == "pool"]
+    assert set(rows.rep_id) == set(paid.rep_id) and len(set(rows.team_id)) >= 2
+    p = Decimal(repr(pool.target_pool))
+    funded = 0
+    for team, got in rows.groupby("team_id"):
+        # the pool: 6,000 x attainment on the curve 1x / 1.5x above 100 %, nothing below 80 %, at most 12,000
+        a = Decimal(repr(float(teams.loc[team, "attainment_by_value"])))
+        expected = tiered_pay(a * p, [(Decimal(repr(lo)) * p, r) for lo, r in pool.tiers], threshold=Decimal("0.8") * p,
+                              cap=2 * p)
+        assert (got.pool_value == expected).all()
+        assert got.attainment.iloc[0] == pytest.approx(float(teams.loc[team, "attainment_by_value"]))
+        # paid out exactly: the shares sum to the pool, each within a cent of pool x turnover / the team's
+        assert got.pay.sum() == expected and got.pool_share.sum() == pytest.approx(1.0)
+        contribution = reps_by.reindex(got.rep_id).turnover_value_period.fillna(0).clip(lower=0).astype(float)
+        for (_, r), c in zip(got.iterrows(), contribution):
+            assert abs(float(r.pay) - float(expected) * c / contribution.sum()) <= 0.01
+        funded += expected > 0
+    assert funded >= 1  # some team reaches 80 % of its target in the demo
 
 
 def test_a_rep_sees_only_their_own_pay_and_a_manager_their_team(demo):

@@ -25,6 +25,8 @@ def test_the_example_plan_reads():
     assert [(c.name, c.measure, c.weight, c.basis) for c in plan.component] == [
         ("quota", "turnover_value", 0.7, "attainment"), ("target products", "target_products_value", 0.3, "value")]
     assert plan.component[0].tiers == [(0.0, 1.0), (1.0, 1.5)]
+    assert [(p.name, p.measure, p.basis, p.target_pool, p.split) for p in plan.pool] == [
+        ("team pool", "turnover_value", "attainment", 6000, "pro_rata")]
 
 
 def test_a_workspace_without_plans_has_none(tmp_path):
@@ -82,5 +84,31 @@ def test_plan_level_keys(tmp_path):
         "  - [[component]]: missing; add it (the plan's components, one [[component]] table each, with name, "
         "measure, weight and tiers)",
         "  - bonus: unknown key; remove it or check its spelling (keys: name, period, target_pay, "
-        "target_pay_by_rep, roles, reps, prorate, component, contest, adjustment)",
+        "target_pay_by_rep, roles, reps, prorate, component, contest, adjustment, pool, credit_split)",
     ]
+
+
+def test_bad_pools_and_credit_splits_are_named_by_their_key(tmp_path):
+    text = (QUOTA.format(w=1)
+            + '[[pool]]\nname = "p"\nmeasure = "turnover_value"\ntiers = [[0, 0.01]]\nsplit = "thirds"\n'
+            + '[[pool]]\nname = "q"\nmeasure = "turnover_value"\nbasis = "attainment"\ntiers = [[0, 1.0]]\n'
+            + '[[pool]]\nname = "r"\nmeasure = "margin"\ntiers = [[0, 0.01]]\nweights = { R1 = 1 }\n'
+            + '[[pool]]\nname = "s"\nmeasure = "turnover_value"\ntiers = [[0, 0.01]]\nsplit = "weights"\n'
+            + '[[pool]]\nname = "t"\nmeasure = "turnover_value"\ntiers = [[0, 0.01]]\nlevel = "company"\n'
+              'teams = ["M1"]\n'
+            + '[[credit_split]]\ncustomer_id = "C1"\nshares = { R1 = 0.6, R2 = 0.3 }\n'
+            + '[[credit_split]]\ncustomer_id = "C2"\nshares = { R1 = 1.5 }\n')
+    assert problems(tmp_path, text) == [
+        "[[pool]] #1 split: must be one of equal, pro_rata, weights, got 'thirds'",
+        "[[pool]] #2: pool 'q': basis attainment needs target_pool, the pool of a team at 100 % attainment; add "
+        "target_pool = <amount>",
+        "[[pool]] #3: pool 'r': weights are given but split = \"equal\"; write split = \"weights\" or remove the "
+        "weights",
+        "[[pool]] #4: pool 's': split = \"weights\" needs a weights table with a positive weight, e.g. weights = "
+        "{ R001 = 2, R002 = 1 }",
+        "[[pool]] #5: pool 't': teams are given but level = \"company\"; write level = \"team\" or remove teams",
+        "[[credit_split]] #1 shares: the shares sum to 0.9; make them sum to 1",
+        "[[credit_split]] #2 [credit_split.shares] R1: must be a number in (0, 1], got 1.5",
+    ]
+    assert problems(tmp_path, QUOTA.format(w=1) + '[[credit_split]]\ncustomer_id = "C1"\nshares = { R1 = 1 }\n' * 2) == [
+        "[[credit_split]]: customer C1 is split twice; give one [[credit_split]] per customer"]

@@ -26,26 +26,29 @@ from saleskpi.analyses.incentives.plans import (
     PLANS_DIR,
     Component,
     Contest,
+    SPLIT_MEASURES,
     Plan,
     load_plan,
     load_plans,
 )
+from saleskpi.analyses.incentives.pools import apply_credit_splits, credited_columns, pool_shares, split_amount
 from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TOTALS
 from saleskpi.analyses.periods import Window, periods
 from saleskpi.definitions import config_error
 
 __all__ = ["ANALYSIS", "EXAMPLE_PLAN", "MEASURES", "PLANS_DIR", "Plan", "component_pay", "contest_prizes", "load_plan", "load_plans",
-           "statements", "tiered_pay"]
+           "split_amount", "apply_credit_splits", "statements", "tiered_pay"]
 
 _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                     "step": "string", "component": "string", "measure": "string", "basis": "string",
                     "mode": "string", "actual": "float64", "target": "float64", "attainment": "float64",
                     "tier_from": "float64", "tier_rate": "float64", "rank": "int64", "target_pay": "decimal(38, 2)",
                     "proration": "float64", "pay_before_cap": "decimal(38, 2)", "cap_applied": "boolean",
-                    "pay": "decimal(38, 2)", "currency": "string", "note": "string"}
+                    "pay": "decimal(38, 2)", "pool_value": "decimal(38, 2)", "pool_share": "float64",
+                    "currency": "string", "note": "string"}
 _TOTAL_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                 "target_pay": "decimal(38, 2)", "components_pay": "decimal(38, 2)",
-                "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)", "cost_of_sales": "float64",
+                "pools_pay": "decimal(38, 2)", "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)", "cost_of_sales": "float64",
                 "currency": "string", "note": "string"}
 
 
@@ -132,15 +135,85 @@ def contest_prizes(contest: Contest, figures: dict[str, float | None]) -> dict[s
     return out
 
 
+#: The reps' column that places a rep in a pool's unit, per level (company: every rep).
+_POOL_KEY = {"team": "team_id", "territory": "territory_id", "company": None}
+
+
+def _pool_rows(plan: Plan, employed: list[dict], rep_rows: dict[str, dict], targets: dict,
+               node_rows: dict[str, dict[str, dict]], node_targets: dict[str, dict], proration: dict[str, Decimal],
+               label: str) -> dict[str, list[dict]]:
+    """Per rep, its rows of the plan's pools (without the rep's base columns): per unit (team,
+    territory or the company) the funding on the unit's figure (:func:`component_pay` on
+    ``target_pool``), the rep's share and the amount (:func:`split_amount`); pay empty with the
+    reason where the pool is unknown."""
+    out: dict[str, list[dict]] = {}
+    for pool in plan.pool:
+        col = _POOL_KEY[pool.level]
+        chosen = pool.teams if pool.level == "team" else pool.territories if pool.level == "territory" else None
+        units = (chosen if chosen is not None else [""] if col is None
+                 else sorted({r[col] for r in employed if r.get(col)}))
+        team_rows, team_targets = node_rows.get(pool.level, {}), node_targets.get(pool.level, {})
+        for team in units:
+            members = sorted((r for r in employed if col is None or r.get(col) == team), key=lambda r: r["rep_id"])
+            if not members:
+                continue
+            unit = "the company" if col is None else f"{pool.level} {team}"
+            row = {"step": "pool", "component": pool.name, "measure": pool.measure, "basis": pool.basis,
+                   "mode": pool.mode}
+            figures = team_rows.get(team)
+            value, target, attainment = _figures(pool.measure, figures, team_targets, team)
+            row |= {"actual": value, "target": target, "attainment": attainment}
+            on = attainment if pool.basis == "attainment" else value
+            reason = None
+            if figures is None:
+                reason = f"no pool: the sales result has no row for {unit} in {label}"
+            elif pool.basis == "attainment" and (target is None or target <= 0):
+                reason = (f"no pool: no target for {unit} in {label} (targets, level {pool.level}, kpi "
+                          f"{pool.measure}); import the {pool.level}'s target to compute it")
+            elif on is None:
+                reason = f"no pool: {pool.measure} is empty for {unit} in {label} (see sales.note)"
+            weights, how = pool_shares(pool, plan, members, rep_rows, targets, proration, _figures)
+            if reason is None:
+                funding = component_pay(pool, to_decimal(on, "measure"),
+                                        to_decimal(pool.target_pool or 0, "target_pool"))
+                row |= {k: funding[k] for k in ("pay_before_cap", "cap_applied")}
+                row |= {k: None if funding[k] is None else float(funding[k]) for k in ("tier_from", "tier_rate")}
+                row["pool_value"] = funding["pay"]
+                total_w = sum(weights.values(), Decimal(0)) if weights is not None else None
+                if weights is None:
+                    reason = f"no pay: the pool of {unit} is {how}"
+                elif total_w == 0 and funding["pay"] != 0:
+                    reason = f"no pay: the pool of {unit} is not split: no rep of it has a weight above 0"
+            for r in members:
+                rid = r["rep_id"]
+                rep_row = dict(row)
+                if reason is None:
+                    share = weights[rid] / total_w if total_w else Decimal(0)
+                    amounts = split_amount(row["pool_value"], weights) if total_w else {k: Decimal("0.00")
+                                                                                        for k in weights}
+                    rep_row |= {"pool_share": float(share), "pay": amounts[rid],
+                                "note": f"{unit}: {how}"}
+                else:
+                    rep_row |= {"pay": None, "note": reason}
+                out.setdefault(rid, []).append(rep_row | {"_unit": unit})
+    return out
+
+
 def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targets: dict[tuple[str, str], float],
-               label: str, window: Window, currency: str, warn=lambda message: None) -> tuple[list[dict], list[dict]]:
+               label: str, window: Window, currency: str, warn=lambda message: None,
+               node_rows: dict[str, dict[str, dict]] | None = None, node_targets: dict[str, dict] | None = None,
+               credit_notes: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
     """The statement rows and the total rows of ``plan`` for the period ``label`` (``window``:
     its days to the as-of date).
 
     ``reps``: the reps table's rows (rep_id, team_id, role, hired_on, left_on); ``rep_rows``: per rep
     its row of the measures' result (the ``sales`` row of level rep over all lines);
     ``targets``: (rep_id, kpi) -> target of the period. A rep without a target, or without the
-    measure, gets no pay on that component and the reason in ``note`` (never 0 paid silently)."""
+    measure, gets no pay on that component and the reason in ``note`` (never 0 paid silently).
+    ``node_rows``/``node_targets``: per level (team, territory, company) the same per unit (the
+    ``sales`` rows of that level over all lines, key -> row; the targets of that level, (key, kpi)
+    -> target; the company's key is ""), which fund the plan's pools; ``credit_notes``: per rep the note
+    of the credit splits already applied to ``rep_rows`` (:func:`apply_credit_splits`)."""
     eligible = [r for r in reps if (plan.reps is None or r["rep_id"] in plan.reps)
                 and (plan.roles is None or r.get("role") in plan.roles)]
     rows, totals = [], []
@@ -153,6 +226,9 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
             value, _, attainment = _figures(k.measure, rep_rows.get(rid), targets, rid)
             figures[rid] = attainment if k.rank_on == "attainment" else value
         contests[k.name] = (figures, contest_prizes(k, figures))
+    credit_notes, unpooled = credit_notes or {}, set()
+    pools = _pool_rows(plan, [r for r in eligible if r["rep_id"] in employed], rep_rows, targets, node_rows or {},
+                       node_targets or {}, {r["rep_id"]: _proration(r, window, plan.prorate) for r in eligible}, label)
     for rep in sorted(eligible, key=lambda r: r["rep_id"]):
         rid = rep["rep_id"]
         share = _proration(rep, window, plan.prorate)
@@ -194,6 +270,9 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
                 unknown.append(c.name)
             if share < 1:
                 note = "; ".join(filter(None, [note, f"prorated: employed {float(share):.1%} of the period to date"]))
+            if rid in credit_notes:
+                note = "; ".join(filter(None, [note, credit_notes[rid] if c.measure in SPLIT_MEASURES else
+                                               f"credit split not applied: {c.measure} is not a sum over customers"]))
             rows.append(row | {"note": note})
         for k in plan.contest:
             figures, won = contests[k.name]
@@ -209,6 +288,16 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
             rows.append({**base, "step": "contest", "component": k.name, "measure": k.measure, "basis": k.rank_on,
                          "actual": value, "target": target, "attainment": attainment, "rank": rank, "pay": prize,
                          "note": note})
+        pools_pay, components_known, pools_known = Decimal(0), not unknown, True
+        for pool_row in pools.get(rid, []):
+            if pool_row["pay"] is None:
+                unknown.append(pool_row["component"])
+                pools_known = False
+            else:
+                pools_pay += pool_row["pay"]
+            rows.append({**base, **{k: v for k, v in pool_row.items() if k != "_unit"}})
+            if pool_row["pay"] is None:
+                unpooled.add((pool_row["component"], pool_row["_unit"]))
         adjustments = Decimal(0)
         for i, a in enumerate(plan.adjustment, start=1):
             if a.rep_id != rid:
@@ -216,12 +305,13 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
             amount = to_decimal(a.amount, "amount").quantize(CENT, rounding=ROUND_HALF_UP)
             adjustments += amount
             rows.append({**base, "step": a.kind, "component": f"#{i}", "pay": amount, "note": a.reason})
-        total = None if unknown else components_pay + adjustments
+        total = None if unknown else components_pay + pools_pay + adjustments
         turnover = None if measures is None else _num(measures.get("turnover_value_period"))
         known = total is not None and turnover is not None and turnover > 0
         totals.append({**base, "cost_of_sales": float(total) / turnover if known else None,
                        "target_pay": (plan.target_pay_of(rid) * share).quantize(CENT, rounding=ROUND_HALF_UP),
-                       "components_pay": None if unknown else components_pay, "adjustments_value": adjustments,
+                       "components_pay": components_pay if components_known else None,
+                       "pools_pay": pools_pay if pools_known else None, "adjustments_value": adjustments,
                        "total_pay": total,
                        "note": (f"total not computed: no pay on {', '.join(unknown)} (see the statement)"
                                 if unknown else None)})
@@ -239,10 +329,15 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
     if without:
         warn(f"plan '{plan.name}': {len(without)} rep(s) have no target for {label}, so no pay is computed on "
              "their attainment components; import the targets.")
+    for name in sorted({n for n, _ in unpooled}):
+        units = sorted(u for n, u in unpooled if n == name)
+        warn(f"plan '{plan.name}': the pool '{name}' is not paid in {label} for {', '.join(units[:5])}"
+             f"{'...' if len(units) > 5 else ''}: the statements say why.")
     return rows, totals
 
 
-def _check_plan(plan: Plan, source: Path, ctx: Context, reps: list[dict]) -> None:
+def _check_plan(plan: Plan, source: Path, ctx: Context, reps: list[dict],
+                customers: set[str] | None = None) -> None:
     """The plan against the workspace: its period and the reps it names (ConfigError naming the
     file and the key)."""
     rep_ids = {r["rep_id"] for r in reps}
@@ -257,6 +352,25 @@ def _check_plan(plan: Plan, source: Path, ctx: Context, reps: list[dict]) -> Non
         if a.rep_id not in eligible:
             problems.append(f"[[adjustment]] #{i} rep_id: '{a.rep_id}' is not a rep of the plan; use a rep_id of "
                             "the reps table of an eligible role (roles) and, when the plan lists them, of reps")
+    teams = {r["team_id"] for r in reps if r.get("team_id")}
+    territories = {r["territory_id"] for r in reps if r.get("territory_id")}
+    for i, pool in enumerate(plan.pool, start=1):
+        for team in sorted(set(pool.teams or []) - teams):
+            problems.append(f"[[pool]] #{i} teams: '{team}' is not a team of the reps table (reps.team_id); use "
+                            f"one of {', '.join(sorted(teams)[:10])}")
+        for territory in sorted(set(pool.territories or []) - territories):
+            problems.append(f"[[pool]] #{i} territories: '{territory}' is not a home territory of the reps table "
+                            f"(reps.territory_id); use one of {', '.join(sorted(territories)[:10]) or '(none set)'}")
+        for rid in sorted(set(pool.weights) - eligible):
+            problems.append(f"[[pool]] #{i} weights: '{rid}' is not a rep of the plan; weigh only reps of an "
+                            "eligible role (roles) and, when the plan lists them, of reps")
+    for i, split in enumerate(plan.credit_split, start=1):
+        if customers is not None and split.customer_id not in customers:
+            problems.append(f"[[credit_split]] #{i} customer_id: '{split.customer_id}' is not in the customers "
+                            "table; use a customers.customer_id")
+        for rid in sorted(set(split.shares) - rep_ids):
+            problems.append(f"[[credit_split]] #{i} shares: '{rid}' is not in the reps table; credit reps of "
+                            "the reps table")
     for key, ids in (("reps", plan.reps or []), ("target_pay_by_rep", list(plan.target_pay_by_rep))):
         unknown = sorted(set(ids) - rep_ids)
         if unknown:
@@ -273,24 +387,62 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         ctx.warn("incentives", f"no plan in {Path(ctx.ws.path) / PLANS_DIR}, so no incentive pay is computed; copy "
                                "the example plan there (docs/incentives.md).")
     reps_t = ctx.table("reps")
-    reps = reps_t.select("rep_id", "team_id", "role", "hired_on", "left_on").to_pyarrow().to_pylist()
+    reps = reps_t.select("rep_id", "team_id", "territory_id", "role", "hired_on", "left_on").to_pyarrow().to_pylist()
     sales = ctx.result("sales")
     columns = sorted({"rep_id", *(c for m in MEASURES.values() if m.result == "sales"
                                   for c in (m.column, m.target_column, m.attainment_column) if c)})
     rep_level = sales.filter((sales.level == "rep") & sales.business_line.isnull()).select(*columns)
     rep_rows = {r["rep_id"]: r for r in rep_level.to_pyarrow().to_pylist()}
+    levels = sorted({pool.level for plan in plans.values() for pool in plan.pool})
+    node_rows: dict[str, dict[str, dict]] = {level: {} for level in levels}
+    if levels:
+        nodes = sales.filter(sales.level.isin(levels) & sales.business_line.isnull()).select(
+            "level", "key", *(c for c in columns if c != "rep_id"))
+        for r in nodes.to_pyarrow().to_pylist():
+            node_rows[r["level"]][r["key"] or ""] = r
     t = ctx.table("targets")
-    target_rows = t.filter((t.period == p.label) & (t.level == "rep")).select("key", "kpi", "target")
-    targets = {(r["key"], r["kpi"]): float(r["target"]) for r in target_rows.to_pyarrow().to_pylist()
-               if r["target"] is not None}
+    target_rows = t.filter((t.period == p.label) & t.level.isin(["rep", *levels])).select("level", "key", "kpi", "target")
+    targets, node_targets = {}, {level: {} for level in levels}
+    for r in target_rows.to_pyarrow().to_pylist():
+        if r["target"] is not None:
+            (targets if r["level"] == "rep" else node_targets[r["level"]])[(r["key"] or "", r["kpi"])] = float(
+                r["target"])
     rows, totals = [], []
     for source, plan in plans.items():
-        _check_plan(plan, source, ctx, reps)
-        s, tot = statements(plan, reps=reps, rep_rows=rep_rows, targets=targets, label=p.label, window=p.current,
-                            currency=currency, warn=lambda m: ctx.warn("incentives", m))
+        credited, customers = [], None
+        if plan.credit_split:
+            ids = [c.customer_id for c in plan.credit_split]
+            c_t = ctx.table("customers")
+            customers = set(c_t.filter(c_t.customer_id.isin(ids)).customer_id.to_pyarrow().to_pylist())
+        _check_plan(plan, source, ctx, reps, customers)
+        plan_rep_rows, plan_nodes, credit_notes = rep_rows, node_rows, {}
+        if plan.credit_split:
+            # a split moves the reps' and their teams' figures; a territory's are its customers' (the
+            # customer's territory), the company's all: neither changes
+            credited = _credited(ctx, p, [c.customer_id for c in plan.credit_split])
+            plan_rep_rows, team_rows, credit_notes = apply_credit_splits(
+                rep_rows, node_rows.get("team", {}), credited, plan.credit_split,
+                {r["rep_id"]: r.get("team_id") for r in reps})
+            plan_nodes = node_rows | {"team": team_rows}
+        s, tot = statements(plan, reps=reps, rep_rows=plan_rep_rows, targets=targets, label=p.label, window=p.current,
+                            currency=currency, warn=lambda m: ctx.warn("incentives", m), node_rows=plan_nodes,
+                            node_targets=node_targets, credit_notes=credit_notes)
         rows += s
         totals += tot
     return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES)}
+
+
+def _credited(ctx: Context, p, customer_ids: list[str]) -> list[dict]:
+    """Per split customer × credited rep (and its team), the period's sums of the columns a credit
+    split moves, from the same customer × product × rep grain as the ``sales`` result."""
+    from saleskpi.analyses.sales import customer_product_grain
+
+    g = customer_product_grain(ctx, p)
+    g = g.filter(g.customer_id.isin(customer_ids))
+    turnover, volume, tp = credited_columns()
+    sums = g.group_by("customer_id", "rep_id", "team_id").aggregate(**{
+        turnover: g.value_cur.sum(), volume: g.volume_cur.sum(), tp: g.value_cur.sum(where=g.is_target)})
+    return sums.to_pyarrow().to_pylist()
 
 
 def _table(rows: list[dict], types: dict[str, str]) -> ibis.Table:

@@ -19,8 +19,8 @@ from saleskpi.analyses.measures import PAYABLE, Measure
 from saleskpi.definitions import Check, Definitions, Range, definition_problem, load_definitions
 from saleskpi.errors import UsageError
 
-__all__ = ["MEASURES", "Measure", "Plan", "Component", "Contest", "Adjustment", "PLANS_DIR", "load_plan", "load_plans",
-           "EXAMPLE_PLAN"]
+__all__ = ["MEASURES", "Measure", "Plan", "Component", "Contest", "Adjustment", "Pool", "CreditSplit", "SPLIT_MEASURES",
+           "PLANS_DIR", "load_plan", "load_plans", "EXAMPLE_PLAN"]
 
 #: The folder of a workspace that holds its plans, one TOML file each.
 PLANS_DIR = "plans"
@@ -149,6 +149,103 @@ class Adjustment(Definitions):
         return self
 
 
+class Pool(Definitions):
+    """One ``[[pool]]``: a team (or structure) pool funded by the unit's figure of a measure (its
+    ``sales`` row of level team, territory or company) through a payout curve, then split among
+    the plan's reps of the unit."""
+
+    name: Annotated[str, Check("a name", lambda s: bool(s.strip()), example="team pool")] = Field(
+        description="The pool's name, shown on the statement.")
+    measure: str = Field(examples=["turnover_value"], description=(
+        "The team's figure that funds the pool: one of " + ", ".join(MEASURES) + "."))
+    basis: Literal["attainment", "value"] = Field(default="value", description=(
+        "value: the tiers' bounds are the team's figure and the rates pay per unit (e.g. 1 % of the team's "
+        "turnover); attainment: the bounds are the team's attainment (team target: targets, level team) and "
+        "the rates multiples of target_pool."))
+    target_pool: Annotated[float, Range(0, None, closed="neither", example=5000.0)] | None = Field(
+        default=None, description="With basis attainment: the pool of a team at 100 % attainment.")
+    mode: Literal["marginal", "retroactive"] = "marginal"
+    tiers: list[tuple[float, float]] = Field(examples=[[[0, 0.01]]], description=(
+        "(lower_bound, rate) pairs in ascending order of bound."))
+    threshold: Annotated[float, Range(0, None)] | None = Field(default=None, description=(
+        "Nothing is funded below it (an attainment with basis attainment, a value with basis value)."))
+    cap: Annotated[float, Range(0, None)] | None = Field(default=None, description=(
+        "The most a team's pool holds: a multiple of target_pool with basis attainment, an amount with basis "
+        "value."))
+    level: Literal["team", "territory", "company"] = Field(default="team", description=(
+        "The unit funded and split: team (reps.team_id), territory (the reps' home territory, "
+        "reps.territory_id; funded by the territory's customers) or company (every rep of the plan)."))
+    territories: list[str] | None = Field(default=None, examples=[["T1"]], description=(
+        "With level territory: the territories with a pool; every home territory of the plan's reps when "
+        "not given."))
+    teams: list[str] | None = Field(default=None, examples=[["T01"]], description=(
+        "The teams (reps.team_id) with a pool; every team of the plan's reps when not given."))
+    split: Literal["equal", "pro_rata", "weights"] = Field(default="equal", description=(
+        "How a team's pool is shared among its reps of the plan: equal (by the share of the period employed "
+        "when the plan prorates), pro_rata (to each rep's contribution: split_on), weights (the weights table)."))
+    split_on: str | None = Field(default=None, examples=["turnover_value"], description=(
+        "With split pro_rata: the measure whose value is the rep's contribution (the pool's measure when not "
+        "given; a negative value counts 0)."))
+    weights: dict[str, Annotated[float, Range(0, None)]] = Field(default_factory=dict, examples=[{"R001": 2.0}],
+                                                                 description=(
+        "With split weights: rep_id -> weight; a rep's share is its weight / the weights of the team's reps "
+        "(a rep not listed weighs 0)."))
+
+    _measure_provided = field_validator("measure")(Component._measure_provided.__func__)
+    _tiers_ascending = field_validator("tiers")(Component._tiers_ascending.__func__)
+
+    @field_validator("split_on")
+    @classmethod
+    def _split_on_provided(cls, v: str | None) -> str | None:
+        return None if v is None else Component._measure_provided.__func__(cls, v)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Pool":
+        if self.basis == "attainment" and MEASURES[self.measure].target_from is None:
+            raise definition_problem(f"pool '{self.name}': the measure {self.measure} has no target, so it cannot "
+                                     "fund on attainment; write basis = \"value\" or choose a measure with a target")
+        if self.basis == "attainment" and self.target_pool is None:
+            raise definition_problem(f"pool '{self.name}': basis attainment needs target_pool, the pool of a team "
+                                     "at 100 % attainment; add target_pool = <amount>")
+        if self.split == "weights" and not any(w > 0 for w in self.weights.values()):
+            raise definition_problem(f"pool '{self.name}': split = \"weights\" needs a weights table with a "
+                                     "positive weight, e.g. weights = { R001 = 2, R002 = 1 }")
+        if self.split != "weights" and self.weights:
+            raise definition_problem(f"pool '{self.name}': weights are given but split = \"{self.split}\"; "
+                                     "write split = \"weights\" or remove the weights")
+        for key, level in (("teams", "team"), ("territories", "territory")):
+            if getattr(self, key) is not None and self.level != level:
+                raise definition_problem(f"pool '{self.name}': {key} are given but level = \"{self.level}\"; "
+                                         f"write level = \"{level}\" or remove {key}")
+        if self.split_on is not None and self.split != "pro_rata":
+            raise definition_problem(f"pool '{self.name}': split_on is given but split = \"{self.split}\"; "
+                                     "write split = \"pro_rata\" or remove split_on")
+        return self
+
+
+#: The measures a credit split re-credits: sums over the customers' invoice lines (a share or a
+#: count of a rep is not a sum of its customers' figures, so it is not split).
+SPLIT_MEASURES = ("turnover_value", "turnover_volume", "target_products_value")
+
+
+class CreditSplit(Definitions):
+    """One ``[[credit_split]]``: a customer shared by reps, each credited a share of its sales."""
+
+    customer_id: Annotated[str, Check("a customer id", lambda s: bool(s.strip()), example="C00042")] = Field(
+        description="The shared customer (customers.customer_id).")
+    shares: dict[str, Annotated[float, Range(0, 1, closed="right")]] = Field(
+        min_length=1, examples=[{"R001": 0.6, "R002": 0.4}], description=(
+            "rep_id -> the share of the customer's sales credited to the rep; the shares sum to 1."))
+
+    @field_validator("shares")
+    @classmethod
+    def _shares_sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        total = sum((Decimal(repr(x)) for x in v.values()), Decimal(0))
+        if total != 1:
+            raise definition_problem(f"the shares sum to {total.normalize()}; make them sum to 1")
+        return v
+
+
 class Plan(Definitions):
     """A whole plan file."""
 
@@ -177,6 +274,10 @@ class Plan(Definitions):
         "Contests, one [[contest]] table each: prizes by rank on a measure, paid on top of the components."))
     adjustment: list[Adjustment] = Field(default_factory=list, description=(
         "Manual adjustments and clawbacks, one [[adjustment]] table each, with rep_id, amount and reason."))
+    pool: list[Pool] = Field(default_factory=list, description=(
+        "Team pools, one [[pool]] table each: funded by the team's figure, split among its reps, paid on top."))
+    credit_split: list[CreditSplit] = Field(default_factory=list, description=(
+        "Shared customers, one [[credit_split]] table each: the reps credited and their shares."))
 
     @field_validator("component")
     @classmethod
@@ -189,6 +290,25 @@ class Plan(Definitions):
         doubled = sorted({n for n in names if names.count(n) > 1})
         if doubled:
             raise definition_problem(f"two components are called {', '.join(doubled)}; give each its own name")
+        return v
+
+    @field_validator("pool")
+    @classmethod
+    def _pool_names(cls, v: list[Pool]) -> list[Pool]:
+        names = [p.name for p in v]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise definition_problem(f"two pools are called {', '.join(doubled)}; give each its own name")
+        return v
+
+    @field_validator("credit_split")
+    @classmethod
+    def _one_split_per_customer(cls, v: list[CreditSplit]) -> list[CreditSplit]:
+        ids = [c.customer_id for c in v]
+        doubled = sorted({i for i in ids if ids.count(i) > 1})
+        if doubled:
+            raise definition_problem(f"customer {', '.join(doubled)} is split twice; give one [[credit_split]] per "
+                                     "customer")
         return v
 
     def target_pay_of(self, rep_id: str) -> Decimal:

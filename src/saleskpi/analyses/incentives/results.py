@@ -10,10 +10,10 @@ __all__ = ["RESULTS", "STATEMENTS", "TOTALS"]
 _PLAN = column("plan", "text", "Plan", "План", "The plan's name (its file in DIR/plans).",
                "Името на плана (файлът му в DIR/plans).")
 _STEP = column("step", "class", "Step", "Стъпка",
-               "component (pay on a measure), contest (a prize by rank), adjustment or clawback (a manual amount "
-               "with its reason).",
-               "component (възнаграждение по показател), contest (награда по място), adjustment или clawback "
-               "(ръчна сума с причина).")
+               "component (pay on a measure), contest (a prize by rank), pool (the rep's share of the team's pool), "
+               "adjustment or clawback (a manual amount with its reason).",
+               "component (възнаграждение по показател), contest (награда по място), pool (делът на търговеца от "
+               "фонда на екипа), adjustment или clawback (ръчна сума с причина).")
 _COMPONENT = column("component", "text", "Component", "Компонент",
                     "The plan component's name; on an adjustment row its number in the plan file (#1...).",
                     "Името на компонента от плана; в ред за корекция — номерът ѝ във файла (#1...).")
@@ -62,6 +62,18 @@ _PAY_BEFORE_CAP = column("pay_before_cap", "money", "Pay before cap", "Възн�
                          "Възнаграждението по кривата преди тавана (0 под прага).")
 _CAP_APPLIED = column("cap_applied", "flag", "Capped", "Таван", "Whether the cap cut the pay.",
                       "Дали таванът е намалил възнаграждението.")
+_POOL_VALUE = column("pool_value", "money", "Team pool", "Фонд на екипа",
+                     "On a pool's row: the team's pool, funded by the curve on the team's figure (actual, attainment "
+                     "of the team) after the cap; empty on other rows and where the pool is unknown (note says why).",
+                     "В ред за фонд: фондът на екипа по кривата върху показателя на екипа (actual, attainment на "
+                     "екипа) след тавана; празно в другите редове и където фондът е неизвестен (note казва защо).")
+_POOL_SHARE = column("pool_share", "ratio", "Share of the pool", "Дял от фонда",
+                     "On a pool's row: the rep's share of the team's pool (equal, pro rata to the contribution, or "
+                     "by weights; the shares of a team sum to 1); pay = the share of pool_value to the cent, the "
+                     "cents apportioned by largest remainder so that the team's pays sum to the pool.",
+                     "В ред за фонд: делът на търговеца от фонда на екипа (поравно, пропорционално на приноса или "
+                     "по тегла; делите в екипа дават 1); pay = делът от pool_value до цент, центовете разпределени "
+                     "по най-голям остатък, така че сборът в екипа е равен на фонда.")
 _PAY = column("pay", "money", "Pay", "Възнаграждение",
               "The row's pay, to the cent (half away from zero); empty where it cannot be computed (note says why).",
               "Възнаграждението по реда, до цент; празно, където не може да бъде изчислено (note казва защо).")
@@ -70,12 +82,14 @@ STATEMENTS = Result(
     "incentive-statements",
     ("Incentive statements", "Справки за възнаграждение"),
     ("Every step of each rep's variable pay: per plan component the measure, target, attainment, tier, "
-     "pay, cap and proration, then each manual adjustment or clawback with its reason.",
+     "pay, cap and proration, each contest, the rep's share of each team pool, then each manual adjustment or "
+     "clawback with its reason.",
      "Всяка стъпка от променливото възнаграждение на търговеца: по компонент показател, цел, изпълнение, "
-     "ниво, сума, таван и пропорция, после всяка ръчна корекция с причината ѝ."),
+     "ниво, сума, таван и пропорция, всяко състезание, делът от всеки фонд на екипа, после всяка ръчна "
+     "корекция с причината ѝ."),
     (_PLAN, PERIOD, REP_ID, TEAM_ID, _STEP, _COMPONENT, _MEASURE, _BASIS, _MODE, _MEASURE_VALUE, _TARGET,
-     _ATTAINMENT, _TIER_FROM, _TIER_RATE, _RANK, _TARGET_PAY, _PRORATION, _PAY_BEFORE_CAP, _CAP_APPLIED, _PAY, CURRENCY,
-     NOTE),
+     _ATTAINMENT, _TIER_FROM, _TIER_RATE, _RANK, _TARGET_PAY, _PRORATION, _PAY_BEFORE_CAP, _CAP_APPLIED, _POOL_VALUE, _POOL_SHARE,
+     _PAY, CURRENCY, NOTE),
     key=("plan", "rep_id", "step", "component"),
     scope=("rep_id",),
     pay=True,
@@ -84,12 +98,18 @@ STATEMENTS = Result(
 _COMPONENTS_PAY = column("components_pay", "money", "Pay on components", "По компоненти",
                          "Sum of the components' pay and contest prizes; empty when a component's pay is (note says which).",
                          "Сборът по компонентите и наградите от състезания; празно, ако някой компонент е празен (note казва кой).")
+_POOLS_PAY = column("pools_pay", "money", "Pay from team pools", "От фондове на екипа",
+                    "Sum of the rep's shares of the team pools (0 when none); empty when a pool is unknown (note "
+                    "says which).",
+                    "Сборът от дяловете на търговеца във фондовете на екипа (0, ако няма); празно, ако фонд е "
+                    "неизвестен (note казва кой).")
 _ADJUSTMENTS = column("adjustments_value", "money", "Adjustments", "Корекции",
                       "Sum of the manual adjustments and clawbacks (0 when none).",
                       "Сборът на ръчните корекции и възстановявания (0, ако няма).")
 _TOTAL = column("total_pay", "money", "Total pay", "Общо възнаграждение",
-                "components_pay + adjustments_value; empty when a component's pay is unknown.",
-                "components_pay + adjustments_value; празно, ако възнаграждението по компонент е неизвестно.")
+                "components_pay + pools_pay + adjustments_value; empty when a component's or pool's pay is unknown.",
+                "components_pay + pools_pay + adjustments_value; празно, ако възнаграждението по компонент или "
+                "фонд е неизвестно.")
 _COST_OF_SALES = column("cost_of_sales", "ratio", "Cost of sales", "Разход за продажби",
                         "total_pay / the rep's turnover in the period to date (sales.turnover_value_period): the "
                         "variable pay per unit of turnover (0.05 = 5 %); empty where either is empty or the "
@@ -101,9 +121,9 @@ _COST_OF_SALES = column("cost_of_sales", "ratio", "Cost of sales", "Разход
 TOTALS = Result(
     "incentive-totals",
     ("Incentive pay per rep", "Възнаграждение по търговци"),
-    ("Each rep's variable pay for the period: components, adjustments and the total.",
-     "Променливото възнаграждение на всеки търговец за периода: компоненти, корекции и общо."),
-    (_PLAN, PERIOD, REP_ID, TEAM_ID, _TARGET_PAY, _COMPONENTS_PAY, _ADJUSTMENTS, _TOTAL, _COST_OF_SALES, CURRENCY,
+    ("Each rep's variable pay for the period: components, team pools, adjustments and the total.",
+     "Променливото възнаграждение на всеки търговец за периода: компоненти, фондове на екипа, корекции и общо."),
+    (_PLAN, PERIOD, REP_ID, TEAM_ID, _TARGET_PAY, _COMPONENTS_PAY, _POOLS_PAY, _ADJUSTMENTS, _TOTAL, _COST_OF_SALES, CURRENCY,
      NOTE),
     key=("plan", "rep_id"),
     scope=("rep_id",),
