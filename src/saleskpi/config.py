@@ -262,7 +262,7 @@ class SatisfactionSection(Definitions):
         "The p-value below which a change between periods, or a difference between responders and "
         "non-responders, is called significant."))
     mismatch_change: Annotated[float, Range(0, None, closed="neither")] = Field(default=0.1, description=(
-        "satisfaction-mismatch lists a promoter whose turnover fell by at least this fraction against the "
+        "mislead lists a promoter whose turnover fell by at least this fraction against the "
         "same dates last year (0.1 = 10 %), and a detractor whose turnover grew by at least as much."))
 
 

@@ -36,8 +36,8 @@ def ws(small_company):
                                  "clv", "clv-history", "clv-validation", "clv-params", "clv-wallet",
                                  "segments", "segment-quality", "segment-profit", "segment-moves", "segment-clusters",
                                  "nps", "nps-change", "nonresponse", "nonresponse-test", "drivers",
-                                 "response-styles", "survey-selection", "satisfaction-mismatch", "satisfaction-links",
-                                 "loyalty-kpis", "loyalty-lift", "incentive-statements", "incentive-totals", "kpis",
+                                 "response-styles", "survey-selection", "mislead", "satisfaction-links",
+                                 "loyalty", "loyalty-lift", "incentive-statements", "incentive-totals", "kpis",
                                  "scorecard", "target-proposals", "target-consistency", "competencies",
                                  "competency-links"}
     assert second.run_id == first.run_id + 1

@@ -36,7 +36,7 @@ __all__ = ["SHEETS", "LANGS", "BATCH_ROWS", "ReportSummary", "write_xlsx"]
 SHEETS = ("sales", "bridge", "abc", "abc-matrix", "abc-limits", "abc-migration", "class-a", "potential",
           "potential-rollup", "potential-rep-bias", "potential-methods", "wallet", "wallet-links", "clv",
           "clv-validation", "clv-wallet", "segment-profit", "segment-quality", "nps", "drivers",
-          "satisfaction-mismatch", "survey-selection", "loyalty-kpis", "loyalty-lift")
+          "mislead", "survey-selection", "loyalty", "loyalty-lift")
 LANGS = ("en", "bg")
 #: Rows read from the engine and written per batch.
 BATCH_ROWS = 20_000

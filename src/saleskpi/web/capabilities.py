@@ -80,7 +80,7 @@ PAGES: dict[str, tuple[str, str, tuple[Section, ...]]] = {
         Section("drivers", ("attribute", "stated_importance", "stated_rank", "relative_weight_share",
                             "derived_rank", "lmg_weight", "r_squared", "note"),
                 chart=("attribute", ("relative_weight", "lmg_weight"))),
-        Section("satisfaction-mismatch", limit=30),
+        Section("mislead", limit=30),
         Section("survey-selection"),
         Section("satisfaction-links"),
         Section("nonresponse", limit=30),
@@ -90,7 +90,7 @@ PAGES: dict[str, tuple[str, str, tuple[Section, ...]]] = {
         Section("loyalty-lift", ("outcome", "members", "controls", "lift", "lift_ci_low", "lift_ci_high",
                                  "relative_lift", "naive_gap", "parallel_trends", "incremental_margin_12m",
                                  "programme_cost_12m", "roi", "roi_ci_low", "roi_ci_high", "note")),
-        Section("loyalty-kpis", limit=40),
+        Section("loyalty", limit=40),
     )),
     "incentives": ("Incentive pay", "Възнаграждения", (
         Section("incentive-totals", limit=50, chart=("rep_id", ("target_pay", "total_pay"))),

@@ -44,7 +44,7 @@ def company(tmp_path):
 
 
 def kpis(ws):
-    return results.read(ws.con, "loyalty-kpis").to_pyarrow().to_pandas().set_index("programme_kpi")
+    return results.read(ws.con, "loyalty").to_pyarrow().to_pandas().set_index("programme_kpi")
 
 
 def test_the_kpis_are_the_hand_worked_figures(company):
@@ -104,7 +104,7 @@ def test_a_bad_goals_file_is_refused_with_the_file_and_the_key(company):
         compute(company, only=["loyalty"], as_of=AS_OF)
     text = str(err.value)
     assert text.startswith(f"{company.path / 'loyalty.toml'}: 3 invalid loyalty goal definition(s):")
-    assert "[[goal]] #1 kpi: 'enrolment' is not a KPI of loyalty-kpis" in text
+    assert "[[goal]] #1 kpi: 'enrolment' is not a KPI of loyalty" in text
     assert "[[goal]] #1 target: must be a number" in text
     assert "[[goal]] #1 direction: must be one of at_least, at_most, got 'more'" in text
 

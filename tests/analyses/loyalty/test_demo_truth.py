@@ -91,7 +91,7 @@ def test_the_matched_controls_were_not_members_at_the_members_enrolment(demo):
 
 def test_the_programme_kpis_on_the_demo_are_its_tables_counted_here(demo):
     ws, report = demo
-    k = frame(ws, "loyalty-kpis").set_index("programme_kpi")
+    k = frame(ws, "loyalty").set_index("programme_kpi")
     members = frame(ws, "loyalty_members")
     events = frame(ws, "loyalty_events")
     as_of = pd.Timestamp(report.as_of)

@@ -137,7 +137,7 @@ def test_no_surveys_says_what_to_import(tmp_path):
                 "non-response, drivers, response styles, survey selection, mismatch, links) are empty. To fill "
                 "them, import the survey answers") in said
         assert "'saleskpi import DIR surveys FILE'" in said and "survey_invitations" in said
-        for name in ("nps", "nonresponse", "drivers", "response-styles", "survey-selection", "satisfaction-mismatch",
+        for name in ("nps", "nonresponse", "drivers", "response-styles", "survey-selection", "mislead",
                      "satisfaction-links"):
             assert rows(ws, name).empty, name
         assert report.stored["abc"] == 4  # the other analyses still run
@@ -172,4 +172,4 @@ def test_links_and_mismatch_without_behaviour_say_so(surveyed):
     assert list(links.index) == ["share_of_wallet", "p_alive", "growth_vs_last_year"]
     assert (links["customers_compared"] == 0).all() and links["link_rho"].isna().all()
     assert (links["note"] == "too few responses (n = 0)").all()
-    assert rows(ws, "satisfaction-mismatch").empty
+    assert rows(ws, "mislead").empty

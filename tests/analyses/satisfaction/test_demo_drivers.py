@@ -118,7 +118,7 @@ def test_links_of_satisfaction_with_share_of_wallet_and_p_alive(demo):
 
 def test_mismatch_lists_exactly_the_customers_whose_behaviour_contradicts_their_answer(demo):
     ws, _ = demo
-    m = frame(ws, "satisfaction-mismatch").set_index("customer_id")
+    m = frame(ws, "mislead").set_index("customer_id")
     answer = latest(ws)
     sales = frame(ws, "sales")
     growth = sales[(sales["level"] == "customer") & sales["business_line"].isna()].set_index("customer_id")[

@@ -4,7 +4,7 @@ Python API: :func:`did` (difference-in-differences, Angrist & Pischke 2009 ch. 5
 errors after Cameron & Miller 2015). The analysis reads the contract tables
 ``loyalty_members``, ``loyalty_events``, ``customers`` and ``sales``, the ``abc`` result (each
 customer's yearly potential) and the goals file ``DIR/loyalty.toml`` (:mod:`.goals`), and stores
-``loyalty-kpis`` and ``loyalty-lift``.
+``loyalty`` and ``loyalty-lift``.
 """
 
 from __future__ import annotations

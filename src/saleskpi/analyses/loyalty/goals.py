@@ -1,6 +1,6 @@
 """Programme goals: the definitions file ``DIR/loyalty.toml``, read by the one loader.
 
-Each ``[[goal]]`` names a KPI of the ``loyalty-kpis`` result (:data:`KPIS`), a target and
+Each ``[[goal]]`` names a KPI of the ``loyalty`` result (:data:`KPIS`), a target and
 whether the KPI should be at least or at most the target; every problem is reported together,
 naming the file and the key (:func:`saleskpi.definitions.load_definitions`).
 """
@@ -21,7 +21,7 @@ GOALS_FILE = "loyalty.toml"
 #: The example goals shipped with saleskpi (the demo company's; docs/loyalty.md).
 EXAMPLE_GOALS = Path(__file__).with_name("example_goals.toml")
 
-#: Every KPI of the loyalty-kpis result, with its unit: what a goal may name.
+#: Every KPI of the loyalty result, with its unit: what a goal may name.
 KPIS: dict[str, str] = {
     "customers": "customers",
     "members": "customers",
@@ -71,7 +71,7 @@ class Goal(Definitions):
             from saleskpi.definitions.messages import did_you_mean
 
             hint = did_you_mean(v, KPIS, prefix=" (") + (")" if did_you_mean(v, KPIS) else "")
-            raise definition_problem(f"'{v}' is not a KPI of loyalty-kpis{hint}; use one of {', '.join(KPIS)}")
+            raise definition_problem(f"'{v}' is not a KPI of loyalty{hint}; use one of {', '.join(KPIS)}")
         return v
 
 

@@ -49,7 +49,7 @@ _MET = column(
     "Дали стойността изпълнява целта; празно, когато няма цел или стойност.")
 
 KPIS_RESULT = Result(
-    "loyalty-kpis",
+    "loyalty",
     ("Loyalty programme KPIs", "Показатели на програмата за лоялност"),
     ("Enrolment, activity, participation, points issued, redeemed and expired, redemption, breakage, "
      "liability, churn of members against non-members, the lift and ROI, each programme goal against its "

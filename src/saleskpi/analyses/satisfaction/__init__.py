@@ -7,7 +7,7 @@ contract tables ``surveys`` and ``survey_invitations``, the ``abc`` result (clas
 share of wallet, territory and rep of each customer) and ``customers`` (industry, tenure), and
 stores ``nps``, ``nps-change``, ``nonresponse`` and ``nonresponse-test``; with the ``sales`` and ``clv``
 results, ``drivers`` (:func:`importance`: Johnson 2000, LMG), ``response-styles``,
-``survey-selection``, ``satisfaction-mismatch`` and ``satisfaction-links`` (docs/satisfaction.md).
+``survey-selection``, ``mislead`` and ``satisfaction-links`` (docs/satisfaction.md).
 """
 
 from __future__ import annotations

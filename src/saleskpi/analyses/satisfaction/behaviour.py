@@ -8,7 +8,7 @@
   5 → 2, otherwise 0; in general x − midpoint above the midpoint), extreme response ERS = the
   share of items at either end of the scale; and straight-lining (every attribute score the same).
 - ``survey-selection``: who chose the invitee (survey_invitations.selected_by) against the base.
-- ``satisfaction-mismatch`` and ``satisfaction-links``: the stated score against behaviour
+- ``mislead`` and ``satisfaction-links``: the stated score against behaviour
   (growth against last year from the sales result, share of wallet from abc, P(alive) from clv).
 """
 
@@ -143,7 +143,7 @@ def latest_answers(answers: pd.DataFrame) -> pd.DataFrame:
 
 
 def mismatch(latest: pd.DataFrame, behaviour: pd.DataFrame, *, change: float) -> pd.DataFrame:
-    """The rows of ``satisfaction-mismatch``: promoters who buy less (growth ≤ −change against the
+    """The rows of ``mislead``: promoters who buy less (growth ≤ −change against the
     same dates last year) or look lost (P(alive) < LOW_P_ALIVE); detractors who buy more."""
     m = latest.merge(behaviour, on="customer_id", how="left", suffixes=("", "_b"))
     g, alive = m["growth_value_vs_ly"], m["p_alive"]

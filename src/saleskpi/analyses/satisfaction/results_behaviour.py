@@ -219,7 +219,7 @@ _EVIDENCE = column("evidence", "text", "Evidence", "Доказателства",
                    "Отговорът и поведението, които си противоречат, с думи.")
 
 MISMATCH = Result(
-    "satisfaction-mismatch",
+    "mislead",
     ("Customers whose answer and behaviour disagree", "Клиенти, чийто отговор и поведение се разминават"),
     ("Customers who mislead us without meaning to: promoters who buy less or look lost, detractors who buy "
      "more, each with the evidence, for follow-up.",
