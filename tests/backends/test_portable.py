@@ -121,6 +121,10 @@ def compute_company(url: str, tables: dict[str, pa.Table], folder) -> Computed:
     (ws.path / PLANS_DIR).mkdir()
     (ws.path / PLANS_DIR / "plan.toml").write_text(
         EXAMPLE_PLAN.read_text(encoding="utf-8").replace('roles = ["rep"]', ""), encoding="utf-8")
+    # and the example competency model (the demo's assessments name its competencies)
+    from saleskpi.analyses.competencies import EXAMPLE_MODEL, MODEL_FILE
+
+    (ws.path / MODEL_FILE).write_bytes(EXAMPLE_MODEL.read_bytes())
     done = Computed(ws)
     for name in TABLES:  # the contract's order: referenced tables first
         if name in tables:
@@ -239,5 +243,6 @@ def test_analysis_gives_duckdb_results(computed, kind, company, analysis):
     assert sorted(got) == sorted(want)
     problems = [p for out in want for p in differences(out, got[out], want[out])]
     assert not problems, "\n".join(problems[:20])
-    # something was computed: the analysis's first output has rows on the hand-worked data too
-    assert want[next(iter(want))].num_rows > 0
+    # something was computed: one of the analysis's outputs has rows on the hand-worked data too
+    # (the small company has no competency assessments: competencies has none, its links say so)
+    assert any(out.num_rows > 0 for out in want.values()), analysis
