@@ -31,6 +31,9 @@ from saleskpi.analyses.incentives.plans import (
     load_plans,
 )
 from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TOTALS
+from saleskpi.analyses.incentives.review_results import WHATIF
+from saleskpi.analyses.incentives.locking import check_closed_through, is_closed, lock, previous_rows, settings_file
+from saleskpi.analyses.incentives.whatif import WHATIF_TYPES, replay
 from saleskpi.analyses.periods import Window, periods
 from saleskpi.definitions import config_error
 
@@ -42,11 +45,11 @@ _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "t
                     "mode": "string", "actual": "float64", "target": "float64", "attainment": "float64",
                     "tier_from": "float64", "tier_rate": "float64", "rank": "int64", "target_pay": "decimal(38, 2)",
                     "proration": "float64", "pay_before_cap": "decimal(38, 2)", "cap_applied": "boolean",
-                    "pay": "decimal(38, 2)", "currency": "string", "note": "string"}
+                    "pay": "decimal(38, 2)", "currency": "string", "version": "int64", "note": "string"}
 _TOTAL_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                 "target_pay": "decimal(38, 2)", "components_pay": "decimal(38, 2)",
                 "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)", "cost_of_sales": "float64",
-                "currency": "string", "note": "string"}
+                "currency": "string", "version": "int64", "note": "string"}
 
 
 def component_pay(c: Component, on: Decimal, target_pay: Decimal) -> dict:
@@ -290,7 +293,13 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                             currency=currency, warn=lambda m: ctx.warn("incentives", m))
         rows += s
         totals += tot
-    return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES)}
+    closed_through = check_closed_through(ctx.settings.incentives.closed_through, ctx.settings.sales.period,
+                                          settings_file(ctx))
+    previous = (previous_rows(ctx, STATEMENTS.name, TOTALS.name, (_STATEMENT_TYPES, _TOTAL_TYPES))
+                if is_closed(p.label, closed_through) else None)
+    rows, totals = lock(previous, rows, totals, label=p.label, closed_through=closed_through)
+    return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES),
+            WHATIF.name: _table(replay(ctx, plans, reps, currency, statements=statements, check_plan=_check_plan), WHATIF_TYPES)}
 
 
 def _table(rows: list[dict], types: dict[str, str]) -> ibis.Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from saleskpi.analyses.columns import CURRENCY, NOTE, PERIOD, REP_ID, TEAM_ID
+from saleskpi.analyses.incentives.review_results import REVIEW_RESULTS, VERSION
 from saleskpi.results import Result, column
 
 __all__ = ["RESULTS", "STATEMENTS", "TOTALS"]
@@ -75,8 +76,8 @@ STATEMENTS = Result(
      "ниво, сума, таван и пропорция, после всяка ръчна корекция с причината ѝ."),
     (_PLAN, PERIOD, REP_ID, TEAM_ID, _STEP, _COMPONENT, _MEASURE, _BASIS, _MODE, _MEASURE_VALUE, _TARGET,
      _ATTAINMENT, _TIER_FROM, _TIER_RATE, _RANK, _TARGET_PAY, _PRORATION, _PAY_BEFORE_CAP, _CAP_APPLIED, _PAY, CURRENCY,
-     NOTE),
-    key=("plan", "rep_id", "step", "component"),
+     VERSION, NOTE),
+    key=("plan", "period", "rep_id", "step", "component", "version"),
     scope=("rep_id",),
     pay=True,
 )
@@ -104,10 +105,10 @@ TOTALS = Result(
     ("Each rep's variable pay for the period: components, adjustments and the total.",
      "Променливото възнаграждение на всеки търговец за периода: компоненти, корекции и общо."),
     (_PLAN, PERIOD, REP_ID, TEAM_ID, _TARGET_PAY, _COMPONENTS_PAY, _ADJUSTMENTS, _TOTAL, _COST_OF_SALES, CURRENCY,
-     NOTE),
-    key=("plan", "rep_id"),
+     VERSION, NOTE),
+    key=("plan", "period", "rep_id", "version"),
     scope=("rep_id",),
     pay=True,
 )
 
-RESULTS = (STATEMENTS, TOTALS)
+RESULTS = (STATEMENTS, TOTALS, *REVIEW_RESULTS)
