@@ -79,10 +79,14 @@ def lock(previous: tuple[list[dict], list[dict]] | None, rows: list[dict], total
         if _signature(newest) == _signature(mine) and before.get("total_pay") == t["total_pay"]:
             continue  # unchanged: the stored version stands
         note = (f"version {last + 1}: recomputed after {closed}; differs from version {last}: total_pay "
-                f"{before.get('total_pay')} -> {t['total_pay']}")
+                f"{_shown(before.get('total_pay'))} -> {_shown(t['total_pay'])}")
         out_rows += [r | {"version": last + 1, "note": _join(r.get("note"), note)} for r in mine]
         out_totals.append(t | {"version": last + 1, "note": _join(t.get("note"), note)})
     return out_rows, out_totals
+
+
+def _shown(x) -> str:
+    return "empty" if x is None else str(x)
 
 
 def _join(a: str | None, b: str) -> str:
