@@ -31,8 +31,9 @@ from saleskpi.analyses.incentives.plans import (
     load_plans,
 )
 from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TOTALS
-from saleskpi.analyses.incentives.review_results import WHATIF
+from saleskpi.analyses.incentives.review_results import GAMING, REVIEW_RESULTS, WHATIF
 from saleskpi.analyses.incentives.locking import check_closed_through, is_closed, lock, previous_rows, settings_file
+from saleskpi.analyses.incentives.gaming import GAMING_TYPES, gaming
 from saleskpi.analyses.incentives.whatif import WHATIF_TYPES, replay
 from saleskpi.analyses.periods import Window, periods
 from saleskpi.definitions import config_error
@@ -299,7 +300,8 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                 if is_closed(p.label, closed_through) else None)
     rows, totals = lock(previous, rows, totals, label=p.label, closed_through=closed_through)
     return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES),
-            WHATIF.name: _table(replay(ctx, plans, reps, currency, statements=statements, check_plan=_check_plan), WHATIF_TYPES)}
+            WHATIF.name: _table(replay(ctx, plans, reps, currency, statements=statements, check_plan=_check_plan), WHATIF_TYPES),
+            GAMING.name: _table(gaming(ctx, plans, reps, currency), GAMING_TYPES)}
 
 
 def _table(rows: list[dict], types: dict[str, str]) -> ibis.Table:
@@ -310,4 +312,4 @@ def _table(rows: list[dict], types: dict[str, str]) -> ibis.Table:
                                               schema=schema.to_pyarrow()), schema=schema)
 
 
-ANALYSIS = Analysis(name="incentives", title="Incentive pay", results=RESULTS, run=run, depends_on=("sales",))
+ANALYSIS = Analysis(name="incentives", title="Incentive pay", results=(*RESULTS, *REVIEW_RESULTS), run=run, depends_on=("sales",))

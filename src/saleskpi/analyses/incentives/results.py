@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from saleskpi.analyses.columns import CURRENCY, NOTE, PERIOD, REP_ID, TEAM_ID
-from saleskpi.analyses.incentives.review_results import REVIEW_RESULTS, VERSION
 from saleskpi.results import Result, column
 
-__all__ = ["RESULTS", "STATEMENTS", "TOTALS"]
+__all__ = ["RESULTS", "STATEMENTS", "TOTALS", "VERSION"]
 
 _PLAN = column("plan", "text", "Plan", "План", "The plan's name (its file in DIR/plans).",
                "Името на плана (файлът му в DIR/plans).")
@@ -67,6 +66,17 @@ _PAY = column("pay", "money", "Pay", "Възнаграждение",
               "The row's pay, to the cent (half away from zero); empty where it cannot be computed (note says why).",
               "Възнаграждението по реда, до цент; празно, където не може да бъде изчислено (note казва защо).")
 
+#: The statement's version (docs/incentives.md "Locked periods"): shared by incentive-statements
+#: and incentive-totals.
+VERSION = column(
+    "version", "integer", "Version", "Версия",
+    "The statement's version: 1 as first computed; a recomputation of a closed period ([incentives] "
+    "closed_through) that changes the rep's statement is stored beside it as the next version, with a note "
+    "saying what changed.",
+    "Версията на справката: 1 при първото изчисление; преизчисление на приключен период ([incentives] "
+    "closed_through), което променя справката на търговеца, се пази до нея като следваща версия с бележка "
+    "какво се е променило.")
+
 STATEMENTS = Result(
     "incentive-statements",
     ("Incentive statements", "Справки за възнаграждение"),
@@ -111,4 +121,4 @@ TOTALS = Result(
     pay=True,
 )
 
-RESULTS = (STATEMENTS, TOTALS, *REVIEW_RESULTS)
+RESULTS = (STATEMENTS, TOTALS)

@@ -4,23 +4,10 @@ scoped by rep_id; its summary rows have an empty rep_id, so only whole-company r
 from __future__ import annotations
 
 from saleskpi.analyses.columns import CURRENCY, NOTE, PERIOD, REP_ID, TEAM_ID
+from saleskpi.analyses.incentives.results import _COMPONENT, _PLAN
 from saleskpi.results import Result, column
 
-__all__ = ["REVIEW_RESULTS", "VERSION", "WHATIF"]
-
-_PLAN = column("plan", "text", "Plan", "План", "The plan's name (its file in DIR/plans).",
-               "Името на плана (файлът му в DIR/plans).")
-
-#: The statement's version (docs/incentives.md "Locked periods"): shared by incentive-statements
-#: and incentive-totals.
-VERSION = column(
-    "version", "integer", "Version", "Версия",
-    "The statement's version: 1 as first computed; a recomputation of a closed period ([incentives] "
-    "closed_through) that changes the rep's statement is stored beside it as the next version, with a note "
-    "saying what changed.",
-    "Версията на справката: 1 при първото изчисление; преизчисление на приключен период ([incentives] "
-    "closed_through), което променя справката на търговеца, се пази до нея като следваща версия с бележка "
-    "какво се е променило.")
+__all__ = ["GAMING", "REVIEW_RESULTS", "WHATIF"]
 
 _TURNOVER = column(
     "period_turnover_value", "money", "Turnover of the period", "Оборот за периода",
@@ -103,4 +90,61 @@ WHATIF = Result(
     pay=True,
 )
 
-REVIEW_RESULTS = (WHATIF,)
+_FLAG = column(
+    "flag", "class", "Flag", "Сигнал",
+    "period_end_shift (the period's last days carried the rep just across a bound, at a spike in sales, "
+    "followed by a slow start), return_after_payout (returns dated after the period would take the rep below a "
+    "bound reached) or discount_past_accelerator (the last days' lines carried the rep past an accelerator at a "
+    "higher discount); docs/incentives.md gives the rules.",
+    "period_end_shift (последните дни на периода изкарват търговеца точно над граница при скок в продажбите и "
+    "бавно начало след това), return_after_payout (върнатото след периода би го свалило под достигната граница) "
+    "или discount_past_accelerator (редовете от последните дни го изкарват над ускорител с по-висока отстъпка); "
+    "правилата са в docs/incentives.md.")
+_BOUND = column("tier_bound", "number", "Bound", "Граница",
+                "The component's bound concerned (a tier's lower bound or the threshold; an attainment with basis "
+                "attainment, a turnover with basis value).",
+                "Границата на компонента (долна граница на ниво или прагът; изпълнение при база attainment, оборот "
+                "при база value).")
+_FIGURE = column("flagged_figure", "number", "Figure", "Стойност",
+                 "The rep's attainment of the period's turnover target (basis attainment) or turnover (basis value).",
+                 "Изпълнението на целта за оборот за периода (база attainment) или оборотът (база value).")
+_WITHOUT = column("figure_without", "number", "Figure without", "Стойност без",
+                  "The same without the lines in question: the last days' sales, or the later returns.",
+                  "Същото без въпросните редове: продажбите от последните дни или по-късните връщания.")
+_WINDOW = column("window_value", "money", "Lines in question", "Въпросни редове",
+                 "The turnover of the period's last days (returns: the value returned after the period).",
+                 "Оборотът от последните дни на периода (при връщания: върнатата след периода стойност).")
+_RATIO = column("rate_ratio", "ratio", "Last days' rate", "Темп в последните дни",
+                "The rep's daily turnover in the period's last days / over the whole period.",
+                "Дневният оборот на търговеца в последните дни / за целия период.")
+_COMPANY_RATIO = column("company_rate_ratio", "ratio", "Company's last days' rate", "Темп на компанията",
+                        "The same ratio for the whole company (its own end-of-period pattern).",
+                        "Същото отношение за цялата компания (нейният обичаен край на период).")
+_NEXT_RATIO = column("next_rate_ratio", "ratio", "Next period's start rate", "Темп в началото на следващия",
+                     "The rep's daily turnover in the first days after the period / over the period; empty while "
+                     "the next period has not run that long.",
+                     "Дневният оборот в първите дни след периода / за периода; празно, докато следващият период не "
+                     "е продължил толкова.")
+_DISC_WINDOW = column("discount_window", "ratio", "Discount, last days", "Отстъпка, последни дни",
+                      "1 − Σ net value / Σ quantity × list price over the last days' lines with a list price.",
+                      "1 − Σ нетна стойност / Σ количество × ценова листа за редовете от последните дни с цена.")
+_DISC_USUAL = column("discount_usual", "ratio", "Discount, rest of the period", "Отстъпка, останалата част",
+                     "The same over the rest of the period's lines.", "Същото за останалите редове на периода.")
+
+GAMING = Result(
+    "gaming-flags",
+    ("Gaming flags", "Сигнали за нагласяне"),
+    ("Patterns around a plan's tier bounds worth a look: sales shifted across a period's end, returns after the "
+     "payout, discounts just past an accelerator; each with its evidence. A pattern, not a finding: the data "
+     "show when lines were dated, not why.",
+     "Модели около границите на нивата на плана, които си струва да се проверят: продажби, преместени през края "
+     "на периода, връщания след изплащането, отстъпки точно над ускорител; всеки с доказателствата си. Модел, а "
+     "не заключение: данните показват кога са датирани редовете, не защо."),
+    (_PLAN, PERIOD, REP_ID, TEAM_ID, _FLAG, _COMPONENT, _BOUND, _FIGURE, _WITHOUT, _WINDOW, _RATIO, _COMPANY_RATIO,
+     _NEXT_RATIO, _DISC_WINDOW, _DISC_USUAL, CURRENCY, NOTE),
+    key=("plan", "period", "rep_id", "flag", "component", "tier_bound"),
+    scope=("rep_id",),
+    pay=True,
+)
+
+REVIEW_RESULTS = (WHATIF, GAMING)
