@@ -99,7 +99,7 @@ def test_each_rep_current_and_proposed_pay_and_the_difference(ws):
 
 def test_the_summary_row_cost_distribution_gainers_and_losers(ws):
     s = next(r for r in _rows(ws) if r["rep_id"] is None)
-    assert (s["reps"], s["period_turnover_value"]) == (2, Decimal("490.00"))
+    assert (s["reps_compared"], s["period_turnover_value"]) == (2, Decimal("490.00"))
     assert (s["current_pay"], s["proposed_pay"], s["pay_change"]) == (
         Decimal("1240.00"), Decimal("950.00"), Decimal("-290.00"))
     assert s["current_cost_of_sales"] == pytest.approx(1240 / 490)

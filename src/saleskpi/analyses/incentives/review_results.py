@@ -43,7 +43,7 @@ _COS_PROPOSED = column(
     "proposed_cost_of_sales", "ratio", "Cost of sales, proposed", "Разход за продажби, предложен",
     "proposed_pay / period_turnover_value.", "proposed_pay / period_turnover_value.")
 _REPS = column(
-    "reps", "count", "Reps", "Търговци",
+    "reps_compared", "count", "Reps compared", "Сравнени търговци",
     "On a summary row: the reps whose pay is known by both plans (those the summary is over).",
     "В обобщаващ ред: търговците с известно възнаграждение по двата плана (тези, за които е обобщението).")
 _ABOVE = column(

@@ -36,7 +36,7 @@ PROPOSED_DIR = "proposed"
 WHATIF_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                 "period_turnover_value": "decimal(38, 2)", "period_attainment": "float64",
                 "current_pay": "decimal(38, 2)", "proposed_pay": "decimal(38, 2)", "pay_change": "decimal(38, 2)",
-                "current_cost_of_sales": "float64", "proposed_cost_of_sales": "float64", "reps": "int64",
+                "current_cost_of_sales": "float64", "proposed_cost_of_sales": "float64", "reps_compared": "int64",
                 "reps_above_target_share": "float64", "gainers": "int64", "losers": "int64",
                 "proposed_pay_p10": "decimal(38, 2)", "proposed_pay_median": "decimal(38, 2)",
                 "proposed_pay_p90": "decimal(38, 2)", "current_pay_median": "decimal(38, 2)",
@@ -160,7 +160,7 @@ def _summary(rows: list[dict], partial: bool, first_day) -> dict:
         notes.append(f"the sales data begin on {first_day}, within the period: its turnover is partial")
     if len(rated) < len(known):
         notes.append(f"{len(known) - len(rated)} rep(s) without a target are left out of reps_above_target_share")
-    return {"rep_id": None, "team_id": None, "reps": len(known),
+    return {"rep_id": None, "team_id": None, "reps_compared": len(known),
             "period_turnover_value": Decimal(repr(turnover)).quantize(CENT, rounding=ROUND_HALF_UP) if with_turnover else None,
             "current_pay": sum(cur, Decimal("0.00")) if known else None,
             "proposed_pay": sum(pro, Decimal("0.00")) if known else None,
