@@ -28,10 +28,12 @@ from saleskpi.analyses.incentives.plans import MEASURES, PLANS_DIR, Plan, load_p
 from saleskpi.analyses.periods import Window, first_sales_day, periods
 from saleskpi.definitions import config_error
 
-__all__ = ["PROPOSED_DIR", "WHATIF_TYPES", "load_proposed", "past_periods", "rep_measures", "replay", "whatif_rows"]
+__all__ = ["EXAMPLE_PROPOSED_PLAN", "PROPOSED_DIR", "WHATIF_TYPES", "load_proposed", "past_periods", "rep_measures", "replay", "whatif_rows"]
 
 #: The folder of the proposed plans, inside the plans folder.
 PROPOSED_DIR = "proposed"
+#: The example proposed plan (the demo company's; docs/incentives.md).
+EXAMPLE_PROPOSED_PLAN = Path(__file__).with_name("example_proposed_plan.toml")
 
 WHATIF_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                 "period_turnover_value": "decimal(38, 2)", "period_attainment": "float64",
