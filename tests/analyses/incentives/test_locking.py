@@ -14,6 +14,7 @@ from tests.analyses.conftest import SMALL_COMPANY
 from tests.analyses.incentives.test_statements import PLAN
 
 AS_OF = dt.date(2025, 6, 30)
+RUN_WARNINGS: list[list[str]] = []  # the warnings of the third and the fourth run (set by the fixture)
 
 
 def _set_closed(path, value: str | None) -> Workspace:
@@ -50,10 +51,11 @@ def runs(tmp_path_factory):
     # a late invoice of 1 for C1 (R1's customer), dated in the closed period
     raw(ws.con).execute("INSERT INTO sales (invoice_id, date, customer_id, product_id, quantity, net_value, cost) "
                         "VALUES ('L1', '2025-06-15', 'C1', 'P2', 1, 1, 0.7)")
-    compute(ws, only=["incentives"], as_of=AS_OF)
+    warned = [compute(ws, only=["incentives"], as_of=AS_OF).warnings]
     out.append(_read(ws))
-    compute(ws, only=["incentives"], as_of=AS_OF)
+    warned.append(compute(ws, only=["incentives"], as_of=AS_OF).warnings)
     out.append(_read(ws))
+    RUN_WARNINGS[:] = warned
     yield out, ws
     ws.close()
 
@@ -91,6 +93,13 @@ def test_a_change_in_a_closed_period_gives_version_2_beside_version_1(runs):
     quota = next(r for r in rows if r["rep_id"] == "R1" and r["version"] == 2 and r["component"] == "quota")
     assert (quota["actual"], quota["pay"]) == (203.0, Decimal("654.98"))
     assert quota["note"].startswith("version 2: recomputed after 2025 is closed")
+
+
+def test_a_new_version_is_never_silent(runs):
+    third, fourth = RUN_WARNINGS
+    assert ("incentives: 1 statement(s) of the closed period 2025 changed when recomputed and are stored as a new "
+            "version beside the kept one: R1 (Field) version 2; incentive-totals.note says what changed.") in third
+    assert not [w for w in fourth if "closed period" in w]
 
 
 def test_a_second_run_after_the_change_adds_no_version(runs):

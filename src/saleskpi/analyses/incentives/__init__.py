@@ -298,7 +298,8 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                                           settings_file(ctx))
     previous = (previous_rows(ctx, STATEMENTS.name, TOTALS.name, (_STATEMENT_TYPES, _TOTAL_TYPES))
                 if is_closed(p.label, closed_through) else None)
-    rows, totals = lock(previous, rows, totals, label=p.label, closed_through=closed_through)
+    rows, totals = lock(previous, rows, totals, label=p.label, closed_through=closed_through,
+                        warn=lambda m: ctx.warn("incentives", m))
     return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES),
             WHATIF.name: _table(replay(ctx, plans, reps, currency, statements=statements, check_plan=_check_plan), WHATIF_TYPES),
             GAMING.name: _table(gaming(ctx, plans, reps, currency), GAMING_TYPES)}

@@ -46,10 +46,10 @@ def _signature(rows: list[dict]) -> list[tuple]:
 
 
 def lock(previous: tuple[list[dict], list[dict]] | None, rows: list[dict], totals: list[dict], *, label: str,
-         closed_through: str | None) -> tuple[list[dict], list[dict]]:
+         closed_through: str | None, warn=lambda message: None) -> tuple[list[dict], list[dict]]:
     """``rows`` and ``totals`` (statements and totals of the period ``label``) with their
     ``version``, the locked rows of ``previous`` (the previous run's statement and total rows)
-    kept beside them when the period is closed."""
+    kept beside them when the period is closed; ``warn`` is told of every new version."""
     if not is_closed(label, closed_through):
         return [r | {"version": 1} for r in rows], [t | {"version": 1} for t in totals]
     old_rows, old_totals = previous or ([], [])
@@ -64,6 +64,7 @@ def lock(previous: tuple[list[dict], list[dict]] | None, rows: list[dict], total
         new_rows[(r["plan"], r["rep_id"])].append(r)
     out_rows, out_totals = list(old_rows), list(old_totals)
     closed = f"{label} is closed ([incentives] closed_through = \"{closed_through}\")"
+    changed = []
     for t in totals:
         key = (t["plan"], t["rep_id"])
         mine = new_rows.get(key, [])
@@ -82,6 +83,11 @@ def lock(previous: tuple[list[dict], list[dict]] | None, rows: list[dict], total
                 f"{_shown(before.get('total_pay'))} -> {_shown(t['total_pay'])}")
         out_rows += [r | {"version": last + 1, "note": _join(r.get("note"), note)} for r in mine]
         out_totals.append(t | {"version": last + 1, "note": _join(t.get("note"), note)})
+        changed.append(f"{t['rep_id']} ({t['plan']}) version {last + 1}")
+    if changed:
+        warn(f"{len(changed)} statement(s) of the closed period {label} changed when recomputed and are stored as a "
+             f"new version beside the kept one: {', '.join(changed[:5])}{'...' if len(changed) > 5 else ''}; "
+             "incentive-totals.note says what changed.")
     return out_rows, out_totals
 
 
