@@ -37,7 +37,7 @@ def test_the_replay_of_the_plan_in_force_is_the_statement_of_that_period(demo):
 
 
 def test_summaries_add_up_their_rep_rows(demo):
-    _, _, whatif = demo
+    _, now, whatif = demo
     periods_known = []
     for period in sorted({r["period"] for r in whatif}):
         reps = [r for r in whatif if r["period"] == period and r["rep_id"] is not None]
@@ -48,6 +48,8 @@ def test_summaries_add_up_their_rep_rows(demo):
             assert s["current_pay"] is None and s["proposed_pay"] is None and s["reps_above_target_share"] is None
             assert s["note"].startswith(f"{len(reps)} rep(s) with an unknown pay are left out of the summary")
             assert all(r["note"].startswith("pay unknown by the current plan and the proposed plan") for r in reps)
+            assert any(w.startswith("incentives: plan-whatif: some reps' pay is unknown in ") and period in w
+                       for w in now.warnings)
             continue
         periods_known.append(period)
         assert s["current_pay"] == sum((r["current_pay"] for r in known), Decimal(0))

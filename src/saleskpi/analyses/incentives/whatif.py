@@ -207,4 +207,9 @@ def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, sta
         out += whatif_rows(current, new, pay_of=pay_of, reps=reps, periods_=past,
                            measures_of=lambda p: measures[p.label], targets_of=targets_of, currency=currency,
                            first_day=first_day)
+    unknown = sorted({r["period"] for r in out if r["rep_id"] is not None and r["pay_change"] is None})
+    if unknown:
+        ctx.warn("incentives", f"plan-whatif: some reps' pay is unknown in {', '.join(unknown)} (most often no target "
+                               "for the period), so they are left out of the summaries; import those periods' "
+                               "targets to compare them.")
     return out
