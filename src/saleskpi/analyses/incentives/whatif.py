@@ -86,12 +86,13 @@ def rep_measures(ctx, p, first_day: dt.date | None) -> dict[str, dict]:
     from saleskpi.analyses.shared import market_by_node
 
     market = market_by_node(ctx.result("potential"), ctx.table("reps"))
-    rows = sales_by_node(ctx, customer_product_grain(ctx, p), p, 1.0, market, first_day,
-                         target_products_known(ctx.table("products")))
     columns = sorted({"rep_id", *(c for m in MEASURES.values() if m.result == "sales"
                                   for c in (m.column, m.target_column, m.attainment_column) if c)})
-    rep_level = rows.filter((rows.level == "rep") & rows.business_line.isnull()).select(*columns)
-    return {r["rep_id"]: r for r in rep_level.to_pyarrow().to_pylist()}
+    # the grain is read by every level's roll-up: cached, as in the sales run, and released after
+    with customer_product_grain(ctx, p).cache() as grain:
+        rows = sales_by_node(ctx, grain, p, 1.0, market, first_day, target_products_known(ctx.table("products")))
+        rep_level = rows.filter((rows.level == "rep") & rows.business_line.isnull()).select(*columns)
+        return {r["rep_id"]: r for r in rep_level.to_pyarrow().to_pylist()}
 
 
 def _quantile(pays: list[Decimal], q: float) -> Decimal | None:
