@@ -374,6 +374,16 @@ class CompetenciesSection(Definitions):
         "The development focus per rep: this many largest gaps on competencies linked to KPIs the rep misses."))
 
 
+class IncentivesSection(Definitions):
+    closed_through: str | None = Field(default=None, examples=["2026-06"], description=(
+        "The last closed pay period, as the period is labelled (\"2025\", \"2025-Q2\" or \"2025-06\", per "
+        "[sales] period): the statements of it and every earlier period are locked; recomputing one gives a "
+        "new version beside the stored one, never a silent change (docs/incentives.md)."))
+    whatif_periods: Annotated[int, Range(1, 36)] = Field(default=3, description=(
+        "plan-whatif replays each proposed plan (DIR/plans/proposed/*.toml) on this many complete periods "
+        "before the current one."))
+
+
 class Settings(Definitions):
     """The whole ``settings.toml``; ``rate`` converts currencies (EUR/BGN built in)."""
 
@@ -393,6 +403,7 @@ class Settings(Definitions):
     loyalty: LoyaltySection = LoyaltySection()
     kpis: KpisSection = KpisSection()
     competencies: CompetenciesSection = CompetenciesSection()
+    incentives: IncentivesSection = IncentivesSection()
     currencies: Annotated[dict[str, Annotated[float, Range(0, closed="neither")]],
                           Keys("a currency code", "3 letters", lambda k: len(k) == 3 and k.isalpha(),
                                convert=str.upper, example="USD")] = Field(

@@ -36,10 +36,14 @@ def write_example_plan(folder: Path) -> Path:
     """The example incentive plan in the workspace's plans folder (docs/incentives.md), so the
     demo company's statements have rows."""
     from saleskpi.analyses.incentives import EXAMPLE_PLAN, PLANS_DIR
+    from saleskpi.analyses.incentives.whatif import EXAMPLE_PROPOSED_PLAN, PROPOSED_DIR
 
     target = Path(folder) / PLANS_DIR / "field-sales.toml"
     target.parent.mkdir(exist_ok=True)
     target.write_bytes(EXAMPLE_PLAN.read_bytes())
+    proposed = target.parent / PROPOSED_DIR / "field-sales.toml"  # replayed by plan-whatif
+    proposed.parent.mkdir(exist_ok=True)
+    proposed.write_bytes(EXAMPLE_PROPOSED_PLAN.read_bytes())
     return target
 
 
@@ -140,15 +144,18 @@ def _remove_unchanged_examples(path: Path) -> None:
     from saleskpi.analyses.competencies import EXAMPLE_MODEL, MODEL_FILE
     from saleskpi.analyses.incentives import EXAMPLE_PLAN, PLANS_DIR
     from saleskpi.analyses.loyalty import EXAMPLE_GOALS, GOALS_FILE
+    from saleskpi.analyses.incentives.whatif import EXAMPLE_PROPOSED_PLAN, PROPOSED_DIR
     from saleskpi.analyses.segments import EXAMPLE_SEGMENTS, SEGMENTS_FILE
 
     plans = path / PLANS_DIR
-    for target, example in ((plans / "field-sales.toml", EXAMPLE_PLAN), (path / MODEL_FILE, EXAMPLE_MODEL),
+    for target, example in ((plans / PROPOSED_DIR / "field-sales.toml", EXAMPLE_PROPOSED_PLAN),
+                            (plans / "field-sales.toml", EXAMPLE_PLAN), (path / MODEL_FILE, EXAMPLE_MODEL),
                             (path / GOALS_FILE, EXAMPLE_GOALS), (path / SEGMENTS_FILE, EXAMPLE_SEGMENTS)):
         if target.is_file() and not target.is_symlink() and target.read_bytes() == example.read_bytes():
             target.unlink()
-    if plans.is_dir() and not plans.is_symlink() and not any(plans.iterdir()):
-        plans.rmdir()
+    for folder in (plans / PROPOSED_DIR, plans):
+        if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def remove_workspace(path: Path) -> list[Path]:

@@ -33,6 +33,10 @@ from saleskpi.analyses.incentives.plans import (
 )
 from saleskpi.analyses.incentives.pools import apply_credit_splits, credited_columns, pool_shares, split_amount
 from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TOTALS
+from saleskpi.analyses.incentives.review_results import GAMING, REVIEW_RESULTS, WHATIF
+from saleskpi.analyses.incentives.locking import check_closed_through, is_closed, lock, previous_rows, settings_file
+from saleskpi.analyses.incentives.gaming import GAMING_TYPES, gaming
+from saleskpi.analyses.incentives.whatif import WHATIF_TYPES, replay
 from saleskpi.analyses.periods import Window, periods
 from saleskpi.definitions import config_error
 
@@ -45,11 +49,11 @@ _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "t
                     "tier_from": "float64", "tier_rate": "float64", "rank": "int64", "target_pay": "decimal(38, 2)",
                     "proration": "float64", "pay_before_cap": "decimal(38, 2)", "cap_applied": "boolean",
                     "pay": "decimal(38, 2)", "pool_value": "decimal(38, 2)", "pool_share": "float64",
-                    "currency": "string", "note": "string"}
+                    "currency": "string", "version": "int64", "note": "string"}
 _TOTAL_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                 "target_pay": "decimal(38, 2)", "components_pay": "decimal(38, 2)",
-                "pools_pay": "decimal(38, 2)", "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)", "cost_of_sales": "float64",
-                "currency": "string", "note": "string"}
+                "pools_pay": "decimal(38, 2)", "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)",
+                "cost_of_sales": "float64", "currency": "string", "version": "int64", "note": "string"}
 
 
 def component_pay(c: Component, on: Decimal, target_pay: Decimal) -> dict:
@@ -429,7 +433,15 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                             node_targets=node_targets, credit_notes=credit_notes)
         rows += s
         totals += tot
-    return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES)}
+    closed_through = check_closed_through(ctx.settings.incentives.closed_through, ctx.settings.sales.period,
+                                          settings_file(ctx))
+    previous = (previous_rows(ctx, STATEMENTS.name, TOTALS.name, (_STATEMENT_TYPES, _TOTAL_TYPES))
+                if is_closed(p.label, closed_through) else None)
+    rows, totals = lock(previous, rows, totals, label=p.label, closed_through=closed_through,
+                        warn=lambda m: ctx.warn("incentives", m))
+    return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES),
+            WHATIF.name: _table(replay(ctx, plans, reps, currency, statements=statements, check_plan=_check_plan), WHATIF_TYPES),
+            GAMING.name: _table(gaming(ctx, plans, reps, currency), GAMING_TYPES)}
 
 
 def _credited(ctx: Context, p, customer_ids: list[str]) -> list[dict]:
@@ -453,4 +465,4 @@ def _table(rows: list[dict], types: dict[str, str]) -> ibis.Table:
                                               schema=schema.to_pyarrow()), schema=schema)
 
 
-ANALYSIS = Analysis(name="incentives", title="Incentive pay", results=RESULTS, run=run, depends_on=("sales",))
+ANALYSIS = Analysis(name="incentives", title="Incentive pay", results=(*RESULTS, *REVIEW_RESULTS), run=run, depends_on=("sales",))

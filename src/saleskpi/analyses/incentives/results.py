@@ -5,7 +5,7 @@ from __future__ import annotations
 from saleskpi.analyses.columns import CURRENCY, NOTE, PERIOD, REP_ID, TEAM_ID
 from saleskpi.results import Result, column
 
-__all__ = ["RESULTS", "STATEMENTS", "TOTALS"]
+__all__ = ["RESULTS", "STATEMENTS", "TOTALS", "VERSION"]
 
 _PLAN = column("plan", "text", "Plan", "План", "The plan's name (its file in DIR/plans).",
                "Името на плана (файлът му в DIR/plans).")
@@ -78,6 +78,17 @@ _PAY = column("pay", "money", "Pay", "Възнаграждение",
               "The row's pay, to the cent (half away from zero); empty where it cannot be computed (note says why).",
               "Възнаграждението по реда, до цент; празно, където не може да бъде изчислено (note казва защо).")
 
+#: The statement's version (docs/incentives.md "Locked periods"): shared by incentive-statements
+#: and incentive-totals.
+VERSION = column(
+    "version", "integer", "Version", "Версия",
+    "The statement's version: 1 as first computed; a recomputation of a closed period ([incentives] "
+    "closed_through) that changes the rep's statement is stored beside it as the next version, with a note "
+    "saying what changed.",
+    "Версията на справката: 1 при първото изчисление; преизчисление на приключен период ([incentives] "
+    "closed_through), което променя справката на търговеца, се пази до нея като следваща версия с бележка "
+    "какво се е променило.")
+
 STATEMENTS = Result(
     "incentive-statements",
     ("Incentive statements", "Справки за възнаграждение"),
@@ -89,8 +100,8 @@ STATEMENTS = Result(
      "корекция с причината ѝ."),
     (_PLAN, PERIOD, REP_ID, TEAM_ID, _STEP, _COMPONENT, _MEASURE, _BASIS, _MODE, _MEASURE_VALUE, _TARGET,
      _ATTAINMENT, _TIER_FROM, _TIER_RATE, _RANK, _TARGET_PAY, _PRORATION, _PAY_BEFORE_CAP, _CAP_APPLIED, _POOL_VALUE, _POOL_SHARE,
-     _PAY, CURRENCY, NOTE),
-    key=("plan", "rep_id", "step", "component"),
+     _PAY, CURRENCY, VERSION, NOTE),
+    key=("plan", "period", "rep_id", "step", "component", "version"),
     scope=("rep_id",),
     pay=True,
 )
@@ -124,8 +135,8 @@ TOTALS = Result(
     ("Each rep's variable pay for the period: components, team pools, adjustments and the total.",
      "Променливото възнаграждение на всеки търговец за периода: компоненти, фондове на екипа, корекции и общо."),
     (_PLAN, PERIOD, REP_ID, TEAM_ID, _TARGET_PAY, _COMPONENTS_PAY, _POOLS_PAY, _ADJUSTMENTS, _TOTAL, _COST_OF_SALES, CURRENCY,
-     NOTE),
-    key=("plan", "rep_id"),
+     VERSION, NOTE),
+    key=("plan", "period", "rep_id", "version"),
     scope=("rep_id",),
     pay=True,
 )
