@@ -79,9 +79,15 @@ def past_periods(as_of: dt.date, granularity: str, count: int, first_day: dt.dat
     return found[::-1]
 
 
-def rep_measures(ctx, p, first_day: dt.date | None) -> dict[str, dict]:
+#: The levels whose sales rows fund a plan's pools (saleskpi.analyses.incentives.pools).
+POOL_LEVELS = ("team", "territory", "company")
+
+
+def rep_measures(ctx, p, first_day: dt.date | None) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
     """Per rep its row of the ``sales`` result (over all business lines) for the whole period
-    ``p`` (computed on its last day, so the whole target is due: seasonal share 1)."""
+    ``p`` (computed on its last day, so the whole target is due: seasonal share 1), and per
+    pool level (team, territory, company) its rows by key (the company's key is ""), which
+    fund the plans' pools."""
     from saleskpi.analyses.sales import customer_product_grain, sales_by_node, target_products_known
     from saleskpi.analyses.shared import market_by_node
 
@@ -92,7 +98,12 @@ def rep_measures(ctx, p, first_day: dt.date | None) -> dict[str, dict]:
     with customer_product_grain(ctx, p).cache() as grain:
         rows = sales_by_node(ctx, grain, p, 1.0, market, first_day, target_products_known(ctx.table("products")))
         rep_level = rows.filter((rows.level == "rep") & rows.business_line.isnull()).select(*columns)
-        return {r["rep_id"]: r for r in rep_level.to_pyarrow().to_pylist()}
+        nodes = rows.filter(rows.level.isin(POOL_LEVELS) & rows.business_line.isnull()).select(
+            "level", "key", *(c for c in columns if c != "rep_id"))
+        node_rows: dict[str, dict[str, dict]] = {level: {} for level in POOL_LEVELS}
+        for r in nodes.to_pyarrow().to_pylist():
+            node_rows[r["level"]][r["key"] or ""] = r
+        return {r["rep_id"]: r for r in rep_level.to_pyarrow().to_pylist()}, node_rows
 
 
 def _quantile(pays: list[Decimal], q: float) -> Decimal | None:
@@ -193,20 +204,23 @@ def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, sta
     t = ctx.table("targets")
     measures = {p.label: rep_measures(ctx, p, first_day) for p in past}
 
-    def targets_of(label: str) -> dict:
-        rows = t.filter((t.period == label) & (t.level == "rep")).select("key", "kpi", "target")
-        return {(r["key"], r["kpi"]): float(r["target"]) for r in rows.to_pyarrow().to_pylist()
+    def targets_of(label: str, level: str = "rep") -> dict:
+        rows = t.filter((t.period == label) & (t.level == level)).select("key", "kpi", "target")
+        return {(r["key"] or "", r["kpi"]): float(r["target"]) for r in rows.to_pyarrow().to_pylist()
                 if r["target"] is not None}
 
     def pay_of(plan, reps_, rep_rows, targets, label, window):
+        # the pools of the plan are funded by the period's team, territory and company rows
+        # (credit splits are not replayed: docs/incentives.md)
         return statements(plan, reps=reps_, rep_rows=rep_rows, targets=targets, label=label, window=window,
-                          currency=currency)[1]
+                          currency=currency, node_rows=measures[label][1],
+                          node_targets={level: targets_of(label, level) for level in POOL_LEVELS})[1]
 
     out = []
     for source, (current, new) in proposed.items():
         check_plan(new, source, ctx, reps)
         out += whatif_rows(current, new, pay_of=pay_of, reps=reps, periods_=past,
-                           measures_of=lambda p: measures[p.label], targets_of=targets_of, currency=currency,
+                           measures_of=lambda p: measures[p.label][0], targets_of=targets_of, currency=currency,
                            first_day=first_day)
     unknown = sorted({r["period"] for r in out if r["rep_id"] is not None and r["pay_change"] is None})
     if unknown:
