@@ -69,10 +69,17 @@ def text_cell(value, xf: int) -> str:
     return f' s="{xf}" t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
 
 
-def _text(array: pa.Array, xf: int) -> pa.Array:
+#: Text :func:`text_cell` must see (RE2, over-inclusive: a formula start, an XML or Excel escape,
+#: a control character, white space at either end as Python's ``\s``; Excel's length limit is
+#: checked apart): the rest is written as it is, in Arrow.
+_NOT_PLAIN = (r"^[=+\-@\t\r]|[&<>\x{00}-\x{1f}\x{85}\x{fffe}\x{ffff}]|_x[0-9a-fA-F]{4}_"
+              r"|^[\s\v\pZ]|[\s\v\pZ]$")
+
+
+def _python_text(values: list, xf: int) -> list:
     seen: dict = {}
     out = []
-    for value in array.to_pylist():
+    for value in values:
         if value is None:
             out.append(None)
             continue
@@ -80,7 +87,20 @@ def _text(array: pa.Array, xf: int) -> pa.Array:
         if cell is None:
             cell = seen[value] = text_cell(value, xf)
         out.append(cell)
-    return pa.array(out, pa.string())
+    return out
+
+
+def _text(array: pa.Array, xf: int) -> pa.Array:
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return pa.array(_python_text(array.to_pylist(), xf), pa.string())  # str() of each value, as it was
+    array = pc.cast(array, pa.string())
+    plain = pc.binary_join_element_wise(f' s="{xf}" t="inlineStr"><is><t>', array, "</t></is></c>", "")
+    odd = pc.fill_null(pc.or_(pc.match_substring_regex(array, _NOT_PLAIN),
+                              pc.greater(pc.utf8_length(array), _STRMAX // 2)), False)
+    if not pc.any(odd).as_py():
+        return plain
+    cells = _python_text(pc.filter(array, odd).to_pylist(), xf)
+    return pc.replace_with_mask(plain, odd, pa.array(cells, pa.string()))
 
 
 def _figures(array: pa.Array) -> pa.Array:
@@ -166,7 +186,12 @@ def write_batch(sheet, batch: pa.RecordBatch, columns, cell_formats, first: int)
     cells = pc.binary_join_element_wise(*parts, "")
     rows = pc.binary_join_element_wise('<row r="', numbers, '">', cells, "</row>", "")
     rows = pc.if_else(pc.equal(pc.binary_length(cells), 0), "", rows)
-    sheet.fh.write("".join(rows.to_pylist()))
+    # the rows' text, one buffer, appended to XlsxWriter's row file (text mode, UTF-8) as its bytes
+    data = pa.concat_arrays([rows]) if rows.offset else rows
+    offsets = memoryview(data.buffers()[1]).cast("i")  # the int32 offsets of a string array
+    start, end = offsets[0], offsets[len(data)]
+    sheet.fh.flush()
+    sheet.fh.buffer.write(memoryview(data.buffers()[2])[start:end])
     last = first + n - 1
     sheet.previous_row = last + 1
     sheet.dim_rowmin = first if sheet.dim_rowmin is None else min(sheet.dim_rowmin, first)
