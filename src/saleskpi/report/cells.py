@@ -143,15 +143,16 @@ def _flags(array: pa.Array) -> pa.Array:
     return pc.if_else(array, "1", "0")
 
 
-def _cells(array: pa.Array, kind, xf: int) -> pa.Array:
-    """The part of each cell after its reference (null: no cell)."""
+def _cells(array: pa.Array, kind, xf: int, head: list) -> pa.Array:
+    """Each cell's element, ``head`` (the parts of its start, ``<c r="B7"``) joined to the rest
+    (null: no cell)."""
     if kind is Kind.flag:
-        return pc.binary_join_element_wise(f' s="{xf}" t="b"><v>', _flags(array), "</v></c>", "")
+        return pc.binary_join_element_wise(*head, f' s="{xf}" t="b"><v>', _flags(array), "</v></c>", "")
     if kind is Kind.date:
-        return pc.binary_join_element_wise(f' s="{xf}"><v>', _serials(array), "</v></c>", "")
+        return pc.binary_join_element_wise(*head, f' s="{xf}"><v>', _serials(array), "</v></c>", "")
     if kind in _NUMERIC:
-        return pc.binary_join_element_wise(f' s="{xf}"><v>', _figures(array), "</v></c>", "")
-    return _text(array, xf)
+        return pc.binary_join_element_wise(*head, f' s="{xf}"><v>', _figures(array), "</v></c>", "")
+    return pc.binary_join_element_wise(*head, _text(array, xf), "")
 
 
 def _letters(j: int) -> str:
@@ -178,12 +179,10 @@ def write_batch(sheet, batch: pa.RecordBatch, columns, cell_formats, first: int)
     if sheet.previous_row > first or sheet.table:
         raise ValueError(f"row {first} of sheet {sheet.name} is not the next row to write")
     numbers = pc.cast(pa.array(range(first + 1, first + n + 1), pa.int64()), pa.string())
-    parts = []
-    for j, column in enumerate(columns):
-        rest = _cells(batch.column(j), column.kind, cell_formats[j]._get_xf_index())
-        parts.append(pc.fill_null(pc.binary_join_element_wise(f'<c r="{_letters(j)}', numbers, '"', rest, ""),
-                                  ""))
-    cells = pc.binary_join_element_wise(*parts, "")
+    parts = [_cells(batch.column(j), column.kind, cell_formats[j]._get_xf_index(), [f'<c r="{_letters(j)}', numbers,
+                                                                                       '"'])
+             for j, column in enumerate(columns)]
+    cells = pc.binary_join_element_wise(*parts, "", null_handling="replace", null_replacement="")
     rows = pc.binary_join_element_wise('<row r="', numbers, '">', cells, "</row>", "")
     rows = pc.if_else(pc.equal(pc.binary_length(cells), 0), "", rows)
     # the rows' text, one buffer, appended to XlsxWriter's row file (text mode, UTF-8) as its bytes

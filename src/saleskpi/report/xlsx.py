@@ -380,6 +380,23 @@ def _bridge_sheet(book, con, *, scope, lang: str, formats: _Formats, declared: R
     return len(chosen)
 
 
+class _Once:
+    """The workspace's connection for one report: which run stored each result
+    (:func:`saleskpi.results.run_of`, asked for each sheet and by each read) is found once, so
+    every sheet reads the run the summary names (the web's snapshot connections do the same)."""
+
+    def __init__(self, con) -> None:
+        self._con, self._memo = con, {}
+
+    def memo(self, key, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
+
+
 #: zlib's level for the workbook's parts: 1, the fastest, where XlsxWriter takes zlib's default (6),
 #: which spent a third of the report's time compressing the sheets' XML for a file a fifth smaller.
 ZIP_LEVEL = 1
@@ -421,7 +438,7 @@ def write_xlsx(ws, path: str | Path, *, scope=None, lang: str = "en", user: str 
         raise UsageError(f"--xlsx {path}: name the file with the .xlsx ending (Excel refuses other endings).")
     if not path.parent.is_dir():
         raise UsageError(f"--xlsx {path}: the folder {path.parent} does not exist; create it or name another.")
-    con = ws.con
+    con = ws.con if hasattr(ws.con, "memo") else _Once(ws.con)
     declared = declared_results()
     stored = set(ws.list_tables())
     pay = [n for n, r in declared.items() if r.pay and n not in SHEETS]
