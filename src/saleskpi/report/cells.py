@@ -182,9 +182,13 @@ def write_batch(sheet, batch: pa.RecordBatch, columns, cell_formats, first: int)
     parts = [_cells(batch.column(j), column.kind, cell_formats[j]._get_xf_index(), [f'<c r="{_letters(j)}', numbers,
                                                                                        '"'])
              for j, column in enumerate(columns)]
-    cells = pc.binary_join_element_wise(*parts, "", null_handling="replace", null_replacement="")
-    rows = pc.binary_join_element_wise('<row r="', numbers, '">', cells, "</row>", "")
-    rows = pc.if_else(pc.equal(pc.binary_length(cells), 0), "", rows)
+    rows = pc.binary_join_element_wise('<row r="', numbers, '">', *parts, "</row>", "", null_handling="replace",
+                                       null_replacement="")
+    blank = parts[0].is_null()
+    for part in parts[1:]:
+        blank = pc.and_(blank, part.is_null())
+    if pc.any(blank).as_py():
+        rows = pc.if_else(blank, "", rows)
     # the rows' text, one buffer, appended to XlsxWriter's row file (text mode, UTF-8) as its bytes
     data = pa.concat_arrays([rows]) if rows.offset else rows
     offsets = memoryview(data.buffers()[1]).cast("i")  # the int32 offsets of a string array
