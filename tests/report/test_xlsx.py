@@ -367,3 +367,21 @@ def test_pay_results_get_a_sheet_only_for_those_who_may_see_them(tricky, tmp_pat
     assert _rows(book["pay-statement"]) == [("R1", 100.0, "EUR")] and summary.rows["pay-statement"] == 1
     book, summary = _book(tricky, tmp_path, "none.xlsx", scope=Scope("manager", team_ids={"NO-TEAM"}))
     assert "pay-statement" not in book.sheetnames and "pay-statement" not in summary.rows
+
+
+def test_a_run_stored_by_an_older_version_is_written_without_the_columns_added_since(tmp_path):
+    """A result stored before a column was declared (the next compute adds it): the sheet has the
+    stored columns, in the declared order, and no error."""
+    from saleskpi.engines import raw
+    from saleskpi.workspace import Workspace
+
+    ws = Workspace.init(tmp_path / "ws")
+    raw(ws.con).execute(_small_company())
+    compute(ws)
+    raw(ws.con).execute("ALTER TABLE result_abc DROP COLUMN action")
+    book, summary = _book(ws, tmp_path)
+    headers = [c.value for c in book["abc"][1]]
+    declared = [c.title[0] for c in declared_results()["abc"].columns]
+    assert "Recommended action" not in headers and "Recommended action" in declared
+    assert headers == [t for t in declared if t != "Recommended action"] and summary.rows["abc"] > 0
+    ws.close()

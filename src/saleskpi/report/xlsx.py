@@ -182,14 +182,17 @@ def _width(column, title: str) -> float:
 def _order(expr: ibis.Table, declared: Result) -> ibis.Table:
     if declared.name in ("abc", "class-a"):
         return expr.order_by([ibis.desc(expr.turnover_value_12m), expr.customer_id])
-    return expr.order_by([expr[k] for k in declared.key]) if declared.key else expr
+    keys = [expr[k] for k in declared.key if k in expr.columns]
+    return expr.order_by(keys) if keys else expr
 
 
 def _result_sheet(book, con, declared: Result, *, scope, lang: str, formats: _Formats) -> int:
     """The sheet of one result; returns its number of rows."""
     i = LANGS.index(lang)
     sheet = book.add_worksheet(declared.name[:31])
-    columns = declared.columns
+    expr = _order(results.read(con, declared.name, scope=scope), declared)
+    # a run stored by an older saleskpi lacks the columns added since (the next compute adds them)
+    columns = tuple(c for c in declared.columns if c.name in expr.columns)
     cell_formats = [formats.of(c) for c in columns]
     for j, c in enumerate(columns):
         sheet.set_column(j, j, _width(c, c.title[i]), cell_formats[j])
@@ -199,7 +202,6 @@ def _result_sheet(book, con, declared: Result, *, scope, lang: str, formats: _Fo
                             {"x_scale": 2.5, "y_scale": 2})
     sheet.set_row(0, 45)
     sheet.freeze_panes(1, 0)
-    expr = _order(results.read(con, declared.name, scope=scope), declared)
     n = 0
     for batch in expr.to_pyarrow_batches(chunk_size=BATCH_ROWS):
         # a column at a time into the sheet's XML (cells.py): XlsxWriter's cell at a time took 8 µs a cell
