@@ -14,6 +14,8 @@ where the parent and at least one child have a target; gap = parent − Σ child
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import ibis
 
 from saleskpi.analyses.shared import ratio_or_null
@@ -28,17 +30,27 @@ def proposals(potential: ibis.Table, customers: ibis.Table, reps: ibis.Table, ta
               currency: str) -> ibis.Table:
     """The ``target-proposals`` rows. ``current_period``: the targets' period to compare with
     (None when the reporting period is not a year: a yearly proposal has no like to compare)."""
+    # money in decimals, each customer's figures rounded to the cent before they are summed: every
+    # engine then gives the same cents (a float cast to cents rounds differently from one to another)
+    money = "decimal(38, 2)"
     per = potential.group_by("customer_id").aggregate(
-        turnover=potential.turnover_value_12m.sum().fill_null(0).cast("float64"),
-        potential=potential.potential_value.sum(where=potential.potential_value.notnull()).cast("float64"))
+        turnover=potential.turnover_value_12m.cast(money).sum().fill_null(0),
+        potential=potential.potential_value.cast(money).sum(where=potential.potential_value.notnull()))
     c = customers.select("customer_id", "territory_id", c_rep=customers.rep_id)
     team = reps.select(r_rep=reps.rep_id, team_id=reps.team_id)
     c = c.left_join(team, c.c_rep == team.r_rep).drop("r_rep").rename(rep_id="c_rep")
     g = c.left_join(per, "customer_id").drop("customer_id_right")
-    g = g.mutate(turnover=g.turnover.fill_null(0.0))
-    at_share = g.potential * target_share
-    gap = ibis.ifelse(g.potential.isnull(), ibis.null("float64"), ibis.greatest(at_share - g.turnover, 0.0))
-    g = g.mutate(at_share=at_share, gap=gap, proposed=ibis.coalesce(g.turnover + gap * gap_part, g.turnover),
+    g = g.mutate(turnover=g.turnover.fill_null(0).cast(money), potential=g.potential.cast(money))
+    exact = "decimal(38, 6)"  # one decimal type on both sides: Ibis multiplies decimals of one type
+
+    def cents(amount, factor: float):
+        return (amount.cast(exact) * ibis.literal(Decimal(str(factor)), exact)).round(2).cast(money)
+
+    at_share = cents(g.potential, target_share)
+    gap = ibis.ifelse(g.potential.isnull(), ibis.null(money),
+                      ibis.greatest((at_share - g.turnover).cast(money), ibis.literal(Decimal(0), money)))
+    g = g.mutate(at_share=at_share, gap=gap,
+                 proposed=ibis.coalesce((g.turnover + cents(gap, gap_part)).cast(money), g.turnover),
                  no_potential=g.potential.isnull().cast("int64"))
     parts = []
     for level, col in (("company", None), ("territory", "territory_id"), ("team", "team_id"), ("rep", "rep_id"),
@@ -50,7 +62,7 @@ def proposals(potential: ibis.Table, customers: ibis.Table, reps: ibis.Table, ta
         if level == "customer":
             agg = sub.select(*_SCOPE, key=sub.customer_id, turnover_value_12m=sub.turnover,
                              potential_value=sub.potential, potential_at_target_share=sub.at_share, gap_to_target_share_value=sub.gap,
-                             proposed_target_value=ibis.ifelse(sub.potential.isnull(), ibis.null("float64"),
+                             proposed_target_value=ibis.ifelse(sub.potential.isnull(), ibis.null(money),
                                                                sub.proposed),
                              customers_without_potential=sub.no_potential)
         elif col is None:
