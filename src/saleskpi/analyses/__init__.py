@@ -105,6 +105,13 @@ def frame_table(frame, types: dict[str, str]) -> ibis.Table:
     return ibis.memtable(frame, schema=ibis.schema(types))
 
 
+def declared_types(result: Result) -> dict[str, str]:
+    """The Ibis type of each column of the declared ``result``, for :func:`frame_table`."""
+    kind_type = {"count": "int64", "integer": "int64", "number": "float64", "ratio": "float64", "flag": "boolean",
+                 "date": "date", "money": "float64"}
+    return {c.name: kind_type.get(c.kind.value, "string") for c in result.columns}
+
+
 def results_markdown() -> str:
     """docs/results.md: every declared result of every registered analysis."""
     from saleskpi.results.declare import results_markdown as page

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from saleskpi.analyses import Analysis, Context, frame_table
+from saleskpi.analyses import declared_types as _types
 from saleskpi.analyses.loyalty import kpis as K
 from saleskpi.analyses.loyalty import lift as L
 from saleskpi.analyses.loyalty.did import DidEstimate, did
@@ -32,12 +33,6 @@ MEMBERS_FIX = ("import the programme's members (loyalty_members: customer_id, en
 EVENTS_FIX = ("import the points (loyalty_events: event_id, customer_id, date, kind earn/redeem/expire, points, "
               "cost) with 'saleskpi import DIR loyalty_events FILE'")
 MEASURES = ("purchases", "margin", "share_of_wallet")
-
-
-def _types(result) -> dict[str, str]:
-    kind_type = {"count": "int64", "integer": "int64", "number": "float64", "ratio": "float64", "flag": "boolean",
-                 "date": "date", "money": "float64"}
-    return {c.name: kind_type.get(c.kind.value, "string") for c in result.columns}
 
 
 def _buyers(sales: ibis.Table, start: dt.date, end: dt.date) -> set:

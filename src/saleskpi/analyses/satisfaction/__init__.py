@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from saleskpi.analyses import Analysis, Context, frame_table
+from saleskpi.analyses import declared_types as _types
 from saleskpi.analyses.satisfaction import behaviour, nonresponse, scores
 from saleskpi.analyses.satisfaction.estimates import Estimate, difference_test, mean_score, nps, top_box_share
 from saleskpi.analyses.satisfaction.drivers import importance
@@ -38,13 +39,6 @@ SURVEYS_FIX = ("import the survey answers (surveys: response_id, customer_id, da
                "invitation_id) with 'saleskpi import DIR surveys FILE'")
 INVITATIONS_FIX = ("import who was invited (survey_invitations: invitation_id, customer_id, sent_on) with "
                    "'saleskpi import DIR survey_invitations FILE', and give each answer its invitation_id")
-
-
-def _types(result) -> dict[str, str]:
-    """The Ibis type of each declared column, for :func:`frame_table`."""
-    kind_type = {"count": "int64", "integer": "int64", "number": "float64", "ratio": "float64", "flag": "boolean",
-                 "date": "date", "money": "float64"}
-    return {c.name: kind_type.get(c.kind.value, "string") for c in result.columns}
 
 
 def _base(ctx: Context) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from saleskpi.analyses import Analysis, Context, frame_table
+from saleskpi.analyses import declared_types as _types
 from saleskpi.analyses.periods import last_12_months
 from saleskpi.analyses.segments.quality import cost_to_serve, kruskal_wallis, moves, principles, profit_by_segment
 from saleskpi.analyses.segments.results import (
@@ -45,12 +46,6 @@ __all__ = ["ANALYSIS", "BUILT_IN", "EXAMPLE_SEGMENTS", "RFM_GROUPS", "SEGMENTS_F
 
 _ATTRIBUTES = ("industry", "size_band", "region")
 _FEATURES = ("turnover_value_12m", "orders_12m", "recency_days", "products_12m")
-
-
-def _types(result) -> dict[str, str]:
-    kind_type = {"count": "int64", "integer": "int64", "number": "float64", "ratio": "float64", "flag": "boolean",
-                 "date": "date", "money": "float64"}
-    return {c.name: kind_type.get(c.kind.value, "string") for c in result.columns}
 
 
 def _customers(ctx: Context) -> pd.DataFrame:
