@@ -89,11 +89,16 @@ POINTS_PER_EUR, REDEEM_BLOCK, COST_PER_POINT_EUR = 1.0, 500, 0.006
 RETURN_RATE, OUTLIER_RATE = 0.015, 0.002
 #: Response to a random survey invitation: logit = c0 + c1 × satisfaction + c2 × size (z).
 RESPONSE_LOGIT = (-0.6, 0.5, 0.3)
+#: Gaming planted in the demo (``truth_gaming``, docs/demo.md): one field rep dates the orders of
+#: the first PULL_DAYS days of a year on the last working days of the year before, at PULL_DISCOUNT
+#: more off, and has a turnover target that those orders just carry past 100 % (PULL_ATTAINMENT),
+#: the example plan's accelerator. PULL_WINDOW is how many days before the year's end they land in.
+PULL_DAYS, PULL_DISCOUNT, PULL_ATTAINMENT, PULL_WINDOW = 45, 0.10, 1.02, 7
 #: Public holidays (month, day) without invoices.
 HOLIDAYS = ((1, 1), (3, 3), (5, 1), (5, 6), (5, 24), (9, 6), (9, 22), (12, 24), (12, 25), (12, 26))
 
 _STREAMS = ("territories", "customers", "reps", "process", "shares", "prices", "loyalty",
-            "surveys", "potential", "targets", "competencies", "sales", "names", "market")
+            "surveys", "potential", "targets", "competencies", "sales", "names", "market", "gaming")
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ INPUT_TABLES = ("territories", "teams", "reps", "customers", "products", "sales"
 TRUTH_TABLES = ("truth_potential", "truth_share_of_wallet", "truth_customers", "truth_clv_params",
                 "truth_market", "truth_rep_bias", "truth_reps", "truth_competency_effect",
                 "truth_satisfaction", "truth_survey_waves", "truth_attribute_importance",
-                "truth_loyalty", "truth_outliers", "truth_summary")
+                "truth_loyalty", "truth_outliers", "truth_gaming", "truth_summary")
 
 
 def generate(spec: DemoSpec | None = None, *, tables: Iterable[str] | None = None,
@@ -273,6 +278,9 @@ class _Company:
         self.lines = [b[0] for b in cat.BUSINESS_LINES]
         self.cust_width = max(5, len(str(self.N)))
         self.outliers: list[dict] = []
+        #: The gaming rep's turnover (EUR) in the gaming year and in its last PULL_WINDOW days,
+        #: summed over the sales chunks (the target is set from them).
+        self.gaming_value = self.gaming_window = 0.0
 
     def rng(self, name: str, *extra: int) -> np.random.Generator:
         seq = self._seeds[name]
@@ -711,6 +719,47 @@ class _Company:
         return {"base": base, "with_lift": with_lift, "member_no_lift": base * mem,
                 "member_with_lift": base * mem * (1 + Lo["lift"][:, None, None])}
 
+    @cached_property
+    def gaming(self) -> dict | None:
+        """The planted gaming: which rep, which year, which days move where (None: the history
+        has no complete year followed by PULL_DAYS days with a plan, so nothing is planted)."""
+        c, R, W = self.cal, self.reps, self.wallet
+        for k in self.plan_years[::-1]:
+            y = int(self.years[k])
+            if y + 1 not in c["year_first"] or dt.date(y, 1, 1) < self.start:
+                continue
+            pull_from = c["year_first"][y + 1]
+            if pull_from + PULL_DAYS - 1 > c["idx"]["end"]:
+                continue
+            last = np.arange(pull_from - PULL_WINDOW, pull_from)
+            dest = last[c["w"][last] > 0.5]  # working days (not weekends or holidays)
+            field = np.flatnonzero(R["role"] == "rep")
+            if not len(dest) or not len(field):
+                return None
+            # The field rep with the largest expected turnover in the year: the pattern stands out
+            # of the least noise.
+            expected = np.bincount(R["rep_of_cust"], weights=(W["share"][:, k] * W["pot_value"][:, k]).sum(1),
+                                   minlength=R["n"])
+            rep = int(field[np.argmax(expected[field])])
+            return {"rep": rep, "k": int(k), "year": y, "year_from": c["year_first"][y], "pull_from": pull_from,
+                    "pull_to": pull_from + PULL_DAYS, "dest": dest}
+        return None
+
+    def _pulled(self, cust: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Which purchases (customer, day) the gaming rep dates into the gaming year's last days."""
+        G = self.gaming
+        if G is None:
+            return np.zeros(len(cust), dtype=bool)
+        return ((self.reps["rep_of_cust"][cust] == G["rep"]) & (day >= G["pull_from"]) & (day < G["pull_to"])
+                & (self.customers["acq_day"][cust] < G["dest"][0]))
+
+    def _pushed(self, cust: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Which lines (customer, original day) carry the gaming rep's extra year-end discount."""
+        G = self.gaming
+        if G is None:
+            return np.zeros(len(cust), dtype=bool)
+        return (self.reps["rep_of_cust"][cust] == G["rep"]) & (day >= G["dest"][0]) & (day < G["pull_from"])
+
     # --- sales ---------------------------------------------------------------------------
 
     def sales_chunks(self, want: bool) -> Iterator[pa.Table]:
@@ -743,6 +792,10 @@ class _Company:
         who = np.r_[who, dead, new]
         u = np.r_[u, P["death"][dead], C["u_acq"][new]]
         day = self.day_of(u)
+        # The planted gaming: the rep's orders of the next year's first days, dated this year.
+        pulled = self._pulled(who, day)
+        if pulled.any():
+            day[pulled] = self.rng("gaming", k).choice(self.gaming["dest"], int(pulled.sum()))
         # 2. One invoice per customer and day; lines per purchase 1 + Poisson(mu).
         n_bought = W["buys"][who].sum(1)
         k_lines = 1 + rng.poisson(C["mu_base"][who] * n_bought)
@@ -858,11 +911,18 @@ class _Company:
         # 8. Prices and amounts in the currency of the invoice date.
         bgn = all_day < c["idx"]["euro"]
         disc = 1 - C["discount"][cust]
+        # The gaming rep's year-end orders go out at PULL_DISCOUNT more off (their returns with them).
+        disc = np.where(self._pushed(cust, np.r_[lday, lday[ret]]), disc * (1 - PULL_DISCOUNT), disc)
         list_c = np.where(bgn, Pr["list_bgn"][prod, price_year], Pr["list_eur"][prod, price_year])
         unit_price = np.round(list_c * disc, 4)
         net = np.round(qty * unit_price, 2)
         cost = np.round(qty * np.round(list_c * (1 - Pr["margin"][prod]), 4), 2)
         value_eur = np.where(bgn, net / BGN_PER_EUR, net)
+        G = self.gaming
+        if G is not None:
+            mine = (self.reps["rep_of_cust"][cust] == G["rep"]) & (all_day >= G["year_from"]) & (all_day < G["pull_from"])
+            self.gaming_value += float(value_eur[mine].sum())
+            self.gaming_window += float(value_eur[mine & (all_day >= G["pull_from"] - PULL_WINDOW)].sum())
         # Record the outliers (EUR as stored after conversion, approximately).
         for (inv, no_, src, q), g in zip(extra_rows, pick):
             ci = cust[src]
@@ -926,7 +986,8 @@ class _Company:
         for name in ("territories", "teams", "reps", "customers", "products"):
             if name in wanted:
                 yield name, getattr(self, f"_table_{name}")()
-        need_sales = bool(wanted & {"sales", "loyalty_events", "truth_outliers"})
+        # the targets and truth_gaming need the gaming rep's turnover, summed over the sales
+        need_sales = bool(wanted & {"sales", "loyalty_events", "truth_outliers", "targets", "truth_gaming"})
         if need_sales:
             for chunk in self.sales_chunks("sales" in wanted):
                 yield "sales", chunk
@@ -1410,6 +1471,10 @@ class _Company:
             rvol = np.stack([np.bincount(rep, weights=plan_vol[:, k, li], minlength=R["n"])
                              for li in range(self.L)], axis=1)
             rep_names = self.rep_ids.to_pylist()
+            G = self.gaming
+            if G is not None and G["k"] == k:
+                # the gaming rep's target: what the pulled orders just carry past 100 %
+                rv[G["rep"]] = self.gaming_value / PULL_ATTAINMENT / a[G["rep"]]
             for r_ in np.flatnonzero(rv > 0):
                 rid = rep_names[r_]
                 rows.append((period, "rep", rid, "turnover_value", rv[r_] * a[r_], "EUR"))
@@ -1616,6 +1681,33 @@ class _Company:
             "line_no": pa.array([x["line_no"] for x in o], type=pa.int64()),
             "potential_value_eur": pa.array([round(x["potential_value_eur"], 2) for x in o], type=pa.float64()),
             "reason": pa.array(["one-off project order above the yearly potential"] * len(o), type=pa.string()),
+        })
+
+    def _table_truth_gaming(self) -> pa.Table:
+        """The planted gaming, one row per flag gaming-flags must raise (empty when none planted)."""
+        G = self.gaming
+        flags = ("period_end_shift", "discount_past_accelerator") if G is not None else ()
+        n = len(flags)
+
+        def each(v):
+            return [v] * n
+
+        def date(day):
+            return self.dates(np.array([day]))[0].astype(dt.date) if G else None
+
+        target = round(self.gaming_value / PULL_ATTAINMENT, -2) if G is not None else None
+        return _truth({
+            "rep_id": pa.array(each(self.rep_ids[G["rep"]].as_py() if G else None), type=pa.string()),
+            "period": pa.array(each(str(G["year"]) if G else None), type=pa.string()),
+            "flag": pa.array(list(flags), type=pa.string()),
+            "orders_of": pa.array(each(date(G and G["pull_from"])), type=pa.date32()),
+            "orders_until": pa.array(each(date(G and G["pull_to"] - 1)), type=pa.date32()),
+            "dated_from": pa.array(each(date(G and G["dest"][0])), type=pa.date32()),
+            "dated_until": pa.array(each(date(G and G["dest"][-1])), type=pa.date32()),
+            "extra_discount": pa.array(each(PULL_DISCOUNT), type=pa.float64()),
+            "turnover_value_eur": pa.array(each(round(self.gaming_value, 2)), type=pa.float64()),
+            "window_value_eur": pa.array(each(round(self.gaming_window, 2)), type=pa.float64()),
+            "target_value_eur": pa.array(each(target), type=pa.float64()),
         })
 
     def _table_truth_summary(self) -> pa.Table:

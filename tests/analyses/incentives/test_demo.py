@@ -106,3 +106,21 @@ def test_a_rep_sees_only_their_own_pay_and_a_manager_their_team(demo):
         assert set(team.rep_id) == set(reps.rep_id[(reps.team_id == rep.team_id) & (reps.role == "rep")])
         assert frame(demo, name, Scope("manager", territory_ids={rep.territory_id})).empty
         assert len(frame(demo, name, Scope("compensation"))) == len(frame(demo, name))
+
+
+def test_gaming_flags_find_exactly_the_gaming_the_demo_planted(demo):
+    """The demo's gaming rep dated the next year's first orders on the year's last days at a deeper
+    discount (truth_gaming); gaming-flags raises those flags on that rep and period, and no other."""
+    truth = demo.table("truth_gaming").to_pandas()
+    assert len(truth) == 2
+    flags = frame(demo, "gaming-flags")
+    assert sorted(zip(flags.rep_id, flags.period, flags.flag)) == sorted(zip(truth.rep_id, truth.period, truth.flag))
+    row = flags.iloc[0]
+    t = truth.iloc[0]
+    # the planted target makes the turnover just carry 100 %: turnover / target within the target's rounding
+    assert row.tier_bound == 1.0
+    assert row.flagged_figure == pytest.approx(t.turnover_value_eur / t.target_value_eur, abs=2e-4)
+    assert row.figure_without == pytest.approx((t.turnover_value_eur - t.window_value_eur) / t.target_value_eur,
+                                               abs=2e-4)
+    # the first days of the next year were emptied into the old one: only credit notes are left in them
+    assert row.next_rate_ratio <= 0.0
