@@ -100,6 +100,20 @@ def test_version_prints_the_package_version():
     assert done.returncode == 0 and done.stdout.strip() == f"saleskpi {__version__}"
 
 
+def test_help_lists_every_command_with_readable_option_names():
+    from saleskpi.cli import app
+
+    done = saleskpi("--help")
+    assert done.returncode == 0 and "saleskpi [OPTIONS] COMMAND" in done.stdout
+    commands = [c.name or c.callback.__name__.replace("_", "-") for c in app.registered_commands]
+    commands += [g.name for g in app.registered_groups]
+    listed = done.stdout.split("Commands:")[1]
+    assert len(commands) >= 11 and all(f"  {name} " in listed for name in commands)
+    shown = saleskpi("show", "--help").stdout
+    # the metavars say what to type, not the Python type of the option
+    assert "--where COLUMN=VALUE" in shown and "--limit N" in shown and "list[str]" not in shown
+
+
 def _narrow(*args: str) -> subprocess.CompletedProcess:
     import os
 

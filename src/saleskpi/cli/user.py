@@ -10,7 +10,7 @@ import typer
 from saleskpi.cli.output import Format, WorkspaceDir, confirmation, emit, err
 
 user_app = typer.Typer(help="The users of the web dashboard and Excel report: add, list, remove, password.",
-                       no_args_is_help=True)
+                       no_args_is_help=True, rich_markup_mode=None)
 
 
 def _password(login: str) -> str:
