@@ -521,7 +521,9 @@ def debias(frame: pd.DataFrame, bias: pd.DataFrame, settings) -> pd.DataFrame:
     least ``min_rep_estimates`` estimates), when ``debias_reps`` is on. The raw figure stays
     in ``stated_raw_value`` and the factor in ``rep_bias_factor``."""
     usable = bias[(bias.estimates >= settings.min_rep_estimates) & (bias.stated_to_model > 0)]
-    factor = frame["stated_rep_id"].map(usable.set_index("rep_id")["stated_to_model"])
+    # float whatever the (possibly empty) bias frame's dtype: with no rep's bias known the map
+    # gives an all-missing column typed like the rep ids
+    factor = frame["stated_rep_id"].map(usable.set_index("rep_id")["stated_to_model"]).astype("float64")
     factor = factor.where(frame["stated_source"] == "rep_estimate")
     value, volume = frame["stated_value"], frame["stated_volume"]
     if settings.debias_reps:
