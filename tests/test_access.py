@@ -24,7 +24,7 @@ from saleskpi.results import Result, column
 def demo(tmp_path_factory):
     from saleskpi.demo import build_demo
 
-    ws = build_demo(tmp_path_factory.mktemp("access") / "ws", customers=300, years=3, seed=5)
+    ws = build_demo(tmp_path_factory.mktemp("access") / "ws", customers=300, years=3, seed=5, gaming=True)
     compute(ws)
     yield ws
     ws.close()

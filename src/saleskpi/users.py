@@ -38,7 +38,7 @@ LANGS = ("bg", "en")
 #: The shortest password accepted.
 MIN_PASSWORD = 8
 #: The audit events.
-EVENTS = ("login ok", "login failed", "logout", "export")
+EVENTS = ("login ok", "login failed", "login throttled", "logout", "export")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (

@@ -63,7 +63,7 @@ def test_login_names_compare_without_case(client_of, login):
     assert login(client_of(), " rEp2 ").status_code == 303
 
 
-def test_five_failures_throttle_the_login_even_with_the_right_password(client_of, login):
+def test_five_failures_throttle_the_login_even_with_the_right_password(client_of, login, site):
     client = client_of()
     for _ in range(5):
         assert login(client, "rep2", "wrong password!").status_code == 401
@@ -71,6 +71,23 @@ def test_five_failures_throttle_the_login_even_with_the_right_password(client_of
     assert throttled.status_code == 429
     assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60 + 1
     assert "15" in throttled.text  # "try again in 15 minute(s)"
+    refused = [a for a in users.audit_log(site) if a["event"] == "login throttled"]
+    assert refused and refused[-1]["login"] == "rep2" and refused[-1]["detail"].startswith("from ")
+
+
+def test_serve_believes_no_forwarded_address_unless_a_proxy_is_named(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from saleskpi.cli import app
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append(kw))
+    ws = tmp_path / "ws"
+    assert CliRunner().invoke(app, ["init", str(ws)]).exit_code == 0
+    assert CliRunner().invoke(app, ["serve", str(ws), "--dev"]).exit_code == 0
+    assert CliRunner().invoke(app, ["serve", str(ws), "--dev", "--proxy", "10.0.0.5", "--proxy", "10.0.0.6"]).exit_code == 0
+    assert [(c["proxy_headers"], c["forwarded_allow_ips"]) for c in calls] == [(False, ""), (True, "10.0.0.5,10.0.0.6")]
 
 
 def test_the_throttle_counts_per_client_too(site):

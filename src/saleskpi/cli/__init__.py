@@ -444,6 +444,9 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="The address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, metavar="PORT", help="The port to listen on.")] = 8000,
     dev: Annotated[bool, typer.Option("--dev", help="Development: accept a weak secret (never on a shared machine).")] = False,
+    proxy: Annotated[Optional[list[str]], typer.Option("--proxy", metavar="ADDRESS", help=(
+        "The address of a reverse proxy in front of the dashboard (repeatable): only its X-Forwarded-For "
+        "is believed for the client address that logins are throttled and audited by; by default none is."))] = None,
 ) -> None:
     """Serve the web dashboard of a workspace (log in with a user of 'saleskpi user add')."""
     import uvicorn
@@ -452,7 +455,10 @@ def serve(
 
     web = create_app(directory, dev=dev)
     err.print(f"Serving {directory} on http://{host}:{port}/ (Ctrl+C stops).", markup=False)
-    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
+    # uvicorn believes X-Forwarded-For from 127.0.0.1 by default: any local process could then pose as
+    # any client and dodge the per-address login throttle. Only the proxies named are believed.
+    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False,
+                proxy_headers=bool(proxy), forwarded_allow_ips=",".join(proxy) if proxy else "")
 class Lang(str, Enum):
     en = "en"
     bg = "bg"

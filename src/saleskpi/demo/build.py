@@ -78,11 +78,11 @@ def write_example_competencies(folder: Path) -> Path:
 
 
 def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed: int = 7,
-               end: dt.date = dt.date(2026, 10, 31),
+               end: dt.date = dt.date(2026, 10, 31), gaming: bool = False,
                progress: Callable[[str], None] | None = None) -> Workspace:
     """Create a workspace at ``path`` holding the demo company and its hidden truth.
 
-    ``customers``, ``years``, ``seed`` and ``end`` fix the company (see
+    ``customers``, ``years``, ``seed``, ``end`` and ``gaming`` fix the company (see
     :class:`saleskpi.demo.generator.DemoSpec`); the same values always give the same tables.
     ``progress``, if given, is called with the name of each step (``STEPS``) as it starts.
     Returns the opened :class:`~saleskpi.workspace.Workspace` (the caller closes it).
@@ -90,7 +90,7 @@ def build_demo(path: str | Path, *, customers: int = 2000, years: int = 5, seed:
     parameter is out of range, and :class:`~saleskpi.errors.InputDataError` if the importer
     refuses a generated table (a bug in the generator).
     """
-    spec = DemoSpec(customers=customers, years=years, seed=seed, end=end)
+    spec = DemoSpec(customers=customers, years=years, seed=seed, end=end, gaming=gaming)
     report = progress or (lambda step: None)
     report("workspace")
     ws = Workspace.init(path, name=WORKSPACE_NAME, command="saleskpi demo")

@@ -112,6 +112,9 @@ class DemoSpec:
     #: Multiplies the mean number of extra lines per invoice (1 + Poisson(μ)); values and the
     #: truth do not change, only how finely purchases are split into lines.
     basket_scale: float = 1.0
+    #: Plant a gaming rep (``truth_gaming``, docs/demo.md). Off by default: it moves invoice dates and
+    #: so every figure the docs quote of the demo company.
+    gaming: bool = False
 
     def __post_init__(self) -> None:
         _check_int("customers", self.customers, 50, 999_999)
@@ -721,8 +724,11 @@ class _Company:
 
     @cached_property
     def gaming(self) -> dict | None:
-        """The planted gaming: which rep, which year, which days move where (None: the history
-        has no complete year followed by PULL_DAYS days with a plan, so nothing is planted)."""
+        """The planted gaming: which rep, which year, which days move where (None: not asked for
+        (``DemoSpec.gaming``), or the history has no complete year followed by PULL_DAYS days with a
+        plan, so nothing is planted)."""
+        if not self.spec.gaming:
+            return None
         c, R, W = self.cal, self.reps, self.wallet
         for k in self.plan_years[::-1]:
             y = int(self.years[k])
@@ -986,8 +992,9 @@ class _Company:
         for name in ("territories", "teams", "reps", "customers", "products"):
             if name in wanted:
                 yield name, getattr(self, f"_table_{name}")()
-        # the targets and truth_gaming need the gaming rep's turnover, summed over the sales
-        need_sales = bool(wanted & {"sales", "loyalty_events", "truth_outliers", "targets", "truth_gaming"})
+        # with gaming planted the targets and truth_gaming need the gaming rep's turnover, summed over the sales
+        need_sales = bool(wanted & {"sales", "loyalty_events", "truth_outliers"}) or (
+            self.spec.gaming and bool(wanted & {"targets", "truth_gaming"}))
         if need_sales:
             for chunk in self.sales_chunks("sales" in wanted):
                 yield "sales", chunk

@@ -213,6 +213,7 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
         wait = users.throttled(path, keys, limit=settings.throttle_limit, window=settings.throttle_window)
         lang = request.session.get("lang", users.LANGS[0])
         if wait > 0:
+            users.audit(path, login or "-", "login throttled", f"from {_client(request)}")
             minutes = max(1, round(wait / 60 + 0.49))
             response = page(request, "login.html", None, status=429,
                             error=WORDS[lang]["wait"].format(minutes=minutes))

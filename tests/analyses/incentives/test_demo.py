@@ -16,7 +16,7 @@ from saleskpi.compute import compute
 def demo(tmp_path_factory):
     from saleskpi.demo import build_demo
 
-    ws = build_demo(tmp_path_factory.mktemp("pay-demo") / "ws", customers=150, years=3, seed=11)
+    ws = build_demo(tmp_path_factory.mktemp("pay-demo") / "ws", customers=150, years=3, seed=11, gaming=True)
     compute(ws)
     yield ws
     ws.close()
