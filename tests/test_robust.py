@@ -302,21 +302,6 @@ def test_compute_on_an_empty_workspace_says_what_to_import_exit_2(ws):
             f"saleskpi import {ws} sales FILE") in done.stderr
 
 
-def test_compute_through_the_api_refuses_customers_without_sales_and_stores_no_run(tmp_path):
-    from saleskpi.compute import compute
-    from saleskpi.engines import raw
-    from saleskpi.errors import UsageError
-    from saleskpi.workspace import Workspace
-
-    ws = Workspace.init(tmp_path / "ws")
-    raw(ws.con).execute("INSERT INTO customers (customer_id, name) VALUES ('C1', 'c1');"
-                        "INSERT INTO potential (customer_id, year, value, source) VALUES ('C1', 2026, 1000, 'survey')")
-    with pytest.raises(UsageError, match="has no sales lines yet, so there is nothing to compute"):
-        compute(ws)
-    assert ws.table("meta_runs").count().execute() == 0
-    ws.close()
-
-
 def test_an_unexpected_error_is_one_line_exit_1_and_the_traceback_only_on_request(tmp_path):
     script = ("import saleskpi.cli as cli\n"
               "def broken(): raise RuntimeError('the disk said no')\n"
