@@ -751,20 +751,12 @@ class _Company:
                     "pull_to": pull_from + PULL_DAYS, "dest": dest}
         return None
 
-    def _pulled(self, cust: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Which purchases (customer, day) the gaming rep dates into the gaming year's last days."""
-        G = self.gaming
-        if G is None:
+    def _gaming_rep_on(self, cust: np.ndarray, day: np.ndarray, first: int, stop: int) -> np.ndarray:
+        """Which of (customer, day) are the gaming rep's customer on a day in [first, stop) (all
+        False when no gaming is planted)."""
+        if self.gaming is None:
             return np.zeros(len(cust), dtype=bool)
-        return ((self.reps["rep_of_cust"][cust] == G["rep"]) & (day >= G["pull_from"]) & (day < G["pull_to"])
-                & (self.customers["acq_day"][cust] < G["dest"][0]))
-
-    def _pushed(self, cust: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """Which lines (customer, original day) carry the gaming rep's extra year-end discount."""
-        G = self.gaming
-        if G is None:
-            return np.zeros(len(cust), dtype=bool)
-        return (self.reps["rep_of_cust"][cust] == G["rep"]) & (day >= G["dest"][0]) & (day < G["pull_from"])
+        return (self.reps["rep_of_cust"][cust] == self.gaming["rep"]) & (day >= first) & (day < stop)
 
     # --- sales ---------------------------------------------------------------------------
 
@@ -799,7 +791,10 @@ class _Company:
         u = np.r_[u, P["death"][dead], C["u_acq"][new]]
         day = self.day_of(u)
         # The planted gaming: the rep's orders of the next year's first days, dated this year.
-        pulled = self._pulled(who, day)
+        G = self.gaming
+        pulled = self._gaming_rep_on(who, day, G["pull_from"], G["pull_to"]) if G else np.zeros(len(who), dtype=bool)
+        # (not a customer's first purchase: that is its acquisition)
+        pulled &= C["acq_day"][who] < (G["dest"][0] if G else 0)
         if pulled.any():
             day[pulled] = self.rng("gaming", k).choice(self.gaming["dest"], int(pulled.sum()))
         # 2. One invoice per customer and day; lines per purchase 1 + Poisson(mu).
@@ -918,15 +913,16 @@ class _Company:
         bgn = all_day < c["idx"]["euro"]
         disc = 1 - C["discount"][cust]
         # The gaming rep's year-end orders go out at PULL_DISCOUNT more off (their returns with them).
-        disc = np.where(self._pushed(cust, np.r_[lday, lday[ret]]), disc * (1 - PULL_DISCOUNT), disc)
+        if G is not None:
+            pushed = self._gaming_rep_on(cust, np.r_[lday, lday[ret]], G["dest"][0], G["pull_from"])
+            disc = np.where(pushed, disc * (1 - PULL_DISCOUNT), disc)
         list_c = np.where(bgn, Pr["list_bgn"][prod, price_year], Pr["list_eur"][prod, price_year])
         unit_price = np.round(list_c * disc, 4)
         net = np.round(qty * unit_price, 2)
         cost = np.round(qty * np.round(list_c * (1 - Pr["margin"][prod]), 4), 2)
         value_eur = np.where(bgn, net / BGN_PER_EUR, net)
-        G = self.gaming
         if G is not None:
-            mine = (self.reps["rep_of_cust"][cust] == G["rep"]) & (all_day >= G["year_from"]) & (all_day < G["pull_from"])
+            mine = self._gaming_rep_on(cust, all_day, G["year_from"], G["pull_from"])
             self.gaming_value += float(value_eur[mine].sum())
             self.gaming_window += float(value_eur[mine & (all_day >= G["pull_from"] - PULL_WINDOW)].sum())
         # Record the outliers (EUR as stored after conversion, approximately).
