@@ -115,9 +115,13 @@ class DemoSpec:
     #: Plant a gaming rep (``truth_gaming``, docs/demo.md). Off by default: it moves invoice dates and
     #: so every figure the docs quote of the demo company.
     gaming: bool = False
+    #: Customers per field rep (the reps table's size; key-account managers are among them). The
+    #: default 50 is the demo company; benchmarks of larger territories per rep raise it.
+    customers_per_rep: int = 50
 
     def __post_init__(self) -> None:
         _check_int("customers", self.customers, 50, 999_999)
+        _check_int("customers_per_rep", self.customers_per_rep, 5, 100_000)
         _check_int("years", self.years, 1, 20)
         _check_int("seed", self.seed, 0, 2**63 - 1)
         if not isinstance(self.end, dt.date) or not dt.date(2000, 1, 1) <= self.end <= dt.date(2100, 1, 1):
@@ -511,7 +515,7 @@ class _Company:
         region_of_terr = np.array([[r[0] for r in places.PLANNING_REGIONS].index(reg) for reg in T["region"]])
         cust_team = region_of_terr[C["terr"]]
         n_teams = len(places.PLANNING_REGIONS)
-        n_field = max(n_teams, int(round(N / 50)))
+        n_field = max(n_teams, int(round(N / self.spec.customers_per_rep)))
         team_n = np.bincount(cust_team, minlength=n_teams)
         alloc = np.maximum(1, np.round(n_field * team_n / N)).astype(int)
         alloc[team_n == 0] = 0

@@ -188,13 +188,13 @@ def _pool_rows(plan: Plan, employed: list[dict], rep_rows: dict[str, dict], targ
                     reason = f"no pay: the pool of {unit} is {how}"
                 elif total_w == 0 and funding["pay"] != 0:
                     reason = f"no pay: the pool of {unit} is not split: no rep of it has a weight above 0"
+            if reason is None:  # the unit's pool cut to the cent once (the members' amounts add up to it)
+                amounts = split_amount(row["pool_value"], weights) if total_w else {k: Decimal("0.00") for k in weights}
             for r in members:
                 rid = r["rep_id"]
                 rep_row = dict(row)
                 if reason is None:
                     share = weights[rid] / total_w if total_w else Decimal(0)
-                    amounts = split_amount(row["pool_value"], weights) if total_w else {k: Decimal("0.00")
-                                                                                        for k in weights}
                     rep_row |= {"pool_share": float(share), "pay": amounts[rid],
                                 "note": f"{unit}: {how}"}
                 else:

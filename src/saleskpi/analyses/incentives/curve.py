@@ -26,6 +26,7 @@ rounded up".
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -61,6 +62,23 @@ def check_tiers(tiers: Sequence[Sequence], *, allow_negative: bool = False) -> l
     Refused (UsageError, the message names the tier and the fix): no tier, a tier that is not a
     (lower_bound, rate) pair, bounds not strictly ascending, a negative rate (a clawback is a
     manual adjustment, not a rate; ``allow_negative`` lifts this for a curve that may deduct)."""
+    # a plan's tiers are checked once per rep and period: the same tiers answer from the cache
+    if isinstance(tiers, (list, tuple)) and all(isinstance(t, (list, tuple)) and len(t) == 2 for t in tiers):
+        key = tuple((type(a), a, type(b), b) for a, b in tiers)
+        try:
+            hash(key)
+        except TypeError:
+            return _check_tiers(tiers, allow_negative)
+        return list(_checked_tiers(key, allow_negative))
+    return _check_tiers(tiers, allow_negative)
+
+
+@functools.lru_cache(maxsize=256)
+def _checked_tiers(key: tuple, allow_negative: bool) -> tuple[Tier, ...]:
+    return tuple(_check_tiers([(a, b) for _, a, _, b in key], allow_negative))
+
+
+def _check_tiers(tiers: Sequence[Sequence], allow_negative: bool) -> list[Tier]:
     if isinstance(tiers, (str, bytes)) or not isinstance(tiers, Iterable):
         raise UsageError(f"tiers must be a list of (lower_bound, rate) pairs, such as [(0, 0.05), "
                          f"(100000, 0.06)]; got {tiers!r}.")

@@ -70,38 +70,55 @@ def bounds(component) -> list[tuple[float, bool]]:
     return sorted(out.items())
 
 
-def rep_windows(ctx, p, next_days_elapsed: int) -> tuple[dict[str, dict], dict]:
-    """Per rep (the credited rep: the line's, else the customer's) the turnover of period ``p``,
-    of its last WINDOW_DAYS days, of the first WINDOW_DAYS days after it, the returns in the
-    RETURN_DAYS after it and the list-price sums of the discount; and the company's totals."""
+def rep_windows(ctx, ps: list, as_of: dt.date) -> dict[str, tuple[dict[str, dict], dict]]:
+    """Per period of ``ps`` (by label): per rep (the credited rep: the line's, else the customer's)
+    the turnover of the period, of its last WINDOW_DAYS days, of the first WINDOW_DAYS days after
+    it, the returns in the RETURN_DAYS after it and the list-price sums of the discount; and the
+    company's totals. One query for all the periods: each line meets the periods whose days or
+    following days hold it (a range join on a table of the periods' windows)."""
     s = ctx.table("sales")
     customers = ctx.table("customers").select("customer_id", customer_rep=ibis._.rep_id)
     products = ctx.table("products").select("product_id", "list_price")
-    start, end = p.current.start, p.current.end
-    after = end + dt.timedelta(days=max(WINDOW_DAYS, RETURN_DAYS))
-    lines = s.filter(s.date.between(start, after))
+    day = dt.timedelta(days=1)
+    windows = ibis.memtable(
+        [{"period": p.label, "w_start": p.current.start, "w_end": p.current.end,
+          "last_from": p.current.end - (WINDOW_DAYS - 1) * day, "first_to": p.current.end + WINDOW_DAYS * day,
+          "return_to": p.current.end + RETURN_DAYS * day,
+          "w_after": p.current.end + max(WINDOW_DAYS, RETURN_DAYS) * day} for p in ps],
+        schema=ibis.schema({"period": "string", "w_start": "date", "w_end": "date", "last_from": "date",
+                            "first_to": "date", "return_to": "date", "w_after": "date"}))
+    lines = s.filter(s.date.between(min(p.current.start for p in ps),
+                                    max(p.current.end for p in ps) + max(WINDOW_DAYS, RETURN_DAYS) * day))
     lines = lines.left_join(customers, "customer_id").left_join(products, "product_id")
-    rep = ibis.coalesce(lines.rep_id, lines.customer_rep)
-    lines = lines.mutate(credited=rep)
-    in_p = lines.date <= end
-    last = lines.date.between(end - dt.timedelta(days=WINDOW_DAYS - 1), end)
-    first = lines.date.between(end + dt.timedelta(days=1), end + dt.timedelta(days=WINDOW_DAYS))
-    ret = (lines.date > end) & (lines.date <= end + dt.timedelta(days=RETURN_DAYS)) & (lines.net_value < 0)
+    lines = lines.mutate(credited=ibis.coalesce(lines.rep_id, lines.customer_rep))
+    lines = lines.inner_join(windows, [lines.date >= windows.w_start, lines.date <= windows.w_after])
+    in_p = lines.date <= lines.w_end
+    last = (lines.date >= lines.last_from) & (lines.date <= lines.w_end)
+    first = (lines.date > lines.w_end) & (lines.date <= lines.first_to)
+    ret = (lines.date > lines.w_end) & (lines.date <= lines.return_to) & (lines.net_value < 0)
     priced = (lines.quantity > 0) & lines.list_price.notnull() & (lines.list_price > 0)
     listed = lines.quantity * lines.list_price
-    t = lines.group_by(rep_id=lines.credited).aggregate(
+    t = lines.group_by("period", rep_id=lines.credited).aggregate(
         value=lines.net_value.sum(where=in_p), value_end=lines.net_value.sum(where=last),
         value_next=lines.net_value.sum(where=first), returns=(-lines.net_value).sum(where=ret),
         net_end=lines.net_value.sum(where=last & priced), list_end=listed.sum(where=last & priced),
         net_rest=lines.net_value.sum(where=in_p & ~last & priced), list_rest=listed.sum(where=in_p & ~last & priced))
-    reps = {r["rep_id"]: {k: (None if v is None else float(v)) if k != "rep_id" else v for k, v in r.items()}
-            for r in t.to_pyarrow().to_pylist() if r["rep_id"] is not None}
-    company = {k: sum((r[k] or 0.0) for r in reps.values()) for k in ("value", "value_end")}
-    for r in reps.values():
-        for k in ("value_end", "value_next", "returns"):  # a sum over no lines is a real 0
-            r[k] = r[k] or 0.0
-        r["next_known"] = next_days_elapsed >= WINDOW_DAYS
-    return reps, company
+    by_period: dict[str, dict[str, dict]] = {p.label: {} for p in ps}
+    for r in t.to_pyarrow().to_pylist():
+        label = r.pop("period")
+        if r["rep_id"] is not None:
+            by_period[label][r["rep_id"]] = {k: (None if v is None else float(v)) if k != "rep_id" else v
+                                             for k, v in r.items()}
+    out = {}
+    for p in ps:
+        reps = by_period[p.label]
+        company = {k: sum((r[k] or 0.0) for r in reps.values()) for k in ("value", "value_end")}
+        for r in reps.values():
+            for k in ("value_end", "value_next", "returns"):  # a sum over no lines is a real 0
+                r[k] = r[k] or 0.0
+            r["next_known"] = (as_of - p.current.end).days >= WINDOW_DAYS
+        out[p.label] = (reps, company)
+    return out
 
 
 def _ratio(a, b):
@@ -197,13 +214,17 @@ def gaming(ctx, plans: dict, reps: list[dict], currency: str) -> list[dict]:
         ctx.warn("incentives", "products.list_price is empty, so gaming-flags cannot check discounts past an "
                                "accelerator; import the products with their list prices.")
     t = ctx.table("targets")
+    rows = t.filter(t.period.isin([p.label for p in past]) & (t.level == "rep") & (t.kpi == "turnover_value"))
+    rows = rows.group_by("period", "key", "kpi").aggregate(target=rows.target.sum()).to_pyarrow().to_pylist()
+    targets_of: dict[str, dict] = {}
+    for r in rows:
+        if r["target"] is not None:
+            targets_of.setdefault(r["period"], {})[(r["key"], r["kpi"])] = float(r["target"])
+    per_period = rep_windows(ctx, past, ctx.as_of)
     out = []
     for p in past:
-        next_elapsed = (ctx.as_of - p.current.end).days
-        windows, company = rep_windows(ctx, p, next_elapsed)
-        rows = t.filter((t.period == p.label) & (t.level == "rep") & (t.kpi == "turnover_value"))
-        rows = rows.group_by("key", "kpi").aggregate(target=rows.target.sum()).to_pyarrow().to_pylist()
-        targets = {(r["key"], r["kpi"]): float(r["target"]) for r in rows if r["target"] is not None}
+        windows, company = per_period[p.label]
+        targets = targets_of.get(p.label, {})
         for plan in plans.values():
             out += flags(plan, p, reps, windows, company, targets, currency, discounts_known=discounts_known)
     return out

@@ -83,27 +83,41 @@ def past_periods(as_of: dt.date, granularity: str, count: int, first_day: dt.dat
 POOL_LEVELS = ("team", "territory", "company")
 
 
-def rep_measures(ctx, p, first_day: dt.date | None) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
-    """Per rep its row of the ``sales`` result (over all business lines) for the whole period
-    ``p`` (computed on its last day, so the whole target is due: seasonal share 1), and per
-    pool level (team, territory, company) its rows by key (the company's key is ""), which
-    fund the plans' pools."""
-    from saleskpi.analyses.sales import customer_product_grain, sales_by_node, target_products_known
-    from saleskpi.analyses.shared import market_by_node
+def rep_measures(ctx, ps: list, first_day: dt.date | None, market) -> dict[str, tuple[dict[str, dict], dict[str, dict[str, dict]]]]:
+    """Per period of ``ps`` (by label): per rep its row of the ``sales`` result (over all business
+    lines) for the whole period (computed on its last day, so the whole target is due: seasonal
+    share 1), and per pool level (team, territory, company) its rows by key (the company's key is
+    ""), which fund the plans' pools. ``market``: the nodes' potential (:func:`market_by_node`).
 
-    market = market_by_node(ctx.result("potential"), ctx.table("reps"))
+    The periods are read in one query each group of them whose comparison windows the data cover
+    alike (:func:`saleskpi.analyses.sales.periods_grain`; the sales analysis's definitions, only
+    the levels read here, over all lines): one scan of the lines for the many periods."""
+    from saleskpi.analyses.periods import coverage
+    from saleskpi.analyses.sales import periods_grain, sales_by_node, target_products_known
+
     columns = sorted({"rep_id", *(c for m in MEASURES.values() if m.result == "sales"
                                   for c in (m.column, m.target_column, m.attainment_column) if c)})
-    # the grain is read by every level's roll-up: cached, as in the sales run, and released after
-    with customer_product_grain(ctx, p).cache() as grain:
-        rows = sales_by_node(ctx, grain, p, 1.0, market, first_day, target_products_known(ctx.table("products")))
-        rep_level = rows.filter((rows.level == "rep") & rows.business_line.isnull()).select(*columns)
-        nodes = rows.filter(rows.level.isin(POOL_LEVELS) & rows.business_line.isnull()).select(
-            "level", "key", *(c for c in columns if c != "rep_id"))
-        node_rows: dict[str, dict[str, dict]] = {level: {} for level in POOL_LEVELS}
-        for r in nodes.to_pyarrow().to_pylist():
-            node_rows[r["level"]][r["key"] or ""] = r
-        return {r["rep_id"]: r for r in rep_level.to_pyarrow().to_pylist()}, node_rows
+    groups: dict[tuple[float, float], list] = {}
+    for p in ps:
+        groups.setdefault((coverage(p.previous, first_day), coverage(p.last_year, first_day)), []).append(p)
+    known = target_products_known(ctx.table("products"))
+    out = {p.label: ({}, {level: {} for level in POOL_LEVELS}) for p in ps}
+    for group in groups.values():
+        # the grain is read by every level's roll-up: cached, as in the sales run, and released after
+        with periods_grain(ctx, group, nodes=("territory_id", "team_id", "rep_id")).cache() as grain:
+            rows = sales_by_node(ctx, grain, group, 1.0, market, first_day, known, levels=("rep", *POOL_LEVELS),
+                                 by_line=False)
+            rows = rows.select("period", "level", "key", *(c for c in columns if c != "rep_id"), rep_id=rows.key)
+            for r in rows.to_pyarrow().to_pylist():
+                rep_rows, node_rows = out[r.pop("period")]
+                level = r.pop("level")
+                if level == "rep":
+                    r.pop("key")
+                    rep_rows[r["rep_id"]] = r
+                else:
+                    r.pop("rep_id")
+                    node_rows[level][r["key"] or ""] = r
+    return out
 
 
 def _quantile(pays: list[Decimal], q: float) -> Decimal | None:
@@ -192,6 +206,8 @@ def _summary(rows: list[dict], partial: bool, first_day) -> dict:
 def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, statements, check_plan) -> list[dict]:
     """The plan-whatif rows of every proposed plan (``statements``, ``check_plan``: the incentives
     package's statement function and plan check, passed in as it imports this module)."""
+    from saleskpi.analyses.shared import market_by_node
+
     proposed = load_proposed(Path(ctx.ws.path), plans)
     if not proposed:
         return []
@@ -202,12 +218,19 @@ def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, sta
                                "has no rows; import earlier sales to replay the proposed plans.")
         return []
     t = ctx.table("targets")
-    measures = {p.label: rep_measures(ctx, p, first_day) for p in past}
+    # every past period's targets of the rep and pool levels, read once: (period, level) -> (key, kpi) -> target
+    by_period: dict[tuple[str, str], dict] = {}
+    rows = t.filter(t.period.isin([p.label for p in past]) & t.level.isin(["rep", *POOL_LEVELS])).select(
+        "period", "level", "key", "kpi", "target")
+    for r in rows.to_pyarrow().to_pylist():
+        if r["target"] is not None:
+            by_period.setdefault((r["period"], r["level"]), {})[(r["key"] or "", r["kpi"])] = float(r["target"])
+    # the nodes' potential is the same in every past period: computed once, read by each
+    with market_by_node(ctx.result("potential"), ctx.table("reps")).cache() as market:
+        measures = rep_measures(ctx, past, first_day, market)
 
     def targets_of(label: str, level: str = "rep") -> dict:
-        rows = t.filter((t.period == label) & (t.level == level)).select("key", "kpi", "target")
-        return {(r["key"] or "", r["kpi"]): float(r["target"]) for r in rows.to_pyarrow().to_pylist()
-                if r["target"] is not None}
+        return dict(by_period.get((label, level), {}))
 
     def pay_of(plan, reps_, rep_rows, targets, label, window):
         # the pools of the plan are funded by the period's team, territory and company rows

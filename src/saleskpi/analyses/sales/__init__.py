@@ -65,18 +65,10 @@ def with_attributes(ctx: Context, t: ibis.Table) -> ibis.Table:
     return j
 
 
-def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
-    """Value, volume and cost per customer x product x credited rep in each window."""
-    s = ctx.table("sales")
-    s = s.filter(s.date >= min(p.previous.start, p.last_year.start))
-
-    def within(w: Window):
-        return s.date.between(w.start, w.end)
-
-    cur, prev, ly = within(p.current), within(p.previous), within(p.last_year)
-    # The lines are summed per customer x product x line rep first, so that the attributes (each
-    # a function of those keys) are joined to the sums rather than to every line.
-    sums = s.group_by("customer_id", "product_id", line_rep_id=s.rep_id).aggregate(
+def _window_sums(s: ibis.Table, cur, prev, ly) -> dict:
+    """The grain's sums of the lines ``s`` in the current, previous and last year's windows (the
+    conditions ``cur``, ``prev``, ``ly``)."""
+    return dict(
         value_cur=s.net_value.sum(where=cur),
         value_prev=s.net_value.sum(where=prev),
         value_ly=s.net_value.sum(where=ly),
@@ -87,11 +79,16 @@ def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
         # the turnover of the lines that have a cost: the margin is over these lines only
         value_with_cost_cur=s.net_value.sum(where=cur & s.cost.notnull()),
     )
+
+
+def _grain_of_sums(ctx: Context, merge: bool, sums: ibis.Table, extra: tuple[str, ...] = ()) -> ibis.Table:
+    """The grain from the window sums per customer x product x line rep (and ``extra`` keys);
+    ``merge``: some line has no rep (the sales table's rep_id is empty somewhere)."""
     j = with_attributes(ctx, sums)
-    keys = ["customer_id", "territory_id", "team_id", "rep_id", "business_line", "category", "product_id",
+    keys = [*extra, "customer_id", "territory_id", "team_id", "rep_id", "business_line", "category", "product_id",
             "is_target"]
     measures = ["value_cur", "value_prev", "value_ly", "volume_cur", "volume_prev", "volume_ly"]
-    if s.rep_id.isnull().any().execute():
+    if merge:
         # a line without a rep is credited to its customer's rep: merge it with that rep's lines
         # of the product (when every line names its rep, each sum above is already one row)
         return j.group_by(keys).aggregate(**{m: _zero(j[m].sum()) for m in measures}, cost_cur=j.cost_cur.sum(),
@@ -100,11 +97,88 @@ def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
                     value_with_cost_cur=j.value_with_cost_cur)
 
 
+def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
+    """Value, volume and cost per customer x product x credited rep in each window."""
+    s = ctx.table("sales")
+    s = s.filter(s.date >= min(p.previous.start, p.last_year.start))
+
+    def within(w: Window):
+        return s.date.between(w.start, w.end)
+
+    # The lines are summed per customer x product x line rep first, so that the attributes (each
+    # a function of those keys) are joined to the sums rather than to every line.
+    sums = s.group_by("customer_id", "product_id", line_rep_id=s.rep_id).aggregate(
+        **_window_sums(s, within(p.current), within(p.previous), within(p.last_year)))
+    return _grain_of_sums(ctx, bool(s.rep_id.isnull().any().execute()), sums)
+
+
+def periods_grain(ctx: Context, ps: list[Periods], nodes: tuple[str, ...] = ("territory_id", "team_id", "rep_id",
+                                                                           "customer_id", "business_line")
+                  ) -> ibis.Table:
+    """A grain of several periods (of the workspace's granularity) in one query, each row with its
+    period's label in ``period``, that :func:`sales_by_node` rolls up to the same rows as each
+    period's own :func:`customer_product_grain` at the levels whose keys are among ``nodes`` (the
+    grain's node columns the reader rolls up by): what a reader of many periods (the incentives'
+    replay) gets from one scan of the lines instead of one per period.
+
+    Each window of a period (current, previous, last year) lies within one reporting period, the
+    line's *bucket* (the start of the period that holds its date), so a line meets the windows
+    of its bucket through an equality join and keeps those whose dates it falls between. The
+    rows, whose sums add up to each node's as the period's own grain's do:
+
+    - per customer x product x credited rep, the current window's sums (the distinct counts of
+      customers, products and categories bought are taken over these rows, as over the own grain);
+    - per customer x credited rep (x product when ``nodes`` holds the business line), the previous
+      and last year's sums, at 0 in the current window (so they count in no distinct count);
+    - a period's own grain also holds, at 0, the pairs with lines from its earliest window on but
+      none in its windows (later lines), which make their nodes exist with a turnover of 0: here
+      one row of zeros per combination of ``nodes`` whose lines reach that far.
+    """
+    granularity = ctx.settings.sales.period
+    unit = {"year": "Y", "quarter": "Q", "month": "M"}[granularity]
+    rows = [{"period": p.label, "kind": kind, "bucket": periods(w.start, granularity).current.start,
+             "w_start": w.start, "w_end": w.end}
+            for p in ps for kind, w in (("cur", p.current), ("prev", p.previous), ("ly", p.last_year))]
+    windows = ibis.memtable(rows, schema=ibis.schema({"period": "string", "kind": "string", "bucket": "date",
+                                                      "w_start": "date", "w_end": "date"}))
+    s = ctx.table("sales")
+    lines = s.filter(s.date.between(min(r["w_start"] for r in rows), max(r["w_end"] for r in rows)))
+    lines = lines.mutate(bucket=lines.date.truncate(unit))
+    j = lines.inner_join(windows, [lines.bucket == windows.bucket, lines.date >= windows.w_start,
+                                   lines.date <= windows.w_end])
+    yes, no = ibis.literal(True), ibis.literal(False)
+    merge = bool(s.rep_id.isnull().any().execute())
+    cur = j.filter(j.kind == "cur")
+    cur = cur.group_by("period", "customer_id", "product_id", line_rep_id=cur.rep_id).aggregate(
+        **_window_sums(cur, yes, no, no))
+    base = j.filter(j.kind != "cur")
+    by_product = ["product_id"] if "business_line" in nodes else []
+    base = base.group_by("period", "customer_id", *by_product, line_rep_id=base.rep_id).aggregate(
+        **_window_sums(base, no, base.kind == "prev", base.kind == "ly"))
+    if not by_product:
+        base = base.mutate(product_id=ibis.null(s.product_id.type()))
+    grain = _grain_of_sums(ctx, merge, cur, extra=("period",))
+    grain = grain.union(_grain_of_sums(ctx, merge, base.select(*cur.columns), extra=("period",)))
+    # the nodes of the pairs with a line from the period's earliest window on (to the end of the
+    # data, as customer_product_grain reads them), each once per period, at 0
+    last = with_attributes(ctx, s.group_by("customer_id", "product_id", line_rep_id=s.rep_id).aggregate(
+        last_day=s.date.max()))
+    combos = last.group_by(list(nodes)).aggregate(last_day=last.last_day.max())
+    starts = ibis.memtable([{"period": p.label, "from_day": min(p.previous.start, p.last_year.start)} for p in ps],
+                           schema=ibis.schema({"period": "string", "from_day": "date"}))
+    zero = combos.inner_join(starts, combos.last_day >= starts.from_day)
+    measures = {"value_cur", "value_prev", "value_ly", "volume_cur", "volume_prev", "volume_ly"}
+    zero = zero.select(*[zero[c] if c in nodes or c == "period"
+                         else (ibis.literal(0) if c in measures else ibis.null()).cast(grain[c].type()).name(c)
+                         for c in grain.columns])
+    return grain.union(zero)
+
+
 def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -> ibis.Table:
     keys = [] if level in ("company", "business_line") else [_LEVEL_KEY[level]]
     if level == "customer":
         keys = ["customer_id", "territory_id"]
-    group = keys + (["business_line"] if by_line else [])
+    group = (["period"] if "period" in grain.columns else []) + keys + (["business_line"] if by_line else [])
     bought = grain.volume_cur > 0
     metrics = dict(
         turnover_value=grain.value_cur.sum(),
@@ -137,9 +211,18 @@ def _rollup(grain: ibis.Table, level: str, by_line: bool, offered: ibis.Table) -
     return agg
 
 
-def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: float,
-                  market: ibis.Table, first_day: dt.date | None = None, targets_known: bool = True) -> ibis.Table:
+def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods | list[Periods], seasonal_share: float,
+                  market: ibis.Table, first_day: dt.date | None = None, targets_known: bool = True, *,
+                  levels: tuple[str, ...] | None = None, by_line: bool = True) -> ibis.Table:
     """The ``sales`` result: every node over all lines and per line, with targets.
+
+    ``levels`` (default: every level) and ``by_line`` (default: the rows per business line too)
+    keep only those rows: a reader of a few levels (the incentives' replay of past periods) gets
+    the same rows by the same definition from a much smaller query. ``p`` may be a list of
+    periods with ``grain`` from :func:`periods_grain`: the rows of every period in one query, by
+    the same definitions, each with its period's label and targets; the periods must share their
+    comparison windows' coverage by the data (the caller groups them so), and ``note`` is left
+    empty there (its texts name one period's windows; a reader of many periods reads measures).
 
     ``first_day`` is the first invoice date of the data: a comparison window that begins before
     it is not fully covered, and its growth is left empty with the reason in ``note``
@@ -152,20 +235,27 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
     products = ctx.table("products")
     offered = products.group_by(business_line=products.business_line.fill_null(NO_LINE)).aggregate(
         products_offered=products.product_id.nunique())
-    parts = [_rollup(grain, "company", False, offered), _rollup(grain, "business_line", True, offered)]
+    wanted = set(levels or ("company", "business_line", "territory", "team", "rep", "customer"))
+    parts = [_rollup(grain, "company", False, offered)] if "company" in wanted else []
+    if "business_line" in wanted:
+        parts.append(_rollup(grain, "business_line", True, offered))
     for level in ("territory", "team", "rep", "customer"):
-        parts += [_rollup(grain, level, False, offered), _rollup(grain, level, True, offered)]
-    columns = ["level", "key", "business_line", *_PATH, "turnover_value", "turnover_value_prev",
+        if level in wanted:
+            parts += [_rollup(grain, level, False, offered)] + ([_rollup(grain, level, True, offered)] if by_line else [])
+    many = isinstance(p, list)
+    columns = ["period"] * many + ["level", "key", "business_line", *_PATH, "turnover_value", "turnover_value_prev",
                "turnover_value_ly", "turnover_volume", "turnover_volume_prev", "turnover_volume_ly", "cost",
                "turnover_value_with_cost", "target_products_value", "customers_active", "products_bought", "categories_bought",
                "products_offered"]
     rows = ibis.union(*[part.select(columns) for part in parts])
 
-    targets = ctx.table("targets").filter(_.period == p.label)
+    ps = p if many else [p]
+    targets = ctx.table("targets").filter(_.period.isin([q.label for q in ps]))
 
     def target(kpi: str, name: str) -> ibis.Table:
         t = targets.filter(targets.kpi == kpi)
-        return t.group_by(t_level=t.level, t_key=t.key.fill_null("")).aggregate(**{name: t.target.sum()})
+        return t.group_by(t_period=t.period, t_level=t.level, t_key=t.key.fill_null("")).aggregate(
+            **{name: t.target.sum()})
 
     # Targets apply to the nodes over all lines and to the business lines themselves. The key
     # is nulled elsewhere (null matches nothing), so the join is on equalities alone: a
@@ -174,7 +264,8 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
     rows = rows.mutate(target_key=ibis.cases((applies, rows.key), else_=ibis.null("string")))
     for kpi, name in (("turnover_value", "target_value"), ("turnover_volume", "target_volume")):
         t = target(kpi, name)
-        rows = rows.left_join(t, [rows.level == t.t_level, rows.target_key == t.t_key]).drop("t_level", "t_key")
+        on = [rows.level == t.t_level, rows.target_key == t.t_key] + ([rows.period == t.t_period] if many else [])
+        rows = rows.left_join(t, on).drop("t_period", "t_level", "t_key")
     rows = rows.drop("target_key")
     # the node's potential and market share: joined on equalities alone (see above)
     rows = rows.mutate(m_line_key=rows.business_line.fill_null(""))
@@ -183,14 +274,16 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
                                                                             "customers")
 
     share = ibis.literal(seasonal_share, "float64")
-    cover_prev, cover_ly = coverage(p.previous, first_day), coverage(p.last_year, first_day)
+    cover_prev, cover_ly = coverage(ps[0].previous, first_day), coverage(ps[0].last_year, first_day)
+    if any((coverage(q.previous, first_day), coverage(q.last_year, first_day)) != (cover_prev, cover_ly) for q in ps):
+        raise ValueError("sales_by_node: the periods' comparison windows are covered differently; group them")
     rows = _unknown_when_uncovered(rows, cover_prev, cover_ly)
     if not targets_known:
         rows = rows.mutate(target_products_value=ibis.null(rows.target_products_value.type()))
     cost_coverage = ratio_or_null(_zero(rows.turnover_value_with_cost), rows.turnover_value)
     margin_known = cost_coverage >= ctx.settings.sales.min_cost_coverage
     rows = rows.mutate(
-        period=ibis.literal(p.label),
+        period=rows.period if many else ibis.literal(p.label),
         margin=ibis.ifelse(margin_known, rows.turnover_value_with_cost - rows.cost, ibis.null("decimal(38, 2)")),
         cost_coverage=cost_coverage,
         coverage_prev=ibis.literal(cover_prev, "float64"),
@@ -208,7 +301,8 @@ def sales_by_node(ctx: Context, grain: ibis.Table, p: Periods, seasonal_share: f
         attainment_by_value=ratio_or_null(rows.turnover_value, rows.target_value_to_date),
         attainment_by_volume=ratio_or_null(rows.turnover_volume, rows.target_volume_to_date),
     )
-    rows = rows.mutate(note=_note(rows, p, first_day, ctx.settings.sales.min_cost_coverage, targets_known))
+    rows = rows.mutate(note=ibis.null("string") if many else _note(rows, p, first_day,
+                                                                  ctx.settings.sales.min_cost_coverage, targets_known))
     # period to date, as against the 12-month turnover of market share (one name per concept)
     rows = rows.rename(turnover_value_period="turnover_value", turnover_volume_period="turnover_volume")
     return rows
