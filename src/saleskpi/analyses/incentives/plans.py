@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from saleskpi.analyses.incentives.curve import check_tiers, raw_pay, to_decimal
 from saleskpi.analyses.measures import PAYABLE, Measure
@@ -26,6 +26,10 @@ __all__ = ["MEASURES", "Measure", "Plan", "Component", "Contest", "Adjustment", 
 PLANS_DIR = "plans"
 #: The example plan shipped with saleskpi (the demo company's plan; docs/incentives.md).
 EXAMPLE_PLAN = Path(__file__).with_name("example_plan.toml")
+
+
+#: The months of each period a plan or a contest may run over (a contest's period must divide the plan's).
+_MONTHS = {"year": 12, "quarter": 3, "month": 1}
 
 
 #: The measures a component may pay on: those a rep's row of the ``sales`` result provides, from
@@ -112,6 +116,9 @@ class Contest(Definitions):
         min_length=1, examples=[[1000, 500, 250]], description="The prize of rank 1, 2, ..., each > 0.")
     min_value: float | None = Field(default=None, description=(
         "Eligibility: a rep whose ranked figure is below it is not ranked."))
+    period: Literal["year", "quarter", "month"] | None = Field(default=None, examples=["quarter"], description=(
+        "The period ranked and paid: the plan's period when not given; a shorter one (quarter in a yearly "
+        "plan) runs the contest once per such period of the plan's period to date, each with its prizes."))
 
     _measure_provided = field_validator("measure")(Component._measure_provided.__func__)
 
@@ -290,6 +297,28 @@ class Plan(Definitions):
         doubled = sorted({n for n in names if names.count(n) > 1})
         if doubled:
             raise definition_problem(f"two components are called {', '.join(doubled)}; give each its own name")
+        return v
+
+    @field_validator("contest")
+    @classmethod
+    def _contests_within_the_period(cls, v: list[Contest], info: ValidationInfo) -> list[Contest]:
+        plan_period = info.data.get("period")
+        if plan_period is None:
+            return v  # the plan's period is itself refused
+        for k in v:
+            if k.period is None:
+                continue
+            if _MONTHS[k.period] > _MONTHS[plan_period]:
+                raise definition_problem(f"contest '{k.name}': period = \"{k.period}\" is longer than the plan's "
+                                         f"period = \"{plan_period}\"; a contest runs within the plan's period: write "
+                                         f"a period of at most a {plan_period}, or remove period")
+            if _MONTHS[plan_period] % _MONTHS[k.period]:
+                raise definition_problem(f"contest '{k.name}': period = \"{k.period}\" does not divide the plan's "
+                                         f"period = \"{plan_period}\"; write a period that does, or remove period")
+        names = [k.name for k in v]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise definition_problem(f"two contests are called {', '.join(doubled)}; give each its own name")
         return v
 
     @field_validator("pool")

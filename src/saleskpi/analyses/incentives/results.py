@@ -15,8 +15,10 @@ _STEP = column("step", "class", "Step", "Стъпка",
                "component (възнаграждение по показател), contest (награда по място), pool (делът на търговеца от "
                "фонда на екипа), adjustment или clawback (ръчна сума с причина).")
 _COMPONENT = column("component", "text", "Component", "Компонент",
-                    "The plan component's name; on an adjustment row its number in the plan file (#1...).",
-                    "Името на компонента от плана; в ред за корекция — номерът ѝ във файла (#1...).")
+                    "The plan component's name; on a contest run per quarter (or month) its name and the quarter "
+                    "ranked (best quarter 2026-Q2); on an adjustment row its number in the plan file (#1...).",
+                    "Името на компонента от плана; при състезание по тримесечия (или месеци) името му и "
+                    "тримесечието (best quarter 2026-Q2); в ред за корекция — номерът ѝ във файла (#1...).")
 _MEASURE = column("measure", "text", "Measure", "Показател",
                   "The measure the component pays on (turnover_value, target_products_share...).",
                   "Показателят, по който плаща компонентът (turnover_value, target_products_share...).")

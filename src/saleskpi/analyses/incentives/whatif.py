@@ -83,9 +83,11 @@ def past_periods(as_of: dt.date, granularity: str, count: int, first_day: dt.dat
 POOL_LEVELS = ("team", "territory", "company")
 
 
-def rep_measures(ctx, p, first_day: dt.date | None) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
+def rep_measures(ctx, p, first_day: dt.date | None, *, seasonal_share: float = 1.0
+                 ) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
     """Per rep its row of the ``sales`` result (over all business lines) for the whole period
-    ``p`` (computed on its last day, so the whole target is due: seasonal share 1), and per
+    ``p`` (computed on its last day, so the whole target is due: seasonal share 1; a period to
+    date passes the share of its target due, :func:`saleskpi.analyses.sales.seasonal_share`), and per
     pool level (team, territory, company) its rows by key (the company's key is ""), which
     fund the plans' pools."""
     from saleskpi.analyses.sales import customer_product_grain, sales_by_node, target_products_known
@@ -96,7 +98,7 @@ def rep_measures(ctx, p, first_day: dt.date | None) -> tuple[dict[str, dict], di
                                   for c in (m.column, m.target_column, m.attainment_column) if c)})
     # the grain is read by every level's roll-up: cached, as in the sales run, and released after
     with customer_product_grain(ctx, p).cache() as grain:
-        rows = sales_by_node(ctx, grain, p, 1.0, market, first_day, target_products_known(ctx.table("products")))
+        rows = sales_by_node(ctx, grain, p, seasonal_share, market, first_day, target_products_known(ctx.table("products")))
         rep_level = rows.filter((rows.level == "rep") & rows.business_line.isnull()).select(*columns)
         nodes = rows.filter(rows.level.isin(POOL_LEVELS) & rows.business_line.isnull()).select(
             "level", "key", *(c for c in columns if c != "rep_id"))
