@@ -15,6 +15,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from saleskpi.analyses.incentives.curve import check_tiers, raw_pay, to_decimal
+from saleskpi.analyses.kpis.formula import measures_of
 from saleskpi.analyses.measures import PAYABLE, Measure
 from saleskpi.definitions import Check, Definitions, Range, definition_problem, load_definitions
 from saleskpi.errors import UsageError
@@ -36,6 +37,21 @@ _MONTHS = {"year": 12, "quarter": 3, "month": 1}
 #: the one list of measures (:mod:`saleskpi.analyses.measures`, which the KPI catalogue's
 #: formulas name too).
 MEASURES: dict[str, Measure] = PAYABLE
+
+
+def split_formula_names() -> dict[str, tuple[str, str]]:
+    """The names a pool's split_formula may use: each payable measure that a declared result
+    provides (its value) and, for those with a target, ``<measure>_attainment``; name ->
+    (measure, "value" or "attainment")."""
+    declared = _declared()
+    out: dict[str, tuple[str, str]] = {}
+    for name, m in MEASURES.items():
+        if m.result in declared and m.column in declared[m.result].column_names:
+            out[name] = (name, "value")
+    for name, m in MEASURES.items():
+        if name in out and m.target_from is not None:
+            out[f"{name}_attainment"] = (name, "attainment")
+    return out
 
 
 def _declared() -> dict:
@@ -187,12 +203,18 @@ class Pool(Definitions):
         "not given."))
     teams: list[str] | None = Field(default=None, examples=[["T01"]], description=(
         "The teams (reps.team_id) with a pool; every team of the plan's reps when not given."))
-    split: Literal["equal", "pro_rata", "weights"] = Field(default="equal", description=(
+    split: Literal["equal", "pro_rata", "weights", "formula"] = Field(default="equal", description=(
         "How a team's pool is shared among its reps of the plan: equal (by the share of the period employed "
-        "when the plan prorates), pro_rata (to each rep's contribution: split_on), weights (the weights table)."))
+        "when the plan prorates), pro_rata (to each rep's contribution: split_on), weights (the weights table), "
+        "formula (to each rep's value of split_formula)."))
     split_on: str | None = Field(default=None, examples=["turnover_value"], description=(
         "With split pro_rata: the measure whose value is the rep's contribution (the pool's measure when not "
         "given; a negative value counts 0)."))
+    split_formula: str | None = Field(default=None, examples=["turnover_value * turnover_value_attainment"],
+                                      description=(
+        "With split formula: the rep's weight, a formula in the KPI catalogue's language (+ - * / and parentheses) "
+        "over the rep's measures (" + ", ".join(MEASURES) + ") and their attainments (<measure>_attainment, for "
+        "the measures with a target); a negative value counts 0."))
     weights: dict[str, Annotated[float, Range(0, None)]] = Field(default_factory=dict, examples=[{"R001": 2.0}],
                                                                  description=(
         "With split weights: rep_id -> weight; a rep's share is its weight / the weights of the team's reps "
@@ -200,6 +222,25 @@ class Pool(Definitions):
 
     _measure_provided = field_validator("measure")(Component._measure_provided.__func__)
     _tiers_ascending = field_validator("tiers")(Component._tiers_ascending.__func__)
+
+    @field_validator("split_formula")
+    @classmethod
+    def _split_formula_names_measures(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            names = measures_of(v)
+        except UsageError as exc:
+            raise definition_problem(str(exc)) from None
+        known = split_formula_names()
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise definition_problem(f"{', '.join(repr(n) for n in unknown)} is not a measure of the rep; use "
+                                     f"{', '.join(known)}")
+        if not names:
+            raise definition_problem(f"'{v}' names no measure; write a formula over the rep's measures, such as "
+                                     "'turnover_value * turnover_value_attainment'")
+        return v
 
     @field_validator("split_on")
     @classmethod
@@ -224,6 +265,12 @@ class Pool(Definitions):
             if getattr(self, key) is not None and self.level != level:
                 raise definition_problem(f"pool '{self.name}': {key} are given but level = \"{self.level}\"; "
                                          f"write level = \"{level}\" or remove {key}")
+        if self.split == "formula" and self.split_formula is None:
+            raise definition_problem(f"pool '{self.name}': split = \"formula\" needs split_formula, the rep's "
+                                     "weight, e.g. split_formula = \"turnover_value * turnover_value_attainment\"")
+        if self.split_formula is not None and self.split != "formula":
+            raise definition_problem(f"pool '{self.name}': split_formula is given but split = \"{self.split}\"; "
+                                     "write split = \"formula\" or remove split_formula")
         if self.split_on is not None and self.split != "pro_rata":
             raise definition_problem(f"pool '{self.name}': split_on is given but split = \"{self.split}\"; "
                                      "write split = \"pro_rata\" or remove split_on")
