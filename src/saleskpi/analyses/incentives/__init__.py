@@ -32,7 +32,7 @@ from saleskpi.analyses.incentives.plans import (
 )
 from saleskpi.analyses.incentives.contests import Round, contest_prizes, contest_rounds, contest_rows
 from saleskpi.analyses.incentives.pools import apply_credit_splits, credited_columns, pool_shares, split_amount
-from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TOTALS
+from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TEAM_TOTALS, TOTALS
 from saleskpi.analyses.incentives.review_results import GAMING, REVIEW_RESULTS, WHATIF
 from saleskpi.analyses.incentives.locking import check_closed_through, is_closed, lock, previous_rows, settings_file
 from saleskpi.analyses.incentives.gaming import GAMING_TYPES, gaming
@@ -41,7 +41,7 @@ from saleskpi.analyses.periods import Window, first_sales_day, periods
 from saleskpi.definitions import config_error
 
 __all__ = ["ANALYSIS", "EXAMPLE_PLAN", "MEASURES", "PLANS_DIR", "Plan", "component_pay", "contest_prizes", "load_plan", "load_plans",
-           "split_amount", "apply_credit_splits", "statements", "tiered_pay"]
+           "split_amount", "apply_credit_splits", "statements", "team_totals", "tiered_pay"]
 
 _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                     "step": "string", "component": "string", "measure": "string", "basis": "string",
@@ -50,7 +50,7 @@ _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "t
                     "proration": "float64", "pay_before_cap": "decimal(38, 2)", "cap_applied": "boolean",
                     "pay": "decimal(38, 2)", "pool_value": "decimal(38, 2)", "pool_share": "float64",
                     "currency": "string", "version": "int64", "note": "string"}
-_TOTAL_TYPES = {"plan": "string", "period": "string", "team_id": "string", "reps_paid": "int64",
+_TEAM_TOTAL_TYPES = {"plan": "string", "period": "string", "team_id": "string", "reps_paid": "int64",
                      "target_pay": "decimal(38, 2)", "components_pay": "decimal(38, 2)", "pools_pay": "decimal(38, 2)",
                      "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)", "cost_of_sales": "float64",
                      "currency": "string", "note": "string"}
@@ -311,6 +311,39 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
     return rows, totals
 
 
+def team_totals(totals: list[dict], turnover: dict[tuple[str, str], float | None]) -> list[dict]:
+    """Per plan × period × team (the team_id of the reps' total rows; reps without a team in one row
+    with team_id empty) the sums of the reps' newest total rows, and the team's cost of sales
+    Σ total_pay / Σ turnover of its reps (``turnover``: (plan, rep_id) -> the rep's turnover in the
+    period; none: no sales, 0). A sum is empty when any rep's figure is (the note names them)."""
+    newest: dict[tuple, dict] = {}
+    for t in totals:
+        key = (t["plan"], t["period"], t["rep_id"])
+        if key not in newest or (t.get("version") or 1) > (newest[key].get("version") or 1):
+            newest[key] = t
+    teams: dict[tuple, list[dict]] = {}
+    for t in newest.values():
+        teams.setdefault((t["plan"], t["period"], t.get("team_id")), []).append(t)
+    out = []
+    for (plan, period, team), reps in sorted(teams.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
+
+        def total(col: str) -> Decimal | None:
+            values = [r[col] for r in reps]
+            return None if any(v is None for v in values) else sum(values, Decimal("0.00"))
+
+        pay = total("total_pay")
+        sold = sum(turnover.get((plan, r["rep_id"])) or 0.0 for r in reps)
+        unknown = sorted(r["rep_id"] for r in reps if r["total_pay"] is None)
+        notes = [None if team else "the reps without a team (reps.team_id empty)",
+                 f"total not computed: no total for {', '.join(unknown)} (see their statements)" if unknown else None]
+        out.append({"plan": plan, "period": period, "team_id": team, "reps_paid": len(reps),
+                    "target_pay": total("target_pay"), "components_pay": total("components_pay"),
+                    "pools_pay": total("pools_pay"), "adjustments_value": total("adjustments_value"),
+                    "total_pay": pay, "cost_of_sales": float(pay) / sold if pay is not None and sold > 0 else None,
+                    "currency": reps[0]["currency"], "note": "; ".join(filter(None, notes)) or None})
+    return out
+
+
 def _check_plan(plan: Plan, source: Path, ctx: Context, reps: list[dict],
                 customers: set[str] | None = None) -> None:
     """The plan against the workspace: its period and the reps it names (ConfigError naming the
@@ -383,7 +416,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
             (targets if r["level"] == "rep" else node_targets[r["level"]])[(r["key"] or "", r["kpi"])] = float(
                 r["target"])
     rounds_of = _rounds_of(ctx)
-    rows, totals = [], []
+    rows, totals, turnover = [], [], {}
     for source, plan in plans.items():
         credited, customers = [], None
         if plan.credit_split:
@@ -406,6 +439,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                             contest_rounds=rounds_of(plan, p.current))
         rows += s
         totals += tot
+        turnover |= {(plan.name, rid): _num(r.get("turnover_value_period")) for rid, r in plan_rep_rows.items()}
     closed_through = check_closed_through(ctx.settings.incentives.closed_through, ctx.settings.sales.period,
                                           settings_file(ctx))
     previous = (previous_rows(ctx, STATEMENTS.name, TOTALS.name, (_STATEMENT_TYPES, _TOTAL_TYPES))
@@ -413,6 +447,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     rows, totals = lock(previous, rows, totals, label=p.label, closed_through=closed_through,
                         warn=lambda m: ctx.warn("incentives", m))
     return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES),
+            TEAM_TOTALS.name: _table(team_totals(totals, turnover), _TEAM_TOTAL_TYPES),
             WHATIF.name: _table(replay(ctx, plans, reps, currency, check_plan=_check_plan,
                                        statements=lambda plan, **kw: statements(
                                            plan, **kw, contest_rounds=rounds_of(plan, kw["window"]))), WHATIF_TYPES),
