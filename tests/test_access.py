@@ -51,8 +51,9 @@ def _scopes(ws) -> dict[str, Scope]:
     }
 
 
-def expected_keys(ws, scope: Scope, *, pay: bool) -> dict[str, set] | None:
-    """The allowed values per scope key, worked out in Python (None: everything)."""
+def expected_keys(ws, scope: Scope, *, pay: bool, team_pay: bool = False) -> dict[str, set] | None:
+    """The allowed values per scope key, worked out in Python (None: everything). Team pay (a
+    team's pay total): only its manager, besides the whole-company roles."""
     if scope.role in ("admin", "director", "compensation"):
         return None
     customers, reps = _frame(ws, "customers"), _frame(ws, "reps")
@@ -61,7 +62,7 @@ def expected_keys(ws, scope: Scope, *, pay: bool) -> dict[str, set] | None:
         return {"rep_id": {scope.rep_id}} if pay else {"rep_id": {scope.rep_id}, "customer_id": mine}
     team_reps = set(reps.rep_id[reps.team_id.isin(scope.team_ids)])
     if pay:
-        return {"rep_id": team_reps}
+        return {"rep_id": team_reps} | ({"team_id": set(scope.team_ids)} if team_pay else {})
     owned = customers.rep_id.isin(team_reps) | customers.territory_id.isin(scope.territory_ids)
     return {"team_id": set(scope.team_ids), "rep_id": team_reps, "territory_id": set(scope.territory_ids),
             "customer_id": set(customers.customer_id[owned])}
@@ -100,7 +101,7 @@ def test_every_result_for_every_role_holds_exactly_the_rows_in_scope(demo, name)
     assert {s.role for s in scopes.values()} == set(ROLES)
     for label, scope in scopes.items():
         got = results.read(demo.con, name, scope=scope).to_pyarrow().to_pandas()
-        want = visible(everything, declared, expected_keys(demo, scope, pay=declared.pay))
+        want = visible(everything, declared, expected_keys(demo, scope, pay=declared.pay, team_pay=declared.team_pay))
         assert _rows(got) == _rows(want), f"{name} for {label}: {len(got)} rows, expected {len(want)}"
         if "nothing" in label:
             assert len(got) == 0, f"{name}: a scope that matches nothing must see nothing"
@@ -146,6 +147,29 @@ def test_pay_is_visible_to_the_rep_it_concerns_the_team_manager_and_compensation
     assert who(Scope("manager", territory_ids={territory})) == []
     for role in ("compensation", "director", "admin"):
         assert who(Scope(role)) == sorted([rep.rep_id, other.rep_id])
+
+
+def test_a_teams_pay_total_is_its_managers_and_no_reps(demo):
+    """incentive-team-totals (team pay: the pay of others summed): the manager of the team sees its
+    rows, a rep not even those of their own team, a territory's manager none; the whole company all."""
+    reps = _frame(demo, "reps")
+    rep = reps[reps.role == "rep"].sort_values("rep_id").iloc[0]
+    everything = results.read(demo.con, "incentive-team-totals").to_pyarrow().to_pandas()
+    assert rep.team_id in set(everything.team_id) and everything.team_id.nunique() >= 2
+
+    def teams(scope):
+        return sorted(results.read(demo.con, "incentive-team-totals", scope=scope).team_id.to_pyarrow().to_pylist())
+
+    assert teams(Scope("rep", rep_id=rep.rep_id)) == []
+    assert teams(Scope("manager", team_ids={rep.team_id})) == [rep.team_id] * int((everything.team_id == rep.team_id).sum())
+    assert teams(Scope("manager", rep_id=rep.rep_id)) == []  # a manager's own pay is not their team's total
+    assert teams(Scope("manager", territory_ids={rep.territory_id})) == []
+    for role in ("compensation", "director", "admin"):
+        assert len(teams(Scope(role))) == len(everything)
+    with pytest.raises(Exception, match="team pay data must be pay data scoped by team_id alone"):
+        Result("x", ("X", "X"), ("X.", "X."), (column("team_id", "id", "Team", "Екип", "T.", "Е."),
+                                               column("rep_id", "id", "Rep", "Търговец", "R.", "Т.")),
+               scope=("team_id", "rep_id"), pay=True, team_pay=True)
 
 
 def test_a_scope_must_name_a_known_role_and_a_rep_its_id():

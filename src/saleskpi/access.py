@@ -10,11 +10,12 @@ around its one query builder). Roles:
 ``manager``
     the rows of the teams and territories the manager is given: rows of those teams, of the
     reps in them, of those territories, and of the customers those reps own or that lie in
-    those territories; pay rows of the reps in those teams only (not by territory); a manager
+    those territories; pay rows of the reps in those teams only (not by territory), and the pay
+    totals of those teams (a result declared ``team_pay``); a manager
     who is also a rep (given a rep id) sees the union of that and the rep's own view;
 ``rep``
     the rows of the rep's own id and of the customers the rep owns (``customers.rep_id``);
-    pay rows of the rep alone.
+    pay rows of the rep alone (not the team's pay totals: they hold the pay of others).
 
 A row is in scope when any scope key it carries (its declared ``scope`` columns) names
 something the user may see; a row whose scope keys are all empty is a company-wide figure,
@@ -114,5 +115,7 @@ def restrict(con, rows: ibis.Table, declared: Result, scope: Scope) -> ibis.Tabl
     if not declared.scope:
         return nothing
     keys = allowed(con, scope, pay=declared.pay)
+    if declared.team_pay and scope.role == "manager" and scope.team_ids:
+        keys["team_id"] = sorted(scope.team_ids)  # a team's pay total: its manager's
     matches = [rows[k].isin(keys[k]) for k in declared.scope if k in keys]
     return rows.filter(ibis.or_(*matches)) if matches else nothing

@@ -70,6 +70,12 @@ def last_12_months(as_of: dt.date) -> tuple[dt.date, dt.date]:
     return _one_year_before(as_of) + dt.timedelta(days=1), as_of
 
 
+def whole_period(day: dt.date, granularity: Granularity) -> Window:
+    """The whole year, quarter or month that holds ``day`` (first to last day)."""
+    start = _start(day, granularity)
+    return Window(start, _shift_months(start, _length_months(granularity)) - dt.timedelta(days=1))
+
+
 def periods(as_of: dt.date, granularity: Granularity = "year") -> Periods:
     """The current period to ``as_of`` and its two comparison windows."""
     start = _start(as_of, granularity)

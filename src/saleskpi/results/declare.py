@@ -128,7 +128,9 @@ class Result:
     keys among the columns by which :mod:`saleskpi.access` filters rows; a result with none
     holds company-wide figures only. ``pay`` marks pay data (incentive statements), which
     only the rep concerned, the manager of the rep's team, compensation, directors and
-    admins may see. ``notes`` are the definitions a reader needs beyond the columns (windows,
+    admins may see; ``team_pay`` marks pay data summed per team (scoped by ``team_id``, no
+    rep's row): compensation, directors, admins and the manager of the team see it, a rep does
+    not (the sum holds the pay of others). ``notes`` are the definitions a reader needs beyond the columns (windows,
     what a count counts), in English and Bulgarian.
     """
 
@@ -140,6 +142,7 @@ class Result:
     scope: tuple[str, ...] = ()
     pay: bool = False
     notes: tuple[tuple[str, str], ...] = field(default=())
+    team_pay: bool = False
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -156,8 +159,10 @@ class Result:
             problems.append(f"scope keys must be among {', '.join(SCOPE_KEYS)}; got {', '.join(odd_scope)}")
         if money and "currency" not in names:
             problems.append("has money columns but no 'currency' column")
-        if self.pay and "rep_id" not in self.scope:
+        if self.pay and not self.team_pay and "rep_id" not in self.scope:
             problems.append("pay data must be scoped by rep_id")
+        if self.team_pay and not (self.pay and self.scope == ("team_id",)):
+            problems.append("team pay data must be pay data scoped by team_id alone")
         if problems:
             raise ResultMismatch(f"The declaration of result '{self.name}' is wrong: {'; '.join(problems)}.")
 

@@ -94,6 +94,7 @@ PAGES: dict[str, tuple[str, str, tuple[Section, ...]]] = {
     )),
     "incentives": ("Incentive pay", "Възнаграждения", (
         Section("incentive-totals", limit=50, chart=("rep_id", ("target_pay", "total_pay"))),
+        Section("incentive-team-totals", limit=50),
         Section("incentive-statements", limit=100),
         Section("plan-whatif", limit=50),
         Section("gaming-flags", limit=50),

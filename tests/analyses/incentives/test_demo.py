@@ -13,20 +13,26 @@ from saleskpi.compute import compute
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def computed(tmp_path_factory):
     from saleskpi.demo import build_demo
 
     ws = build_demo(tmp_path_factory.mktemp("pay-demo") / "ws", customers=150, years=3, seed=11, gaming=True)
-    compute(ws)
-    yield ws
+    report = compute(ws)
+    yield ws, report.as_of
     ws.close()
+
+
+@pytest.fixture(scope="module")
+def demo(computed):
+    return computed[0]
 
 
 def frame(ws, name, scope=None) -> pd.DataFrame:
     return results.read(ws.con, name, scope=scope).to_pyarrow().to_pandas()
 
 
-def test_every_rep_is_paid_by_the_curve_on_the_stored_attainment(demo):
+def test_every_rep_is_paid_by_the_curve_on_the_stored_attainment(computed):
+    demo, as_of = computed
     plan = load_plan(demo.path / "plans" / "field-sales.toml")
     quota, products = plan.component
     sales = frame(demo, "sales")
@@ -36,13 +42,7 @@ def test_every_rep_is_paid_by_the_curve_on_the_stored_attainment(demo):
     totals = frame(demo, "incentive-totals").set_index("rep_id")
     assert sorted(totals.index) == paid_reps and len(paid_reps) >= 5
     rep_rows = sales[(sales.level == "rep") & sales.business_line.isna()].set_index("rep_id")
-    # the contest: prizes 1,500 / 1,000 / 500 by attainment among the reps at 90 % or more
-    contest = plan.contest[0]
-    ranked = rep_rows.loc[paid_reps].attainment_by_value
-    ranked = ranked[ranked >= 0.9].sort_values(ascending=False)
-    assert ranked.is_unique
-    prize = {rid: Decimal(repr(contest.prizes[i])) if i < len(contest.prizes) else Decimal(0)
-             for i, rid in enumerate(ranked.index)}
+    prize = quarterly_prizes(demo, as_of, plan, reps[reps.role == "rep"], s)
     for rid in paid_reps:
         row = rep_rows.loc[rid]
         # the quota: attainment x target pay on the curve scaled by the target pay (12,000 x 0.7)
@@ -55,16 +55,50 @@ def test_every_rep_is_paid_by_the_curve_on_the_stored_attainment(demo):
         # target products: 10 % to 20,000, 15 % above, capped at 6,000, on the stored value
         expected_products = tiered_pay(float(row.target_products_value), products.tiers, cap=6000)
         assert s[(s.rep_id == rid) & (s.component == "target products")].iloc[0].pay == expected_products
-        won = s[(s.rep_id == rid) & (s.step == "contest")].iloc[0].pay
-        assert won == prize.get(rid, Decimal(0))
         pooled = s[(s.rep_id == rid) & (s.step == "pool")].pay.sum()  # checked in the test below
-        expected = expected_quota + expected_products + prize.get(rid, Decimal(0)) + pooled
+        expected = expected_quota + expected_products + prize[rid] + pooled
         assert totals.loc[rid, "pools_pay"] == pooled
         assert totals.loc[rid, "total_pay"] == expected
         assert totals.loc[rid, "cost_of_sales"] == pytest.approx(float(expected) / float(row.turnover_value_period))
-    # the demo company's reps are paid something, and not all the same; someone wins the contest
+    # the demo company's reps are paid something, and not all the same
     assert totals.total_pay.notna().all() and totals.total_pay.nunique() > 1
-    assert len(prize) >= 1
+
+
+def quarterly_prizes(demo, as_of, plan, paid: pd.DataFrame, s: pd.DataFrame) -> dict[str, Decimal]:
+    """The contest, recomputed from the invoice lines: each quarter of the year to date ranks the
+    reps employed in it on the quarter's net value (the line's rep, else the customer's), those at
+    10,000 or more, for prizes 500 / 300 / 200; per rep the prizes of all quarters."""
+    (contest,) = plan.contest
+    assert (contest.period, contest.rank_on, contest.min_value) == ("quarter", "value", 10000)
+    lines = demo.table("sales").to_pandas()
+    owner = demo.table("customers").to_pandas().set_index("customer_id").rep_id
+    lines["rep"] = lines.rep_id.fillna(lines.customer_id.map(owner))
+    lines["date"] = pd.to_datetime(lines.date)
+    as_of = pd.Timestamp(as_of)
+    won = {rid: Decimal(0) for rid in paid.rep_id}
+    quarters = 0
+    for q in range(1, (as_of.month - 1) // 3 + 2):
+        start = pd.Timestamp(as_of.year, 3 * q - 2, 1)
+        end = min(start + pd.offsets.QuarterEnd(0), as_of)
+        label = f"{as_of.year}-Q{q}"
+        employed = paid[(pd.to_datetime(paid.hired_on).fillna(start) <= end)
+                        & (pd.to_datetime(paid.left_on).fillna(end) >= start)].rep_id
+        sold = lines[lines.date.between(start, end)].groupby("rep").net_value.sum().astype(float)
+        sold = sold.reindex(employed).dropna()
+        ranked = sold[sold >= contest.min_value].sort_values(ascending=False)
+        assert ranked.is_unique
+        rows = s[s.component == f"{contest.name} {label}"].set_index("rep_id")
+        assert sorted(rows.index) == sorted(paid.rep_id)
+        for i, (rid, value) in enumerate(ranked.items()):
+            assert rows.loc[rid, "actual"] == pytest.approx(value) and rows.loc[rid, "rank"] == i + 1
+            prize = Decimal(repr(contest.prizes[i])) if i < len(contest.prizes) else Decimal(0)
+            assert rows.loc[rid, "pay"] == prize
+            won[rid] += prize
+        assert rows.drop(ranked.index).pay.eq(0).all() and rows.drop(ranked.index)["rank"].isna().all()
+        assert (rows.note.fillna("").str.startswith(f"{label} to date")).all() == (end < start + pd.offsets.QuarterEnd(0))
+        quarters += 1
+    assert quarters >= 1 and sum(won.values()) > 0
+    return won
 
 
 def test_the_team_pools_are_funded_by_the_team_attainment_and_paid_out_exactly(demo):

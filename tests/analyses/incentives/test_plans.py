@@ -99,7 +99,7 @@ def test_bad_pools_and_credit_splits_are_named_by_their_key(tmp_path):
             + '[[credit_split]]\ncustomer_id = "C1"\nshares = { R1 = 0.6, R2 = 0.3 }\n'
             + '[[credit_split]]\ncustomer_id = "C2"\nshares = { R1 = 1.5 }\n')
     assert problems(tmp_path, text) == [
-        "[[pool]] #1 split: must be one of equal, pro_rata, weights, got 'thirds'",
+        "[[pool]] #1 split: must be one of equal, pro_rata, weights, formula, got 'thirds'",
         "[[pool]] #2: pool 'q': basis attainment needs target_pool, the pool of a team at 100 % attainment; add "
         "target_pool = <amount>",
         "[[pool]] #3: pool 'r': weights are given but split = \"equal\"; write split = \"weights\" or remove the "

@@ -64,7 +64,7 @@ def out(tmp_path_factory):
     (ws.path / "plans" / "field.toml").write_text(PLAN, encoding="utf-8")
     report = compute(ws, only=["incentives"], as_of=AS_OF)
     rows = {name: results.read(ws.con, name).to_pyarrow().to_pylist()
-            for name in ("incentive-statements", "incentive-totals")}
+            for name in ("incentive-statements", "incentive-totals", "incentive-team-totals")}
     yield rows, report, ws
     ws.close()
 
@@ -133,6 +133,36 @@ def test_tied_reps_split_the_prizes_of_their_places():
     assert won == {"A": (1, Decimal("100.00")), "B": (2, Decimal("23.33")), "C": (2, Decimal("23.33")),
                    "D": (2, Decimal("23.33"))}
     assert contest_prizes(k, {"A": 50.0, "B": 50.0}) == {"A": (1, Decimal("75.00")), "B": (1, Decimal("75.00"))}
+
+
+def test_the_team_totals_sum_their_reps_and_are_unknown_when_one_is(out):
+    rows, _, ws = out
+    teams = {t["team_id"]: t for t in rows["incentive-team-totals"]}
+    assert sorted(teams) == ["M1", "M2"]
+    # M1 is R1 alone: 1000 of target pay, 714.96 on components, the clawback -25, 689.96 on 202 of turnover
+    m1 = teams["M1"]
+    assert (m1["reps_paid"], m1["target_pay"], m1["components_pay"], m1["pools_pay"], m1["adjustments_value"],
+            m1["total_pay"], m1["note"]) == (1, Decimal("1000.00"), Decimal("714.96"), Decimal("0.00"),
+                                             Decimal("-25.00"), Decimal("689.96"), None)
+    assert m1["cost_of_sales"] == pytest.approx(689.96 / 202) and m1["period"] == "2025" and m1["currency"] == "EUR"
+    # M2: R2 (502.76 of prorated target pay, 907.42 in all) and R3, whose pay is unknown (no sales, no target)
+    m2 = teams["M2"]
+    assert (m2["reps_paid"], m2["target_pay"], m2["components_pay"], m2["pools_pay"], m2["adjustments_value"]) == (
+        2, Decimal("1502.76"), None, Decimal("0.00"), Decimal("0.00"))
+    assert (m2["total_pay"], m2["cost_of_sales"], m2["note"]) == (
+        None, None, "total not computed: no total for R3 (see their statements)")
+
+
+def test_the_team_totals_are_seen_by_the_teams_manager_not_by_its_reps(out):
+    from saleskpi.access import Scope
+
+    _, _, ws = out
+
+    def teams(scope):
+        return sorted(results.read(ws.con, "incentive-team-totals", scope=scope).team_id.to_pyarrow().to_pylist())
+
+    assert teams(Scope("rep", rep_id="R2")) == [] and teams(Scope("manager", team_ids={"M2"})) == ["M2"]
+    assert teams(Scope("compensation")) == teams(Scope("director")) == ["M1", "M2"]
 
 
 def test_a_rep_without_sales_or_target_gets_no_pay_and_the_reason(out):

@@ -25,23 +25,23 @@ from saleskpi.analyses.incentives.plans import (
     MEASURES,
     PLANS_DIR,
     Component,
-    Contest,
     SPLIT_MEASURES,
     Plan,
     load_plan,
     load_plans,
 )
+from saleskpi.analyses.incentives.contests import Round, contest_prizes, contest_rounds, contest_rows
 from saleskpi.analyses.incentives.pools import apply_credit_splits, credited_columns, pool_shares, split_amount
-from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TOTALS
+from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TEAM_TOTALS, TOTALS
 from saleskpi.analyses.incentives.review_results import GAMING, REVIEW_RESULTS, WHATIF
 from saleskpi.analyses.incentives.locking import check_closed_through, is_closed, lock, previous_rows, settings_file
 from saleskpi.analyses.incentives.gaming import GAMING_TYPES, gaming
 from saleskpi.analyses.incentives.whatif import WHATIF_TYPES, replay
-from saleskpi.analyses.periods import Window, periods
+from saleskpi.analyses.periods import Window, first_sales_day, periods
 from saleskpi.definitions import config_error
 
 __all__ = ["ANALYSIS", "EXAMPLE_PLAN", "MEASURES", "PLANS_DIR", "Plan", "component_pay", "contest_prizes", "load_plan", "load_plans",
-           "split_amount", "apply_credit_splits", "statements", "tiered_pay"]
+           "split_amount", "apply_credit_splits", "statements", "team_totals", "tiered_pay"]
 
 _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                     "step": "string", "component": "string", "measure": "string", "basis": "string",
@@ -50,6 +50,10 @@ _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "t
                     "proration": "float64", "pay_before_cap": "decimal(38, 2)", "cap_applied": "boolean",
                     "pay": "decimal(38, 2)", "pool_value": "decimal(38, 2)", "pool_share": "float64",
                     "currency": "string", "version": "int64", "note": "string"}
+_TEAM_TOTAL_TYPES = {"plan": "string", "period": "string", "team_id": "string", "reps_paid": "int64",
+                     "target_pay": "decimal(38, 2)", "components_pay": "decimal(38, 2)", "pools_pay": "decimal(38, 2)",
+                     "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)", "cost_of_sales": "float64",
+                     "currency": "string", "note": "string"}
 _TOTAL_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                 "target_pay": "decimal(38, 2)", "components_pay": "decimal(38, 2)",
                 "pools_pay": "decimal(38, 2)", "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)",
@@ -115,28 +119,6 @@ def _figures(measure: str, measures: dict | None, targets: dict, rid: str):
         target = targets.get((rid, measure))
         attainment = value / target if value is not None and target is not None and target > 0 else None
     return value, target, attainment
-
-
-def contest_prizes(contest: Contest, figures: dict[str, float | None]) -> dict[str, tuple[int, Decimal]]:
-    """Rank and prize per ranked rep of ``contest`` on ``figures`` (rep -> the ranked figure).
-
-    Reps without a figure, or below ``min_value``, are not ranked. The highest figure ranks 1;
-    reps with equal figures share a rank (the best of the ranks they span: 1, 2, 2, 4) and split
-    the prizes of the ranks they span equally, each share rounded to the cent half away from zero
-    (the split used for tied places in prize money)."""
-    ranked = sorted(((f, rid) for rid, f in figures.items()
-                     if f is not None and (contest.min_value is None or f >= contest.min_value)),
-                    key=lambda x: (-x[0], x[1]))
-    prizes = [to_decimal(p, "prize") for p in contest.prizes]
-    out: dict[str, tuple[int, Decimal]] = {}
-    i = 0
-    while i < len(ranked):
-        group = [rid for f, rid in ranked if f == ranked[i][0]]
-        pot = sum(prizes[i:i + len(group)], Decimal(0))
-        for rid in group:
-            out[rid] = (i + 1, (pot / len(group)).quantize(CENT, rounding=ROUND_HALF_UP))
-        i += len(group)
-    return out
 
 
 #: The reps' column that places a rep in a pool's unit, per level (company: every rep).
@@ -206,7 +188,8 @@ def _pool_rows(plan: Plan, employed: list[dict], rep_rows: dict[str, dict], targ
 def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targets: dict[tuple[str, str], float],
                label: str, window: Window, currency: str, warn=lambda message: None,
                node_rows: dict[str, dict[str, dict]] | None = None, node_targets: dict[str, dict] | None = None,
-               credit_notes: dict[str, str] | None = None) -> tuple[list[dict], list[dict]]:
+               credit_notes: dict[str, str] | None = None,
+               contest_rounds: dict[str, list[Round]] | None = None) -> tuple[list[dict], list[dict]]:
     """The statement rows and the total rows of ``plan`` for the period ``label`` (``window``:
     its days to the as-of date).
 
@@ -217,20 +200,19 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
     ``node_rows``/``node_targets``: per level (team, territory, company) the same per unit (the
     ``sales`` rows of that level over all lines, key -> row; the targets of that level, (key, kpi)
     -> target; the company's key is ""), which fund the plan's pools; ``credit_notes``: per rep the note
-    of the credit splits already applied to ``rep_rows`` (:func:`apply_credit_splits`)."""
+    of the credit splits already applied to ``rep_rows`` (:func:`apply_credit_splits`);
+    ``contest_rounds``: per contest period shorter than the plan's, its rounds
+    (:func:`~.contests.contest_rounds`; needed when the plan has such a contest)."""
     eligible = [r for r in reps if (plan.reps is None or r["rep_id"] in plan.reps)
                 and (plan.roles is None or r.get("role") in plan.roles)]
     rows, totals = [], []
     missing_rows: list[str] = []
     employed = {r["rep_id"] for r in eligible if _proration(r, window, plan.prorate) > 0}
-    contests = {}
-    for k in plan.contest:
-        figures = {}
-        for rid in employed:
-            value, _, attainment = _figures(k.measure, rep_rows.get(rid), targets, rid)
-            figures[rid] = attainment if k.rank_on == "attainment" else value
-        contests[k.name] = (figures, contest_prizes(k, figures))
     credit_notes, unpooled = credit_notes or {}, set()
+    contests = contest_rows(plan, contest_rounds or {}, Round(None, window, window.end, rep_rows, targets),
+                            [r for r in eligible if r["rep_id"] in employed], figures=_figures,
+                            employed_in=lambda rep, w: _proration(rep, w, plan.prorate) > 0,
+                            credit_notes=credit_notes, warn=warn)
     pools = _pool_rows(plan, [r for r in eligible if r["rep_id"] in employed], rep_rows, targets, node_rows or {},
                        node_targets or {}, {r["rep_id"]: _proration(r, window, plan.prorate) for r in eligible}, label)
     for rep in sorted(eligible, key=lambda r: r["rep_id"]):
@@ -278,20 +260,9 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
                 note = "; ".join(filter(None, [note, credit_notes[rid] if c.measure in SPLIT_MEASURES else
                                                f"credit split not applied: {c.measure} is not a sum over customers"]))
             rows.append(row | {"note": note})
-        for k in plan.contest:
-            figures, won = contests[k.name]
-            value, target, attainment = _figures(k.measure, measures, targets, rid)
-            rank, prize = won.get(rid, (None, Decimal("0.00")))
-            if rank is None:
-                note = (f"not ranked: {k.measure} {'attainment ' if k.rank_on == 'attainment' else ''}is unknown for {rid}"
-                        if figures.get(rid) is None else f"not ranked: below the contest's min_value {k.min_value}")
-            else:
-                ties = sum(1 for r, _ in won.values() if r == rank)
-                note = None if ties == 1 else f"tied with {ties - 1} other rep(s): the prizes of the places they share are split equally"
-            components_pay += prize
-            rows.append({**base, "step": "contest", "component": k.name, "measure": k.measure, "basis": k.rank_on,
-                         "actual": value, "target": target, "attainment": attainment, "rank": rank, "pay": prize,
-                         "note": note})
+        for contest_row in contests.get(rid, []):
+            components_pay += contest_row["pay"]
+            rows.append({**base, **contest_row})
         pools_pay, components_known, pools_known = Decimal(0), not unknown, True
         for pool_row in pools.get(rid, []):
             if pool_row["pay"] is None:
@@ -338,6 +309,39 @@ def statements(plan: Plan, *, reps: list[dict], rep_rows: dict[str, dict], targe
         warn(f"plan '{plan.name}': the pool '{name}' is not paid in {label} for {', '.join(units[:5])}"
              f"{'...' if len(units) > 5 else ''}: the statements say why.")
     return rows, totals
+
+
+def team_totals(totals: list[dict], turnover: dict[tuple[str, str], float | None]) -> list[dict]:
+    """Per plan × period × team (the team_id of the reps' total rows; reps without a team in one row
+    with team_id empty) the sums of the reps' newest total rows, and the team's cost of sales
+    Σ total_pay / Σ turnover of its reps (``turnover``: (plan, rep_id) -> the rep's turnover in the
+    period; none: no sales, 0). A sum is empty when any rep's figure is (the note names them)."""
+    newest: dict[tuple, dict] = {}
+    for t in totals:
+        key = (t["plan"], t["period"], t["rep_id"])
+        if key not in newest or (t.get("version") or 1) > (newest[key].get("version") or 1):
+            newest[key] = t
+    teams: dict[tuple, list[dict]] = {}
+    for t in newest.values():
+        teams.setdefault((t["plan"], t["period"], t.get("team_id")), []).append(t)
+    out = []
+    for (plan, period, team), reps in sorted(teams.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
+
+        def total(col: str) -> Decimal | None:
+            values = [r[col] for r in reps]
+            return None if any(v is None for v in values) else sum(values, Decimal("0.00"))
+
+        pay = total("total_pay")
+        sold = sum(turnover.get((plan, r["rep_id"])) or 0.0 for r in reps)
+        unknown = sorted(r["rep_id"] for r in reps if r["total_pay"] is None)
+        notes = [None if team else "the reps without a team (reps.team_id empty)",
+                 f"total not computed: no total for {', '.join(unknown)} (see their statements)" if unknown else None]
+        out.append({"plan": plan, "period": period, "team_id": team, "reps_paid": len(reps),
+                    "target_pay": total("target_pay"), "components_pay": total("components_pay"),
+                    "pools_pay": total("pools_pay"), "adjustments_value": total("adjustments_value"),
+                    "total_pay": pay, "cost_of_sales": float(pay) / sold if pay is not None and sold > 0 else None,
+                    "currency": reps[0]["currency"], "note": "; ".join(filter(None, notes)) or None})
+    return out
 
 
 def _check_plan(plan: Plan, source: Path, ctx: Context, reps: list[dict],
@@ -411,7 +415,8 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         if r["target"] is not None:
             (targets if r["level"] == "rep" else node_targets[r["level"]])[(r["key"] or "", r["kpi"])] = float(
                 r["target"])
-    rows, totals = [], []
+    rounds_of = _rounds_of(ctx)
+    rows, totals, turnover = [], [], {}
     for source, plan in plans.items():
         credited, customers = [], None
         if plan.credit_split:
@@ -430,9 +435,11 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
             plan_nodes = node_rows | {"team": team_rows}
         s, tot = statements(plan, reps=reps, rep_rows=plan_rep_rows, targets=targets, label=p.label, window=p.current,
                             currency=currency, warn=lambda m: ctx.warn("incentives", m), node_rows=plan_nodes,
-                            node_targets=node_targets, credit_notes=credit_notes)
+                            node_targets=node_targets, credit_notes=credit_notes,
+                            contest_rounds=rounds_of(plan, p.current))
         rows += s
         totals += tot
+        turnover |= {(plan.name, rid): _num(r.get("turnover_value_period")) for rid, r in plan_rep_rows.items()}
     closed_through = check_closed_through(ctx.settings.incentives.closed_through, ctx.settings.sales.period,
                                           settings_file(ctx))
     previous = (previous_rows(ctx, STATEMENTS.name, TOTALS.name, (_STATEMENT_TYPES, _TOTAL_TYPES))
@@ -440,8 +447,28 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     rows, totals = lock(previous, rows, totals, label=p.label, closed_through=closed_through,
                         warn=lambda m: ctx.warn("incentives", m))
     return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES),
-            WHATIF.name: _table(replay(ctx, plans, reps, currency, statements=statements, check_plan=_check_plan), WHATIF_TYPES),
+            TEAM_TOTALS.name: _table(team_totals(totals, turnover), _TEAM_TOTAL_TYPES),
+            WHATIF.name: _table(replay(ctx, plans, reps, currency, check_plan=_check_plan,
+                                       statements=lambda plan, **kw: statements(
+                                           plan, **kw, contest_rounds=rounds_of(plan, kw["window"]))), WHATIF_TYPES),
             GAMING.name: _table(gaming(ctx, plans, reps, currency), GAMING_TYPES)}
+
+
+def _rounds_of(ctx: Context):
+    """``rounds_of(plan, window)``: the rounds of the plan's contests over periods shorter than
+    its own (:func:`contest_rounds`), the figures of each period computed once for all the plans
+    of the run and of the replay; the first sales day is read once, when a plan needs it."""
+    memo: dict = {}
+    first_day: list = []
+
+    def rounds_of(plan: Plan, window: Window) -> dict:
+        if all(k.period in (None, plan.period) for k in plan.contest):
+            return {}
+        if not first_day:
+            first_day.append(first_sales_day(ctx.table("sales")))
+        return contest_rounds(ctx, plan, window, first_day[0], memo)
+
+    return rounds_of
 
 
 def _credited(ctx: Context, p, customer_ids: list[str]) -> list[dict]:

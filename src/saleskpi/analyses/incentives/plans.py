@@ -12,9 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from saleskpi.analyses.incentives.curve import check_tiers, raw_pay, to_decimal
+from saleskpi.analyses.kpis.formula import measures_of
 from saleskpi.analyses.measures import PAYABLE, Measure
 from saleskpi.definitions import Check, Definitions, Range, definition_problem, load_definitions
 from saleskpi.errors import UsageError
@@ -28,10 +29,29 @@ PLANS_DIR = "plans"
 EXAMPLE_PLAN = Path(__file__).with_name("example_plan.toml")
 
 
+#: The months of each period a plan or a contest may run over (a contest's period must divide the plan's).
+_MONTHS = {"year": 12, "quarter": 3, "month": 1}
+
+
 #: The measures a component may pay on: those a rep's row of the ``sales`` result provides, from
 #: the one list of measures (:mod:`saleskpi.analyses.measures`, which the KPI catalogue's
 #: formulas name too).
 MEASURES: dict[str, Measure] = PAYABLE
+
+
+def split_formula_names() -> dict[str, tuple[str, str]]:
+    """The names a pool's split_formula may use: each payable measure that a declared result
+    provides (its value) and, for those with a target, ``<measure>_attainment``; name ->
+    (measure, "value" or "attainment")."""
+    declared = _declared()
+    out: dict[str, tuple[str, str]] = {}
+    for name, m in MEASURES.items():
+        if m.result in declared and m.column in declared[m.result].column_names:
+            out[name] = (name, "value")
+    for name, m in MEASURES.items():
+        if name in out and m.target_from is not None:
+            out[f"{name}_attainment"] = (name, "attainment")
+    return out
 
 
 def _declared() -> dict:
@@ -112,6 +132,9 @@ class Contest(Definitions):
         min_length=1, examples=[[1000, 500, 250]], description="The prize of rank 1, 2, ..., each > 0.")
     min_value: float | None = Field(default=None, description=(
         "Eligibility: a rep whose ranked figure is below it is not ranked."))
+    period: Literal["year", "quarter", "month"] | None = Field(default=None, examples=["quarter"], description=(
+        "The period ranked and paid: the plan's period when not given; a shorter one (quarter in a yearly "
+        "plan) runs the contest once per such period of the plan's period to date, each with its prizes."))
 
     _measure_provided = field_validator("measure")(Component._measure_provided.__func__)
 
@@ -180,12 +203,18 @@ class Pool(Definitions):
         "not given."))
     teams: list[str] | None = Field(default=None, examples=[["T01"]], description=(
         "The teams (reps.team_id) with a pool; every team of the plan's reps when not given."))
-    split: Literal["equal", "pro_rata", "weights"] = Field(default="equal", description=(
+    split: Literal["equal", "pro_rata", "weights", "formula"] = Field(default="equal", description=(
         "How a team's pool is shared among its reps of the plan: equal (by the share of the period employed "
-        "when the plan prorates), pro_rata (to each rep's contribution: split_on), weights (the weights table)."))
+        "when the plan prorates), pro_rata (to each rep's contribution: split_on), weights (the weights table), "
+        "formula (to each rep's value of split_formula)."))
     split_on: str | None = Field(default=None, examples=["turnover_value"], description=(
         "With split pro_rata: the measure whose value is the rep's contribution (the pool's measure when not "
         "given; a negative value counts 0)."))
+    split_formula: str | None = Field(default=None, examples=["turnover_value * turnover_value_attainment"],
+                                      description=(
+        "With split formula: the rep's weight, a formula in the KPI catalogue's language (+ - * / and parentheses) "
+        "over the rep's measures (" + ", ".join(MEASURES) + ") and their attainments (<measure>_attainment, for "
+        "the measures with a target); a negative value counts 0."))
     weights: dict[str, Annotated[float, Range(0, None)]] = Field(default_factory=dict, examples=[{"R001": 2.0}],
                                                                  description=(
         "With split weights: rep_id -> weight; a rep's share is its weight / the weights of the team's reps "
@@ -193,6 +222,25 @@ class Pool(Definitions):
 
     _measure_provided = field_validator("measure")(Component._measure_provided.__func__)
     _tiers_ascending = field_validator("tiers")(Component._tiers_ascending.__func__)
+
+    @field_validator("split_formula")
+    @classmethod
+    def _split_formula_names_measures(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        try:
+            names = measures_of(v)
+        except UsageError as exc:
+            raise definition_problem(str(exc)) from None
+        known = split_formula_names()
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise definition_problem(f"{', '.join(repr(n) for n in unknown)} is not a measure of the rep; use "
+                                     f"{', '.join(known)}")
+        if not names:
+            raise definition_problem(f"'{v}' names no measure; write a formula over the rep's measures, such as "
+                                     "'turnover_value * turnover_value_attainment'")
+        return v
 
     @field_validator("split_on")
     @classmethod
@@ -217,6 +265,12 @@ class Pool(Definitions):
             if getattr(self, key) is not None and self.level != level:
                 raise definition_problem(f"pool '{self.name}': {key} are given but level = \"{self.level}\"; "
                                          f"write level = \"{level}\" or remove {key}")
+        if self.split == "formula" and self.split_formula is None:
+            raise definition_problem(f"pool '{self.name}': split = \"formula\" needs split_formula, the rep's "
+                                     "weight, e.g. split_formula = \"turnover_value * turnover_value_attainment\"")
+        if self.split_formula is not None and self.split != "formula":
+            raise definition_problem(f"pool '{self.name}': split_formula is given but split = \"{self.split}\"; "
+                                     "write split = \"formula\" or remove split_formula")
         if self.split_on is not None and self.split != "pro_rata":
             raise definition_problem(f"pool '{self.name}': split_on is given but split = \"{self.split}\"; "
                                      "write split = \"pro_rata\" or remove split_on")
@@ -290,6 +344,28 @@ class Plan(Definitions):
         doubled = sorted({n for n in names if names.count(n) > 1})
         if doubled:
             raise definition_problem(f"two components are called {', '.join(doubled)}; give each its own name")
+        return v
+
+    @field_validator("contest")
+    @classmethod
+    def _contests_within_the_period(cls, v: list[Contest], info: ValidationInfo) -> list[Contest]:
+        plan_period = info.data.get("period")
+        if plan_period is None:
+            return v  # the plan's period is itself refused
+        for k in v:
+            if k.period is None:
+                continue
+            if _MONTHS[k.period] > _MONTHS[plan_period]:
+                raise definition_problem(f"contest '{k.name}': period = \"{k.period}\" is longer than the plan's "
+                                         f"period = \"{plan_period}\"; a contest runs within the plan's period: write "
+                                         f"a period of at most a {plan_period}, or remove period")
+            if _MONTHS[plan_period] % _MONTHS[k.period]:
+                raise definition_problem(f"contest '{k.name}': period = \"{k.period}\" does not divide the plan's "
+                                         f"period = \"{plan_period}\"; write a period that does, or remove period")
+        names = [k.name for k in v]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise definition_problem(f"two contests are called {', '.join(doubled)}; give each its own name")
         return v
 
     @field_validator("pool")

@@ -4,7 +4,7 @@ A **pool** ([[pool]]) is funded per team by the team's figure of a measure (its 
 level team) through the payout curve of :func:`saleskpi.analyses.incentives.curve.tiered_pay`
 (with basis attainment the curve runs in money on ``target_pool``, as a component's does on its
 target pay), then split among the plan's reps of the team: equally, pro rata to a contribution,
-or by weights. The amounts are cut to the cent by the largest-remainder (Hamilton) method, so the
+by weights or by a formula over each rep's measures. The amounts are cut to the cent by the largest-remainder (Hamilton) method, so the
 shares paid add up to the pool exactly (Balinski & Young, *Fair Representation*, 1982, ch. 2:
 each gets the floor of its quota, the cents left go to the largest remainders).
 
@@ -20,7 +20,8 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal
 
 from saleskpi.analyses.incentives.curve import CENT, to_decimal
-from saleskpi.analyses.incentives.plans import MEASURES, SPLIT_MEASURES, CreditSplit, Plan, Pool
+from saleskpi.analyses.incentives.plans import MEASURES, SPLIT_MEASURES, CreditSplit, Plan, Pool, split_formula_names
+from saleskpi.analyses.kpis.formula import evaluate, measures_of
 
 __all__ = ["split_amount", "pool_shares", "credited_columns", "apply_credit_splits"]
 
@@ -52,6 +53,8 @@ def pool_shares(pool: Pool, plan: Plan, members: list[dict], rep_rows: dict[str,
     if pool.split == "weights":
         return ({r["rep_id"]: to_decimal(pool.weights.get(r["rep_id"], 0), "weight") for r in members},
                 "split by the plan's weights")
+    if pool.split == "formula":
+        return _formula_shares(pool, members, rep_rows, targets, figures)
     on = pool.split_on or pool.measure
     w: dict[str, Decimal] = {}
     for r in members:
@@ -61,6 +64,34 @@ def pool_shares(pool: Pool, plan: Plan, members: list[dict], rep_rows: dict[str,
             return None, f"not split: {on} is unknown for {r['rep_id']} (see {MEASURES[on].result}.note)"
         w[r["rep_id"]] = max(Decimal(0), to_decimal(value, "contribution"))
     return w, f"split pro rata to {on}"
+
+
+def _formula_shares(pool: Pool, members: list[dict], rep_rows: dict[str, dict], targets: dict,
+                    figures) -> tuple[dict[str, Decimal] | None, str]:
+    """The weights of ``members`` by ``pool.split_formula`` (:func:`saleskpi.analyses.kpis.formula.
+    evaluate` on each rep's measures and attainments); a negative weight counts 0, a rep without
+    a row in the sales result sold nothing and weighs 0; None when a rep's weight is unknown."""
+    names = split_formula_names()
+    w: dict[str, Decimal] = {}
+    for r in members:
+        rid, row = r["rep_id"], rep_rows.get(r["rep_id"])
+        if row is None:
+            w[rid] = Decimal(0)
+            continue
+        values = {}
+        for name in measures_of(pool.split_formula):
+            measure, part = names[name]
+            value, _, attainment = figures(measure, row, targets, rid)
+            x = attainment if part == "attainment" else value
+            if x is None:
+                return None, (f"not split: {name} is unknown for {rid}" + (
+                    " (no target, or the measure is empty)" if part == "attainment" else f" (see {MEASURES[measure].result}.note)"))
+            values[name] = to_decimal(x, name)
+        weight = evaluate(pool.split_formula, values)
+        if weight is None:
+            return None, (f"not split: {pool.split_formula} is empty for {rid} (a denominator is not positive)")
+        w[rid] = max(Decimal(0), weight)
+    return w, f"split by the formula {pool.split_formula}"
 
 
 def credited_columns() -> list[str]:

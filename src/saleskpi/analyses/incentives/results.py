@@ -1,11 +1,12 @@
-"""The results the incentives analysis stores, declared: pay data, scoped by rep_id."""
+"""The results the incentives analysis stores, declared: pay data, scoped by rep_id (the team
+totals by team_id, as team pay)."""
 
 from __future__ import annotations
 
 from saleskpi.analyses.columns import CURRENCY, NOTE, PERIOD, REP_ID, TEAM_ID
 from saleskpi.results import Result, column
 
-__all__ = ["RESULTS", "STATEMENTS", "TOTALS", "VERSION"]
+__all__ = ["RESULTS", "STATEMENTS", "TEAM_TOTALS", "TOTALS", "VERSION"]
 
 _PLAN = column("plan", "text", "Plan", "План", "The plan's name (its file in DIR/plans).",
                "Името на плана (файлът му в DIR/plans).")
@@ -15,8 +16,10 @@ _STEP = column("step", "class", "Step", "Стъпка",
                "component (възнаграждение по показател), contest (награда по място), pool (делът на търговеца от "
                "фонда на екипа), adjustment или clawback (ръчна сума с причина).")
 _COMPONENT = column("component", "text", "Component", "Компонент",
-                    "The plan component's name; on an adjustment row its number in the plan file (#1...).",
-                    "Името на компонента от плана; в ред за корекция — номерът ѝ във файла (#1...).")
+                    "The plan component's name; on a contest run per quarter (or month) its name and the quarter "
+                    "ranked (best quarter 2026-Q2); on an adjustment row its number in the plan file (#1...).",
+                    "Името на компонента от плана; при състезание по тримесечия (или месеци) името му и "
+                    "тримесечието (best quarter 2026-Q2); в ред за корекция — номерът ѝ във файла (#1...).")
 _MEASURE = column("measure", "text", "Measure", "Показател",
                   "The measure the component pays on (turnover_value, target_products_share...).",
                   "Показателят, по който плаща компонентът (turnover_value, target_products_share...).")
@@ -49,9 +52,11 @@ _RANK = column("rank", "integer", "Rank", "Място",
                "си); празно, ако не е класиран (note казва защо), и в другите редове.")
 _TARGET_PAY = column("target_pay", "money", "Target pay", "Целево възнаграждение",
                      "The pay at 100 % attainment, prorated: on a component's row the plan's target pay × the "
-                     "component's weight × proration; on a rep's total the plan's target pay × proration.",
+                     "component's weight × proration; on a rep's total the plan's target pay × proration; on a "
+                     "team's total the sum over its reps.",
                      "Възнаграждението при 100 % изпълнение, пропорционирано: в ред за компонент целевото × "
-                     "теглото му × пропорцията; в общия ред за търговеца целевото × пропорцията.")
+                     "теглото му × пропорцията; в общия ред за търговеца целевото × пропорцията; в общия ред за "
+                     "екип сборът по търговците му.")
 _PRORATION = column("proration", "ratio", "Proration", "Пропорция",
                     "Share of the period's days to date the rep was employed (reps.hired_on, left_on); 1 when the "
                     "dates are not known or the plan does not prorate.",
@@ -107,8 +112,10 @@ STATEMENTS = Result(
 )
 
 _COMPONENTS_PAY = column("components_pay", "money", "Pay on components", "По компоненти",
-                         "Sum of the components' pay and contest prizes; empty when a component's pay is (note says which).",
-                         "Сборът по компонентите и наградите от състезания; празно, ако някой компонент е празен (note казва кой).")
+                         "Sum of the components' pay and contest prizes (of a team: of its reps); empty when a "
+                         "component's pay is (note says which).",
+                         "Сборът по компонентите и наградите от състезания (за екип: на търговците му); празно, ако "
+                         "някой компонент е празен (note казва кой).")
 _POOLS_PAY = column("pools_pay", "money", "Pay from team pools", "От фондове на екипа",
                     "Sum of the rep's shares of the team pools (0 when none); empty when a pool is unknown (note "
                     "says which).",
@@ -122,12 +129,12 @@ _TOTAL = column("total_pay", "money", "Total pay", "Общо възнаграж�
                 "components_pay + pools_pay + adjustments_value; празно, ако възнаграждението по компонент или "
                 "фонд е неизвестно.")
 _COST_OF_SALES = column("cost_of_sales", "ratio", "Cost of sales", "Разход за продажби",
-                        "total_pay / the rep's turnover in the period to date (sales.turnover_value_period): the "
-                        "variable pay per unit of turnover (0.05 = 5 %); empty where either is empty or the "
-                        "turnover is not positive.",
-                        "total_pay / оборота на търговеца от началото на периода (sales.turnover_value_period): "
-                        "променливото възнаграждение на единица оборот (0,05 = 5 %); празно, където някое е празно "
-                        "или оборотът не е положителен.")
+                        "total_pay / the rep's turnover in the period to date (sales.turnover_value_period; of a "
+                        "team: Σ total_pay / Σ turnover of its reps of the plan): the variable pay per unit of "
+                        "turnover (0.05 = 5 %); empty where either is empty or the turnover is not positive.",
+                        "total_pay / оборота на търговеца от началото на периода (sales.turnover_value_period; за "
+                        "екип: Σ total_pay / Σ оборот на търговците му по плана): променливото възнаграждение на "
+                        "единица оборот (0,05 = 5 %); празно, където някое е празно или оборотът не е положителен.")
 
 TOTALS = Result(
     "incentive-totals",
@@ -141,4 +148,29 @@ TOTALS = Result(
     pay=True,
 )
 
-RESULTS = (STATEMENTS, TOTALS)
+_REPS_PAID = column("reps_paid", "count", "Reps paid", "Платени търговци",
+                    "The team's reps paid by the plan in the period (those with a row in incentive-totals).",
+                    "Търговците от екипа, платени по плана за периода (с ред в incentive-totals).", unit="reps")
+
+TEAM_TOTALS = Result(
+    "incentive-team-totals",
+    ("Incentive pay per team", "Възнаграждение по екипи"),
+    ("Per plan, period and team (reps.team_id) the sums of its reps' variable pay — target pay, components, "
+     "team pools, adjustments, total — and the team's cost of sales.",
+     "По план, период и екип (reps.team_id) сборовете от променливото възнаграждение на търговците му — целево, "
+     "компоненти, фондове, корекции, общо — и разходът за продажби на екипа."),
+    (_PLAN, PERIOD, TEAM_ID, _REPS_PAID, _TARGET_PAY, _COMPONENTS_PAY, _POOLS_PAY, _ADJUSTMENTS, _TOTAL,
+     _COST_OF_SALES, CURRENCY, NOTE),
+    key=("plan", "period", "team_id"),
+    scope=("team_id",),
+    pay=True,
+    team_pay=True,
+    notes=(("Pay of others summed: compensation, directors, admins and the manager of the team see a team's row, a "
+            "rep does not; the reps without a team are summed in a row with team_id empty (whole-company roles "
+            "only). Each rep's newest statement version counts.",
+            "Сбор от възнагражденията на други: ред за екип виждат отдел възнаграждения, директорите, "
+            "администраторите и мениджърът на екипа, не и търговецът; търговците без екип са в ред с празен team_id "
+            "(само ролите с достъп до цялата фирма). Брои се най-новата версия на справката на всеки търговец."),),
+)
+
+RESULTS = (STATEMENTS, TOTALS, TEAM_TOTALS)

@@ -83,29 +83,41 @@ def past_periods(as_of: dt.date, granularity: str, count: int, first_day: dt.dat
 POOL_LEVELS = ("team", "territory", "company")
 
 
-def rep_measures(ctx, ps: list, first_day: dt.date | None, market) -> dict[str, tuple[dict[str, dict], dict[str, dict[str, dict]]]]:
+def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granularity: str | None = None,
+                 seasonal_shares: dict[str, float] | None = None
+                 ) -> dict[str, tuple[dict[str, dict], dict[str, dict[str, dict]]]]:
     """Per period of ``ps`` (by label): per rep its row of the ``sales`` result (over all business
-    lines) for the whole period (computed on its last day, so the whole target is due: seasonal
-    share 1), and per pool level (team, territory, company) its rows by key (the company's key is
-    ""), which fund the plans' pools. ``market``: the nodes' potential (:func:`market_by_node`).
+    lines) for the period, and per pool level (team, territory, company) its rows by key (the
+    company's key is ""), which fund the plans' pools. A whole period is computed on its last day,
+    so its whole target is due (seasonal share 1); a period to date passes the share of its target
+    due in ``seasonal_shares`` (label -> share, :func:`saleskpi.analyses.sales.seasonal_share`).
+    ``granularity``: the periods' (default the workspace's reporting period; a quarterly contest
+    of a yearly plan reads quarters); ``market``: the nodes' potential (:func:`market_by_node`),
+    when the caller has it.
 
     The periods are read in one query each group of them whose comparison windows the data cover
     alike (:func:`saleskpi.analyses.sales.periods_grain`; the sales analysis's definitions, only
     the levels read here, over all lines): one scan of the lines for the many periods."""
     from saleskpi.analyses.periods import coverage
     from saleskpi.analyses.sales import periods_grain, sales_by_node, target_products_known
+    from saleskpi.analyses.shared import market_by_node
 
+    if market is None:
+        market = market_by_node(ctx.result("potential"), ctx.table("reps"))
+    shares = seasonal_shares or {}
     columns = sorted({"rep_id", *(c for m in MEASURES.values() if m.result == "sales"
                                   for c in (m.column, m.target_column, m.attainment_column) if c)})
-    groups: dict[tuple[float, float], list] = {}
+    groups: dict[tuple[float, float, float], list] = {}
     for p in ps:
-        groups.setdefault((coverage(p.previous, first_day), coverage(p.last_year, first_day)), []).append(p)
+        key = (coverage(p.previous, first_day), coverage(p.last_year, first_day), shares.get(p.label, 1.0))
+        groups.setdefault(key, []).append(p)
     known = target_products_known(ctx.table("products"))
     out = {p.label: ({}, {level: {} for level in POOL_LEVELS}) for p in ps}
-    for group in groups.values():
+    for (_, _, share), group in groups.items():
         # the grain is read by every level's roll-up: cached, as in the sales run, and released after
-        with periods_grain(ctx, group, nodes=("territory_id", "team_id", "rep_id")).cache() as grain:
-            rows = sales_by_node(ctx, grain, group, 1.0, market, first_day, known, levels=("rep", *POOL_LEVELS),
+        with periods_grain(ctx, group, nodes=("territory_id", "team_id", "rep_id"),
+                           granularity=granularity).cache() as grain:
+            rows = sales_by_node(ctx, grain, group, share, market, first_day, known, levels=("rep", *POOL_LEVELS),
                                  by_line=False)
             rows = rows.select("period", "level", "key", *(c for c in columns if c != "rep_id"), rep_id=rows.key)
             for r in rows.to_pyarrow().to_pylist():

@@ -11,12 +11,14 @@ the whole value empty.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
+from decimal import Decimal
 
 import ibis
 
 from saleskpi.errors import UsageError
 
-__all__ = ["measures_of", "build"]
+__all__ = ["measures_of", "build", "evaluate"]
 
 _OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 
@@ -44,19 +46,25 @@ def measures_of(text: str) -> list[str]:
     return list(dict.fromkeys(name for _, name in found))
 
 
+def _fold(node: ast.expr, name, number, negate, binary):
+    """The value of the parsed formula ``node``: ``name(id)`` for a measure, ``number(x)`` for a
+    constant, ``negate(v)`` for a leading minus and ``binary(op, left, right)`` for + - * / --
+    the one walk that :func:`build` and :func:`evaluate` share."""
+    if isinstance(node, ast.Name):
+        return name(node.id)
+    if isinstance(node, ast.Constant):
+        return number(node.value)
+    if isinstance(node, ast.UnaryOp):
+        inner = _fold(node.operand, name, number, negate, binary)
+        return negate(inner) if isinstance(node.op, ast.USub) else inner
+    return binary(_OPS[type(node.op)], _fold(node.left, name, number, negate, binary),
+                  _fold(node.right, name, number, negate, binary))
+
+
 def build(text: str, columns) -> ibis.Value:
     """Formula ``text`` as a float expression over ``columns`` (measure name -> column)."""
 
-    def expr(node: ast.expr):
-        if isinstance(node, ast.Name):
-            return columns[node.id].cast("float64")
-        if isinstance(node, ast.Constant):
-            return ibis.literal(float(node.value), "float64")
-        if isinstance(node, ast.UnaryOp):
-            inner = expr(node.operand)
-            return -inner if isinstance(node.op, ast.USub) else inner
-        left, right = expr(node.left), expr(node.right)
-        op = _OPS[type(node.op)]
+    def binary(op: str, left, right):
         if op == "+":
             return left + right
         if op == "-":
@@ -65,4 +73,25 @@ def build(text: str, columns) -> ibis.Value:
             return left * right
         return ibis.cases((right > 0, left / right), else_=ibis.null("float64"))
 
-    return expr(_parse(text))
+    return _fold(_parse(text), lambda n: columns[n].cast("float64"), lambda x: ibis.literal(float(x), "float64"),
+                 lambda v: -v, binary)
+
+
+def evaluate(text: str, values: Mapping[str, Decimal | None]) -> Decimal | None:
+    """Formula ``text`` on one set of ``values`` (measure name -> exact value; None: unknown), in
+    exact decimals, by the rules of :func:`build`: None where a measure is unknown or a
+    denominator is not positive. The numbers are read through their shortest decimal form."""
+
+    def binary(op: str, left, right):
+        if left is None or right is None:
+            return None
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op == "*":
+            return left * right
+        return left / right if right > 0 else None
+
+    return _fold(_parse(text), lambda n: values[n], lambda x: Decimal(repr(x)),
+                 lambda v: None if v is None else -v, binary)

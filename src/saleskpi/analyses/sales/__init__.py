@@ -113,8 +113,8 @@ def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
 
 
 def periods_grain(ctx: Context, ps: list[Periods], nodes: tuple[str, ...] = ("territory_id", "team_id", "rep_id",
-                                                                           "customer_id", "business_line")
-                  ) -> ibis.Table:
+                                                                           "customer_id", "business_line"),
+                  granularity: str | None = None) -> ibis.Table:
     """A grain of several periods (of the workspace's granularity) in one query, each row with its
     period's label in ``period``, that :func:`sales_by_node` rolls up to the same rows as each
     period's own :func:`customer_product_grain` at the levels whose keys are among ``nodes`` (the
@@ -134,7 +134,7 @@ def periods_grain(ctx: Context, ps: list[Periods], nodes: tuple[str, ...] = ("te
       none in its windows (later lines), which make their nodes exist with a turnover of 0: here
       one row of zeros per combination of ``nodes`` whose lines reach that far.
     """
-    granularity = ctx.settings.sales.period
+    granularity = granularity or ctx.settings.sales.period  # the periods' (a quarterly contest reads quarters)
     unit = {"year": "Y", "quarter": "Q", "month": "M"}[granularity]
     rows = [{"period": p.label, "kind": kind, "bucket": periods(w.start, granularity).current.start,
              "w_start": w.start, "w_end": w.end}

@@ -1,0 +1,188 @@
+"""Contests of an incentive plan (docs/incentives.md, "Contests"): prizes by rank on a measure.
+
+A contest runs over the plan's period, or once per shorter period of it (``period = "quarter"``
+in a yearly plan): each quarter of the plan's period to date is a **round**, ranked on that
+quarter's figures and paid its prizes; the quarter that holds the as-of date is ranked to date
+and its rows say so. A round's figures are the ``sales`` rows of the rep for that quarter as the
+sales analysis computes them (:func:`saleskpi.analyses.incentives.whatif.rep_measures`, the one
+definition of turnover, target and attainment): a complete quarter on its last day (its whole
+target due), the current one to the as-of date with the seasonal share of its target due
+(:func:`saleskpi.analyses.sales.seasonal_share`), its target from the targets table (period
+``2026-Q2``, level rep).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from saleskpi.analyses.incentives.curve import CENT, to_decimal
+from saleskpi.analyses.incentives.plans import Contest, Plan
+from saleskpi.analyses.incentives.whatif import rep_measures
+from saleskpi.analyses.periods import Window, periods, whole_period
+
+__all__ = ["Round", "contest_prizes", "contest_rounds", "contest_rows"]
+
+
+@dataclass(frozen=True)
+class Round:
+    """One ranking of a contest: the period ranked (``label``; None for the plan's own period),
+    its days ranked (``window``: to the as-of date when ``to_date``), the last day of the whole
+    period, and per rep the figures and targets of that period."""
+
+    label: str | None
+    window: Window
+    ends: dt.date
+    rep_rows: dict[str, dict]
+    targets: dict[tuple[str, str], float]
+    to_date: bool = False
+    note: str | None = field(default=None)
+
+
+def contest_prizes(contest: Contest, figures: dict[str, float | None]) -> dict[str, tuple[int, Decimal]]:
+    """Rank and prize per ranked rep of ``contest`` on ``figures`` (rep -> the ranked figure).
+
+    Reps without a figure, or below ``min_value``, are not ranked. The highest figure ranks 1;
+    reps with equal figures share a rank (the best of the ranks they span: 1, 2, 2, 4) and split
+    the prizes of the ranks they span equally, each share rounded to the cent half away from zero
+    (the split used for tied places in prize money)."""
+    ranked = sorted(((f, rid) for rid, f in figures.items()
+                     if f is not None and (contest.min_value is None or f >= contest.min_value)),
+                    key=lambda x: (-x[0], x[1]))
+    prizes = [to_decimal(p, "prize") for p in contest.prizes]
+    out: dict[str, tuple[int, Decimal]] = {}
+    i = 0
+    while i < len(ranked):
+        group = [rid for f, rid in ranked if f == ranked[i][0]]
+        pot = sum(prizes[i:i + len(group)], Decimal(0))
+        for rid in group:
+            out[rid] = (i + 1, (pot / len(group)).quantize(CENT, rounding=ROUND_HALF_UP))
+        i += len(group)
+    return out
+
+
+def _rep_targets(ctx, labels: list[str]) -> dict[str, dict[tuple[str, str], float]]:
+    """Per period label, the reps' targets: (rep_id, kpi) -> target."""
+    t = ctx.table("targets")
+    rows = t.filter(t.period.isin(labels) & (t.level == "rep")).select("period", "key", "kpi", "target")
+    out: dict[str, dict] = {}
+    for r in rows.to_pyarrow().to_pylist():
+        if r["target"] is not None:
+            out.setdefault(r["period"], {})[(r["key"] or "", r["kpi"])] = float(r["target"])
+    return out
+
+
+def contest_rounds(ctx, plan: Plan, window: Window, first_day: dt.date | None,
+                   memo: dict | None = None) -> dict[str, list[Round]]:
+    """Per contest period shorter than the plan's (``quarter``, ``month``), the rounds of
+    ``window`` (the plan's period to its last day computed, ``window.end``): every such period
+    that began by then, oldest first. ``memo`` (label, last day) -> figures is shared by the
+    callers that compute the same periods (the plans of a run, the replay's two plans)."""
+    memo = {} if memo is None else memo
+    out: dict[str, list[Round]] = {}
+    for granularity in dict.fromkeys(k.period for k in plan.contest if k.period not in (None, plan.period)):
+        spans, day = [], window.start
+        while day <= window.end:
+            whole = whole_period(day, granularity)
+            end = min(whole.end, window.end)
+            spans.append((periods(end, granularity), end < whole.end, whole.end))
+            day = whole.end + dt.timedelta(days=1)
+        missing = [(p, to_date) for p, to_date, _ in spans if (p.label, p.current.end) not in memo]
+        for p, figures in _round_figures(ctx, missing, first_day, granularity).items():
+            memo[(p.label, p.current.end)] = figures
+        out[granularity] = [Round(p.label, p.current, ends, *memo[(p.label, p.current.end)][:2], to_date,
+                                  memo[(p.label, p.current.end)][2]) for p, to_date, ends in spans]
+    return out
+
+
+def _round_figures(ctx, rounds: list, first_day: dt.date | None, granularity: str) -> dict:
+    """Per period ``p`` of ``rounds`` ((p, to_date) pairs) its (rep rows, rep targets, note), by
+    :func:`rep_measures` (the periods in one query)."""
+    from saleskpi.analyses.sales import seasonal_share
+
+    out, read = {}, []
+    for p, to_date in rounds:
+        if first_day is None or first_day > p.current.end:
+            since = "there are no sales" if first_day is None else f"the sales data begin on {first_day}"
+            out[p] = ({}, {}, f"{since}, after {p.label}: no figures")
+        else:
+            read.append((p, seasonal_share(ctx, p, first_day) if to_date else 1.0))
+    if read:
+        figures = rep_measures(ctx, [p for p, _ in read], first_day, granularity=granularity,
+                               seasonal_shares={p.label: share for p, share in read})
+        targets = _rep_targets(ctx, [p.label for p, _ in read])
+        for p, _ in read:
+            note = (f"the sales data begin on {first_day}, within {p.label}: its figures are partial"
+                    if first_day > p.current.start else None)
+            out[p] = (figures[p.label][0], targets.get(p.label, {}), note)
+    return out
+
+
+def _unranked(k: Contest, rnd: Round, rid: str, figure, target) -> str:
+    where = f" in {rnd.label}" if rnd.label else ""
+    if figure is None and k.rank_on == "attainment" and rnd.label and (target is None or target <= 0):
+        return (f"not ranked: no target for {rid}{where} (targets, level rep, kpi {k.measure}, period {rnd.label})"
+                if target is None else f"not ranked: the target for {rid}{where} is {target}, not positive")
+    if figure is None:
+        return f"not ranked: {k.measure} {'attainment ' if k.rank_on == 'attainment' else ''}is unknown for {rid}{where}"
+    return f"not ranked: below the contest's min_value {k.min_value}"
+
+
+def contest_rows(plan: Plan, rounds: dict[str, list[Round]], plan_round: Round, employed: list[dict], *,
+                 figures, employed_in, credit_notes: dict[str, str], warn=lambda message: None
+                 ) -> dict[str, list[dict]]:
+    """Per rep, its rows of the plan's contests (without the rep's base columns): one per contest
+    and round, with the ranked figure, the rank and the prize (``pay``; 0 when not ranked, the
+    note says why).
+
+    ``plan_round``: the round of a contest over the plan's own period; ``rounds``: per shorter
+    contest period its rounds (:func:`contest_rounds`); ``employed``: the plan's reps employed in
+    the period to date; ``figures(measure, rep_row, targets, rep_id)`` -> (value, target,
+    attainment); ``employed_in(rep, window)``: whether the rep was employed in a round's days."""
+    out: dict[str, list[dict]] = {}
+    for k in plan.contest:
+        if k.period in (None, plan.period):
+            k_rounds = [plan_round]
+        elif k.period in rounds:
+            k_rounds = rounds[k.period]
+        else:
+            raise ValueError(f"contest '{k.name}' runs per {k.period}: pass its rounds (contest_rounds)")
+        untargeted: set[str] = set()
+        for rnd in k_rounds:
+            ranked = [r for r in employed if rnd.label is None or employed_in(r, rnd.window)]
+            known, ranked_on = {}, {}
+            for r in ranked:
+                value, target, attainment = figures(k.measure, rnd.rep_rows.get(r["rep_id"]), rnd.targets, r["rep_id"])
+                known[r["rep_id"]] = (value, target, attainment)
+                ranked_on[r["rep_id"]] = attainment if k.rank_on == "attainment" else value
+            won = contest_prizes(k, ranked_on)
+            for r in employed:
+                rid = r["rep_id"]
+                value, target, attainment = known.get(rid, (None, None, None))
+                rank, prize = won.get(rid, (None, Decimal("0.00")))
+                if rid not in known:
+                    note = f"not ranked: not employed in {rnd.label}"
+                elif rank is None:
+                    note = _unranked(k, rnd, rid, ranked_on[rid], target)
+                    if note.startswith("not ranked: no target"):
+                        untargeted.add(rnd.label)
+                else:
+                    ties = sum(1 for x, _ in won.values() if x == rank)
+                    note = (None if ties == 1 else
+                            f"tied with {ties - 1} other rep(s): the prizes of the places they share are split equally")
+                if rnd.to_date:
+                    note = "; ".join(filter(None, [f"{rnd.label} to date: the {k.period} runs to {rnd.ends}, so its "
+                                                   "ranking may still change", note]))
+                if rnd.label is not None and rid in credit_notes:
+                    note = "; ".join(filter(None, [note, f"credit split not applied to {rnd.label}'s figures"]))
+                note = "; ".join(filter(None, [note, rnd.note])) or None
+                out.setdefault(rid, []).append({
+                    "step": "contest", "component": k.name if rnd.label is None else f"{k.name} {rnd.label}",
+                    "measure": k.measure, "basis": k.rank_on, "actual": value, "target": target,
+                    "attainment": attainment, "rank": rank, "pay": prize, "note": note})
+        if untargeted:
+            warn(f"plan '{plan.name}': contest '{k.name}' ranks on attainment, and some reps have no target for "
+                 f"{', '.join(sorted(untargeted))} (targets, level rep, kpi {k.measure}), so they are not ranked there; "
+                 "import the targets of those periods.")
+    return out
