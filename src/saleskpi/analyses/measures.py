@@ -64,8 +64,10 @@ class Measure:
 
     @property
     def payable(self) -> bool:
-        """Whether a plan component may pay on it: a column of the ``sales`` rep rows."""
-        return self.result == "sales" and self.rollup == "node"
+        """Whether a plan component may pay on it: it exists at the rep level (a column of the
+        ``sales`` rep rows, or another result's figure rolled up to the rep by its rule,
+        :func:`saleskpi.analyses.kpis.nodes.node_measures`)."""
+        return "rep" in self.levels and (self.result != "sales" or self.rollup == "node")
 
 
 MEASURES: dict[str, Measure] = {
@@ -102,7 +104,7 @@ MEASURES: dict[str, Measure] = {
     "share_of_wallet": Measure("wallet", "turnover_value_12m", "fraction",
                                "Σ 12-month turnover / Σ potential over the customer x line pairs whose share "
                                "of wallet is known.", rollup="ratio", denominator="potential_value",
-                               where_notnull="share_of_wallet_by_value", levels=LEVELS),
+                               where_notnull="share_of_wallet_by_value", levels=LEVELS, target_from="targets"),
     "wallet_gap_value": Measure("wallet", "gap_value", "currency",
                                 "Σ gap between the potential and the 12-month turnover.", rollup="sum",
                                 levels=LEVELS),
@@ -112,21 +114,22 @@ MEASURES: dict[str, Measure] = {
                                  levels=_CUSTOMER_LEVELS),
     "class_a_customers_served": Measure("class-a", "turnover_value_period", "customers",
                                         "Class-A customers who bought in the period to date.",
-                                        rollup="count_positive", levels=_CUSTOMER_LEVELS),
+                                        rollup="count_positive", levels=_CUSTOMER_LEVELS, target_from="targets"),
     # clv (docs/clv.md): per customer
     "p_alive": Measure("clv", "p_alive", "fraction",
                        "Mean probability that a customer is still active (BG/NBD or Pareto/NBD).",
-                       rollup="mean", levels=_CUSTOMER_LEVELS),
+                       rollup="mean", levels=_CUSTOMER_LEVELS, target_from="targets"),
     "clv_12m": Measure("clv", "clv_12m", "currency", "Σ predicted discounted margin of the next 12 months.",
-                       rollup="sum", levels=_CUSTOMER_LEVELS),
+                       rollup="sum", levels=_CUSTOMER_LEVELS, target_from="targets"),
     # satisfaction (docs/satisfaction.md): the latest survey year
     "nps": Measure("nps", "nps", "points (-100..100)", "Net Promoter Score of the latest survey year.",
-                   levels=("company", "territory", "rep")),
+                   levels=("company", "territory", "rep"), target_from="targets"),
     # potential (docs/potential.md): what we know about our customers' wallets
     "stated_potential_share": Measure("potential", "stated_value", "fraction",
                                       "Share of customer x line pairs with a stated potential (survey, rep "
                                       "estimate or external source).", rollup="share_known", levels=LEVELS),
 }
 
-#: The measures an incentive plan component may pay on (a rep's row of ``sales``).
+#: The measures an incentive plan component may pay on (a rep's figure: its row of ``sales``, or
+#: another result rolled up to the rep).
 PAYABLE: dict[str, Measure] = {name: m for name, m in MEASURES.items() if m.payable}

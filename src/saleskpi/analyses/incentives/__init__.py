@@ -111,7 +111,7 @@ def _num(x) -> float | None:
 def _figures(measure: str, measures: dict | None, targets: dict, rid: str):
     """(value, target, attainment) of ``measure`` for rep ``rid`` (None where unknown)."""
     m = MEASURES[measure]
-    value = None if measures is None else _num(measures.get(m.column))
+    value = None if measures is None else _num(measures.get(value_key(measure)))
     target = attainment = None
     if m.target_from == "stored" and measures is not None:
         target, attainment = _num(measures.get(m.target_column)), _num(measures.get(m.attainment_column))
@@ -119,6 +119,53 @@ def _figures(measure: str, measures: dict | None, targets: dict, rid: str):
         target = targets.get((rid, measure))
         attainment = value / target if value is not None and target is not None and target > 0 else None
     return value, target, attainment
+
+
+def value_key(measure: str) -> str:
+    """The key of ``measure``'s value in a rep's (or a pool unit's) row of figures: the ``sales``
+    result's column, or the measure's own name for another result's figure rolled up to the rep
+    (:func:`other_measures`)."""
+    m = MEASURES[measure]
+    return m.column if m.result == "sales" else measure
+
+
+def plan_measures(plan: Plan) -> set[str]:
+    """Every measure a plan pays, ranks, funds or splits on."""
+    from saleskpi.analyses.incentives.plans import split_formula_names
+    from saleskpi.analyses.kpis.formula import measures_of
+
+    names = {c.measure for c in plan.component} | {k.measure for k in plan.contest}
+    for pool in plan.pool:
+        names |= {pool.measure} | ({pool.split_on} if pool.split_on else set())
+        if pool.split_formula:
+            known = split_formula_names()
+            names |= {known[n][0] for n in measures_of(pool.split_formula) if n in known}
+    return names
+
+
+def other_measures(ctx: Context, names: set[str], levels: list[str], warn) -> dict[str, dict[str, dict]]:
+    """Per level (rep and ``levels``) and key, the figures of the measures ``names`` that results
+    other than ``sales`` provide, rolled up to the node by each measure's rule (the KPI
+    catalogue's roll-up, :func:`saleskpi.analyses.kpis.nodes.node_measures`), as of the run: a
+    12-month share of wallet, the latest P(alive), the latest survey year's NPS. A result this run
+    did not compute leaves its measures empty, with a warning naming the analysis to run."""
+    from saleskpi.analyses.kpis.nodes import node_measures
+
+    wanted = sorted(n for n in names if MEASURES[n].result != "sales")
+    if not wanted:
+        return {}
+    stored = {name for name, rows in ctx.stored.items() if rows}
+    for result in sorted({MEASURES[n].result for n in wanted} - stored):
+        who = ", ".join(n for n in wanted if MEASURES[n].result == result)
+        warn(f"a plan pays on {who} from the result {result}, which this run did not compute (or which has no "
+             f"rows), so no pay is computed on it; run saleskpi compute DIR with every analysis (or --only naming "
+             f"the analysis of {result} too).")
+    nodes = node_measures(ctx.result, ctx.table("reps"), wanted, stored=stored)
+    nodes = nodes.filter(nodes.level.isin(["rep", *levels])).select("level", "key", *wanted)
+    out: dict[str, dict[str, dict]] = {}
+    for r in nodes.to_pyarrow().to_pylist():
+        out.setdefault(r.pop("level"), {})[r.pop("key") or ""] = r
+    return out
 
 
 #: The reps' column that places a rep in a pool's unit, per level (company: every rep).
@@ -408,6 +455,15 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
             "level", "key", *(c for c in columns if c != "rep_id"))
         for r in nodes.to_pyarrow().to_pylist():
             node_rows[r["level"]][r["key"] or ""] = r
+    other = other_measures(ctx, set().union(*(plan_measures(plan) for plan in plans.values())), levels,
+                           lambda m: ctx.warn("incentives", m))
+    for rid, figures in other.get("rep", {}).items():
+        if rid in rep_rows:
+            rep_rows[rid] = rep_rows[rid] | figures
+    for level in levels:
+        for key, figures in other.get(level, {}).items():
+            if key in node_rows[level]:
+                node_rows[level][key] = node_rows[level][key] | figures
     t = ctx.table("targets")
     target_rows = t.filter((t.period == p.label) & t.level.isin(["rep", *levels])).select("level", "key", "kpi", "target")
     targets, node_targets = {}, {level: {} for level in levels}
