@@ -39,8 +39,8 @@ from saleskpi.analyses.shared import note_of, ratio_or_null
 
 __all__ = ["COMPARISONS", "FACTORS", "TREE_KPIS", "log_mean", "target_kpis", "turnover_tree"]
 
-#: The base windows: (comparison, the sales result's base turnover column, its coverage column).
-COMPARISONS = (("previous", "turnover_value_prev", "coverage_prev"), ("last_year", "turnover_value_ly", "coverage_ly"))
+#: The base windows: (comparison, the suffix of the sales result's base columns, what the notes call it).
+COMPARISONS = (("previous", "prev", "the previous period"), ("last_year", "ly", "last year"))
 #: The factors, in the order of the identity, and their effect columns.
 FACTORS = (("customers", "customers_effect_value"), ("potential", "potential_effect_value"),
            ("share", "share_effect_value"))
@@ -152,18 +152,17 @@ def turnover_tree(sales: ibis.Table, potential: ibis.Table, customers: ibis.Tabl
     and coverage; ``potential``: potential_value per customer × line); ``target_kpis``: the
     targets table's kpi of ``turnover``, ``customers``, ``potential`` and ``share``; ``tolerance``:
     the largest |gap| / target of turnover at which the targets are consistent."""
-    nodes = _targets(_nodes(_customer_rows(sales, potential, customers, reps)), targets, period, target_kpis)
-    n1, p1, s1 = _factors(nodes.n_cur, nodes.k_cur, nodes.p_cur, nodes.tk_cur)
+    t = _targets(_nodes(_customer_rows(sales, potential, customers, reps)), targets, period, target_kpis)
+    n1, p1, s1 = _factors(t.n_cur, t.k_cur, t.p_cur, t.tk_cur)
     v1 = n1 * p1 * s1
-    t = nodes
     target_product = t.target_customers * t.target_potential * t.target_share
     target_gap = t.target_turnover - target_product
     target_gap_share = ibis.cases((t.target_turnover != 0, target_gap / t.target_turnover), else_=ibis.null("float64"))
     residual = t.t_cur - v1
     holds = residual.abs() < 0.005  # to the cent
     parts = []
-    for comparison, _base, cover in COMPARISONS:
-        b = "prev" if comparison == "previous" else "ly"
+    for comparison, b, window in COMPARISONS:
+        cover = f"coverage_{b}"
         covered = t[cover] >= 1
         # a base window the data do not cover whole cannot tell who was active in it
         n0, p0, s0 = (ibis.ifelse(covered, x, ibis.null("float64"))
@@ -179,8 +178,8 @@ def turnover_tree(sales: ibis.Table, potential: ibis.Table, customers: ibis.Tabl
         biggest = ibis.greatest(*[effects[c].abs() for _n, c in FACTORS])
         largest = ibis.cases(*[(effects[c].abs() == biggest, name) for name, c in FACTORS], else_=ibis.null("string"))
         note = note_of([
-            (~covered, f"effects empty: the data do not cover the {'previous period' if b == 'prev' else 'last year'}'s "
-                       "window whole, so who was active in it is unknown (sales.coverage); import the earlier sales"),
+            (~covered, f"effects empty: the data do not cover {window}'s window whole, so who was active in it is "
+                       f"unknown (sales.{cover}); import the earlier sales"),
             (covered & ((t.n_cur == 0) | (t[f"n_{b}"] == 0)),
              "effects empty: no active customer in one of the two windows (a factor is 0: its logarithm is undefined)"),
             (covered & (t.n_cur > 0) & (t[f"n_{b}"] > 0) & ((t.k_cur == 0) | (t[f"k_{b}"] == 0)),
