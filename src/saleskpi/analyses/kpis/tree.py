@@ -142,6 +142,16 @@ def _targets(nodes: ibis.Table, targets: ibis.Table, period: str, target_kpis: d
     return nodes.left_join(t, [nodes.level == t.t_level, nodes.key == t.t_key]).drop("t_level", "t_key")
 
 
+def _by_comparison(t: ibis.Table) -> ibis.Table:
+    """The nodes once per comparison, with that window's aggregates as ``*_b`` and its coverage."""
+    parts = [t.mutate(comparison=ibis.literal(comparison), n_b=t[f"n_{b}"], k_b=t[f"k_{b}"], p_b=t[f"p_{b}"],
+                      tk_b=t[f"tk_{b}"], t_b=t[f"t_{b}"], cover=t[f"coverage_{b}"])
+             for comparison, b, _window in COMPARISONS]
+    keep = ["comparison", "level", "key", *_SCOPE, "n_cur", "k_cur", "p_cur", "tk_cur", "t_cur", "n_b", "k_b", "p_b",
+            "tk_b", "t_b", "cover", *[c for c in t.columns if c.startswith("target_")]]
+    return ibis.union(*[p.select(keep) for p in parts])
+
+
 def turnover_tree(sales: ibis.Table, potential: ibis.Table, customers: ibis.Table, reps: ibis.Table,
                   targets: ibis.Table, *, period: str, tolerance: float, currency: str,
                   target_kpis: dict[str, str]) -> ibis.Table:
@@ -152,64 +162,67 @@ def turnover_tree(sales: ibis.Table, potential: ibis.Table, customers: ibis.Tabl
     and coverage; ``potential``: potential_value per customer × line); ``target_kpis``: the
     targets table's kpi of ``turnover``, ``customers``, ``potential`` and ``share``; ``tolerance``:
     the largest |gap| / target of turnover at which the targets are consistent."""
-    t = _targets(_nodes(_customer_rows(sales, potential, customers, reps)), targets, period, target_kpis)
+    # the nodes (a few rows a node) are computed once: both comparisons read them
+    nodes = _targets(_nodes(_customer_rows(sales, potential, customers, reps)), targets, period, target_kpis)
+    t = _by_comparison(nodes.cache())
+    # one step per derived figure: each step reads the columns of the one before, so the SQL does
+    # not repeat a formula inside every formula that uses it
+    covered = t.cover >= 1
+    n0, p0, s0 = _factors(t.n_b, t.k_b, t.p_b, t.tk_b)
     n1, p1, s1 = _factors(t.n_cur, t.k_cur, t.p_cur, t.tk_cur)
-    v1 = n1 * p1 * s1
-    target_product = t.target_customers * t.target_potential * t.target_share
-    target_gap = t.target_turnover - target_product
-    target_gap_share = ibis.cases((t.target_turnover != 0, target_gap / t.target_turnover), else_=ibis.null("float64"))
-    residual = t.t_cur - v1
-    holds = residual.abs() < 0.005  # to the cent
-    parts = []
-    for comparison, b, window in COMPARISONS:
-        cover = f"coverage_{b}"
-        covered = t[cover] >= 1
-        # a base window the data do not cover whole cannot tell who was active in it
-        n0, p0, s0 = (ibis.ifelse(covered, x, ibis.null("float64"))
-                      for x in _factors(t[f"n_{b}"], t[f"k_{b}"], t[f"p_{b}"], t[f"tk_{b}"]))
-        v0 = n0 * p0 * s0
-        weight = log_mean(v1, v0)
-        effects = {}
-        for (_name, col), x1, x0 in zip(FACTORS, (n1, p1, s1), (n0, p0, s0), strict=True):
-            effects[col] = weight * (_positive(x1) / _positive(x0)).ln()
-        base_turnover = ibis.ifelse(t[cover] > 0, t[f"t_{b}"], ibis.null("float64"))
-        change = t.t_cur - base_turnover
-        explained = effects["customers_effect_value"] + effects["potential_effect_value"] + effects["share_effect_value"]
-        biggest = ibis.greatest(*[effects[c].abs() for _n, c in FACTORS])
-        largest = ibis.cases(*[(effects[c].abs() == biggest, name) for name, c in FACTORS], else_=ibis.null("string"))
-        note = note_of([
-            (~covered, f"effects empty: the data do not cover {window}'s window whole, so who was active in it is "
-                       f"unknown (sales.{cover}); import the earlier sales"),
-            (covered & ((t.n_cur == 0) | (t[f"n_{b}"] == 0)),
-             "effects empty: no active customer in one of the two windows (a factor is 0: its logarithm is undefined)"),
-            (covered & (t.n_cur > 0) & (t[f"n_{b}"] > 0) & ((t.k_cur == 0) | (t[f"k_{b}"] == 0)),
-             "effects empty: no active customer with a potential in one of the two windows (the average potential "
-             "and the share are unknown); import potential (docs/potential.md)"),
-            (covered & (t.k_cur > 0) & (t[f"k_{b}"] > 0) & explained.isnull(),
-             "effects empty: the active customers' turnover or potential is not positive in one of the two windows"),
-            (~holds, "identity not exact: the turnover of active customers without a potential, and of customers "
-                     "with a net value <= 0 (returns), is outside the product of the factors (identity_residual_value)"),
-            (target_product.isnull() & (t.target_customers.notnull() | t.target_potential.notnull()
-                                        | t.target_share.notnull()),
-             f"targets not checked: the node needs a {period} target of turnover and of each of the three factors "
-             f"(kpi {', '.join(target_kpis.values())})"),
-        ])
-        parts.append(t.select(
-            comparison=ibis.literal(comparison), level=t.level, key=t.key, territory_id=t.territory_id,
-            team_id=t.team_id, rep_id=t.rep_id, period=ibis.literal(period),
-            current_value=t.t_cur, customers_active_current=t.n_cur.cast("int64"), potential_per_customer_value=p1,
-            share_of_wallet_current=s1, factors_product_value=v1, identity_residual_value=residual,
-            identity_holds=holds,
-            base_value=base_turnover,
-            customers_active_base=ibis.ifelse(covered, t[f"n_{b}"], ibis.null("int64")).cast("int64"),
-            base_potential_per_customer_value=p0, share_of_wallet_base=s0, base_factors_product_value=v0,
-            change_value=change, **effects,
-            unexplained_change_value=change - explained,
-            largest_effect=largest,
-            target_value=t.target_turnover, target_customers_active=t.target_customers,
-            target_potential_per_customer_value=t.target_potential, target_share_of_wallet=t.target_share,
-            target_factors_product_value=target_product, target_tree_gap_value=target_gap,
-            target_tree_gap_share=target_gap_share,
-            targets_consistent=(target_gap_share.abs() <= tolerance).fill_null(target_gap == 0),
-            currency=ibis.literal(currency), note=note))
-    return ibis.union(*parts)
+    # a base window the data do not cover whole cannot tell who was active in it
+    t = t.mutate(covered=covered, n1=n1, p1=p1, s1=s1, n0=ibis.ifelse(covered, n0, ibis.null("float64")),
+                 p0=ibis.ifelse(covered, p0, ibis.null("float64")), s0=ibis.ifelse(covered, s0, ibis.null("float64")),
+                 base_turnover=ibis.ifelse(t.cover > 0, t.t_b, ibis.null("float64")),
+                 target_product=t.target_customers * t.target_potential * t.target_share)
+    t = t.mutate(v1=t.n1 * t.p1 * t.s1, v0=t.n0 * t.p0 * t.s0, change=t.t_cur - t.base_turnover,
+                 target_gap=t.target_turnover - t.target_product)
+    t = t.mutate(weight=log_mean(t.v1, t.v0), residual=t.t_cur - t.v1,
+                 target_gap_share=ibis.cases((t.target_turnover != 0, t.target_gap / t.target_turnover),
+                                             else_=ibis.null("float64")))
+    t = t.mutate(**{col: t.weight * (_positive(t[f"{x}1"]) / _positive(t[f"{x}0"])).ln()
+                    for (_name, col), x in zip(FACTORS, ("n", "p", "s"), strict=True)},
+                 holds=t.residual.abs() < 0.005)  # to the cent
+    effects = [col for _name, col in FACTORS]
+    t = t.mutate(explained=t[effects[0]] + t[effects[1]] + t[effects[2]],
+                 biggest=ibis.greatest(*[t[c].abs() for c in effects]))
+    t = t.mutate(largest=ibis.cases(*[(t[c].abs() == t.biggest, name) for name, c in FACTORS],
+                                    else_=ibis.null("string")), note=_tree_note(t, period, target_kpis))
+    return t.select(
+        "comparison", "level", "key", *_SCOPE, period=ibis.literal(period),
+        current_value=t.t_cur, customers_active_current=t.n_cur.cast("int64"), potential_per_customer_value=t.p1,
+        share_of_wallet_current=t.s1, factors_product_value=t.v1, identity_residual_value=t.residual,
+        identity_holds=t.holds, base_value=t.base_turnover,
+        customers_active_base=ibis.ifelse(t.covered, t.n_b, ibis.null("int64")).cast("int64"),
+        base_potential_per_customer_value=t.p0, share_of_wallet_base=t.s0, base_factors_product_value=t.v0,
+        change_value=t.change, **{c: t[c] for c in effects}, unexplained_change_value=t.change - t.explained,
+        largest_effect=t.largest, target_value=t.target_turnover, target_customers_active=t.target_customers,
+        target_potential_per_customer_value=t.target_potential, target_share_of_wallet=t.target_share,
+        target_factors_product_value=t.target_product, target_tree_gap_value=t.target_gap,
+        target_tree_gap_share=t.target_gap_share,
+        targets_consistent=(t.target_gap_share.abs() <= tolerance).fill_null(t.target_gap == 0),
+        currency=ibis.literal(currency), note=t.note)
+
+
+def _tree_note(t: ibis.Table, period: str, target_kpis: dict[str, str]) -> ibis.Value:
+    """Why a row's effects are empty, its identity not exact or its targets not checked."""
+    reasons = [(~t.covered & (t.comparison == comparison),
+                f"effects empty: the data do not cover {window}'s window whole, so who was active in it is "
+                f"unknown (sales.coverage_{b}); import the earlier sales")
+               for comparison, b, window in COMPARISONS]
+    return note_of([
+        *reasons,
+        (t.covered & ((t.n_cur == 0) | (t.n_b == 0)),
+         "effects empty: no active customer in one of the two windows (a factor is 0: its logarithm is undefined)"),
+        (t.covered & (t.n_cur > 0) & (t.n_b > 0) & ((t.k_cur == 0) | (t.k_b == 0)),
+         "effects empty: no active customer with a potential in one of the two windows (the average potential "
+         "and the share are unknown); import potential (docs/potential.md)"),
+        (t.covered & (t.k_cur > 0) & (t.k_b > 0) & t.explained.isnull(),
+         "effects empty: the active customers' turnover or potential is not positive in one of the two windows"),
+        (~t.holds, "identity not exact: the turnover of active customers without a potential, and of customers "
+                   "with a net value <= 0 (returns), is outside the product of the factors (identity_residual_value)"),
+        (t.target_product.isnull() & (t.target_customers.notnull() | t.target_potential.notnull()
+                                      | t.target_share.notnull()),
+         f"targets not checked: the node needs a {period} target of turnover and of each of the three factors "
+         f"(kpi {', '.join(target_kpis.values())})"),
+    ])
