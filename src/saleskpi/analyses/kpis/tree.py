@@ -20,7 +20,7 @@ not, and the tree does not force it.
 
 Which factor moved: the change V_1 − V_0 split by the additive LMDI-I (logarithmic mean Divisia
 index; Ang 2004, "Decomposition analysis for policymaking in energy: which is the preferred
-method?", Energy Policy 32, 1131–1139, eq. for the additive LMDI-I):
+method?", Energy Policy 32, 1131–1139, the additive LMDI-I formula):
 
     ΔV = Σ_k L(V_1, V_0) · ln(x_k1 / x_k0),  L(a, b) = (a − b) / (ln a − ln b),  L(a, a) = a,
 
