@@ -39,7 +39,7 @@ def ws(small_company):
                                  "response-styles", "survey-selection", "mislead", "satisfaction-links",
                                  "loyalty", "loyalty-lift", "incentive-statements", "incentive-totals", "plan-whatif",
                                  "gaming-flags", "kpis",
-                                 "scorecard", "target-proposals", "target-consistency", "competencies",
+                                 "scorecard", "target-proposals", "target-consistency", "turnover-tree", "competencies",
                                  "competency-links"}
     assert second.run_id == first.run_id + 1
     # C2 B, C3 A and C4 B have neither a stated figure nor an estimate (too few customers to fit)

@@ -390,3 +390,29 @@ MARGIN = column(
     "Оборотът − себестойността на фактурните редове от началото на периода, които имат себестойност "
     "(turnover_value_with_cost − cost); празно, където тези редове са под [sales] min_cost_coverage от "
     "оборота (cost_coverage) или никой няма себестойност.")
+
+# --- a change against a base window (bridge, turnover-tree) ------------------------------------
+
+COMPARISON = column(
+    "comparison", "class", "Compared with", "Сравнение с",
+    "The base window: previous (the previous period over the same number of days) or last_year (the same "
+    "dates one year earlier).",
+    "Базовият период: previous (предходният период за същия брой дни) или last_year (същите дати година "
+    "по-рано).")
+
+BASE_VALUE = column(
+    "base_value", "money", "Turnover, base", "Оборот, база",
+    "Net value invoiced to the node's customers in the base window.",
+    "Нетна стойност, фактурирана на клиентите на звеното в базовия период.")
+
+CURRENT_VALUE = column(
+    "current_value", "money", "Turnover, period to date", "Оборот от началото на периода",
+    "Net value invoiced to the node's customers in the period to date.",
+    "Нетна стойност, фактурирана на клиентите на звеното от началото на периода.")
+
+CHANGE_VALUE = column(
+    "change_value", "money", "Change", "Изменение",
+    "current_value − base_value; in bridge the five effects add up to it exactly, to the cent; in turnover-tree "
+    "the three factors' effects and unexplained_change_value (each stored to the cent on its own).",
+    "current_value − base_value; в bridge сборът на петте ефекта е точно равен на него, до цент; в "
+    "turnover-tree — ефектите на трите фактора и unexplained_change_value (всеки закръглен до цент поотделно).")

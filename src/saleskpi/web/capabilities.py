@@ -57,6 +57,11 @@ PAGES: dict[str, tuple[str, str, tuple[Section, ...]]] = {
                          "target_to_date", "kpi_attainment", "status", "trend", "note"),
                 limit=60, where=("level!=customer",)),
         Section("target-consistency", limit=40, sort=("consistent",)),
+        Section("turnover-tree", ("level", "key", "current_value", "customers_active_current",
+                                  "potential_per_customer_value", "share_of_wallet_current", "change_value",
+                                  "customers_effect_value", "potential_effect_value", "share_effect_value",
+                                  "largest_effect", "identity_holds", "targets_consistent", "note"),
+                limit=40, where=("comparison=last_year",)),
         Section("target-proposals", limit=40, where=("level!=customer",)),
     )),
     "competencies": ("Competencies", "Компетентности", (

@@ -14,7 +14,10 @@ leading/lagging and objective of the strategy tree. Results (:mod:`.results`):
 ``target-proposals``
     fair targets from potential (:mod:`.targets`);
 ``target-consistency``
-    whether each parent's target is the sum of its children's, with the gap.
+    whether each parent's target is the sum of its children's, with the gap;
+``turnover-tree``
+    turnover = active customers × potential per active customer × share of wallet per node, the
+    change split into the three factors by LMDI-I (Ang 2004) and the targets' product (:mod:`.tree`).
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ from saleskpi.analyses.kpis.catalogue import (
 )
 from saleskpi.analyses.kpis.evaluate import kpi_actuals, scorecard, seasonal_share_of, with_trend
 from saleskpi.analyses.kpis.nodes import node_measures
-from saleskpi.analyses.kpis.results import CONSISTENCY, KPIS, PROPOSALS, RESULTS, SCORECARD
+from saleskpi.analyses.kpis.results import CONSISTENCY, KPIS, PROPOSALS, RESULTS, SCORECARD, TURNOVER_TREE
 from saleskpi.analyses.kpis.targets import consistency, proposals
+from saleskpi.analyses.kpis.tree import target_kpis, turnover_tree
 from saleskpi.analyses.measures import MEASURES
 from saleskpi.analyses.periods import periods
 
@@ -72,9 +76,12 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
                          current_period=p.label if yearly else None, currency=ctx.settings.workspace.currency)
     checked = consistency(targets, ctx.table("reps"), ctx.table("customers"), ctx.table("territories"),
                           tolerance=s.tolerance)
+    tree = turnover_tree(ctx.result("sales"), ctx.result("potential"), ctx.table("customers"), ctx.table("reps"),
+                         targets, period=p.label, tolerance=s.tolerance, currency=ctx.settings.workspace.currency,
+                         target_kpis=target_kpis(catalogue))
     stored = values.rename(kpi_actual="value", kpi_target="target", kpi_attainment="attainment")
     return {KPIS.name: stored, SCORECARD.name: scorecard(values, catalogue, p.label), PROPOSALS.name: proposed,
-            CONSISTENCY.name: checked}
+            CONSISTENCY.name: checked, TURNOVER_TREE.name: tree}
 
 
 ANALYSIS = Analysis(name="kpis", title="KPIs and scorecard", results=RESULTS, run=run,

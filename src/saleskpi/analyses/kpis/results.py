@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from saleskpi.analyses.columns import (
+    BASE_VALUE,
+    CHANGE_VALUE,
+    COMPARISON,
     CURRENCY,
+    CURRENT_VALUE,
     CUSTOMER_ID,
     KEY,
     KPI,
@@ -12,13 +16,14 @@ from saleskpi.analyses.columns import (
     PERIOD,
     POTENTIAL_VALUE,
     REP_ID,
+    TARGET_VALUE,
     TEAM_ID,
     TERRITORY_ID,
     TURNOVER_VALUE_12M,
 )
 from saleskpi.results import Result, column
 
-__all__ = ["CONSISTENCY", "KPIS", "PROPOSALS", "RESULTS", "SCORECARD"]
+__all__ = ["CONSISTENCY", "KPIS", "PROPOSALS", "RESULTS", "SCORECARD", "TURNOVER_TREE"]
 
 _PERSPECTIVE = column("perspective", "class", "Perspective", "Перспектива",
                       "Balanced-scorecard perspective: financial, customer, internal_process, learning_and_growth.",
@@ -211,4 +216,119 @@ CONSISTENCY = Result(
     scope=("rep_id", "team_id", "territory_id"),
 )
 
-RESULTS = (KPIS, SCORECARD, PROPOSALS, CONSISTENCY)
+# --- the multiplicative tree (tree.py) --------------------------------------------------------------
+
+_N_NOW = column("customers_active_current", "count", "Active customers", "Активни клиенти",
+                "The node's customers with a net value > 0 in the period to date (as the bridge counts new and "
+                "lost customers).",
+                "Клиентите на звеното с нетна стойност > 0 от началото на периода (както bridge брои нови и "
+                "загубени клиенти).", unit="customers")
+_P_NOW = column("potential_per_customer_value", "money", "Potential per active customer",
+                "Потенциал на активен клиент",
+                "Σ yearly potential / number of the active customers that have a potential (potential.potential_value).",
+                "Σ годишен потенциал / броя на активните клиенти, които имат потенциал (potential.potential_value).")
+_S_NOW = column("share_of_wallet_current", "ratio", "Share of the active customers' wallet",
+                "Дял от портфейла на активните клиенти",
+                "Σ turnover in the period to date / Σ yearly potential, over the active customers that have a "
+                "potential (a period shorter than a year gives a part of the yearly share).",
+                "Σ оборот от началото на периода / Σ годишен потенциал по активните клиенти с потенциал (период, "
+                "по-кратък от година, дава част от годишния дял).")
+_V_NOW = column("factors_product_value", "money", "Customers × potential × share",
+                "Клиенти × потенциал × дял",
+                "customers_active_current × potential_per_customer_value × share_of_wallet_current.",
+                "customers_active_current × potential_per_customer_value × share_of_wallet_current.")
+_RESIDUAL = column("identity_residual_value", "money", "Turnover outside the tree", "Оборот извън дървото",
+                   "current_value − factors_product_value: the turnover of active customers without a potential and "
+                   "of customers with a net value ≤ 0; 0 where the identity holds.",
+                   "current_value − factors_product_value: оборотът на активни клиенти без потенциал и на клиенти "
+                   "с нетна стойност ≤ 0; 0, където тъждеството е в сила.")
+_HOLDS = column("identity_holds", "flag", "Identity holds", "Тъждеството е в сила",
+                "|identity_residual_value| < half a cent.", "|identity_residual_value| < половин цент.")
+_N_BASE = column("customers_active_base", "count", "Active customers, base", "Активни клиенти, база",
+                 "The node's customers with a net value > 0 in the base window; empty where the data do not cover "
+                 "it whole.",
+                 "Клиентите на звеното с нетна стойност > 0 в базовия период; празно, където данните не го "
+                 "обхващат изцяло.", unit="customers")
+_P_BASE = column("base_potential_per_customer_value", "money", "Potential per active customer, base",
+                 "Потенциал на активен клиент, база",
+                 "As potential_per_customer_value, over the customers active in the base window.",
+                 "Като potential_per_customer_value, по клиентите, активни в базовия период.")
+_S_BASE = column("share_of_wallet_base", "ratio", "Share of the active customers' wallet, base",
+                 "Дял от портфейла на активните клиенти, база",
+                 "As share_of_wallet_current, in the base window over the customers active in it.",
+                 "Като share_of_wallet_current, в базовия период по активните в него клиенти.")
+_V_BASE = column("base_factors_product_value", "money", "Customers × potential × share, base",
+                 "Клиенти × потенциал × дял, база",
+                 "customers_active_base × base_potential_per_customer_value × share_of_wallet_base.",
+                 "customers_active_base × base_potential_per_customer_value × share_of_wallet_base.")
+_LMDI = ("L(V1, V0) · ln({x}1/{x}0), L(a, b) = (a − b)/(ln a − ln b), V = factors_product_value (LMDI-I, Ang "
+         "2004); empty (never 0) where a factor is 0 or unknown in either window (note).",
+         "L(V1, V0) · ln({x}1/{x}0), L(a, b) = (a − b)/(ln a − ln b), V = factors_product_value (LMDI-I, Ang "
+         "2004); празно (никога 0), където фактор е 0 или неизвестен в някой от периодите (note).")
+_N_EFFECT = column("customers_effect_value", "money", "From the number of customers", "От броя клиенти",
+                   "The change due to the active customers: " + _LMDI[0].format(x="N"),
+                   "Изменението от активните клиенти: " + _LMDI[1].format(x="N"))
+_P_EFFECT = column("potential_effect_value", "money", "From the potential per customer", "От потенциала на клиент",
+                   "The change due to the potential per active customer: " + _LMDI[0].format(x="p"),
+                   "Изменението от потенциала на активен клиент: " + _LMDI[1].format(x="p"))
+_S_EFFECT = column("share_effect_value", "money", "From the share of wallet", "От дела от портфейла",
+                   "The change due to the share of the active customers' wallet: " + _LMDI[0].format(x="s"),
+                   "Изменението от дела от портфейла на активните клиенти: " + _LMDI[1].format(x="s"))
+_UNEXPLAINED = column("unexplained_change_value", "money", "Change outside the tree", "Изменение извън дървото",
+                      "change_value − the three effects: the change of identity_residual_value (0 where the "
+                      "identity holds in both windows); empty where the effects are.",
+                      "change_value − трите ефекта: изменението на identity_residual_value (0, където "
+                      "тъждеството е в сила и в двата периода); празно, където ефектите са празни.")
+_LARGEST = column("largest_effect", "class", "Factor that moved most", "Фактор с най-голямо влияние",
+                  "customers, potential or share: the effect largest in absolute value.",
+                  "customers (клиенти), potential (потенциал) или share (дял): ефектът с най-голяма абсолютна "
+                  "стойност.")
+_T_N = column("target_customers_active", "number", "Target, active customers", "Цел, активни клиенти",
+              "The period's target of kpi active_customers at the node (targets); empty where none.",
+              "Целта за периода по kpi active_customers за звеното (targets); празно, където няма.",
+              unit="customers")
+_T_P = column("target_potential_per_customer_value", "money", "Target, potential per customer",
+              "Цел, потенциал на клиент",
+              "The period's target of kpi potential_per_customer at the node; empty where none.",
+              "Целта за периода по kpi potential_per_customer за звеното; празно, където няма.")
+_T_S = column("target_share_of_wallet", "ratio", "Target, share of wallet", "Цел, дял от портфейла",
+              "The period's target of kpi share_of_wallet at the node, read as the whole period's turnover / the "
+              "active customers' yearly potential; empty where none.",
+              "Целта за периода по kpi share_of_wallet за звеното, като оборот за целия период / годишния "
+              "потенциал на активните клиенти; празно, където няма.")
+_T_V = column("target_factors_product_value", "money", "Product of the factors' targets",
+              "Произведение на целите на факторите",
+              "target_customers_active × target_potential_per_customer_value × target_share_of_wallet.",
+              "target_customers_active × target_potential_per_customer_value × target_share_of_wallet.")
+_T_GAP = column("target_tree_gap_value", "money", "Gap, tree of targets", "Разлика, дърво на целите",
+                "target_value − target_factors_product_value.", "target_value − target_factors_product_value.")
+_T_GAP_SHARE = column("target_tree_gap_share", "ratio", "Gap, share", "Разлика, дял",
+                      "target_tree_gap_value / target_value.", "target_tree_gap_value / target_value.")
+_T_OK = column("targets_consistent", "flag", "Targets consistent", "Целите са съгласувани",
+               "|target_tree_gap_share| ≤ [kpis] tolerance; empty without the four targets.",
+               "|target_tree_gap_share| ≤ [kpis] tolerance; празно без четирите цели.")
+
+TURNOVER_TREE = Result(
+    "turnover-tree",
+    ("Turnover tree: customers × potential × share", "Дърво на оборота: клиенти × потенциал × дял"),
+    ("Turnover as active customers × potential per active customer × share of their wallet, for the company, "
+     "each business line, territory, team and rep: whether the identity holds, which factor moved the change "
+     "against the previous period and last year (LMDI), and whether the targets multiply up.",
+     "Оборотът като активни клиенти × потенциал на активен клиент × дял от портфейла им за фирмата, всяка "
+     "бизнес линия, територия, екип и търговец: дали тъждеството е в сила, кой фактор е движил изменението "
+     "спрямо предходния период и миналата година (LMDI) и дали целите се умножават до целта за оборот."),
+    (COMPARISON, LEVEL, KEY, TERRITORY_ID, TEAM_ID, REP_ID, PERIOD, CURRENT_VALUE, _N_NOW, _P_NOW, _S_NOW, _V_NOW,
+     _RESIDUAL, _HOLDS, BASE_VALUE, _N_BASE, _P_BASE, _S_BASE, _V_BASE, CHANGE_VALUE, _N_EFFECT, _P_EFFECT,
+     _S_EFFECT, _UNEXPLAINED, _LARGEST, TARGET_VALUE, _T_N, _T_P, _T_S, _T_V, _T_GAP, _T_GAP_SHARE, _T_OK, CURRENCY,
+     NOTE),
+    key=("comparison", "level", "key"),
+    scope=("rep_id", "team_id", "territory_id"),
+    notes=(("A customer belongs to the territory and rep of its customer record and to that rep's team; the "
+            "effects add up to the change of factors_product_value exactly (LMDI-I), and with "
+            "unexplained_change_value to change_value (each stored to the cent on its own).",
+            "Клиентът принадлежи на територията и търговеца по клиентския си запис и на екипа на търговеца; "
+            "ефектите дават точно изменението на factors_product_value (LMDI-I), а с unexplained_change_value — "
+            "change_value (всеки закръглен до цент поотделно)."),),
+)
+
+RESULTS = (KPIS, SCORECARD, PROPOSALS, CONSISTENCY, TURNOVER_TREE)

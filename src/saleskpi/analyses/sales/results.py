@@ -5,9 +5,13 @@ from __future__ import annotations
 from saleskpi.analyses.columns import (
     ASSORTMENT_BREADTH,
     ATTAINMENT_BY_VALUE,
+    BASE_VALUE,
     BUSINESS_LINE,
     CATEGORIES_BOUGHT,
+    CHANGE_VALUE,
+    COMPARISON,
     CURRENCY,
+    CURRENT_VALUE,
     CUSTOMER_ID,
     GROWTH_VALUE_VS_LY,
     KEY,
@@ -156,28 +160,6 @@ _ATTAINMENT_BY_VOLUME = column(
 
 # --- the bridge ----------------------------------------------------------------------------------
 
-_COMPARISON = column(
-    "comparison", "class", "Compared with", "Сравнение с",
-    "The base window: previous (the previous period over the same number of days) or last_year (the same "
-    "dates one year earlier).",
-    "Базовият период: previous (предходният период за същия брой дни) или last_year (същите дати година "
-    "по-рано).")
-
-_BASE_VALUE = column(
-    "base_value", "money", "Turnover, base", "Оборот, база",
-    "Net value invoiced to the node's customers in the base window.",
-    "Нетна стойност, фактурирана на клиентите на звеното в базовия период.")
-
-_CURRENT_VALUE = column(
-    "current_value", "money", "Turnover, period to date", "Оборот от началото на периода",
-    "Net value invoiced to the node's customers in the period to date.",
-    "Нетна стойност, фактурирана на клиентите на звеното от началото на периода.")
-
-_CHANGE_VALUE = column(
-    "change_value", "money", "Change", "Изменение",
-    "current_value − base_value, which the five effects add up to exactly, to the cent.",
-    "current_value − base_value; сборът на петте ефекта е точно равен на него, до цент.")
-
 _NEW_CUSTOMERS_VALUE = column(
     "new_customers_value", "money", "From new customers", "От нови клиенти",
     "The change from customers new to the node: net value ≤ 0 in the base window and > 0 in the period to "
@@ -273,7 +255,7 @@ BRIDGE = Result(
      "business line, territory and rep: new customers, lost customers, price, volume and mix.",
      "Защо се е променил оборотът спрямо предходния период и спрямо миналата година — за фирмата, всяка "
      "бизнес линия, територия и търговец: нови клиенти, загубени клиенти, цена, обем и микс."),
-    (_COMPARISON, LEVEL, KEY, TERRITORY_ID, REP_ID, _BASE_VALUE, _CURRENT_VALUE, _CHANGE_VALUE,
+    (COMPARISON, LEVEL, KEY, TERRITORY_ID, REP_ID, BASE_VALUE, CURRENT_VALUE, CHANGE_VALUE,
      _NEW_CUSTOMERS_VALUE, _LOST_CUSTOMERS_VALUE, _PRICE_EFFECT_VALUE, _VOLUME_EFFECT_VALUE, _MIX_EFFECT_VALUE,
      _CUSTOMERS_NEW, _CUSTOMERS_LOST, CURRENCY, _BASE_COVERAGE, NOTE),
     key=("comparison", "level", "key"),
