@@ -54,8 +54,8 @@ def child(*args: str) -> list[str]:
 
 
 def _monthly(text: str, target_pay: str) -> str:
-    """A yearly example plan file made monthly."""
-    text = re.sub(r'(?m)^period = "year"', 'period = "month"', text)
+    """A yearly example plan file made monthly (its quarterly contest runs per month)."""
+    text = re.sub(r'(?m)^period = "(year|quarter)"', 'period = "month"', text)
     return re.sub(r"(?m)^target_pay = \d+", f"target_pay = {target_pay}", text)
 
 

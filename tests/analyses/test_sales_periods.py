@@ -99,3 +99,21 @@ def test_periods_covered_differently_are_refused_together(monthly):
         sales_by_node(ctx, periods_grain(ctx, mixed), mixed, 1.0,
                       market_by_node(ctx.result("potential"), ctx.table("reps")), first_day)
     assert dt.date(2024, 2, 29) - dt.timedelta(days=366) < first_day  # the history is 3 years
+
+
+@pytest.mark.parametrize("granularity", ["year", "quarter"])
+def test_years_and_quarters_of_a_monthly_workspace_too(monthly, granularity):
+    # a year's previous window is last year's (read once for both); quarters are a yearly plan's contest rounds
+    ctx = monthly
+    first_day = first_sales_day(ctx.table("sales"))
+    ps = past_periods(ctx.as_of, granularity, 8, first_day)
+    market = market_by_node(ctx.result("potential"), ctx.table("reps"))
+    known = target_products_known(ctx.table("products"))
+    levels = ("company", "territory", "team", "rep")
+    for group in _groups(ps, first_day).values():
+        grain = periods_grain(ctx, group, nodes=("territory_id", "team_id", "rep_id"), granularity=granularity)
+        many = _rows(sales_by_node(ctx, grain, group, 1.0, market, first_day, known, levels=levels, by_line=False))
+        alone = sorted((r for p in group for r in _rows(sales_by_node(
+            ctx, customer_product_grain(ctx, p), p, 1.0, market, first_day, known, levels=levels, by_line=False))),
+            key=lambda r: (r["period"], r["level"], r["key"] or "", r["business_line"] or ""))
+        assert many == alone and many

@@ -136,11 +136,17 @@ def periods_grain(ctx: Context, ps: list[Periods], nodes: tuple[str, ...] = ("te
     """
     granularity = granularity or ctx.settings.sales.period  # the periods' (a quarterly contest reads quarters)
     unit = {"year": "Y", "quarter": "Q", "month": "M"}[granularity]
-    rows = [{"period": p.label, "kind": kind, "bucket": periods(w.start, granularity).current.start,
-             "w_start": w.start, "w_end": w.end}
-            for p in ps for kind, w in (("cur", p.current), ("prev", p.previous), ("ly", p.last_year))]
-    windows = ibis.memtable(rows, schema=ibis.schema({"period": "string", "kind": "string", "bucket": "date",
-                                                      "w_start": "date", "w_end": "date"}))
+    # one row per period and distinct window, flagged with the comparisons it serves (a yearly
+    # period's previous window is last year's: its lines are read once for both)
+    rows = []
+    for p in ps:
+        for w in dict.fromkeys((p.current, p.previous, p.last_year)):
+            rows.append({"period": p.label, "is_cur": w == p.current, "is_prev": w == p.previous,
+                         "is_ly": w == p.last_year, "bucket": periods(w.start, granularity).current.start,
+                         "w_start": w.start, "w_end": w.end})
+    windows = ibis.memtable(rows, schema=ibis.schema({"period": "string", "is_cur": "boolean", "is_prev": "boolean",
+                                                      "is_ly": "boolean", "bucket": "date", "w_start": "date",
+                                                      "w_end": "date"}))
     s = ctx.table("sales")
     lines = s.filter(s.date.between(min(r["w_start"] for r in rows), max(r["w_end"] for r in rows)))
     lines = lines.mutate(bucket=lines.date.truncate(unit))
@@ -148,21 +154,25 @@ def periods_grain(ctx: Context, ps: list[Periods], nodes: tuple[str, ...] = ("te
                                    lines.date <= windows.w_end])
     yes, no = ibis.literal(True), ibis.literal(False)
     merge = bool(s.rep_id.isnull().any().execute())
-    cur = j.filter(j.kind == "cur")
+    cur = j.filter(j.is_cur)
     cur = cur.group_by("period", "customer_id", "product_id", line_rep_id=cur.rep_id).aggregate(
         **_window_sums(cur, yes, no, no))
-    base = j.filter(j.kind != "cur")
+    base = j.filter(j.is_prev | j.is_ly)
+    # the nodes' keys below the customer x product pair: a product only when a node is per line
     by_product = ["product_id"] if "business_line" in nodes else []
     base = base.group_by("period", "customer_id", *by_product, line_rep_id=base.rep_id).aggregate(
-        **_window_sums(base, no, base.kind == "prev", base.kind == "ly"))
+        **_window_sums(base, no, base.is_prev, base.is_ly))
     if not by_product:
         base = base.mutate(product_id=ibis.null(s.product_id.type()))
     grain = _grain_of_sums(ctx, merge, cur, extra=("period",))
     grain = grain.union(_grain_of_sums(ctx, merge, base.select(*cur.columns), extra=("period",)))
     # the nodes of the pairs with a line from the period's earliest window on (to the end of the
     # data, as customer_product_grain reads them), each once per period, at 0
-    last = with_attributes(ctx, s.group_by("customer_id", "product_id", line_rep_id=s.rep_id).aggregate(
-        last_day=s.date.max()))
+    since = s.filter(s.date >= min(min(p.previous.start, p.last_year.start) for p in ps))
+    last = since.group_by("customer_id", *by_product, line_rep_id=since.rep_id).aggregate(last_day=since.date.max())
+    if not by_product:
+        last = last.mutate(product_id=ibis.null(s.product_id.type()))
+    last = with_attributes(ctx, last)
     combos = last.group_by(list(nodes)).aggregate(last_day=last.last_day.max())
     starts = ibis.memtable([{"period": p.label, "from_day": min(p.previous.start, p.last_year.start)} for p in ps],
                            schema=ibis.schema({"period": "string", "from_day": "date"}))
