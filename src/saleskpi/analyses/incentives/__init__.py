@@ -471,7 +471,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         if r["target"] is not None:
             (targets if r["level"] == "rep" else node_targets[r["level"]])[(r["key"] or "", r["kpi"])] = float(
                 r["target"])
-    rounds_of = _rounds_of(ctx, replayed(ctx, plans))
+    rounds_of = _rounds_of(ctx)
     rows, totals, turnover = [], [], {}
     for source, plan in plans.items():
         credited, customers = [], None
@@ -510,22 +510,10 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
             GAMING.name: _table(gaming(ctx, plans, reps, currency), GAMING_TYPES)}
 
 
-def replayed(ctx: Context, plans: dict) -> list[Window]:
-    """The windows of the past periods the what-if replays (none without a proposed plan)."""
-    from saleskpi.analyses.incentives.whatif import load_proposed, past_periods
-
-    if not load_proposed(Path(ctx.ws.path), plans):
-        return []
-    past = past_periods(ctx.as_of, ctx.settings.sales.period, ctx.settings.incentives.whatif_periods,
-                        first_sales_day(ctx.table("sales")))
-    return [Window(q.current.start, q.current.end) for q in past]
-
-
-def _rounds_of(ctx: Context, also: list[Window] = ()):
+def _rounds_of(ctx: Context):
     """``rounds_of(plan, window)``: the rounds of the plan's contests over periods shorter than
     its own (:func:`contest_rounds`), the figures of each period computed once for all the plans
-    of the run and of the replay (the windows ``also``: read with the first, in one query); the
-    first sales day is read once, when a plan needs it."""
+    of the run and of the replay; the first sales day is read once, when a plan needs it."""
     memo: dict = {}
     first_day: list = []
 
@@ -534,7 +522,7 @@ def _rounds_of(ctx: Context, also: list[Window] = ()):
             return {}
         if not first_day:
             first_day.append(first_sales_day(ctx.table("sales")))
-        return contest_rounds(ctx, plan, window, first_day[0], memo, also=also)
+        return contest_rounds(ctx, plan, window, first_day[0], memo)
 
     return rounds_of
 

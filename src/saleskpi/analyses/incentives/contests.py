@@ -73,35 +73,24 @@ def _rep_targets(ctx, labels: list[str]) -> dict[str, dict[tuple[str, str], floa
     return out
 
 
-def _spans(window: Window, granularity: str) -> list[tuple]:
-    """The (period, to date, last day of the whole period) of each ``granularity`` period that
-    began within ``window``, oldest first."""
-    spans, day = [], window.start
-    while day <= window.end:
-        whole = whole_period(day, granularity)
-        end = min(whole.end, window.end)
-        spans.append((periods(end, granularity), end < whole.end, whole.end))
-        day = whole.end + dt.timedelta(days=1)
-    return spans
-
-
 def contest_rounds(ctx, plan: Plan, window: Window, first_day: dt.date | None,
-                   memo: dict | None = None, also: list[Window] = ()) -> dict[str, list[Round]]:
+                   memo: dict | None = None) -> dict[str, list[Round]]:
     """Per contest period shorter than the plan's (``quarter``, ``month``), the rounds of
     ``window`` (the plan's period to its last day computed, ``window.end``): every such period
     that began by then, oldest first. ``memo`` (label, last day) -> figures is shared by the
-    callers that compute the same periods (the plans of a run, the replay's two plans); the
-    rounds of the windows ``also`` (the replay's past periods) are read into it in the same query."""
+    callers that compute the same periods (the plans of a run, the replay's two plans)."""
     memo = {} if memo is None else memo
     out: dict[str, list[Round]] = {}
     for granularity in dict.fromkeys(k.period for k in plan.contest if k.period not in (None, plan.period)):
-        spans = _spans(window, granularity)
-        wanted = spans + [span for w in also for span in _spans(w, granularity)]
-        missing = list({(p.label, p.current.end): (p, to_date) for p, to_date, _ in wanted
-                        if (p.label, p.current.end) not in memo}.values())
-        if missing:
-            for p, figures in _round_figures(ctx, missing, first_day, granularity).items():
-                memo[(p.label, p.current.end)] = figures
+        spans, day = [], window.start
+        while day <= window.end:
+            whole = whole_period(day, granularity)
+            end = min(whole.end, window.end)
+            spans.append((periods(end, granularity), end < whole.end, whole.end))
+            day = whole.end + dt.timedelta(days=1)
+        missing = [(p, to_date) for p, to_date, _ in spans if (p.label, p.current.end) not in memo]
+        for p, figures in _round_figures(ctx, missing, first_day, granularity).items():
+            memo[(p.label, p.current.end)] = figures
         out[granularity] = [Round(p.label, p.current, ends, *memo[(p.label, p.current.end)][:2], to_date,
                                   memo[(p.label, p.current.end)][2]) for p, to_date, ends in spans]
     return out
