@@ -105,3 +105,19 @@ def test_wallet_allocation_rule_ranks_match_the_share():
     war = (1 - rank / (brands + 1)) * 2 / brands
     assert np.all(np.abs(war - share) <= 0.08)
     assert np.all((rank >= 1) & (rank <= brands))
+
+
+def test_customers_per_rep_sets_the_field_force_and_the_default_is_the_demo(small_spec, small_tables):
+    # one field rep per N customers (key-account managers among them), allotted to the 6 teams by
+    # their customers (each team at least one, rounded), the team managers beside
+    def field(reps):
+        return sum(1 for role in reps.column("role").to_pylist() if role != "manager")
+
+    default = next(generate(DemoSpec(**small_spec), tables=["reps"]))[1]
+    assert default.to_pydict() == small_tables["reps"].to_pydict()  # the default draws the same company
+    assert field(default) == 8  # 200 / 50 = 4, but each of the 6 teams has at least one (rounded up)
+    for per, expected in ((10, 20), (5, 40)):
+        dense = next(generate(DemoSpec(**small_spec, customers_per_rep=per), tables=["reps"]))[1]
+        assert abs(field(dense) - expected) <= 2, (per, field(dense))
+    with pytest.raises(UsageError, match="customers_per_rep"):
+        DemoSpec(**small_spec, customers_per_rep=1)
