@@ -47,7 +47,9 @@ def test_every_bad_component_is_named_by_its_key(tmp_path):
     assert problems(tmp_path, text) == [
         "[[component]] #1 measure: 'turnover_valu' is not a measure that a declared result provides; use one of "
         "turnover_value, turnover_volume, target_products_share, assortment_breadth, target_products_value, margin, "
-        "turnover_value_ly, growth_value_vs_ly, customers_active, products_bought, market_share, potential_value",
+        "turnover_value_ly, growth_value_vs_ly, customers_active, products_bought, market_share, potential_value, "
+        "share_of_wallet, wallet_gap_value, class_a_customers, class_a_customers_served, p_alive, clv_12m, nps, "
+        "stated_potential_share",
         "[[component]] #2 tiers: tier #2 starts at 0.0, not above tier #1's 100.0: give the tiers in strictly "
         "ascending order of lower bound, each bound once",
         "[[component]] #3 tiers: tier #1 has the negative rate -1.0: give a rate >= 0 (book a clawback as an "
