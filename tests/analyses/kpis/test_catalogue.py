@@ -48,7 +48,10 @@ def test_every_measure_is_a_column_of_a_declared_result():
 
 def test_plans_pay_on_the_measures_of_the_one_list():
     assert PLAN_MEASURES is PAYABLE
-    assert all(MEASURES[name] is m and m.result == "sales" for name, m in PAYABLE.items())
+    # every measure that exists at the rep: the sales rep rows' columns and the other results' roll-ups
+    assert all(MEASURES[name] is m and "rep" in m.levels for name, m in PAYABLE.items())
+    assert set(PAYABLE) == {name for name, m in MEASURES.items() if "rep" in m.levels}
+    assert {m.result for m in PAYABLE.values()} == {"sales", "wallet", "abc", "class-a", "clv", "nps", "potential"}
 
 
 def test_the_default_catalogue_covers_every_capability_with_a_result_measured():
