@@ -37,8 +37,8 @@ def ws(small_company):
                                  "segments", "segment-quality", "segment-profit", "segment-moves", "segment-clusters",
                                  "nps", "nps-change", "nonresponse", "nonresponse-test", "drivers",
                                  "response-styles", "survey-selection", "mislead", "satisfaction-links",
-                                 "loyalty", "loyalty-lift", "incentive-statements", "incentive-totals", "plan-whatif",
-                                 "gaming-flags", "kpis",
+                                 "loyalty", "loyalty-lift", "incentive-statements", "incentive-totals",
+                                 "incentive-team-totals", "plan-whatif", "gaming-flags", "kpis",
                                  "scorecard", "target-proposals", "target-consistency", "turnover-tree", "competencies",
                                  "competency-links"}
     assert second.run_id == first.run_id + 1
