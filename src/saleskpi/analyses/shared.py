@@ -7,6 +7,8 @@ not positive, the potential and market share of every node of the organisation).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import ibis
 from ibis import _
 
@@ -25,6 +27,20 @@ POTENTIAL_FIX = ("import potential (customer_id, year, value; source survey, ext
 def ratio_or_null(num, den):
     """``num / den`` as a float, empty (null) where ``den`` is not positive or is empty."""
     return ibis.cases((den > 0, num.cast("float64") / den.cast("float64")), else_=ibis.null("float64"))
+
+
+def cents_per(total, count) -> ibis.Value:
+    """``total / count`` (a non-negative float sum by a positive count) to the cent, half away from
+    zero, as ``decimal(38, 2)``; empty where ``count`` is not positive. The same cents on every
+    engine: the sum is fixed to micro-units first (``decimal(38, 6)``) and the division rounded in
+    integers, cents = (2·S + k·10⁴) div (2·k·10⁴) for S micro-units — a float quotient cast to
+    cents would land either side of a half-cent tie (28,660.985 is .98 on DuckDB, .99 on
+    PostgreSQL)."""
+    micro = (total.cast("decimal(38, 6)") * 1_000_000).cast("int64")
+    k = count.cast("int64")
+    cents = (micro * 2 + k * 10_000) // (k * 20_000)
+    cent = ibis.literal(Decimal("0.01"), "decimal(38, 2)")
+    return ibis.cases((k > 0, cents.cast("decimal(38, 2)") * cent), else_=ibis.null("decimal(38, 2)"))
 
 
 def note_of(reasons) -> ibis.Value:

@@ -2,6 +2,8 @@
 results it is built on, the scorecard recounted from the KPIs, and the demo's 2026 targets,
 which do not add up across levels, shown to be inconsistent by exactly their gap."""
 
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -146,8 +148,9 @@ def test_the_turnover_tree_holds_on_the_demo_and_its_effects_are_recomputed(demo
     assert float(c.change_value) == pytest.approx(387_468.51, abs=0.005)
     assert [float(c[x]) for x in ("customers_effect_value", "potential_effect_value", "share_effect_value")] == \
         pytest.approx([57_754.01, -36_855.67, 366_570.16], abs=0.005)
-    assert (c.potential_per_customer_value, c.share_of_wallet_current) == pytest.approx((51_013.59, 0.242939), abs=1e-5)
-    assert (c.base_potential_per_customer_value, c.share_of_wallet_base) == pytest.approx((51_836.09, 0.207209), abs=1e-5)
+    assert c.potential_per_customer_value == Decimal("51013.59")
+    assert c.base_potential_per_customer_value == Decimal("51836.09")
+    assert (c.share_of_wallet_current, c.share_of_wallet_base) == pytest.approx((0.242939, 0.207209), abs=1e-6)
     assert (float(c.current_value), float(c.base_value)) == pytest.approx((2_503_425.61, 2_115_957.10), abs=0.005)
     assert c.largest_effect == "share"
     # each stored part to the cent: the four add up to the change within a cent or two of rounding

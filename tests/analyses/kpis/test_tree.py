@@ -6,6 +6,7 @@ product against the turnover target."""
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import ibis
 import pandas as pd
@@ -69,8 +70,9 @@ def test_the_effects_worked_by_hand_add_up_to_the_change(tree):
     # last year: c1, c2 active, potential 2000 -> 1000 each, share 400 / 2000 = 0.2, V0 = 2 · 1000 · 0.2 = 400
     # now: c1, c2, c3 active, potential 4000 -> 4000/3 each, share 1050 / 4000 = 0.2625, V1 = 1050
     assert (n.customers_active_base, n.customers_active_current) == (2, 3)
-    assert n.base_potential_per_customer_value == pytest.approx(1000, abs=1e-9)
-    assert n.potential_per_customer_value == pytest.approx(4000 / 3, abs=1e-9)
+    # shown to the cent, the same on every engine (saleskpi.analyses.shared.cents_per): 4000 / 3 = 1,333.33
+    assert n.base_potential_per_customer_value == Decimal("1000.00")
+    assert n.potential_per_customer_value == Decimal("1333.33")
     assert (n.share_of_wallet_base, n.share_of_wallet_current) == pytest.approx((0.2, 0.2625), abs=1e-12)
     assert (n.base_factors_product_value, n.factors_product_value) == pytest.approx((400, 1050), abs=1e-9)
     weight = (1050 - 400) / (math.log(1050) - math.log(400))  # L(V1, V0)

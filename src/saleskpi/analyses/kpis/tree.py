@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import ibis
 
-from saleskpi.analyses.shared import note_of, ratio_or_null
+from saleskpi.analyses.shared import cents_per, note_of, ratio_or_null
 
 __all__ = ["COMPARISONS", "FACTORS", "TREE_KPIS", "log_mean", "target_kpis", "turnover_tree"]
 
@@ -190,11 +190,13 @@ def turnover_tree(sales: ibis.Table, potential: ibis.Table, customers: ibis.Tabl
                                     else_=ibis.null("string")), note=_tree_note(t, period, target_kpis))
     return t.select(
         "comparison", "level", "key", *_SCOPE, period=ibis.literal(period),
-        current_value=t.t_cur, customers_active_current=t.n_cur.cast("int64"), potential_per_customer_value=t.p1,
+        current_value=t.t_cur, customers_active_current=t.n_cur.cast("int64"),
+        potential_per_customer_value=cents_per(t.p_cur, t.k_cur),
         share_of_wallet_current=t.s1, factors_product_value=t.v1, identity_residual_value=t.residual,
         identity_holds=t.holds, base_value=t.base_turnover,
         customers_active_base=ibis.ifelse(t.covered, t.n_b, ibis.null("int64")).cast("int64"),
-        base_potential_per_customer_value=t.p0, share_of_wallet_base=t.s0, base_factors_product_value=t.v0,
+        base_potential_per_customer_value=ibis.ifelse(t.covered, cents_per(t.p_b, t.k_b), ibis.null("decimal(38, 2)")),
+        share_of_wallet_base=t.s0, base_factors_product_value=t.v0,
         change_value=t.change, **{c: t[c] for c in effects}, unexplained_change_value=t.change - t.explained,
         largest_effect=t.largest, target_value=t.target_turnover, target_customers_active=t.target_customers,
         target_potential_per_customer_value=t.target_potential, target_share_of_wallet=t.target_share,
