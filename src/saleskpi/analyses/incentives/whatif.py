@@ -17,6 +17,7 @@ interpolation Q(p) = x_(j) + (h − j)(x_(j+1) − x_(j)), h = (n − 1)p + 1, n
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -114,9 +115,11 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
     known = target_products_known(ctx.table("products"))
     out = {p.label: ({}, {level: {} for level in POOL_LEVELS}) for p in ps}
     for (_, _, share), group in groups.items():
-        # the grain is read by every level's roll-up: cached, as in the sales run, and released after
-        with periods_grain(ctx, group, nodes=("territory_id", "team_id", "rep_id"),
-                           granularity=granularity).cache() as grain:
+        # the grain is read by every level's roll-up: cached, as in the sales run, and released after;
+        # not on Spark, where a cached expression holding an in-memory table (the periods' windows)
+        # fails (Ibis registers the memtable for queries, not for CACHE TABLE; as in kpis)
+        grain = periods_grain(ctx, group, nodes=("territory_id", "team_id", "rep_id"), granularity=granularity)
+        with (contextlib.nullcontext(grain) if ctx.con.name == "pyspark" else grain.cache()) as grain:
             rows = sales_by_node(ctx, grain, group, share, market, first_day, known, levels=("rep", *POOL_LEVELS),
                                  by_line=False)
             rows = rows.select("period", "level", "key", *(c for c in columns if c != "rep_id"), rep_id=rows.key)
