@@ -37,7 +37,7 @@ DECLARED = declared_results()
 #: the sheets of a whole-company workbook, in order (a chart sheet after its result; the pay results
 #: last: the demo company has an incentive plan and a proposed one, docs/incentives.md, and a competency
 #: model; it plants no gaming, so gaming-flags has no rows and no sheet)
-PAY_SHEETS = ("incentive-statements", "incentive-totals", "plan-whatif", "competencies")
+PAY_SHEETS = ("incentive-statements", "incentive-totals", "incentive-team-totals", "plan-whatif", "competencies")
 ORDER = ["summary", "sales", "bridge", BRIDGE_SHEET, "abc", PARETO_SHEET, *SHEETS[3:], *PAY_SHEETS]
 
 
