@@ -29,7 +29,8 @@ def _set_closed(path, value: str | None) -> Workspace:
 
 def _read(ws):
     return (results.read(ws.con, "incentive-statements").to_pyarrow().to_pylist(),
-            results.read(ws.con, "incentive-totals").to_pyarrow().to_pylist())
+            results.read(ws.con, "incentive-totals").to_pyarrow().to_pylist(),
+            results.read(ws.con, "incentive-team-totals").to_pyarrow().to_pylist())
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def _versions(totals):
 
 def test_an_open_period_is_version_1(runs):
     out, _ = runs
-    rows, totals = out[0]
+    rows, totals, _ = out[0]
     assert {r["version"] for r in rows} == {1} and {t["version"] for t in totals} == {1}
     # R1 as in test_statements; R2 (target 245, employed all year here): quota 800 x (1 + 1.5 x 0.6956) capped
     # at 1600, + 10 % of 30 on P1 + the first prize 100
@@ -80,7 +81,7 @@ def test_an_unchanged_recomputation_of_a_closed_period_keeps_the_statement(runs)
 
 def test_a_change_in_a_closed_period_gives_version_2_beside_version_1(runs):
     out, _ = runs
-    rows, totals = out[2]
+    rows, totals, _ = out[2]
     # R1's turnover 202 + 1 = 203 on 500 x 181/365: quota 203 x 365 x 800 / (500 x 181) = 654.9834 -> 654.98,
     # + 13.20 on target products + the contest's second prize 50 (still behind R2's 206) - the clawback 25
     assert _versions(totals) == [("R1", 1, Decimal("689.96")), ("R1", 2, Decimal("693.18")),
@@ -93,6 +94,26 @@ def test_a_change_in_a_closed_period_gives_version_2_beside_version_1(runs):
     quota = next(r for r in rows if r["rep_id"] == "R1" and r["version"] == 2 and r["component"] == "quota")
     assert (quota["actual"], quota["pay"]) == (203.0, Decimal("654.98"))
     assert quota["note"].startswith("version 2: recomputed after 2025 is closed")
+
+
+def test_a_changed_team_total_of_a_closed_period_is_a_new_version_beside_the_kept_one(runs):
+    out, _ = runs
+
+    def teams(i):
+        return sorted((t["team_id"], t["version"], t["total_pay"]) for t in out[i][2])
+
+    # M1 is R1 alone, M2 is R2 here (the totals above): R1's late invoice changes M1 only
+    m2 = ("M2", 1, Decimal("1703.00"))
+    assert teams(0) == teams(1) == [("M1", 1, Decimal("689.96")), m2]
+    assert teams(2) == teams(3) == [("M1", 1, Decimal("689.96")), ("M1", 2, Decimal("693.18")), m2]
+    v2 = next(t for t in out[2][2] if t["team_id"] == "M1" and t["version"] == 2)
+    assert v2["note"] == ('version 2: recomputed after 2025 is closed ([incentives] closed_through = "2025"); '
+                          "differs from version 1: total_pay 689.96 -> 693.18")
+    assert next(t for t in out[2][2] if t["team_id"] == "M1" and t["version"] == 1) == next(
+        t for t in out[0][2] if t["team_id"] == "M1")
+    assert ("incentives: 1 team total(s) of the closed period 2025 changed when recomputed and are stored as a new "
+            "version beside the kept one: M1 (Field) version 2; incentive-team-totals.note says what changed."
+            ) in RUN_WARNINGS[0]
 
 
 def test_a_new_version_is_never_silent(runs):

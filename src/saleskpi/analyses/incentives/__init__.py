@@ -34,7 +34,8 @@ from saleskpi.analyses.incentives.contests import Round, contest_prizes, contest
 from saleskpi.analyses.incentives.pools import apply_credit_splits, credited_columns, pool_shares, split_amount
 from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TEAM_TOTALS, TOTALS
 from saleskpi.analyses.incentives.review_results import GAMING, REVIEW_RESULTS, WHATIF
-from saleskpi.analyses.incentives.locking import check_closed_through, is_closed, lock, previous_rows, settings_file
+from saleskpi.analyses.incentives.locking import (check_closed_through, is_closed, lock, lock_team_totals, previous_rows,
+                                                 settings_file)
 from saleskpi.analyses.incentives.gaming import GAMING_TYPES, gaming
 from saleskpi.analyses.incentives.whatif import WHATIF_TYPES, replay
 from saleskpi.analyses.periods import Window, first_sales_day, periods
@@ -53,7 +54,7 @@ _STATEMENT_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "t
 _TEAM_TOTAL_TYPES = {"plan": "string", "period": "string", "team_id": "string", "reps_paid": "int64",
                      "target_pay": "decimal(38, 2)", "components_pay": "decimal(38, 2)", "pools_pay": "decimal(38, 2)",
                      "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)", "cost_of_sales": "float64",
-                     "currency": "string", "note": "string"}
+                     "currency": "string", "version": "int64", "note": "string"}
 _TOTAL_TYPES = {"plan": "string", "period": "string", "rep_id": "string", "team_id": "string",
                 "target_pay": "decimal(38, 2)", "components_pay": "decimal(38, 2)",
                 "pools_pay": "decimal(38, 2)", "adjustments_value": "decimal(38, 2)", "total_pay": "decimal(38, 2)",
@@ -498,12 +499,15 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         turnover |= {(plan.name, rid): _num(r.get("turnover_value_period")) for rid, r in plan_rep_rows.items()}
     closed_through = check_closed_through(ctx.settings.incentives.closed_through, ctx.settings.sales.period,
                                           settings_file(ctx))
-    previous = (previous_rows(ctx, STATEMENTS.name, TOTALS.name, (_STATEMENT_TYPES, _TOTAL_TYPES))
-                if is_closed(p.label, closed_through) else None)
+    closed = is_closed(p.label, closed_through)
+    previous = previous_rows(ctx, (STATEMENTS.name, TOTALS.name), (_STATEMENT_TYPES, _TOTAL_TYPES)) if closed else None
     rows, totals = lock(previous, rows, totals, label=p.label, closed_through=closed_through,
                         warn=lambda m: ctx.warn("incentives", m))
+    previous_teams = previous_rows(ctx, (TEAM_TOTALS.name,), (_TEAM_TOTAL_TYPES,)) if closed else None
+    teams = lock_team_totals(previous_teams and previous_teams[0], team_totals(totals, turnover), label=p.label,
+                             closed_through=closed_through, warn=lambda m: ctx.warn("incentives", m))
     return {STATEMENTS.name: _table(rows, _STATEMENT_TYPES), TOTALS.name: _table(totals, _TOTAL_TYPES),
-            TEAM_TOTALS.name: _table(team_totals(totals, turnover), _TEAM_TOTAL_TYPES),
+            TEAM_TOTALS.name: _table(teams, _TEAM_TOTAL_TYPES),
             WHATIF.name: _table(replay(ctx, plans, reps, currency, check_plan=_check_plan,
                                        statements=lambda plan, **kw: statements(
                                            plan, **kw, contest_rounds=rounds_of(plan, kw["window"]))), WHATIF_TYPES),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from saleskpi.definitions import config_error
 
-__all__ = ["check_closed_through", "is_closed", "lock"]
+__all__ = ["check_closed_through", "is_closed", "lock", "lock_team_totals"]
 
 _LABEL = {"year": (r"\d{4}", "2025"), "quarter": (r"\d{4}-Q[1-4]", "2025-Q2"),
           "month": (r"\d{4}-(0[1-9]|1[0-2])", "2025-06")}
@@ -91,6 +91,43 @@ def lock(previous: tuple[list[dict], list[dict]] | None, rows: list[dict], total
     return out_rows, out_totals
 
 
+#: What a team's total row is compared on: a recomputation that changes any of these is a new version.
+_TEAM_FIGURES = ("reps_paid", "target_pay", "components_pay", "pools_pay", "adjustments_value", "total_pay")
+
+
+def lock_team_totals(previous: list[dict] | None, rows: list[dict], *, label: str, closed_through: str | None,
+                     warn=lambda message: None) -> list[dict]:
+    """The team total ``rows`` of the period ``label`` with their ``version``, as :func:`lock` does
+    for the reps' statements: in a closed period the previous run's team rows (``previous``) are kept
+    as stored, and a team whose recomputed sums differ from its newest stored version gets the
+    recomputation beside it as the next version, its note saying what changed."""
+    if not is_closed(label, closed_through):
+        return [r | {"version": 1} for r in rows]
+    kept = [r | {"version": r.get("version") or 1} for r in previous or [] if r["period"] == label]
+    newest: dict[tuple, dict] = {}
+    for r in kept:
+        key = (r["plan"], r["team_id"])
+        if key not in newest or r["version"] > newest[key]["version"]:
+            newest[key] = r
+    closed = f"{label} is closed ([incentives] closed_through = \"{closed_through}\")"
+    out, changed = list(kept), []
+    for r in rows:
+        stored = newest.get((r["plan"], r["team_id"]))
+        if stored is None:
+            out.append(r | {"version": 1, "note": _join(r.get("note"), f"version 1: first computed after {closed}")})
+        elif any(stored.get(c) != r.get(c) for c in _TEAM_FIGURES):
+            last = stored["version"]
+            out.append(r | {"version": last + 1, "note": _join(r.get("note"), (
+                f"version {last + 1}: recomputed after {closed}; differs from version {last}: total_pay "
+                f"{_shown(stored.get('total_pay'))} -> {_shown(r.get('total_pay'))}"))})
+            changed.append(f"{r['team_id'] or '(no team)'} ({r['plan']}) version {last + 1}")
+    if changed:
+        warn(f"{len(changed)} team total(s) of the closed period {label} changed when recomputed and are stored as a "
+             f"new version beside the kept one: {', '.join(changed[:5])}{'...' if len(changed) > 5 else ''}; "
+             "incentive-team-totals.note says what changed.")
+    return out
+
+
 def _shown(x) -> str:
     return "empty" if x is None else str(x)
 
@@ -99,16 +136,14 @@ def _join(a: str | None, b: str) -> str:
     return b if not a else f"{a}; {b}"
 
 
-def previous_rows(ctx, statements_name: str, totals_name: str, columns: tuple[dict, dict]) -> tuple[list, list] | None:
-    """The previous run's statement and total rows (only the declared columns), or None."""
-    prev_s, prev_t = ctx.previous_result(statements_name), ctx.previous_result(totals_name)
-    if prev_s is None or prev_t is None:
+def previous_rows(ctx, names: tuple[str, ...], columns: tuple[dict, ...]) -> tuple[list, ...] | None:
+    """The previous run's rows of each result of ``names`` (only its declared ``columns``), or
+    None when one of them was not stored."""
+    tables = [ctx.previous_result(name) for name in names]
+    if any(t is None for t in tables):
         return None
-    out = []
-    for table, types in ((prev_s, columns[0]), (prev_t, columns[1])):
-        have = [c for c in types if c in table.columns]
-        out.append(table.select(*have).to_pyarrow().to_pylist())
-    return out[0], out[1]
+    return tuple(t.select(*[c for c in types if c in t.columns]).to_pyarrow().to_pylist()
+                 for t, types in zip(tables, columns))
 
 
 def settings_file(ctx) -> str:

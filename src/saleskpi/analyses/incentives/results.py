@@ -83,16 +83,16 @@ _PAY = column("pay", "money", "Pay", "Възнаграждение",
               "The row's pay, to the cent (half away from zero); empty where it cannot be computed (note says why).",
               "Възнаграждението по реда, до цент; празно, където не може да бъде изчислено (note казва защо).")
 
-#: The statement's version (docs/incentives.md "Locked periods"): shared by incentive-statements
-#: and incentive-totals.
+#: The version of a pay row (docs/incentives.md "Locked periods"): shared by incentive-statements,
+#: incentive-totals and incentive-team-totals.
 VERSION = column(
     "version", "integer", "Version", "Версия",
-    "The statement's version: 1 as first computed; a recomputation of a closed period ([incentives] "
-    "closed_through) that changes the rep's statement is stored beside it as the next version, with a note "
+    "The row's version: 1 as first computed; a recomputation of a closed period ([incentives] closed_through) "
+    "that changes the rep's statement (or the team's sums) is stored beside it as the next version, with a note "
     "saying what changed.",
-    "Версията на справката: 1 при първото изчисление; преизчисление на приключен период ([incentives] "
-    "closed_through), което променя справката на търговеца, се пази до нея като следваща версия с бележка "
-    "какво се е променило.")
+    "Версията на реда: 1 при първото изчисление; преизчисление на приключен период ([incentives] "
+    "closed_through), което променя справката на търговеца (или сборовете на екипа), се пази до нея като "
+    "следваща версия с бележка какво се е променило.")
 
 STATEMENTS = Result(
     "incentive-statements",
@@ -160,17 +160,19 @@ TEAM_TOTALS = Result(
      "По план, период и екип (reps.team_id) сборовете от променливото възнаграждение на търговците му — целево, "
      "компоненти, фондове, корекции, общо — и разходът за продажби на екипа."),
     (_PLAN, PERIOD, TEAM_ID, _REPS_PAID, _TARGET_PAY, _COMPONENTS_PAY, _POOLS_PAY, _ADJUSTMENTS, _TOTAL,
-     _COST_OF_SALES, CURRENCY, NOTE),
-    key=("plan", "period", "team_id"),
+     _COST_OF_SALES, CURRENCY, VERSION, NOTE),
+    key=("plan", "period", "team_id", "version"),
     scope=("team_id",),
     pay=True,
     team_pay=True,
     notes=(("Pay of others summed: compensation, directors, admins and the manager of the team see a team's row, a "
             "rep does not; the reps without a team are summed in a row with team_id empty (whole-company roles "
-            "only). Each rep's newest statement version counts.",
+            "only). Each rep's newest statement version counts; in a closed period a changed team total is a new "
+            "version beside the kept one.",
             "Сбор от възнагражденията на други: ред за екип виждат отдел възнаграждения, директорите, "
             "администраторите и мениджърът на екипа, не и търговецът; търговците без екип са в ред с празен team_id "
-            "(само ролите с достъп до цялата фирма). Брои се най-новата версия на справката на всеки търговец."),),
+            "(само ролите с достъп до цялата фирма). Брои се най-новата версия на справката на всеки търговец; в приключен "
+            "период променен сбор за екип е нова версия до запазената."),),
 )
 
 RESULTS = (STATEMENTS, TOTALS, TEAM_TOTALS)
