@@ -258,6 +258,12 @@ def _spark_backend():
                 data = frame.astype(object).where(frame.notna(), None)
             self._session.createDataFrame(data, schema=schema).createOrReplaceTempView(op.name)
 
+        def _create_cached_table(self, name, expr):
+            # Ibis registers an expression's in-memory tables before a query, not before CACHE
+            # TABLE: without this, caching an expression that holds one fails (table not found)
+            self._register_in_memory_tables(expr)
+            return super()._create_cached_table(name, expr)
+
     return SparkBackend()
 
 

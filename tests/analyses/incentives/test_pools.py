@@ -114,6 +114,37 @@ customer_id = "C4"
 shares = { R1 = 0.5, R2 = 0.5 }
 """
 
+#: A contest per quarter of the year, ranked on the quarter's turnover, with the shared customers
+#: split as in SHARED: each quarter's figures are credited by the shares.
+QUARTERS = """
+name = "Quarters"
+period = "year"
+target_pay = 1000
+
+[[component]]
+name = "commission"
+measure = "turnover_value"
+weight = 1
+basis = "value"
+tiers = [[0, 0.1]]
+
+[[contest]]
+name = "best quarter"
+measure = "turnover_value"
+rank_on = "value"
+period = "quarter"
+prizes = [100, 50]
+min_value = 1
+
+[[credit_split]]
+customer_id = "C1"
+shares = { R1 = 0.75, R3 = 0.25 }
+
+[[credit_split]]
+customer_id = "C4"
+shares = { R1 = 0.5, R2 = 0.5 }
+"""
+
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
@@ -122,6 +153,7 @@ def out(tmp_path_factory):
     (ws.path / "plans").mkdir()
     (ws.path / "plans" / "team.toml").write_text(TEAM, encoding="utf-8")
     (ws.path / "plans" / "shared.toml").write_text(SHARED, encoding="utf-8")
+    (ws.path / "plans" / "quarters.toml").write_text(QUARTERS, encoding="utf-8")
     report = compute(ws, only=["incentives"], as_of=AS_OF)
     rows = {name: results.read(ws.con, name).to_pyarrow().to_pylist()
             for name in ("incentive-statements", "incentive-totals")}
@@ -230,6 +262,24 @@ def test_credit_splits_recredit_a_shared_customer(out):
     assert totals["R1"]["cost_of_sales"] == pytest.approx(29.05 / 166.5)
     # the other plan is not split
     assert one(rows["incentive-statements"], plan="Team", rep_id="R1", component="commission")["actual"] == 202.0
+
+
+def test_credit_splits_recredit_each_quarter_of_a_quarterly_contest(out):
+    rows, _, _ = out
+    s = [r for r in rows["incentive-statements"] if r["plan"] == "Quarters"]
+    notes = {"R1": "credit split: counts 75% of C1, 50% of C4", "R2": "credit split: counts 50% of C4",
+             "R3": "credit split: counts 25% of C1"}
+    # Q1: C1's 132 + 50 + 20 = 202 credited 75 % R1 (151.5) / 25 % R3 (50.5); R2 sold nothing in Q1.
+    # Q2: C3's 176 stays R2's, C4's 30 is split 15 / 15: R2 191, R1 15, R3 0 (below min_value 1)
+    for label, figures in (("2025-Q1", {"R1": (151.5, 1, "100.00"), "R3": (50.5, 2, "50.00"), "R2": (0.0, None, "0.00")}),
+                           ("2025-Q2", {"R2": (191.0, 1, "100.00"), "R1": (15.0, 2, "50.00"), "R3": (0.0, None, "0.00")})):
+        for rid, (actual, rank, prize) in figures.items():
+            r = one(s, rep_id=rid, component=f"best quarter {label}")
+            head = None if rank else "not ranked: below the contest's min_value 1.0"
+            assert (r["actual"], r["rank"], r["pay"], r["note"]) == (
+                actual, rank, Decimal(prize), "; ".join(filter(None, [head, notes[rid]])))
+    # the plan's own components are split too: R1 166.5 for the half-year, as in the Shared plan
+    assert one(s, rep_id="R1", component="commission")["actual"] == 166.5
 
 
 def test_apply_credit_splits_moves_the_team_rows_and_recomputes_attainment():

@@ -133,3 +133,22 @@ def test_a_proposed_plan_without_a_plan_in_force_of_its_name_is_refused(ws):
     assert str(caught.value) == (
         f"{path}: 1 invalid plan definition(s):\n  - name: 'Fields' is not the name of a plan in force in "
         f"{ws.path / 'plans'}; a proposed plan is compared with the plan in force of the same name ('Field')")
+
+
+def test_a_proposed_credit_split_is_replayed_on_each_past_period(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    raw(ws.con).execute(SMALL_COMPANY + EXTRA)
+    (ws.path / "plans" / "proposed").mkdir(parents=True)
+    (ws.path / "plans" / "field.toml").write_text(CURRENT, encoding="utf-8")
+    split = '\n[[credit_split]]\ncustomer_id = "C3"\nshares = { R1 = 0.5, R2 = 0.5 }\n'
+    (ws.path / "plans" / "proposed" / "field.toml").write_text(PROPOSED + split, encoding="utf-8")
+    compute(ws, only=["incentives"], as_of=AS_OF)
+    rows = {r["rep_id"]: r for r in _rows(ws)}
+    ws.close()
+    # 2024: C3's 200 (R2's, all P3) credited half to R1: R1 290 + 100 = 390 of 250 (1.56), R2 100 of 400
+    # (0.25). Proposed: R1 500 x 1.56 + 0.5 x 240 = 900, R2 500 x 0.25 + 0 = 125; the current plan
+    # splits nothing (R1 1240, R2 0), and the sales figures shown are the sales result's
+    assert (rows["R1"]["current_pay"], rows["R1"]["proposed_pay"]) == (Decimal("1240.00"), Decimal("900.00"))
+    assert (rows["R2"]["current_pay"], rows["R2"]["proposed_pay"]) == (Decimal("0.00"), Decimal("125.00"))
+    assert rows["R1"]["period_turnover_value"] == Decimal("290.00")
+    assert rows[None]["proposed_pay"] == Decimal("1025.00")

@@ -31,7 +31,8 @@ from saleskpi.analyses.incentives.plans import (
     load_plans,
 )
 from saleskpi.analyses.incentives.contests import Round, contest_prizes, contest_rounds, contest_rows
-from saleskpi.analyses.incentives.pools import apply_credit_splits, credited_columns, pool_shares, split_amount
+from saleskpi.analyses.incentives.pools import (apply_credit_splits, credited_columns, credited_sums, pool_shares,
+                                                split_amount, split_rounds)
 from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TEAM_TOTALS, TOTALS
 from saleskpi.analyses.incentives.review_results import GAMING, REVIEW_RESULTS, WHATIF
 from saleskpi.analyses.incentives.locking import (check_closed_through, is_closed, lock, lock_team_totals, previous_rows,
@@ -472,7 +473,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         if r["target"] is not None:
             (targets if r["level"] == "rep" else node_targets[r["level"]])[(r["key"] or "", r["kpi"])] = float(
                 r["target"])
-    rounds_of = _rounds_of(ctx)
+    rounds_of = _rounds_of(ctx, {r["rep_id"]: r.get("team_id") for r in reps})
     rows, totals, turnover = [], [], {}
     for source, plan in plans.items():
         credited, customers = [], None
@@ -485,7 +486,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         if plan.credit_split:
             # a split moves the reps' and their teams' figures; a territory's are its customers' (the
             # customer's territory), the company's all: neither changes
-            credited = _credited(ctx, p, [c.customer_id for c in plan.credit_split])
+            credited = credited_sums(ctx, [p], [c.customer_id for c in plan.credit_split])[p.label]
             plan_rep_rows, team_rows, credit_notes = apply_credit_splits(
                 rep_rows, node_rows.get("team", {}), credited, plan.credit_split,
                 {r["rep_id"]: r.get("team_id") for r in reps})
@@ -514,10 +515,11 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
             GAMING.name: _table(gaming(ctx, plans, reps, currency), GAMING_TYPES)}
 
 
-def _rounds_of(ctx: Context):
+def _rounds_of(ctx: Context, team_of: dict[str, str | None]):
     """``rounds_of(plan, window)``: the rounds of the plan's contests over periods shorter than
     its own (:func:`contest_rounds`), the figures of each period computed once for all the plans
-    of the run and of the replay; the first sales day is read once, when a plan needs it."""
+    of the run and of the replay, with the plan's credit splits applied (:func:`split_rounds`;
+    ``team_of``: rep -> team); the first sales day is read once, when a plan needs it."""
     memo: dict = {}
     first_day: list = []
 
@@ -526,22 +528,9 @@ def _rounds_of(ctx: Context):
             return {}
         if not first_day:
             first_day.append(first_sales_day(ctx.table("sales")))
-        return contest_rounds(ctx, plan, window, first_day[0], memo)
+        return split_rounds(ctx, plan, contest_rounds(ctx, plan, window, first_day[0], memo), team_of)
 
     return rounds_of
-
-
-def _credited(ctx: Context, p, customer_ids: list[str]) -> list[dict]:
-    """Per split customer × credited rep (and its team), the period's sums of the columns a credit
-    split moves, from the same customer × product × rep grain as the ``sales`` result."""
-    from saleskpi.analyses.sales import customer_product_grain
-
-    g = customer_product_grain(ctx, p)
-    g = g.filter(g.customer_id.isin(customer_ids))
-    turnover, volume, tp = credited_columns()
-    sums = g.group_by("customer_id", "rep_id", "team_id").aggregate(**{
-        turnover: g.value_cur.sum(), volume: g.volume_cur.sum(), tp: g.value_cur.sum(where=g.is_target)})
-    return sums.to_pyarrow().to_pylist()
 
 
 def _table(rows: list[dict], types: dict[str, str]) -> ibis.Table:

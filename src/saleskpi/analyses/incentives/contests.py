@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from saleskpi.analyses.incentives.curve import CENT, to_decimal
-from saleskpi.analyses.incentives.plans import Contest, Plan
+from saleskpi.analyses.incentives.plans import SPLIT_MEASURES, Contest, Plan
 from saleskpi.analyses.incentives.whatif import rep_measures
 from saleskpi.analyses.periods import Window, periods, whole_period
 
@@ -38,6 +38,9 @@ class Round:
     targets: dict[tuple[str, str], float]
     to_date: bool = False
     note: str | None = field(default=None)
+    #: per rep affected, the note of the plan's credit splits applied to ``rep_rows`` (a round of a
+    #: shorter period: :func:`~.pools.split_rounds`)
+    credit_notes: dict[str, str] = field(default_factory=dict)
 
 
 def contest_prizes(contest: Contest, figures: dict[str, float | None]) -> dict[str, tuple[int, Decimal]]:
@@ -139,7 +142,9 @@ def contest_rows(plan: Plan, rounds: dict[str, list[Round]], plan_round: Round, 
     ``plan_round``: the round of a contest over the plan's own period; ``rounds``: per shorter
     contest period its rounds (:func:`contest_rounds`); ``employed``: the plan's reps employed in
     the period to date; ``figures(measure, rep_row, targets, rep_id)`` -> (value, target,
-    attainment); ``employed_in(rep, window)``: whether the rep was employed in a round's days."""
+    attainment); ``employed_in(rep, window)``: whether the rep was employed in a round's days; ``credit_notes``: per
+    rep the note of the credit splits applied to the plan round's figures (a shorter round carries
+    its own)."""
     out: dict[str, list[dict]] = {}
     for k in plan.contest:
         if k.period in (None, plan.period):
@@ -174,8 +179,10 @@ def contest_rows(plan: Plan, rounds: dict[str, list[Round]], plan_round: Round, 
                 if rnd.to_date:
                     note = "; ".join(filter(None, [f"{rnd.label} to date: the {k.period} runs to {rnd.ends}, so its "
                                                    "ranking may still change", note]))
-                if rnd.label is not None and rid in credit_notes:
-                    note = "; ".join(filter(None, [note, f"credit split not applied to {rnd.label}'s figures"]))
+                notes_of = credit_notes if rnd.label is None else rnd.credit_notes
+                if rid in notes_of:
+                    note = "; ".join(filter(None, [note, notes_of[rid] if k.measure in SPLIT_MEASURES else
+                                                   f"credit split not applied: {k.measure} is not a sum over customers"]))
                 note = "; ".join(filter(None, [note, rnd.note])) or None
                 out.setdefault(rid, []).append({
                     "step": "contest", "component": k.name if rnd.label is None else f"{k.name} {rnd.label}",

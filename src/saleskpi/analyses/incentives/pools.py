@@ -23,7 +23,7 @@ from saleskpi.analyses.incentives.curve import CENT, to_decimal
 from saleskpi.analyses.incentives.plans import MEASURES, SPLIT_MEASURES, CreditSplit, Plan, Pool, split_formula_names
 from saleskpi.analyses.kpis.formula import evaluate, measures_of
 
-__all__ = ["split_amount", "pool_shares", "credited_columns", "apply_credit_splits"]
+__all__ = ["split_amount", "pool_shares", "credited_columns", "credited_sums", "apply_credit_splits", "split_rounds"]
 
 
 def split_amount(amount: Decimal, weights: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -154,3 +154,44 @@ def apply_credit_splits(rep_rows: dict[str, dict], team_rows: dict[str, dict], c
 
     return (moved(rep_rows, "rep"), moved(team_rows, "team"),
             {rid: "credit split: counts " + ", ".join(n) for rid, n in notes.items()})
+
+
+def credited_sums(ctx, ps: list, customer_ids: list[str], granularity: str | None = None) -> dict[str, list[dict]]:
+    """Per period of ``ps`` (by label): per split customer × credited rep (and its team) the
+    period's sums of the columns a credit split moves (:func:`credited_columns`), from the grain of
+    the ``sales`` result (:func:`saleskpi.analyses.sales.periods_grain`: the same customer ×
+    product × rep sums, all the periods in one query). ``granularity``: the periods' (default the
+    workspace's reporting period; a quarterly contest of a yearly plan reads quarters)."""
+    from saleskpi.analyses.sales import periods_grain
+
+    g = periods_grain(ctx, ps, nodes=("customer_id", "rep_id", "team_id"), granularity=granularity)
+    g = g.filter(g.customer_id.isin(sorted(set(customer_ids))))
+    turnover, volume, tp = credited_columns()
+    sums = g.group_by("period", "customer_id", "rep_id", "team_id").aggregate(**{
+        turnover: g.value_cur.sum(), volume: g.volume_cur.sum(), tp: g.value_cur.sum(where=g.is_target)})
+    out: dict[str, list[dict]] = {p.label: [] for p in ps}
+    for r in sums.to_pyarrow().to_pylist():
+        out[r.pop("period")].append(r)
+    return out
+
+
+def split_rounds(ctx, plan: Plan, rounds: dict[str, list], team_of: dict[str, str | None]) -> dict[str, list]:
+    """The contest rounds of ``plan`` (:func:`~.contests.contest_rounds`) with its credit splits
+    applied to each round's figures (:func:`apply_credit_splits` on the round's period), each round
+    carrying the notes of the reps affected; the rounds themselves when the plan splits no customer."""
+    from dataclasses import replace
+
+    from saleskpi.analyses.periods import periods
+
+    if not plan.credit_split or not rounds:
+        return rounds
+    ids = [c.customer_id for c in plan.credit_split]
+    out = {}
+    for granularity, rs in rounds.items():
+        ps = {r.label: periods(r.window.end, granularity) for r in rs}
+        credited = credited_sums(ctx, list(ps.values()), ids, granularity)
+        out[granularity] = []
+        for r in rs:
+            rows, _, notes = apply_credit_splits(r.rep_rows, {}, credited[r.label], plan.credit_split, team_of)
+            out[granularity].append(replace(r, rep_rows=rows, credit_notes=notes))
+    return out

@@ -17,7 +17,6 @@ interpolation Q(p) = x_(j) + (h − j)(x_(j+1) − x_(j)), h = (n − 1)p + 1, n
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 
 from saleskpi.analyses.incentives.curve import CENT
 from saleskpi.analyses.incentives.plans import MEASURES, PLANS_DIR, Plan, load_plan
+from saleskpi.analyses.incentives.pools import apply_credit_splits, credited_sums
 from saleskpi.analyses.periods import Window, first_sales_day, periods
 from saleskpi.definitions import config_error
 
@@ -115,11 +115,9 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
     known = target_products_known(ctx.table("products"))
     out = {p.label: ({}, {level: {} for level in POOL_LEVELS}) for p in ps}
     for (_, _, share), group in groups.items():
-        # the grain is read by every level's roll-up: cached, as in the sales run, and released after;
-        # not on Spark, where a cached expression holding an in-memory table (the periods' windows)
-        # fails (Ibis registers the memtable for queries, not for CACHE TABLE; as in kpis)
+        # the grain is read by every level's roll-up: cached, as in the sales run, and released after
         grain = periods_grain(ctx, group, nodes=("territory_id", "team_id", "rep_id"), granularity=granularity)
-        with (contextlib.nullcontext(grain) if ctx.con.name == "pyspark" else grain.cache()) as grain:
+        with grain.cache() as grain:
             rows = sales_by_node(ctx, grain, group, share, market, first_day, known, levels=("rep", *POOL_LEVELS),
                                  by_line=False)
             rows = rows.select("period", "level", "key", *(c for c in columns if c != "rep_id"), rep_id=rows.key)
@@ -247,11 +245,22 @@ def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, sta
     def targets_of(label: str, level: str = "rep") -> dict:
         return dict(by_period.get((label, level), {}))
 
+    team_of = {r["rep_id"]: r.get("team_id") for r in reps}
+    credited: dict[tuple[str, ...], dict[str, list[dict]]] = {}  # split customers -> period -> their sums
+
     def pay_of(plan, reps_, rep_rows, targets, label, window):
-        # the pools of the plan are funded by the period's team, territory and company rows
-        # (credit splits are not replayed: docs/incentives.md)
+        # the pools of the plan are funded by the period's team, territory and company rows; its
+        # credit splits move the reps' and teams' figures of each period, as in the run
+        node_rows, notes = measures[label][1], {}
+        if plan.credit_split:
+            ids = tuple(sorted(c.customer_id for c in plan.credit_split))
+            if ids not in credited:
+                credited[ids] = credited_sums(ctx, past, list(ids))
+            rep_rows, teams, notes = apply_credit_splits(rep_rows, node_rows.get("team", {}), credited[ids][label],
+                                                         plan.credit_split, team_of)
+            node_rows = node_rows | {"team": teams}
         return statements(plan, reps=reps_, rep_rows=rep_rows, targets=targets, label=label, window=window,
-                          currency=currency, node_rows=measures[label][1],
+                          currency=currency, node_rows=node_rows, credit_notes=notes,
                           node_targets={level: targets_of(label, level) for level in POOL_LEVELS})[1]
 
     out = []

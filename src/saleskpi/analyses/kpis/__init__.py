@@ -64,9 +64,8 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     targets = ctx.table("targets")
     values = kpi_actuals(catalogue, nodes, targets, period=p.label, share_due=share_due, green_from=s.green_from,
                         amber_from=s.amber_from)
-    # not cached: on Spark a cached expression holding the catalogue's in-memory table fails (Ibis
-    # registers the memtable for queries, not for CACHE TABLE); kpis and scorecard each read it once
-    values = with_trend(ctx.con, values, ctx.as_of, s.trend_runs)
+    # cached: kpis and scorecard both read it
+    values = with_trend(ctx.con, values, ctx.as_of, s.trend_runs).cache()
     if not targets.filter(targets.period == p.label).count().execute():
         ctx.warn("kpis", f"no target is set for {p.label}, so no KPI has an attainment or a status; import the "
                          "targets (saleskpi import DIR targets FILE).")
