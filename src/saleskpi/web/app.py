@@ -26,6 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from saleskpi import users
 from saleskpi.errors import UsageError
 from saleskpi.users import User
+from saleskpi.web.cache import CSRF_MARK, LOGIN_MARK, PageCache, Rendered
 from saleskpi.web.snapshot import Snapshots, Unavailable
 
 __all__ = ["SECRET_ENV", "SECRET_FILE", "WebSettings", "create_app", "load_secret"]
@@ -46,8 +47,9 @@ HERE = Path(__file__).parent
 class WebSettings:
     """The server's settings: session lifetime (seconds), the login throttle (``throttle_limit``
     failures per login and per client address within ``throttle_window`` seconds), the
-    default and largest page of ``/api/results``, and whether the session cookie is sent over
-    HTTPS only (behind a TLS proxy)."""
+    default and largest page of ``/api/results``, whether the session cookie is sent over
+    HTTPS only (behind a TLS proxy), and the bytes of rendered pages kept
+    (:mod:`saleskpi.web.cache`; 0 keeps none)."""
 
     session_max_age: int = 8 * 3600
     throttle_limit: int = 5
@@ -55,6 +57,7 @@ class WebSettings:
     page_limit: int = 100
     max_limit: int = 1000
     https_only: bool = False
+    page_cache_bytes: int = 256 * 2**20
 
 
 def load_secret(path: Path, *, secret: str | None = None, dev: bool = False) -> str:
@@ -160,7 +163,8 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
     settings = settings or WebSettings()
     users.list_users(path)  # refuse a folder that is not a workspace now, not at the first request
     key = load_secret(path, secret=secret, dev=dev)
-    snapshots = Snapshots(path)
+    cache = PageCache(settings.page_cache_bytes)
+    snapshots = Snapshots(path, on_retire=cache.forget)
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -168,7 +172,7 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
         snapshots.close()
 
     app = FastAPI(title="saleskpi", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    app.state.path, app.state.settings, app.state.snapshots = path, settings, snapshots
+    app.state.path, app.state.settings, app.state.snapshots, app.state.cache = path, settings, snapshots, cache
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.add_middleware(SessionMiddleware, secret_key=key, session_cookie="saleskpi_session",
                        max_age=settings.session_max_age, same_site="strict", https_only=settings.https_only)
@@ -193,11 +197,37 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
             return JSONResponse({"detail": "Log in first (POST /login)."}, status_code=401)
         return RedirectResponse("/login", status_code=303)
 
-    def page(request: Request, name: str, user: User | None, status: int = 200, **context) -> HTMLResponse:
+    def page(request: Request, name: str, user: User | None, status: int = 200, **context):
+        """The template ``name`` rendered for the session (its ``rendered``: as kept by the cache,
+        with the marks in place of the session's token and login)."""
         lang = user.lang if user else request.session.get("lang", users.LANGS[0])
-        return templates.TemplateResponse(request, name, {"user": user, "lang": lang, "t": WORDS[lang],
-                                                          "csrf": csrf_token(request), **context},
-                                          status_code=status)
+        body = templates.get_template(name).render({"request": request, "user": user, "lang": lang, "t": WORDS[lang],
+                                                    "csrf": CSRF_MARK, "who": LOGIN_MARK, **context})
+        rendered = Rendered(body.encode(), status)
+        response = rendered.response(csrf_token(request), user.login if user else None)
+        response.rendered = rendered
+        return response
+
+    def cached(request: Request, user: User, con, make):
+        """The page of this request (:mod:`saleskpi.web.cache`): kept, or ``make()`` (a response
+        from :func:`page`, or a :class:`Rendered`) and kept when it can be."""
+        generation = getattr(con, "generation", None)
+        key = None
+        if generation is not None and request.method == "GET":
+            key = (generation, user.scope, user.lang, request.url.path, request.url.query,
+                   request.headers.get("HX-Request"), request.headers.get("HX-History-Restore-Request"))
+            found = cache.get(key)
+            if found is not None:
+                return found
+        made = make()
+        rendered = made if isinstance(made, Rendered) else getattr(made, "rendered", None)
+        if key is not None and rendered is not None:
+            cache.put(key, rendered)
+        return rendered if rendered is not None else made
+
+    def answer(request: Request, user: User, made):
+        """A :class:`Rendered` (kept or new) made the session's answer; any other response as it is."""
+        return made.response(csrf_token(request), user.login) if isinstance(made, Rendered) else made
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, lang: str | None = None):
@@ -259,28 +289,33 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
         return page(request, "home.html", user, results=shown)
 
     @app.get("/api/results/{name}")
-    def api_result(user: CurrentUser, name: str, offset: int = 0, limit: int | None = None):
+    def api_result(request: Request, user: CurrentUser, name: str, offset: int = 0, limit: int | None = None):
         from saleskpi.web.data import NotAllowed, NotFound, result_page
 
         limit = settings.page_limit if limit is None else limit
         if offset < 0 or not 1 <= limit <= settings.max_limit:
             raise HTTPException(400, f"offset must be 0 or more and limit from 1 to {settings.max_limit}; "
                                      f"got offset={offset}, limit={limit}.")
+        def make():
+            body, exported = result_page(con, name, user, offset=offset, limit=limit)
+            return Rendered(JSONResponse(body).body, media_type="application/json", personal=False,
+                            note=(exported, len(body["rows"]), body["run_id"]))
+
         try:
             with app.state.snapshots.reading() as con:
-                body, exported = result_page(con, name, user, offset=offset, limit=limit)
+                made = cached(request, user, con, make)
         except NotFound as exc:
             raise HTTPException(404, str(exc)) from None
         except NotAllowed as exc:
             raise HTTPException(403, str(exc)) from None
         except Unavailable:
             raise HTTPException(503, WORDS["en"]["busy"], headers={"Retry-After": "5"}) from None
-        if exported:
-            users.audit(path, user.login, "export",
-                        f"{name} json offset={offset} limit={limit} rows={len(body['rows'])} run={body['run_id']}")
-        return JSONResponse(body)
+        exported, rows, run_id = made.note
+        if exported:  # at every answer, kept or not
+            users.audit(path, user.login, "export", f"{name} json offset={offset} limit={limit} rows={rows} run={run_id}")
+        return answer(request, user, made)
 
     from saleskpi.web.pages import register
 
-    register(app, page, templates, CurrentUser, current_user, LoginRequired)
+    register(app, page, templates, CurrentUser, current_user, LoginRequired, cached=cached, answer=answer)
     return app

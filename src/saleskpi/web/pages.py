@@ -86,10 +86,11 @@ def _i(lang: str) -> int:
     return 1 if lang == "bg" else 0
 
 
-def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> None:  # noqa: N803
+def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, cached, answer) -> None:  # noqa: N803
     """Add the pages to ``app``: ``page`` renders a template for a user, ``templates`` are the
     app's, ``CurrentUser`` is the one scoping dependency, ``current_user`` and
-    ``LoginRequired`` what it is made of (all from create_app)."""
+    ``LoginRequired`` what it is made of, ``cached`` and ``answer`` the page cache's way in and
+    out (all from create_app)."""
     from saleskpi import users
     from saleskpi.errors import UsageError
     from saleskpi.web import format as fmt
@@ -165,9 +166,10 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired) -> 
     templates.env.globals.update(show=show, why=why, tds=tds, with_query=with_query, fmt_date=fmt.date)
 
     def reading(request: Request, user, build):
+        """``build(con)``'s page, read from the current snapshot (kept by the page cache)."""
         try:
             with app.state.snapshots.reading() as con:
-                return build(con)
+                return answer(request, user, cached(request, user, con, lambda: build(con)))
         except Unavailable:
             return page(request, "busy.html", user, status=503)
         except NotFound as exc:

@@ -45,10 +45,12 @@ class Frozen:
     (``memo``'s computations, :meth:`exclusive`) goes through the one Ibis connection one
     thread at a time; :meth:`raw_sql` runs on a cursor of its own, so the requests' reads run
     side by side (DuckDB serves several cursors of one database at once). Anything else goes
-    to the connection itself."""
+    to the connection itself. ``generation`` names the copy (the data it holds), for the
+    page cache (:mod:`saleskpi.web.cache`)."""
 
-    def __init__(self, con) -> None:
+    def __init__(self, con, generation: int | None = None) -> None:
         self._con = con
+        self.generation = generation
         self._memo: dict = {}
         self._lock = threading.RLock()
 
@@ -98,7 +100,7 @@ class Snapshots:
 
     _numbers = itertools.count(1)
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, on_retire=None) -> None:
         from saleskpi.config import SETTINGS_FILE, workspace_settings
         from saleskpi.engines import BackendURL, engine_for
 
@@ -114,6 +116,8 @@ class Snapshots:
                              f"{self.url.kind}. Store the results in one of those (docs/backends.md).")
         self._current: _Copy | None = None
         self._guard = threading.Lock()
+        #: called with a copy's generation when a newer copy replaces it (its pages are stale)
+        self._on_retire = on_retire
 
     # --- the database file and its copies -------------------------------------------------
 
@@ -137,7 +141,8 @@ class Snapshots:
             db = self.url.path
             stamp = self._stamp()
             folder = private_dir(private_dir(self.path / TEMP_DIR) / "web")
-            target = folder / f"snapshot-{os.getpid()}-{next(self._numbers)}.duckdb"
+            generation = next(self._numbers)
+            target = folder / f"snapshot-{os.getpid()}-{generation}.duckdb"
             part = target.with_name(target.name + ".part")
             shutil.copyfile(db, part)
             os.chmod(part, 0o600)
@@ -148,7 +153,7 @@ class Snapshots:
         finally:
             lock.release()
         con = ibis.duckdb.connect(str(target), read_only=True)
-        return _Copy(Frozen(con), target, stamp)
+        return _Copy(Frozen(con, generation), target, stamp)
 
     def _fresh(self) -> _Copy:
         """The copy to read now: the current one, or a new one when the file changed."""
@@ -173,6 +178,8 @@ class Snapshots:
                     if current is not None:
                         current.retired = True
                         self._close_if_unused(current)
+                        if self._on_retire is not None:
+                            self._on_retire(current.con.generation)
                     self._current = current = new
             current.users += 1
             return current
