@@ -14,7 +14,7 @@ import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -107,6 +107,20 @@ class Engine:
     #: whole tables (:meth:`replace_rows`), and an import brings derived tables along as staged
     #: files, not as SQL in its transaction (:meth:`run_in_transaction`).
     rewrites_tables: ClassVar[bool] = False
+    #: True: a subquery that one query reads several times is computed once (DuckDB and
+    #: PostgreSQL materialise a common table expression referenced more than once, in memory),
+    #: so such a query needs no cached table (:meth:`read_once`). False: it is computed at each
+    #: reference (Spark inlines it).
+    materialises_shared: ClassVar[bool] = True
+
+    def read_once(self, expr):
+        """A context giving ``expr`` to one query that reads it several times (the roll-ups of
+        one grain to many levels): ``expr`` itself where the engine computes it once in that query
+        (:attr:`materialises_shared`; writing a cached table would only add its cost), else
+        ``expr`` cached, released on leaving."""
+        if self.materialises_shared:
+            return nullcontext(expr)
+        return expr.cache()
 
     def __init__(self, url: BackendURL) -> None:
         self.url = url

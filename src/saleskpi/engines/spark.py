@@ -31,6 +31,7 @@ class Spark(Engine):
 
     name = "pyspark"
     rewrites_tables = True
+    materialises_shared = False
 
     def _open(self, *, read_only: bool, memory_limit: str | None):
         url = self.url

@@ -28,6 +28,7 @@ from saleskpi.analyses.incentives.plans import MEASURES, PLANS_DIR, Plan, load_p
 from saleskpi.analyses.incentives.pools import apply_credit_splits, credited_sums
 from saleskpi.analyses.periods import Window, first_sales_day, periods
 from saleskpi.definitions import config_error
+from saleskpi.engines import engine_of
 
 __all__ = ["EXAMPLE_PROPOSED_PLAN", "PROPOSED_DIR", "WHATIF_TYPES", "load_proposed", "past_periods", "rep_measures", "replay", "whatif_rows"]
 
@@ -115,9 +116,10 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
     known = target_products_known(ctx.table("products"))
     out = {p.label: ({}, {level: {} for level in POOL_LEVELS}) for p in ps}
     for (_, _, share), group in groups.items():
-        # the grain is read by every level's roll-up: cached, as in the sales run, and released after
+        # the grain is read by every level's roll-up, all in one query: computed once there (cached
+        # where the engine would compute it per roll-up, engines.Engine.read_once)
         grain = periods_grain(ctx, group, nodes=("territory_id", "team_id", "rep_id"), granularity=granularity)
-        with grain.cache() as grain:
+        with engine_of(ctx.con).read_once(grain) as grain:
             rows = sales_by_node(ctx, grain, group, share, market, first_day, known, levels=("rep", *POOL_LEVELS),
                                  by_line=False)
             rows = rows.select("period", "level", "key", *(c for c in columns if c != "rep_id"), rep_id=rows.key)

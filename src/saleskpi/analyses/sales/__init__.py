@@ -65,20 +65,25 @@ def with_attributes(ctx: Context, t: ibis.Table) -> ibis.Table:
     return j
 
 
-def _window_sums(s: ibis.Table, cur, prev, ly) -> dict:
-    """The grain's sums of the lines ``s`` in the current, previous and last year's windows (the
-    conditions ``cur``, ``prev``, ``ly``)."""
-    return dict(
-        value_cur=s.net_value.sum(where=cur),
-        value_prev=s.net_value.sum(where=prev),
-        value_ly=s.net_value.sum(where=ly),
-        volume_cur=s.quantity.sum(where=cur),
-        volume_prev=s.quantity.sum(where=prev),
-        volume_ly=s.quantity.sum(where=ly),
-        cost_cur=s.cost.sum(where=cur),
-        # the turnover of the lines that have a cost: the margin is over these lines only
-        value_with_cost_cur=s.net_value.sum(where=cur & s.cost.notnull()),
-    )
+def _window_sums(grouped, s: ibis.Table, cur, prev, ly) -> ibis.Table:
+    """``grouped`` (``s.group_by(...)``) aggregated to the grain's sums of the lines ``s`` in the
+    current, previous and last year's windows (the conditions ``cur``, ``prev``, ``ly``). A window
+    given as ``True`` holds every line, as ``False`` none: its sums are then empty without an
+    aggregate, which is what a sum over no line gives."""
+    sums, empty = {}, {}
+    for name, col, where in (("value_cur", s.net_value, cur), ("value_prev", s.net_value, prev),
+                             ("value_ly", s.net_value, ly), ("volume_cur", s.quantity, cur),
+                             ("volume_prev", s.quantity, prev), ("volume_ly", s.quantity, ly),
+                             ("cost_cur", s.cost, cur),
+                             # the turnover of the lines that have a cost: the margin is over these lines only
+                             ("value_with_cost_cur", s.net_value,
+                              False if cur is False else s.cost.notnull() if cur is True else cur & s.cost.notnull())):
+        if where is False:
+            empty[name] = ibis.null(col.sum().type())
+        else:
+            sums[name] = col.sum() if where is True else col.sum(where=where)
+    out = grouped.aggregate(**sums)
+    return out.mutate(**empty) if empty else out
 
 
 def _grain_of_sums(ctx: Context, merge: bool, sums: ibis.Table, extra: tuple[str, ...] = ()) -> ibis.Table:
@@ -107,8 +112,8 @@ def customer_product_grain(ctx: Context, p: Periods) -> ibis.Table:
 
     # The lines are summed per customer x product x line rep first, so that the attributes (each
     # a function of those keys) are joined to the sums rather than to every line.
-    sums = s.group_by("customer_id", "product_id", line_rep_id=s.rep_id).aggregate(
-        **_window_sums(s, within(p.current), within(p.previous), within(p.last_year)))
+    sums = _window_sums(s.group_by("customer_id", "product_id", line_rep_id=s.rep_id), s,
+                        within(p.current), within(p.previous), within(p.last_year))
     return _grain_of_sums(ctx, bool(s.rep_id.isnull().any().execute()), sums)
 
 
@@ -152,16 +157,15 @@ def periods_grain(ctx: Context, ps: list[Periods], nodes: tuple[str, ...] = ("te
     lines = lines.mutate(bucket=lines.date.truncate(unit))
     j = lines.inner_join(windows, [lines.bucket == windows.bucket, lines.date >= windows.w_start,
                                    lines.date <= windows.w_end])
-    yes, no = ibis.literal(True), ibis.literal(False)
     merge = bool(s.rep_id.isnull().any().execute())
     cur = j.filter(j.is_cur)
-    cur = cur.group_by("period", "customer_id", "product_id", line_rep_id=cur.rep_id).aggregate(
-        **_window_sums(cur, yes, no, no))
+    cur = _window_sums(cur.group_by("period", "customer_id", "product_id", line_rep_id=cur.rep_id), cur,
+                       True, False, False)
     base = j.filter(j.is_prev | j.is_ly)
     # the nodes' keys below the customer x product pair: a product only when a node is per line
     by_product = ["product_id"] if "business_line" in nodes else []
-    base = base.group_by("period", "customer_id", *by_product, line_rep_id=base.rep_id).aggregate(
-        **_window_sums(base, no, base.is_prev, base.is_ly))
+    base = _window_sums(base.group_by("period", "customer_id", *by_product, line_rep_id=base.rep_id), base,
+                        False, base.is_prev, base.is_ly)
     if not by_product:
         base = base.mutate(product_id=ibis.null(s.product_id.type()))
     grain = _grain_of_sums(ctx, merge, cur, extra=("period",))
