@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -28,8 +29,9 @@ from pathlib import Path
 from saleskpi.access import ROLES, Scope
 from saleskpi.errors import UsageError
 
-__all__ = ["ACCESS_FILE", "LANGS", "User", "add_user", "audit", "audit_log", "authenticate", "check_role", "get_user",
-           "list_users", "record_failure", "remove_user", "set_lang", "set_password", "throttled"]
+__all__ = ["ACCESS_FILE", "LANGS", "User", "add_user", "audit", "audit_log", "authenticate", "check_role",
+           "close_session", "get_user", "list_users", "open_session", "record_failure", "remove_user", "session_user",
+           "set_lang", "set_password", "throttled"]
 
 #: The users, audit log and throttle of a workspace, in the workspace folder.
 ACCESS_FILE = "access.sqlite"
@@ -102,6 +104,10 @@ def _file(path: str | Path) -> Path:
     return folder / ACCESS_FILE
 
 
+#: The users files whose schema this process has made sure of: (path, inode).
+_MADE: set[tuple[str, int]] = set()
+
+
 @contextmanager
 def _db(path: str | Path, *, write: bool = True) -> Iterator[sqlite3.Connection]:
     """A connection to the workspace's users file (made owner-only on first use), in one
@@ -121,9 +127,12 @@ def _db(path: str | Path, *, write: bool = True) -> Iterator[sqlite3.Connection]
             pass
     con = sqlite3.connect(file, timeout=10, isolation_level=None)
     try:
-        con.execute("PRAGMA journal_mode=WAL")
         con.execute("PRAGMA busy_timeout=10000")
-        con.executescript(_SCHEMA)
+        made = (str(file), file.stat().st_ino)
+        if made not in _MADE:  # the schema once per file and process (the server asks at every request)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(_SCHEMA)
+            _MADE.add(made)
         con.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield con
@@ -266,14 +275,39 @@ def open_session(path: str | Path, login: str) -> str:
     return sid
 
 
-def session_login(path: str | Path, sid: str, *, max_age: float) -> str | None:
-    """The login of the open session ``sid``, or None (ended, unknown, or older than
-    ``max_age`` seconds)."""
-    with _db(path, write=False) as con:
-        row = con.execute("SELECT login, opened FROM sessions WHERE sid = ?", (str(sid),)).fetchone()
-    if row is None or time.time() - row[1] > max_age:
+_readers = threading.local()
+
+
+def _reader(path: str | Path) -> sqlite3.Connection:
+    """This thread's connection for the server's reads of the users file (each statement its
+    own transaction, so it sees every commit, WAL): kept open, instead of a connection per
+    request; made anew when the file is another (replaced) one."""
+    file = _file(path)
+    kept = getattr(_readers, "kept", None)
+    if kept is None:
+        kept = _readers.kept = {}
+    inode = file.stat().st_ino
+    found = kept.get(str(file))
+    if found is None or found[0] != inode:
+        with _db(path, write=False):  # the checks and the schema of the file, once
+            pass
+        if found is not None:
+            found[1].close()
+        found = kept[str(file)] = (inode, sqlite3.connect(file, timeout=10, isolation_level=None,
+                                                          check_same_thread=True))
+    return found[1]
+
+
+def session_user(path: str | Path, sid: str, *, max_age: float) -> User | None:
+    """The user of the open session ``sid`` (one read of the users file, as the server makes at
+    every request), or None: the session ended, is unknown or older than ``max_age`` seconds,
+    or its user is removed."""
+    con = _reader(path)
+    row = con.execute(f"SELECT s.opened, {', '.join('u.' + c for c in _COLUMNS.split(', '))} FROM sessions s "
+                      "JOIN users u ON u.login = s.login WHERE s.sid = ?", (str(sid),)).fetchone()
+    if row is None or time.time() - row[0] > max_age:
         return None
-    return row[0]
+    return _user(row[1:])
 
 
 def close_session(path: str | Path, sid: str) -> None:

@@ -140,12 +140,8 @@ def current_user(request: Request) -> User:
     if login and sid:
         path = request.app.state.path
         # the session must still be open on the server: logout and a new password end it
-        open_as = users.session_login(path, sid, max_age=request.app.state.settings.session_max_age)
-        try:
-            user = users.get_user(path, login) if open_as == login else None
-        except UsageError:
-            user = None
-        if user is not None and not user.disabled:
+        user = users.session_user(path, sid, max_age=request.app.state.settings.session_max_age)
+        if user is not None and user.login == login and not user.disabled:
             return user
     if request.session:
         request.session.clear()
@@ -164,7 +160,11 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
     users.list_users(path)  # refuse a folder that is not a workspace now, not at the first request
     key = load_secret(path, secret=secret, dev=dev)
     cache = PageCache(settings.page_cache_bytes)
-    snapshots = Snapshots(path, on_retire=cache.forget)
+    from saleskpi.results import table_name
+    from saleskpi.web.pages import LOOKUPS
+
+    snapshots = Snapshots(path, on_retire=cache.forget,
+                          lookups=tuple((table_name(name), "customer_id") for name in LOOKUPS))
 
     @asynccontextmanager
     async def lifespan(_app):

@@ -18,7 +18,7 @@ from fastapi import HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
-__all__ = ["WORDS", "register"]
+__all__ = ["LOOKUPS", "WORDS", "register"]
 
 #: The words of the pages, beside those of the foundation (app.WORDS).
 WORDS = {
@@ -80,6 +80,9 @@ HEADLINES = ("turnover_value_period", "target_value", "attainment_by_value", "gr
 BRIDGE_STEPS = ("new_customers_value", "lost_customers_value", "price_effect_value", "volume_effect_value",
                 "mix_effect_value")
 CLASSES = ("A", "B", "C")
+#: The results the customer page reads one customer's rows of (by customer_id): indexed on
+#: customer_id in the server's snapshot copies (saleskpi.web.snapshot).
+LOOKUPS = ("abc", "clv-history", "sales", "potential", "wallet", "clv")
 
 
 def _i(lang: str) -> int:
@@ -328,7 +331,8 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
                     history += rows_of(con, "abc", user, equal=me, run=run, stamped=True)
             part(w["purchases"], "clv-history", me, ("year", "period", "purchases_value", "margin_value",
                                                      "purchase_days", "note"))
-            part(w["sales"], "sales", {"level": "customer", "key": customer_id},
+            # the customer's rows of sales: those with its customer_id (the level customer alone has one)
+            part(w["sales"], "sales", me,
                  ("business_line", "turnover_value_period", "turnover_value_prev", "turnover_value_ly",
                   "target_value", "attainment_by_value", "growth_value_vs_ly", "note"))
             part(w["potential"], "potential", me, ("business_line", "turnover_value_12m", "stated_value",

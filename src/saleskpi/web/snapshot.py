@@ -100,7 +100,7 @@ class Snapshots:
 
     _numbers = itertools.count(1)
 
-    def __init__(self, path: Path, *, on_retire=None) -> None:
+    def __init__(self, path: Path, *, on_retire=None, lookups: tuple[tuple[str, str], ...] = ()) -> None:
         from saleskpi.config import SETTINGS_FILE, workspace_settings
         from saleskpi.engines import BackendURL, engine_for
 
@@ -118,6 +118,8 @@ class Snapshots:
         self._guard = threading.Lock()
         #: called with a copy's generation when a newer copy replaces it (its pages are stale)
         self._on_retire = on_retire
+        #: (table, column) pairs the pages look one value up in: indexed in each copy
+        self.lookups = lookups
 
     # --- the database file and its copies -------------------------------------------------
 
@@ -152,6 +154,8 @@ class Snapshots:
             os.replace(part, target)
         finally:
             lock.release()
+        if self.lookups:
+            _index(target, self.lookups)
         con = ibis.duckdb.connect(str(target), read_only=True)
         return _Copy(Frozen(con, generation), target, stamp)
 
@@ -219,3 +223,20 @@ class Snapshots:
                 self._current.retired = True
                 self._close_if_unused(self._current)
                 self._current = None
+
+
+def _index(file: Path, lookups) -> None:
+    """Index the copy ``file`` on the ``(table, column)`` pairs of ``lookups`` that it holds: a
+    page that reads the rows of one customer (``WHERE customer_id = ...``) then finds them in
+    the index instead of scanning the result (0.5 ms instead of 3 ms a result of 500,000 rows;
+    docs/web.md, "How fast"). The copy is the server's own, so the workspace is not changed."""
+    import duckdb
+
+    db = duckdb.connect(str(file))
+    try:
+        have = set(db.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall())
+        for table, column in lookups:
+            if (table, column) in have:
+                db.execute(f'CREATE INDEX "lookup_{table}_{column}" ON "{table}" ("{column}")')
+    finally:
+        db.close()
