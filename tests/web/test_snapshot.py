@@ -26,6 +26,7 @@ def test_a_copy_is_indexed_on_the_columns_looked_up_and_the_workspace_is_not(com
     try:
         with snapshots.reading() as con:
             copy = snapshots._current.file
+            snapshots._current.indexing.join(timeout=60)  # made beside the requests
             found = con.raw_sql("SELECT table_name, expressions FROM duckdb_indexes()").fetchall()
             assert found == [("result_abc", "[customer_id]")]  # only the pairs the copy holds
             rows = con.raw_sql("SELECT count(*) FROM result_abc WHERE customer_id = 'C00001'").fetchone()[0]
