@@ -290,6 +290,39 @@ def test_the_drill_down_keeps_the_business_line(clients, full_site):
     assert set(IDS.findall(body(mine))) <= owned_by(full_site, full_site["rep1"])
 
 
+KEYS = re.compile(r'<tr><td><a href="/sales\?level=\w+&amp;key=([^&"]+)&amp;')
+
+
+def test_the_drill_down_goes_from_a_node_to_what_lies_in_it(clients, full_site):
+    run = latest(full_site, "sales")
+    team, rep1 = full_site["team"], full_site["rep1"]
+    director = clients["director"]
+    teams = director.get("/sales", params={"level": "team"}).text
+    assert f"within=team%3A{team}" in teams  # each team links down to its reps
+    # a team's reps: the rep rows of the reps in that team, with the team's bridge above them
+    page = director.get("/sales", params={"level": "rep", "within": f"team:{team}", "limit": 1000}).text
+    in_team = {r for r, t in full_site["reps"].items() if t == team}
+    stored_reps = {k for (k,) in stored(full_site, "SELECT key FROM result_sales WHERE level = 'rep' AND run_id = ? "
+                                                   "AND business_line IS NULL", run)}
+    assert set(KEYS.findall(page)) == in_team & stored_reps and rep1 in set(KEYS.findall(page))
+    assert f"в екип {team}" in page
+    # a rep's customers, with the rep's bridge above them; the customers that lie in a territory
+    mine = body(director.get("/sales", params={"level": "customer", "within": f"rep:{rep1}", "limit": 1000}).text)
+    (base,), = stored(full_site, "SELECT base_value FROM result_bridge WHERE comparison = 'last_year' AND level = 'rep' "
+                                 "AND key = ? AND run_id = ?", rep1, latest(full_site, "bridge"))
+    assert 'id="chart-bridge"' in mine and bg(base) in mine
+    assert set(IDS.findall(mine)) == owned_by(full_site, rep1) & {
+        k for (k,) in stored(full_site, "SELECT key FROM result_sales WHERE level = 'customer' AND run_id = ?", run)}
+    (territory, count), = stored(full_site, "SELECT territory_id, count(*) FROM result_sales WHERE level = 'customer' "
+                                            "AND business_line IS NULL AND run_id = ? GROUP BY 1 ORDER BY 1 LIMIT 1", run)
+    there = director.get("/sales", params={"level": "customer", "within": f"territory:{territory}", "limit": 1000})
+    assert f"1–{count} от {count} реда" in there.text
+    # within another rep's node a rep sees nothing of it (both scopes hold), and a bad node is refused
+    other = body(clients["rep1"].get("/sales", params={"level": "customer", "within": f"rep:{full_site['rep2']}"}).text)
+    assert not IDS.findall(other)
+    assert director.get("/sales", params={"level": "rep", "within": "company:x"}).status_code == 400
+
+
 def test_a_company_wide_result_is_403_for_a_rep_and_an_unknown_one_404(clients):
     assert clients["rep1"].get("/results/abc-limits").status_code == 403
     assert clients["rep1"].get("/results/abc-limits/csv").status_code == 403

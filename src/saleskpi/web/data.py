@@ -126,10 +126,12 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _scoped(con, name: str, user: User, *, run: int | None = None, stamped: bool = False) -> Scoped:
-    """The result ``name`` in ``user``'s scope (:class:`Scoped`); raises :class:`NotFound` (no
-    such result, or not computed yet) or :class:`NotAllowed`. On a snapshot copy (a connection
-    with ``memo``) it is compiled once per result, run and scope, not once per request."""
+def _scoped(con, name: str, user: User, *, run: int | None = None, stamped: bool = False, within=None) -> Scoped:
+    """The result ``name`` in ``user``'s scope (:class:`Scoped`), and within the scope
+    ``within`` too when given (a node of the drill-down: the rows both scopes see, by the same
+    scoping layer); raises :class:`NotFound` (no such result, or not computed yet) or
+    :class:`NotAllowed`. On a snapshot copy (a connection with ``memo``) it is compiled once per
+    result, run and scope, not once per request."""
     from saleskpi import results
     from saleskpi.analyses import declared_results
 
@@ -147,10 +149,12 @@ def _scoped(con, name: str, user: User, *, run: int | None = None, stamped: bool
         from saleskpi.engines.reader import ibis_kind
 
         expr = results.read(con, name, run=run, scope=user.scope, stamped=stamped)
+        if within is not None:
+            expr = within.restrict(con, expr, name)
         return Scoped(declared, ibis.to_sql(expr), {c: ibis_kind(t) for c, t in expr.schema().items()})
 
     memo = getattr(con, "memo", None)
-    return memo(("scoped", name, run, stamped, user.scope), compile_) if memo is not None else compile_()
+    return memo(("scoped", name, run, stamped, user.scope, within), compile_) if memo is not None else compile_()
 
 
 def _fetch(con, sql: str, *, size: int | None = None):
@@ -185,14 +189,15 @@ def _count(con, sql: str) -> int:
     return int(_fetch(con, f"SELECT count(*) FROM ({sql}) AS counted")[1][0][0])
 
 
-def filtered(con, name: str, user: User, *, sort=(), where=()):
+def filtered(con, name: str, user: User, *, sort=(), where=(), within=None):
     """The rows of ``name`` in ``user``'s scope where every ``where`` condition holds
     (``COLUMN=VALUE``, as ``saleskpi show --where``), ordered by ``sort`` (``col`` or ``-col``,
-    then the key): the :class:`Scoped` result, the SQL and the sort pairs. Raises
-    :class:`NotFound`, :class:`NotAllowed`, or UsageError for a bad condition or sort."""
+    then the key), within the scope ``within`` too when given: the :class:`Scoped` result, the
+    SQL and the sort pairs. Raises :class:`NotFound`, :class:`NotAllowed`, or UsageError for a
+    bad condition or sort."""
     from saleskpi.browse import conditions, order
 
-    scoped = _scoped(con, name, user)
+    scoped = _scoped(con, name, user, within=within)
     conds = conditions(list(where), scoped.kinds)
     pairs = order(list(sort), scoped.kinds)
     return scoped, scoped.select(where=conds, order=pairs), pairs
@@ -203,13 +208,14 @@ def export_batches(con, sql: str, *, size: int = 10_000):
     return _fetch(con, sql, size=size)
 
 
-def table_of(con, name: str, user: User, *, offset: int = 0, limit: int = 50, sort=(), where=()) -> Table:
+def table_of(con, name: str, user: User, *, offset: int = 0, limit: int = 50, sort=(), where=(),
+             within=None) -> Table:
     """One page of ``name`` (see :func:`filtered`), read through the one reader with the
     user's scope and paged in the database (a 100,000-customer list is never read whole)."""
     from saleskpi import results
     from saleskpi.browse import conditions
 
-    scoped, sql, pairs = filtered(con, name, user, sort=sort, where=where)
+    scoped, sql, pairs = filtered(con, name, user, sort=sort, where=where, within=within)
     total = _count(con, scoped.select(where=conditions(list(where), scoped.kinds)))
     names, rows = _fetch(con, f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}")
     info = results.run_of(con, name)

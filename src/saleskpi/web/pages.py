@@ -18,7 +18,7 @@ from fastapi import HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
-__all__ = ["LOOKUPS", "WORDS", "register"]
+__all__ = ["DRILL", "LOOKUPS", "WORDS", "register"]
 
 #: The words of the pages, beside those of the foundation (app.WORDS).
 WORDS = {
@@ -40,7 +40,7 @@ WORDS = {
                       "previous": "previous period"}, "all_customers": "All customers (ABC classes)",
            "shown_of": "{shown} of {total} rows", "whole_table": "the whole table (sort, filter, CSV)",
            "nav_potential": "Potential", "nav_value": "Value", "scorecard": "Scorecard",
-           "competencies": "Competencies", "segments": "Segments", "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay"},
+           "competencies": "Competencies", "segments": "Segments", "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay", "within": "within the {level} {key}", "down": "down to the {level}"},
     "bg": {"overview": "Обзор", "customers": "Клиенти", "sales": "Продажби", "data": "Данни",
            "rows": "{first}–{last} от {total} реда", "no_rows": "Няма редове.", "previous": "Предишна",
            "next": "Следваща", "filter": "Филтър", "filter_help": "КОЛОНА=СТОЙНОСТ, или !=, <, <=, >, >=; по един на ред",
@@ -62,13 +62,18 @@ WORDS = {
            "nav_potential": "Потенциал", "nav_value": "Стойност", "scorecard": "Карта с показатели",
            "competencies": "Компетентности",
            "segments": "Сегменти", "satisfaction": "Удовлетвореност", "loyalty": "Лоялност",
-           "incentives": "Възнаграждения"},
+           "incentives": "Възнаграждения", "within": "в {level} {key}", "down": "надолу до {level}"},
 }
 
 #: Columns holding a red/amber/green status, shown in their colour.
 RAG = ("status", "worst_status")
 #: The levels of the sales drill-down, top first (the `level` column of the result `sales`).
 LEVELS = ("business_line", "territory", "team", "rep", "customer")
+#: Where the drill-down goes from a node of each level: the level below it that the data ties to
+#: the node (a business line's territories; the customers that lie in a territory; a team's
+#: reps; a rep's customers). Territories and teams need not nest (a team may serve several
+#: territories and a territory several teams), so a territory drills to its customers.
+DRILL = {"business_line": "territory", "territory": "customer", "team": "rep", "rep": "customer"}
 #: The columns of a node in the drill-down table (all declared in `sales`).
 SALES_COLUMNS = ("key", "business_line", "turnover_value_period", "turnover_value_prev", "turnover_value_ly",
                  "target_value", "attainment_by_value", "turnover_volume_period", "target_volume",
@@ -357,14 +362,29 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
 
     # --- sales drill-down -----------------------------------------------------------------------
 
+    def node_scope(within: str | None):
+        """The node ``LEVEL:KEY`` of ``within`` as a scope (the rows the scoping layer gives a
+        manager of that territory or team, or that rep), or None; 400 for another form."""
+        from saleskpi.access import Scope
+
+        if within is None:
+            return None, None, None
+        node_level, _, node_key = within.partition(":")
+        if node_level not in ("territory", "team", "rep") or not node_key:
+            raise HTTPException(400, f"within is LEVEL:KEY with LEVEL territory, team or rep; got '{within}'.")
+        scope = (Scope("manager", territory_ids={node_key}) if node_level == "territory" else
+                 Scope("manager", team_ids={node_key}) if node_level == "team" else Scope("rep", rep_id=node_key))
+        return scope, node_level, node_key
+
     @app.get("/sales", response_class=HTMLResponse)
     def sales(request: Request, user: CurrentUser, level: str = "business_line", key: str | None = None,
               business_line: str | None = None, comparison: str = "last_year", offset: int = 0, limit: int = 50,
-              sort: str | None = None):
+              sort: str | None = None, within: str | None = None):
         if level not in LEVELS:
             raise HTTPException(400, f"level is one of {', '.join(LEVELS)}; got '{level}'.")
         if offset < 0 or not 1 <= limit <= settings.max_limit:
             raise HTTPException(400, f"offset must be 0 or more and limit from 1 to {settings.max_limit}.")
+        inside, node_level, node_key = node_scope(within)
 
         def build(con):
             from saleskpi.analyses import declared_results
@@ -374,13 +394,17 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
             if level != "business_line":
                 where.append("business_line=" + (business_line or ""))
             try:
-                table = table_of(con, "sales", user, offset=offset, limit=limit, sort=_sort_list(sort), where=where)
+                table = table_of(con, "sales", user, offset=offset, limit=limit, sort=_sort_list(sort), where=where,
+                                 within=inside)
             except UsageError as exc:
                 raise HTTPException(400, str(exc)) from None
             bridge = declared_results()["bridge"]
+            # the bridge of the node asked for, else of the node drilled into, else of the user's top
             node = (rows_of(con, "bridge", user, equal={"comparison": comparison, "level": level, "key": key})
-                    if key is not None else [])
-            tops = [] if key is not None else top_rows(con, user)
+                    if key is not None else
+                    rows_of(con, "bridge", user, equal={"comparison": comparison, "level": node_level,
+                                                        "key": node_key}) if within is not None else [])
+            tops = [] if key is not None or within is not None else top_rows(con, user)
             if not node and tops:
                 node = rows_of(con, "bridge", user, equal={"comparison": comparison, "level": tops[0]["level"],
                                                            "key": tops[0]["key"]})
@@ -390,8 +414,8 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
                 b = node[0]
                 chart = {"id": "bridge", "type": "waterfall", "labels": [s["title"] for s in steps],
                          "values": [_num(b[s["name"]]) for s in steps]}
-            down = LEVELS[LEVELS.index(level) + 1] if level != LEVELS[-1] else None
-            return page(request, "sales.html", user, table=table, levels=LEVELS, level=level, down=down,
+            return page(request, "sales.html", user, table=table, levels=LEVELS, level=level, down=DRILL.get(level),
+                        within=within, node_level=node_level, node_key=node_key,
                         business_line=business_line or "",
                         cols=columns(declared_results()["sales"], user.lang, SALES_COLUMNS), node=node[0] if node else None,
                         bridge_cols=columns(bridge, user.lang, ("comparison", "level", "key", "base_value",
