@@ -152,6 +152,18 @@ def _format_of(book, name, column):
                 if c.value is not None)
 
 
+def test_the_stored_actions_and_notes_are_in_the_reader_s_language(whole):
+    from saleskpi.texts import translate
+
+    en, bg = whole["en"][0], whole["bg"][0]
+    for name in ("abc", "abc-matrix"):
+        at = [c.name for c in DECLARED[name].columns].index("action")
+        english = [r[at] for r in _rows(en[name])]
+        shown = [r[at] for r in _rows(bg[name])]
+        assert shown == [translate(v, "bg") for v in english]
+        assert "защита: план за ключов клиент, задържане" in shown and "defend: key-account plan, retain" in english
+
+
 def test_number_formats_by_kind(whole):
     en, bg = whole["en"][0], whole["bg"][0]
     assert _format_of(en, "abc", "turnover_value_12m") == '#,##0.00 "EUR"'  # money, the workspace currency

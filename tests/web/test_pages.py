@@ -223,6 +223,16 @@ def test_the_abc_matrix_links_its_27_cells(clients, full_site):
     assert count == 38  # the example of docs/web.md
 
 
+def test_the_stored_actions_are_shown_in_the_user_s_language(clients, full_site):
+    (action,), = stored(full_site, "SELECT action FROM result_abc_matrix WHERE cell = 'AAA' AND run_id = ?",
+                        latest(full_site, "abc-matrix"))
+    assert action == "defend: key-account plan, retain"
+    page = clients["director"].get("/customers").text  # the director reads Bulgarian
+    assert 'title="защита: план за ключов клиент, задържане"' in page and action not in page
+    table = clients["director"].get("/results/abc", params={"where": "cell=AAA"}).text
+    assert "<td>защита: план за ключов клиент, задържане</td>" in table
+
+
 def test_the_sales_drill_down_shows_the_bridge_of_a_node(clients, full_site):
     rep = full_site["rep1"]
     (base, current, currency), = stored(

@@ -30,6 +30,7 @@ from saleskpi.errors import UsageError
 from saleskpi.report.cells import write_batch
 from saleskpi.results import Kind, Result
 from saleskpi.results.runs import RunInfo
+from saleskpi.texts import is_text_column, translate_array
 
 __all__ = ["SHEETS", "LANGS", "BATCH_ROWS", "ReportSummary", "write_xlsx"]
 
@@ -203,7 +204,11 @@ def _result_sheet(book, con, declared: Result, *, scope, lang: str, formats: _Fo
     sheet.set_row(0, 45)
     sheet.freeze_panes(1, 0)
     n = 0
+    texts = [j for j, c in enumerate(columns) if is_text_column(c.name)] if lang != "en" else []
     for batch in expr.to_pyarrow_batches(chunk_size=BATCH_ROWS):
+        if texts:  # the stored actions, notes and reasons in the reader's language
+            batch = batch.from_arrays([translate_array(a, lang) if j in texts else a
+                                       for j, a in enumerate(batch.columns)], schema=batch.schema)
         # a column at a time into the sheet's XML (cells.py): XlsxWriter's cell at a time took 8 µs a cell
         n += write_batch(sheet, batch, columns, cell_formats, n + 1)
     sheet.autofilter(0, 0, max(n, 1), len(columns) - 1)

@@ -73,10 +73,13 @@ def cell(value, kind: Kind | str, lang: str, currency: str | None = None) -> str
     return str(value)
 
 
-def reason_of(row: dict) -> str | None:
+def reason_of(row: dict, lang: str = "en") -> str | None:
     """The reason a row gives for its empty cells: its ``*_reason`` or ``note`` column, as the
-    declarations name them (``class_missing_reason``, ``share_missing_reason``, ``note``)."""
+    declarations name them (``class_missing_reason``, ``share_missing_reason``, ``note``), in
+    ``lang`` (:func:`saleskpi.texts.translate`)."""
+    from saleskpi.texts import translate
+
     for name, value in row.items():
         if (name.endswith("_reason") or name == "note") and value:
-            return str(value)
+            return translate(str(value), lang)
     return None

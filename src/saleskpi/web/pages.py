@@ -101,6 +101,7 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
     out (all from create_app)."""
     from saleskpi import users
     from saleskpi.errors import UsageError
+    from saleskpi.texts import is_text_column, translate
     from saleskpi.web import format as fmt
     from saleskpi.web.data import NotAllowed, NotFound, export_batches, exported_data, filtered, rows_of, table_of
     from saleskpi.web.snapshot import Unavailable
@@ -119,10 +120,11 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
                 for c in shown]
 
     def show(row: dict, col: dict, lang: str) -> str:
-        return fmt.cell(row.get(col["name"]), col["kind"], lang, row.get("currency"))
+        text = fmt.cell(row.get(col["name"]), col["kind"], lang, row.get("currency"))
+        return translate(text, lang) if is_text_column(col["name"]) else text
 
-    def why(row: dict, col: dict) -> str:
-        return (fmt.reason_of(row) or "") if fmt.is_unknown(row.get(col["name"])) else ""
+    def why(row: dict, col: dict, lang: str) -> str:
+        return (fmt.reason_of(row, lang) or "") if fmt.is_unknown(row.get(col["name"])) else ""
 
     def tds(row: dict, cols: list[dict], lang: str, *, link: str | None = None) -> Markup:
         """The cells of one table row as HTML, formatted for ``lang`` (a few thousand cells a
@@ -138,14 +140,15 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
                 attrs = f' class="rag-{value}"'
             if fmt.is_unknown(value):
                 if reason is None:
-                    reason = fmt.reason_of(row) or ""
+                    reason = fmt.reason_of(row, lang) or ""
                 if reason:
                     attrs += f' title="{escape(reason)}"'
                 text = ""
             elif c["name"] == link:
                 text = f'<a href="/customers/{escape(quote(str(value), safe=""))}">{escape(value)}</a>'
             else:
-                text = escape(fmt.cell(value, c["kind"], lang, row.get("currency")))
+                text = fmt.cell(value, c["kind"], lang, row.get("currency"))
+                text = escape(translate(text, lang) if is_text_column(c["name"]) else text)
             out.append(f"<td{attrs}>{text}</td>")
         return Markup("".join(out))
 
@@ -171,7 +174,7 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
             response.headers[key] = value
         return response
 
-    templates.env.globals.update(show=show, why=why, tds=tds, with_query=with_query, fmt_date=fmt.date)
+    templates.env.globals.update(show=show, why=why, tds=tds, with_query=with_query, fmt_date=fmt.date, tr=translate)
 
     def reading(request: Request, user, build):
         """``build(con)``'s page, read from the current snapshot (kept by the page cache)."""
