@@ -233,6 +233,34 @@ def test_the_stored_actions_are_shown_in_the_user_s_language(clients, full_site)
     assert "<td>защита: план за ключов клиент, задържане</td>" in table
 
 
+def _chart(page: str) -> list[dict]:
+    import json
+
+    return json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S).group(1))
+
+
+def test_the_customers_page_draws_the_pareto_curve_with_the_class_limits(clients, full_site):
+    rows = stored(full_site, "SELECT turnover_value_12m, class_by_value FROM result_abc WHERE run_id = ? "
+                             "AND turnover_value_12m > 0 ORDER BY turnover_value_12m DESC, customer_id",
+                  latest(full_site, "abc"))
+    total, n = float(sum(v for v, _ in rows)), len(rows)
+    (pareto,) = _chart(clients["director"].get("/customers").text)
+    assert pareto["type"] == "pareto" and pareto["points"][0] == [0, 0] and pareto["points"][-1] == [1, 1]
+    # the A/B limit: where the last class-A customer is, and the share of turnover up to it
+    last_a = max(i for i, (_, c) in enumerate(rows, start=1) if c == "A")
+    ab = next(m for m in pareto["limits"] if m["name"] == "Граница A/B")
+    assert ab["x"] == pytest.approx(last_a / n, abs=1e-6)
+    assert ab["y"] == pytest.approx(float(sum(v for v, _ in rows[:last_a])) / total, abs=1e-6)
+    # a rep's curve is of the rep's own customers
+    mine = [v for (v, c), cid in zip(rows, [r for (r,) in stored(
+        full_site, "SELECT customer_id FROM result_abc WHERE run_id = ? AND turnover_value_12m > 0 "
+                   "ORDER BY turnover_value_12m DESC, customer_id", latest(full_site, "abc"))])
+            if cid in owned_by(full_site, full_site["rep1"])]
+    (own,) = _chart(clients["rep1"].get("/customers").text)
+    top = float(mine[0]) / float(sum(mine))
+    assert own["points"][1] == pytest.approx([1 / len(mine), top], abs=1e-6)
+
+
 def test_the_sales_drill_down_shows_the_bridge_of_a_node(clients, full_site):
     rep = full_site["rep1"]
     (base, current, currency), = stored(

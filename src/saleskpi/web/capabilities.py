@@ -10,11 +10,12 @@ says so. No page computes a figure of its own.
 """
 
 # no `from __future__ import annotations`: FastAPI reads the routes' annotations (CurrentUser)
-import json
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
+
+from saleskpi.web import format as fmt
 
 __all__ = ["PAGES", "Section", "register"]
 
@@ -152,7 +153,7 @@ def register(app, page, CurrentUser, *, columns, reading) -> None:  # noqa: N803
                 if not shown and hidden:
                     raise HTTPException(403, f"The role '{user.role}' sees none of the results of this page.")
                 return page(request, "sections.html", user, heading=title_bg if user.lang == "bg" else title_en,
-                            sections=shown, charts=json.dumps(charts), has_charts=bool(charts),
+                            sections=shown, charts=fmt.chart_json(charts), has_charts=bool(charts),
                             drawn={c["id"] for c in charts})
 
             return reading(request, user, build)

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from saleskpi.results import Kind
 
-__all__ = ["number", "date", "cell", "reason_of", "is_unknown"]
+__all__ = ["number", "date", "cell", "chart_json", "reason_of", "is_unknown"]
 
 _SEPARATORS = {"bg": (" ", ","), "en": (",", ".")}
 _FLAGS = {"bg": ("да", "не"), "en": ("yes", "no")}
@@ -83,3 +83,12 @@ def reason_of(row: dict, lang: str = "en") -> str | None:
         if (name.endswith("_reason") or name == "note") and value:
             return translate(str(value), lang)
     return None
+
+
+def chart_json(charts) -> str:
+    """The charts' data as the JSON of a page's ``<script type="application/json">`` block:
+    ``<``, ``>`` and ``&`` written as JSON escapes, so that no text of the data (a business
+    line named ``</script>...``) can end the block."""
+    import json
+
+    return json.dumps(charts).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -10,7 +10,6 @@ language; values are formatted by :mod:`saleskpi.web.format`.
 
 
 import io
-import json
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -40,7 +39,10 @@ WORDS = {
                       "previous": "previous period"}, "all_customers": "All customers (ABC classes)",
            "shown_of": "{shown} of {total} rows", "whole_table": "the whole table (sort, filter, CSV)",
            "nav_potential": "Potential", "nav_value": "Value", "scorecard": "Scorecard",
-           "competencies": "Competencies", "segments": "Segments", "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay", "within": "within the {level} {key}", "down": "down to the {level}"},
+           "competencies": "Competencies", "segments": "Segments", "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay", "pareto": "Pareto curve: share of turnover by share of customers (12 months)",
+           "pareto_curve": "Customers", "share_customers": "Share of customers",
+           "share_turnover": "Cumulative share of turnover", "limit_ab": "A/B limit", "limit_bc": "B/C limit",
+           "limit_at": "{name}: {customers} of customers hold {turnover} of the turnover", "within": "within the {level} {key}", "down": "down to the {level}"},
     "bg": {"overview": "Обзор", "customers": "Клиенти", "sales": "Продажби", "data": "Данни",
            "rows": "{first}–{last} от {total} реда", "no_rows": "Няма редове.", "previous": "Предишна",
            "next": "Следваща", "filter": "Филтър", "filter_help": "КОЛОНА=СТОЙНОСТ, или !=, <, <=, >, >=; по един на ред",
@@ -62,7 +64,10 @@ WORDS = {
            "nav_potential": "Потенциал", "nav_value": "Стойност", "scorecard": "Карта с показатели",
            "competencies": "Компетентности",
            "segments": "Сегменти", "satisfaction": "Удовлетвореност", "loyalty": "Лоялност",
-           "incentives": "Възнаграждения", "within": "в {level} {key}", "down": "надолу до {level}"},
+           "incentives": "Възнаграждения", "pareto": "Крива на Парето: дял от оборота по дял от клиентите (12 месеца)",
+           "pareto_curve": "Клиенти", "share_customers": "Дял от клиентите",
+           "share_turnover": "Натрупан дял от оборота", "limit_ab": "Граница A/B", "limit_bc": "Граница B/C",
+           "limit_at": "{name}: {customers} от клиентите носят {turnover} от оборота", "within": "в {level} {key}", "down": "надолу до {level}"},
 }
 
 #: Columns holding a red/amber/green status, shown in their colour.
@@ -300,7 +305,7 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
                                                    "growth_value_vs_ly"))
             return page(request, "overview.html", user, tops=tops, heads=heads, lines=lines, line_cols=line_cols,
                         card=card, card_cols=card_cols, card_title=declared_results()["scorecard"].title[_i(user.lang)],
-                        charts=json.dumps(charts), has_charts=bool(charts), drawn={c["id"] for c in charts},
+                        charts=fmt.chart_json(charts), has_charts=bool(charts), drawn={c["id"] for c in charts},
                         trend_title=WORDS[user.lang]["trend"])
 
         return reading(request, user, build)
@@ -310,8 +315,25 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
     @app.get("/customers", response_class=HTMLResponse)
     def customers(request: Request, user: CurrentUser):
         def build(con):
+            from contextlib import nullcontext
+
+            from saleskpi import results
+            from saleskpi.analyses.abc.pareto import pareto_points
+
             cells = {r["cell"]: r for r in rows_of(con, "abc-matrix", user)}
-            return page(request, "customers.html", user, cells=cells, classes=CLASSES)
+            # the Pareto curve of the customers the user sees, with where classes A and B end
+            curve, limits = [], {}
+            if results.table_name("abc") in con.list_tables():
+                with getattr(con, "exclusive", nullcontext)():  # Ibis expressions of its own
+                    curve, limits = pareto_points(con, scope=user.scope)
+            w = WORDS[user.lang]
+            charts = [{"id": "pareto", "type": "pareto", "name": w["pareto_curve"],
+                       "x": w["share_customers"], "y": w["share_turnover"],
+                       "points": [[round(p[1], 6), round(p[3], 6)] for p in curve],
+                       "limits": [{"name": w[key], "x": round(v[1], 6), "y": round(v[3], 6)}
+                                  for key, v in sorted(limits.items())]}] if curve else []
+            return page(request, "customers.html", user, cells=cells, classes=CLASSES, limits=limits,
+                        charts=fmt.chart_json(charts), has_charts=bool(charts))
 
         return reading(request, user, build)
 
@@ -424,7 +446,7 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
                         bridge_cols=columns(bridge, user.lang, ("comparison", "level", "key", "base_value",
                                                                  *BRIDGE_STEPS, "current_value", "change_value",
                                                                  "customers_new", "customers_lost", "note")),
-                        charts=json.dumps([chart] if chart else []), has_charts=bool(chart),
+                        charts=fmt.chart_json([chart] if chart else []), has_charts=bool(chart),
                         comparison=comparison, sort=sort or "", result="sales")
 
         return reading(request, user, build)

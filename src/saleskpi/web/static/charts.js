@@ -39,13 +39,28 @@
       ]
     };
   }
+  function pareto(chart) {
+    // the cumulative share of turnover by share of customers, with the class limits as dashed lines
+    var percent = function (v) { return numbers.format(Math.round(v * 1000) / 10) + " %"; };
+    var share = {type: "value", min: 0, max: 1, axisLabel: {formatter: percent}};
+    return {
+      animation: false, tooltip: {trigger: "axis", renderMode: "richText", valueFormatter: percent},
+      grid: {containLabel: true},
+      xAxis: Object.assign({name: chart.x, nameLocation: "middle", nameGap: 28}, share),
+      yAxis: Object.assign({name: chart.y}, share),
+      series: [{name: chart.name, type: "line", showSymbol: false, data: chart.points,
+                markLine: {symbol: "none", lineStyle: {type: "dashed"}, label: {formatter: "{b}"},
+                           data: chart.limits.map(function (l) { return {name: l.name, xAxis: l.x}; })}}]
+    };
+  }
   function draw() {
     var block = document.getElementById("chart-data");
     if (!block || typeof echarts === "undefined") { return; }
     JSON.parse(block.textContent).forEach(function (chart) {
       var el = document.getElementById("chart-" + chart.id);
       if (!el) { return; }
-      echarts.init(el).setOption(chart.type === "waterfall" ? waterfall(chart) : bar(chart));
+      echarts.init(el).setOption(chart.type === "waterfall" ? waterfall(chart) :
+                                 chart.type === "pareto" ? pareto(chart) : bar(chart));
     });
   }
   document.addEventListener("DOMContentLoaded", draw);
