@@ -213,6 +213,24 @@ def test_the_customer_page_is_the_key_account_plan(clients, full_site):
     assert set(IDS.findall(page)) == {customer}
 
 
+def test_the_customer_page_shows_the_target_segments_and_survey_answers(clients, full_site):
+    # a customer who answered a survey (mislead holds the answer against the behaviour)
+    (customer, answer), = stored(full_site, "SELECT customer_id, nps_answer FROM result_mislead WHERE run_id = ? "
+                                            "ORDER BY customer_id LIMIT 1", latest(full_site, "mislead"))
+    page = body(clients["director"].get(f"/customers/{customer}").text)
+    for heading in ("Цел, предложена от потенциала", "Сегменти", "Удовлетвореност",
+                    "Отговори в анкетите: стилове на отговаряне"):
+        assert heading in page
+    segments = stored(full_site, "SELECT segment FROM result_segments WHERE customer_id = ? AND run_id = ?",
+                      customer, latest(full_site, "segments"))
+    assert segments and all(f"<td>{s}</td>" in page for (s,) in segments if s is not None)
+    (proposed, currency), = stored(full_site, "SELECT proposed_target_value, currency FROM result_target_proposals "
+                                              "WHERE customer_id = ? AND run_id = ?", customer,
+                                   latest(full_site, "target-proposals"))
+    assert proposed is None or f"{bg(proposed)} {currency}" in page
+    assert f"<td class=\"num\">{answer}</td>" in page
+
+
 def test_the_abc_matrix_links_its_27_cells(clients, full_site):
     page = clients["director"].get("/customers").text
     links = re.findall(r'href="/results/abc\?where=cell%3D([ABC]{3})"', page)

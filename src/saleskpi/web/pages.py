@@ -40,7 +40,8 @@ WORDS = {
            "shown_of": "{shown} of {total} rows", "whole_table": "the whole table (sort, filter, CSV)",
            "nav_potential": "Potential", "nav_value": "Value", "scorecard": "Scorecard",
            "competencies": "Competencies", "segments": "Segments", "satisfaction": "Satisfaction", "loyalty": "Loyalty", "incentives": "Pay", "pareto": "Pareto curve: share of turnover by share of customers (12 months)",
-           "pareto_curve": "Customers", "share_customers": "Share of customers",
+           "pareto_curve": "Customers", "target": "Target proposed from potential",
+           "styles": "Survey answers: response styles", "share_customers": "Share of customers",
            "share_turnover": "Cumulative share of turnover", "limit_ab": "A/B limit", "limit_bc": "B/C limit",
            "limit_at": "{name}: {customers} of customers hold {turnover} of the turnover", "within": "within the {level} {key}", "down": "down to the {level}"},
     "bg": {"overview": "Обзор", "customers": "Клиенти", "sales": "Продажби", "data": "Данни",
@@ -65,7 +66,8 @@ WORDS = {
            "competencies": "Компетентности",
            "segments": "Сегменти", "satisfaction": "Удовлетвореност", "loyalty": "Лоялност",
            "incentives": "Възнаграждения", "pareto": "Крива на Парето: дял от оборота по дял от клиентите (12 месеца)",
-           "pareto_curve": "Клиенти", "share_customers": "Дял от клиентите",
+           "pareto_curve": "Клиенти", "target": "Цел, предложена от потенциала",
+           "styles": "Отговори в анкетите: стилове на отговаряне", "share_customers": "Дял от клиентите",
            "share_turnover": "Натрупан дял от оборота", "limit_ab": "Граница A/B", "limit_bc": "Граница B/C",
            "limit_at": "{name}: {customers} от клиентите носят {turnover} от оборота", "within": "в {level} {key}", "down": "надолу до {level}"},
 }
@@ -92,7 +94,8 @@ BRIDGE_STEPS = ("new_customers_value", "lost_customers_value", "price_effect_val
 CLASSES = ("A", "B", "C")
 #: The results the customer page reads one customer's rows of (by customer_id): indexed on
 #: customer_id in the server's snapshot copies (saleskpi.web.snapshot).
-LOOKUPS = ("abc", "clv-history", "sales", "potential", "wallet", "clv")
+LOOKUPS = ("abc", "clv-history", "sales", "potential", "wallet", "clv", "target-proposals", "segments", "mislead",
+           "response-styles")
 
 
 def _i(lang: str) -> int:
@@ -379,6 +382,17 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
                                                                    "class_missing_reason"))})
             part(w["value"], "clv", me, ("clv_12m", "clv_36m", "p_alive", "expected_purchases_12m",
                                          "offer_budget", "opportunity_36m", "rank_by_clv_36m", "note"))
+            part(w["target"], "target-proposals", me, ("period", "turnover_value_12m", "potential_value",
+                                                       "potential_at_target_share", "proposed_target_value",
+                                                       "current_target_value", "proposed_vs_current", "note"))
+            part(w["segments"], "segments", me, ("segmentation", "segment", "previous_segment", "assigned_by",
+                                                 "recency_days", "orders_12m", "note"))
+            # satisfaction, when the customer answered a survey: the answer against what the
+            # customer does, and the answers' response styles
+            part(w["satisfaction"], "mislead", me, ("answered_on", "nps_answer", "mismatch", "growth_value_vs_ly",
+                                                    "p_alive", "share_of_wallet_by_value", "evidence"))
+            part(w["styles"], "response-styles", me, ("survey_year", "items", "straight_lining", "acquiescence",
+                                                       "extreme_response", "scale", "note"))
             if not parts:
                 raise HTTPException(404, f"No customer '{customer_id}' among the customers you may see.")
             return page(request, "customer.html", user, customer_id=customer_id, parts=parts)
