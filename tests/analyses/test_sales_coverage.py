@@ -140,6 +140,7 @@ def test_no_product_marked_leaves_the_target_products_empty(tmp_path):
         report = compute(ws, only=["abc"], as_of=AS_OF)
         sales = results.read(ws.con, "sales").to_pyarrow().to_pylist()
         class_a = results.read(ws.con, "class-a").to_pyarrow().to_pylist()
+        gaps = results.read(ws.con, "target-gaps").count().execute()
     assert len(sales) > 2 and all(r["target_products_value"] is None and r["target_products_share"] is None
                                   for r in sales)
     assert all(NOTE_NO_TARGET_PRODUCTS in r["note"] for r in sales)
@@ -154,3 +155,7 @@ def test_no_product_marked_leaves_the_target_products_empty(tmp_path):
     assert ("sales: no product is marked as a target product (products.is_target), so sales.target_products_value "
             "and target_products_share (and class-a's) are empty; import the products with an is_target column "
             "(yes for each target product) to get them.") in report.warnings
+    # and no target product is missing from anyone's purchases: there is nothing to offer, said so
+    assert gaps == 0
+    assert ("abc: target-gaps: no product is marked products.is_target, so there are no target products to offer; "
+            "mark them in the products file (is_target = true) and import it again.") in report.warnings

@@ -32,7 +32,7 @@ def ws(small_company):
     second = compute(small_company, as_of=AS_OF)
     assert set(first.stored) == {"sales", "bridge", "potential", "potential-rollup", "potential-rep-bias",
                                  "potential-methods", "wallet",
-                                 "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a",
+                                 "wallet-links", "abc", "abc-limits", "abc-matrix", "abc-migration", "class-a", "target-gaps",
                                  "clv", "clv-history", "clv-validation", "clv-params", "clv-wallet",
                                  "segments", "segment-quality", "segment-profit", "segment-moves", "segment-clusters",
                                  "nps", "nps-change", "nonresponse", "nonresponse-test", "drivers",
@@ -159,3 +159,17 @@ def test_migration_compares_with_the_last_finished_run_not_a_killed_one(ws):
     assert {r["previous_run"] for r in mig} == {last}
     value = [(r["from_class"], r["to_class"], r["customers"]) for r in mig if r["criterion"] == "value"]
     assert sorted(value) == [("A", "A", 2), ("B", "B", 1), ("C", "C", 1)]
+
+
+def test_target_gaps_are_the_target_products_an_active_customer_did_not_buy(ws):
+    # the one target product is P1 (line A). In the 12 months C1 (P1 on 2024-09-15 and 2025-02-01)
+    # and C4 (2025-05-05) bought it, C3 bought only P3; C2 bought nothing, so it has nothing to offer beside
+    gaps = rows(ws, "target-gaps")
+    assert [(r["customer_id"], r["product_id"]) for r in gaps] == [("C3", "P1")]
+    (gap,) = gaps
+    abc = pick(rows(ws, "abc"), customer_id="C3")
+    assert (gap["territory_id"], gap["rep_id"], gap["class_by_value"]) == ("T2", "R2", abc["class_by_value"])
+    assert (gap["product_name"], gap["business_line"], gap["category"]) == ("p1", "A", "a1")
+    # C3 buys nothing of line A and has no potential there (only B is stated): 0 turnover, no gap
+    assert gap["line_turnover_value_12m"] == 0 and gap["line_gap_value"] is None
+    assert gap["buyers_share"] == pytest.approx(2 / 3)  # C1 and C4 of the three who bought

@@ -231,6 +231,16 @@ def test_the_customer_page_shows_the_target_segments_and_survey_answers(clients,
     assert f"<td class=\"num\">{answer}</td>" in page
 
 
+def test_the_customer_page_lists_the_target_products_not_yet_bought(clients, full_site):
+    gaps = stored(full_site, "SELECT customer_id, product_id, buyers_share FROM result_target_gaps WHERE run_id = ? "
+                             "ORDER BY customer_id, product_id", latest(full_site, "target-gaps"))
+    customer = gaps[0][0]
+    mine = [(p, share) for c, p, share in gaps if c == customer]
+    page = body(clients["director"].get(f"/customers/{customer}").text)
+    assert "Целеви продукти, които още не е купувал (12 месеца)" in page
+    assert all(f"<td>{p}</td>" in page and f"{bg(share * 100, 1)} %" in page for p, share in mine)
+
+
 def test_the_abc_matrix_links_its_27_cells(clients, full_site):
     page = clients["director"].get("/customers").text
     links = re.findall(r'href="/results/abc\?where=cell%3D([ABC]{3})"', page)

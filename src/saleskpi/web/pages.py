@@ -32,7 +32,7 @@ WORDS = {
            "potential_chart": "Turnover and potential by business line", "bridge": "Turnover bridge",
            "level": "Level", "imports": "Imports", "runs": "Runs", "warnings": "Warnings of the last run",
            "no_warnings": "No warnings.", "not_yet": "Not computed yet.", "run_of": "run",
-           "target_products": "Target products not yet bought: no stored result holds them yet.",
+           "target_products": "Target products not yet bought (12 months)",
            "comparison": "Compared with", "company": "The company",
            "levels": {"business_line": "business line", "territory": "territory", "team": "team", "rep": "rep",
                       "customer": "customer", "company": "company", "last_year": "last year",
@@ -56,7 +56,7 @@ WORDS = {
            "potential_chart": "Оборот и потенциал по бизнес линия", "bridge": "Мост на оборота",
            "level": "Ниво", "imports": "Импорти", "runs": "Изчисления", "warnings": "Предупреждения от последното изчисление",
            "no_warnings": "Няма предупреждения.", "not_yet": "Още не е изчислено.", "run_of": "изчисление",
-           "target_products": "Целеви продукти, които още не е купувал: още няма резултат, който да ги съдържа.",
+           "target_products": "Целеви продукти, които още не е купувал (12 месеца)",
            "comparison": "Сравнено с", "company": "Компанията",
            "levels": {"business_line": "бизнес линия", "territory": "територия", "team": "екип", "rep": "търговец",
                       "customer": "клиент", "company": "фирмата", "last_year": "миналата година",
@@ -94,8 +94,8 @@ BRIDGE_STEPS = ("new_customers_value", "lost_customers_value", "price_effect_val
 CLASSES = ("A", "B", "C")
 #: The results the customer page reads one customer's rows of (by customer_id): indexed on
 #: customer_id in the server's snapshot copies (saleskpi.web.snapshot).
-LOOKUPS = ("abc", "clv-history", "sales", "potential", "wallet", "clv", "target-proposals", "segments", "mislead",
-           "response-styles")
+LOOKUPS = ("abc", "clv-history", "sales", "potential", "wallet", "clv", "target-gaps", "target-proposals",
+           "segments", "mislead", "response-styles")
 
 
 def _i(lang: str) -> int:
@@ -382,6 +382,8 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
                                                                    "class_missing_reason"))})
             part(w["value"], "clv", me, ("clv_12m", "clv_36m", "p_alive", "expected_purchases_12m",
                                          "offer_budget", "opportunity_36m", "rank_by_clv_36m", "note"))
+            part(w["target_products"], "target-gaps", me, ("product_id", "product_name", "business_line", "category",
+                                                           "line_turnover_value_12m", "line_gap_value", "buyers_share"))
             part(w["target"], "target-proposals", me, ("period", "turnover_value_12m", "potential_value",
                                                        "potential_at_target_share", "proposed_target_value",
                                                        "current_target_value", "proposed_vs_current", "note"))

@@ -252,6 +252,53 @@ def class_a(abc: ibis.Table, sales: ibis.Table, reps: ibis.Table) -> ibis.Table:
     return j.order_by([j.turnover_value_12m.desc(), j.customer_id])
 
 
+#: The warning when no product is marked as a target product (then target-gaps holds no row).
+NO_TARGET_PRODUCTS = ("target-gaps: no product is marked products.is_target, so there are no target products "
+                      "to offer; mark them in the products file (is_target = true) and import it again.")
+
+
+def target_gaps(ctx: Context, abc: ibis.Table, wallet: ibis.Table) -> ibis.Table:
+    """Each target product (``products.is_target``) that a customer who bought in the 12 months to
+    the as-of date did not buy in them (its net value of the product not positive): the offers of
+    the key-account manager's plan ("what do I offer whom?", DESIGN.md). Beside each, the
+    customer's 12-month turnover and gap to potential in the product's business line (the
+    ``wallet`` row of that line: where the gap is large the offer has room), and the share of
+    those customers who did buy the product (a product most of them buy is an easy offer)."""
+    from saleskpi.analyses.periods import last_12_months
+    from saleskpi.analyses.shared import product_attributes
+
+    start, end = last_12_months(ctx.as_of)
+    products = ctx.table("products")
+    attributes = product_attributes(products)
+    targets = attributes.filter(attributes.is_target)
+    targets = targets.join(products.select("product_id", product_name=products.name), "product_id")
+    lines = ctx.table("sales")
+    lines = lines.filter((lines.date >= start) & (lines.date <= end))
+    bought = lines.group_by("customer_id", "product_id").aggregate(value=lines.net_value.sum())
+    bought = bought.filter(bought.value > 0).select(b_customer_id=bought.customer_id, b_product_id=bought.product_id)
+    active = abc.filter(abc.turnover_value_12m > 0).select("customer_id", "territory_id", "rep_id", "class_by_value",
+                                                           "currency")
+    counted = active.aggregate(active_customers=active.count())
+    ids = active.select(a_customer_id=active.customer_id)
+    buyers = bought.join(ids, bought.b_customer_id == ids.a_customer_id)
+    buyers = buyers.group_by(p_product_id=buyers.b_product_id).aggregate(buyers=buyers.count())
+    pairs = active.cross_join(targets.select("product_id", "product_name", "business_line", "category"))
+    missing = pairs.anti_join(bought, [pairs.customer_id == bought.b_customer_id,
+                                       pairs.product_id == bought.b_product_id])
+    missing = missing.left_join(buyers, missing.product_id == buyers.p_product_id).drop("p_product_id")
+    missing = missing.cross_join(counted)
+    w = wallet.select(w_customer_id=wallet.customer_id, w_line=wallet.business_line,
+                      line_turnover_value_12m=wallet.turnover_value_12m, line_gap_value=wallet.gap_value)
+    out = missing.left_join(w, [missing.customer_id == w.w_customer_id, missing.business_line == w.w_line])
+    out = out.select(
+        "customer_id", "territory_id", "rep_id", "class_by_value", "product_id", "product_name", "business_line",
+        "category", "line_turnover_value_12m", "line_gap_value",
+        # a product no active customer bought has a real 0 share
+        buyers_share=(out.buyers.fill_null(0).cast("float64") / out.active_customers.cast("float64")),
+        currency=out.currency)
+    return out.order_by([out.customer_id, out.product_id])
+
+
 def abc_warnings(frame: pd.DataFrame, limits: dict) -> list[str]:
     """What the run's warnings say about the classes: criteria by which no customer, or only
     some, could be classified, and why (the potential analysis's warning says what to import)."""
@@ -279,6 +326,10 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
     frame, limits = customer_classes(ctx)
     for message in abc_warnings(frame, limits):
         ctx.warn("abc", message)
+    from saleskpi.analyses.sales import target_products_known
+
+    if not target_products_known(ctx.table("products")):
+        ctx.warn("abc", NO_TARGET_PRODUCTS)
     currency = ctx.settings.workspace.currency
     abc = frame_table(frame.assign(currency=currency), ABC_TYPES)
     settings = ctx.settings.abc
@@ -300,6 +351,7 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
         "abc-matrix": matrix(abc, action_table(settings.actions), unknown).mutate(currency=ibis.literal(currency)),
         "abc-migration": frame_table(migration(ctx, frame), MIGRATION_TYPES),
         "class-a": class_a(abc, ctx.result("sales"), ctx.table("reps")),
+        "target-gaps": target_gaps(ctx, abc, ctx.result("wallet")),
     }
 
 

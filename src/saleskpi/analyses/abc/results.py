@@ -5,6 +5,7 @@ from __future__ import annotations
 from saleskpi.analyses.columns import (
     ACTION,
     ASSORTMENT_BREADTH,
+    BUSINESS_LINE,
     ATTAINMENT_BY_VALUE,
     CATEGORIES_BOUGHT,
     CELL,
@@ -223,4 +224,52 @@ CLASS_A = Result(
     ),
 )
 
-RESULTS: tuple[Result, ...] = (ABC, ABC_LIMITS, ABC_MATRIX, ABC_MIGRATION, CLASS_A)
+TARGET_GAPS = Result(
+    "target-gaps",
+    ("Target products not yet bought", "Целеви продукти, които още не е купувал"),
+    ("Each target product (products.is_target) that a customer who bought in the 12 months to the as-of "
+     "date did not buy in them: what to offer whom, with the customer's turnover and gap to potential in the "
+     "product's business line and the share of the buying customers who bought the product.",
+     "Всеки целеви продукт (products.is_target), който клиент с покупки през 12-те месеца до отчетната дата "
+     "не е купил през тях: какво да се предложи на кого, с оборота и неусвоения потенциал на клиента в "
+     "бизнес линията на продукта и дела на купувалите клиенти, които са купили продукта."),
+    (CUSTOMER_ID, TERRITORY_ID, REP_ID, CLASS_BY_VALUE,
+     column("product_id", "id", "Product", "Продукт",
+            "The target product's id (products.product_id) that the customer did not buy in the 12 months.",
+            "Кодът на целевия продукт (products.product_id), който клиентът не е купил през 12-те месеца."),
+     column("product_name", "text", "Product name", "Име на продукта",
+            "The product's name (products.name).", "Името на продукта (products.name)."),
+     BUSINESS_LINE,
+     column("category", "class", "Category", "Категория",
+            "The product's category (products.category).", "Категорията на продукта (products.category)."),
+     column("line_turnover_value_12m", "money", "Turnover in the line, 12 months", "Оборот в линията, 12 месеца",
+            "The customer's 12-month turnover in the product's business line (its wallet row): 0 when it buys "
+            "nothing of the line; empty where the customer has no wallet row for the line.",
+            "Оборотът на клиента за 12 месеца в бизнес линията на продукта (редът му в wallet): 0, когато не "
+            "купува нищо от линията; празно, където клиентът няма ред в wallet за линията."),
+     column("line_gap_value", "money", "Gap to potential in the line", "Неусвоен потенциал в линията",
+            "The customer's yearly potential in the product's business line − its 12-month turnover there "
+            "(wallet.gap_value): the room the offer has; empty where the line has no potential.",
+            "Годишният потенциал на клиента в бизнес линията на продукта − оборотът му там за 12 месеца "
+            "(wallet.gap_value): мястото, което офертата има; празно, където линията няма потенциал."),
+     column("buyers_share", "ratio", "Share of customers buying it", "Дял на клиентите, които го купуват",
+            "Of the customers who bought in the 12 months, the share who bought this product (0.40 = 40 %): "
+            "a product most customers buy is an easy offer; 0 when none bought it.",
+            "От клиентите с покупки през 12-те месеца — делът на купилите този продукт (0,40 = 40 %): продукт, "
+            "който повечето купуват, е лесна оферта; 0, когато никой не го е купил."),
+     CURRENCY),
+    key=("customer_id", "product_id"),
+    scope=("customer_id", "rep_id", "territory_id"),
+    notes=(
+        ("A product counts as bought when the customer's net value of it in the 12 months is positive (a "
+         "purchase returned in full is not bought). No row while no product is marked as a target product "
+         "(a warning says so); a customer with no purchase in the 12 months has no row (nothing to offer "
+         "beside: win it back first, see segments).",
+         "Продуктът се счита за купен, когато нетната стойност за клиента през 12-те месеца е положителна "
+         "(изцяло върната покупка не е покупка). Няма редове, докато нито един продукт не е отбелязан като "
+         "целеви (предупреждение казва това); клиент без покупка през 12-те месеца няма редове (първо да се "
+         "върне, вижте segments)."),
+    ),
+)
+
+RESULTS: tuple[Result, ...] = (ABC, ABC_LIMITS, ABC_MATRIX, ABC_MIGRATION, CLASS_A, TARGET_GAPS)
