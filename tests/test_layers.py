@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("analyses", ("saleskpi.analyses",)),
     ("access (scoping layer)", ("saleskpi.access", "saleskpi.users")),
     ("compute", ("saleskpi.compute",)),
-    ("browse (what front ends show)", ("saleskpi.browse",)),
+    ("browse (what front ends show)", ("saleskpi.browse", "saleskpi.texts")),
     ("report", ("saleskpi.report",)),
     ("web", ("saleskpi.web",)),
     ("demo", ("saleskpi.demo",)),
