@@ -25,7 +25,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from markupsafe import escape
 
@@ -47,7 +47,7 @@ class Rendered:
     status: int = 200
     media_type: str = "text/html"
     note: object = None
-    personal: bool = field(default=True)
+    personal: bool = True
 
     def response(self, csrf: str, login: str | None):
         """The answer to one session: the marks replaced by its token and its login."""

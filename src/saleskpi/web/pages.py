@@ -184,6 +184,13 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
 
     templates.env.globals.update(show=show, why=why, tds=tds, with_query=with_query, fmt_date=fmt.date, tr=translate)
 
+    def ibis_work(con):
+        """Hold the connection for a page that runs Ibis expressions of its own (a snapshot
+        copy's Ibis connection serves one thread at a time; the database itself needs nothing)."""
+        from contextlib import nullcontext
+
+        return getattr(con, "exclusive", nullcontext)()
+
     def reading(request: Request, user, build):
         """``build(con)``'s page, read from the current snapshot (kept by the page cache)."""
         try:
@@ -318,8 +325,6 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
     @app.get("/customers", response_class=HTMLResponse)
     def customers(request: Request, user: CurrentUser):
         def build(con):
-            from contextlib import nullcontext
-
             from saleskpi import results
             from saleskpi.analyses.abc.pareto import pareto_points
 
@@ -327,7 +332,7 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
             # the Pareto curve of the customers the user sees, with where classes A and B end
             curve, limits = [], {}
             if results.table_name("abc") in con.list_tables():
-                with getattr(con, "exclusive", nullcontext)():  # Ibis expressions of its own
+                with ibis_work(con):
                     curve, limits = pareto_points(con, scope=user.scope)
             w = WORDS[user.lang]
             charts = [{"id": "pareto", "type": "pareto", "name": w["pareto_curve"],
@@ -477,9 +482,7 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
             raise HTTPException(403, f"The data page is for the roles {', '.join(sorted(WHOLE_COMPANY))}.")
 
         def build(con):
-            from contextlib import nullcontext
-
-            with getattr(con, "exclusive", nullcontext)():  # Ibis expressions of its own
+            with ibis_work(con):
                 return data_page(con)
 
         def data_page(con):
