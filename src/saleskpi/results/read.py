@@ -76,8 +76,11 @@ def _runs_of(con, name: str) -> list[int]:
     return sorted(int(r) for r in t.select("run_id").distinct().to_pyarrow().column(0).to_pylist())
 
 
-def read(con, name: str, *, run: int | None = None, scope=None, stamped: bool = False) -> ibis.Table:
-    """The rows of result ``name`` from the newest finished run, or from ``run``.
+def read(con, name: str, *, run: int | None = None, scope=None, stamped: bool = False,
+         every_run: bool = False) -> ibis.Table:
+    """The rows of result ``name`` from the newest finished run, or from ``run``, or with
+    ``every_run`` from every finished run that stored it (stamped: a history, such as a
+    customer's ABC classes run after run).
 
     ``scope`` (a :class:`saleskpi.access.Scope`) keeps only the rows
     that user may see; ``None`` is the unrestricted view of the library and the command line
@@ -85,8 +88,13 @@ def read(con, name: str, *, run: int | None = None, scope=None, stamped: bool = 
     ``as_of`` columns. With no finished run, the result has no rows.
     """
     t = _stored(con, name)
-    info = run_of(con, name, run=run)
-    rows = t.filter(t.run_id == (info.run_id if info else ibis.null("int64")))
+    if every_run:
+        if run is not None:
+            raise ValueError("read: run and every_run exclude each other")
+        rows, stamped = t.filter(t.run_id.isin(finished_runs(con).run_id)), True
+    else:
+        info = run_of(con, name, run=run)
+        rows = t.filter(t.run_id == (info.run_id if info else ibis.null("int64")))
     if scope is not None:
         # the scope knows how to restrict a result (saleskpi.access, a layer above this one)
         rows = scope.restrict(con, rows, name)

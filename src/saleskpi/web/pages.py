@@ -356,17 +356,22 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
             parts = []
 
             def part(title, name, where, only=None):
-                rows = rows_of(con, name, user, equal=where)
+                rows = rows_of(con, name, user, equal=where, columns=only)
                 if rows:
                     parts.append({"title": title, "cols": columns(found[name], user.lang, only), "rows": rows})
                 return rows
 
             w = WORDS[user.lang]
-            classes = rows_of(con, "abc", user, equal=me)
-            history = []
-            if classes:
-                for run in reversed(results.runs_of(con, "abc")):
-                    history += rows_of(con, "abc", user, equal=me, run=run, stamped=True)
+            shown_classes = ("class_by_value", "class_by_potential", "class_by_share", "cell", "action",
+                             "class_missing_reason")
+            # the classes of every run, newest first, in one read; shown when the newest run
+            # classes the customer in the user's scope (a customer moved to another rep keeps
+            # old rows under the old rep's id)
+            history = rows_of(con, "abc", user, equal=me, every_run=True, sort=["-run_id"],
+                              columns=("customer_id", *shown_classes))
+            newest = results.run_of(con, "abc") if history else None
+            if newest is None or history[0]["run_id"] != newest.run_id:
+                history = []
             part(w["purchases"], "clv-history", me, ("year", "period", "purchases_value", "margin_value",
                                                      "purchase_days", "note"))
             # the customer's rows of sales: those with its customer_id (the level customer alone has one)
@@ -382,9 +387,7 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
                 parts.append({"title": w["classes"], "rows": history,
                               "cols": [{"name": "run_id", "kind": "integer", "title": w["run_of"], "tip": "",
                                         "numeric": True}]
-                              + columns(found["abc"], user.lang, ("class_by_value", "class_by_potential",
-                                                                   "class_by_share", "cell", "action",
-                                                                   "class_missing_reason"))})
+                              + columns(found["abc"], user.lang, shown_classes)})
             part(w["value"], "clv", me, ("clv_12m", "clv_36m", "p_alive", "expected_purchases_12m",
                                          "offer_budget", "opportunity_36m", "rank_by_clv_36m", "note"))
             part(w["target_products"], "target-gaps", me, ("product_id", "product_name", "business_line", "category",

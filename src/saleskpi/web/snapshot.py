@@ -46,11 +46,14 @@ class Frozen:
     thread at a time; :meth:`raw_sql` runs on a cursor of its own, so the requests' reads run
     side by side (DuckDB serves several cursors of one database at once). Anything else goes
     to the connection itself. ``generation`` names the copy (the data it holds), for the
-    page cache (:mod:`saleskpi.web.cache`)."""
+    page cache (:mod:`saleskpi.web.cache`). ``indexed`` holds the ``(table, column)`` pairs
+    the copy is indexed on (:func:`_index`), for the lookups that read through an index
+    (:meth:`saleskpi.web.data.Scoped.select`'s ``pick``)."""
 
-    def __init__(self, con, generation: int | None = None) -> None:
+    def __init__(self, con, generation: int | None = None, indexed=()) -> None:
         self._con = con
         self.generation = generation
+        self.indexed = frozenset(indexed)
         self._memo: dict = {}
         self._lock = threading.RLock()
 
@@ -164,7 +167,7 @@ class Snapshots:
             indexing = threading.Thread(target=_index, args=(con.con.cursor(), self.lookups), daemon=True,
                                         name=f"index snapshot {generation}")
             indexing.start()
-        return _Copy(Frozen(con, generation), target, stamp, indexing=indexing)
+        return _Copy(Frozen(con, generation, self.lookups), target, stamp, indexing=indexing)
 
     def _fresh(self) -> _Copy:
         """The copy to read now: the current one, or a new one when the file changed."""
