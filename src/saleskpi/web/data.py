@@ -276,7 +276,9 @@ def rows_of(con, name: str, user: User, *, equal: dict | None = None, where=(), 
     pick = next(((c, equal.pop(c)) for c in list(equal) if (scoped.table, c) in indexed), None)
     conds = conditions(list(where), scoped.kinds) + [_equal(c, v) for c, v in equal.items()]
     if columns is not None:
-        extra = [c for c in scoped.kinds if c == "currency" or c == "note" or c.endswith("_reason")
+        from saleskpi.web.format import is_reason_column
+
+        extra = [c for c in scoped.kinds if c == "currency" or is_reason_column(c)
                  or (c in ("run_id", "as_of") and (stamped or every_run))]
         columns = [c for c in dict.fromkeys([*columns, *extra]) if c in scoped.kinds]
     names, rows = _fetch(con, scoped.select(where=conds, order=order(list(sort), scoped.kinds), columns=columns,

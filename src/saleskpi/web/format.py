@@ -73,6 +73,12 @@ def cell(value, kind: Kind | str, lang: str, currency: str | None = None) -> str
     return str(value)
 
 
+def is_reason_column(name: str) -> bool:
+    """Whether the column ``name`` gives a row's reason for its empty cells (``*_reason``,
+    ``note``, as the declarations name them)."""
+    return name.endswith("_reason") or name == "note"
+
+
 def reason_of(row: dict, lang: str = "en") -> str | None:
     """The reason a row gives for its empty cells: its ``*_reason`` or ``note`` column, as the
     declarations name them (``class_missing_reason``, ``share_missing_reason``, ``note``), in
@@ -80,7 +86,7 @@ def reason_of(row: dict, lang: str = "en") -> str | None:
     from saleskpi.texts import translate
 
     for name, value in row.items():
-        if (name.endswith("_reason") or name == "note") and value:
+        if is_reason_column(name) and value:
             return translate(str(value), lang)
     return None
 

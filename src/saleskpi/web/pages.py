@@ -368,7 +368,7 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
             # classes the customer in the user's scope (a customer moved to another rep keeps
             # old rows under the old rep's id)
             history = rows_of(con, "abc", user, equal=me, every_run=True, sort=["-run_id"],
-                              columns=("customer_id", *shown_classes))
+                              columns=shown_classes)
             newest = results.run_of(con, "abc") if history else None
             if newest is None or history[0]["run_id"] != newest.run_id:
                 history = []
