@@ -92,7 +92,8 @@ def derived_sql(con, derived: Derived, *, refresh_import: int | None = None) -> 
     step with its input table, to run in the transaction that changes the input, after its rows
     are in (and its ``meta_imports`` row): with ``refresh_import`` the stored rows that the
     import's rows touch are replaced by :attr:`Derived.refresh` (the table must be fresh before
-    the import); without it the table is rebuilt. The last statements log the state it now
+    the import; while it is empty, the import's rows are built into it); without it the table
+    is rebuilt. The last statements log the state it now
     reflects in ``meta_derived``, read in the same transaction."""
     engine = engine_of(con)
     if engine.rewrites_tables:
@@ -102,7 +103,12 @@ def derived_sql(con, derived: Derived, *, refresh_import: int | None = None) -> 
     cols = ", ".join(q(c) for c in derived.columns)
     sql = [engine.create_table_sql(derived.name, derived.columns),
            engine.create_table_sql(META_DERIVED, META_DERIVED_COLUMNS)]
-    if refresh_import is not None:
+    if refresh_import is not None and con.table(derived.name).limit(1).count().execute() == 0:
+        # nothing stored yet (the first import): the import's rows built as they are, without
+        # the refresh's staging, second grouping and delete (a third of a 12M-line import's time)
+        new_rows = source.filter(source.import_id == int(refresh_import))
+        sql += [f"INSERT INTO {table} ({cols}) SELECT {cols} FROM ({con.compile(derived.build(new_rows))}) AS b"]
+    elif refresh_import is not None:
         new_rows = source.filter(source.import_id == int(refresh_import))
         staged = derived.refresh(con.table(derived.name), new_rows)
         same = " AND ".join(f"{table}.{q(k)} = s.{q(k)}" for k in derived.keys)

@@ -116,3 +116,37 @@ def test_history_of_a_margin_of_millions_is_exact(tmp_path):
     assert (total.margin_value, total.margin_discounted, total.weighted_profit) == (
         D("2000000.01"), D("2160000.01"), D("2160000.01"))
 
+
+
+def test_history_rounds_alike_below_and_above_the_narrow_limit(tmp_path):
+    """Margins on both sides of the size where the compounding and the weighting switch from 18
+    to 38 digits (history.NARROW_PRODUCT: 999,999 / 1.5 = 666,666 for a factor of 1.5), each
+    chosen so that the product ends in a half cent: the cents are those of exact decimal
+    arithmetic, half away from zero, either way. Rate 50 %: 2025 (as of 2026-03-31) x 1.5,
+    weights 0.5 / 0.5. E.g. 600,000.03 x 1.5 = 900,000.045 -> 900,000.05, x 0.5 = 450,000.025
+    -> 450,000.03; 666,666.67 x 1.5 = 1,000,000.005 -> 1,000,000.01, x 0.5 -> 500,000.01."""
+    from decimal import ROUND_HALF_UP
+
+    from saleskpi.workspace import Workspace
+
+    margins = ["600000.01", "600000.03", "-600000.03", "666665.99", "666666.67", "1000000.01",
+               "1333333.35", "-1333333.35"]
+    values = ", ".join(f"('F{i}', 1, '2025-06-01', 'C{i}', 'P1', 1, {D(m) * 2}, {m})" for i, m in enumerate(margins))
+    with Workspace.init(tmp_path / "ws") as ws:
+        raw(ws.con).execute(
+            "INSERT INTO customers (customer_id, name) VALUES "
+            + ", ".join(f"('C{i}', 'c{i}')" for i in range(len(margins))) + ";"
+            "INSERT INTO products (product_id, name, category, business_line) VALUES ('P1', 'p1', 'a', 'A');"
+            f"INSERT INTO sales (invoice_id, line_no, date, customer_id, product_id, quantity, net_value, margin) VALUES {values};")
+        h = history_frame(ws, years=2, yearly_rate=0.5, weights=[0.5, 0.5])
+    cent = D("0.01")
+    year = h[h.period == "2025"].set_index("customer_id")
+    total = h[h.period == "total"].set_index("customer_id")
+    for i, m in enumerate(margins):
+        compounded = (D(m) * D("1.5")).quantize(cent, rounding=ROUND_HALF_UP)
+        weighted = (compounded * D("0.5")).quantize(cent, rounding=ROUND_HALF_UP)
+        assert year.loc[f"C{i}", ["margin_discounted", "weighted_profit"]].tolist() == [compounded, weighted], m
+        assert total.loc[f"C{i}", ["margin_discounted", "weighted_profit"]].tolist() == [compounded, weighted], m
+    assert year.loc["C1", ["margin_discounted", "weighted_profit"]].tolist() == [D("900000.05"), D("450000.03")]
+    assert year.loc["C4", ["margin_discounted", "weighted_profit"]].tolist() == [D("1000000.01"), D("500000.01")]
+    assert year.loc["C7", ["margin_discounted", "weighted_profit"]].tolist() == [D("-2000000.03"), D("-1000000.02")]

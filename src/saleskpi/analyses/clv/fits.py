@@ -57,14 +57,18 @@ def fit_population(frame: pd.DataFrame, customers: ibis.Table, history_start: dt
     ``acquired_in_history``: customers acquired on or after the first day of the sales history
     (``customers.acquired_on``; where it is not given, the first purchase day stands for it).
     Customers acquired earlier are left-truncated: their first purchase in the data is not
-    their first, and their earlier drop-out chances are unseen. With fewer than
+    their first, and their earlier drop-out chances are unseen. (A ``frame`` with a column
+    ``acquired_on``, joined by ``model_summary``, is read instead of ``customers``.) With fewer than
     ``MIN_FIT_CUSTOMERS`` such customers, or ``fit_customers = "all"``, every customer.
     """
     everyone = np.ones(len(frame), dtype=bool)
     if fit_customers == "all":
         return everyone
-    acq = customers.select("customer_id", "acquired_on").to_pyarrow().to_pandas()
-    acquired = frame[["customer_id"]].merge(acq, on="customer_id", how="left")["acquired_on"]
+    if "acquired_on" in frame:  # joined by model_summary
+        acquired = frame["acquired_on"]
+    else:
+        acq = customers.select("customer_id", "acquired_on").to_pyarrow().to_pandas()
+        acquired = frame[["customer_id"]].merge(acq, on="customer_id", how="left")["acquired_on"]
     acquired = pd.to_datetime(acquired).fillna(frame["first_purchase"])
     mask = (acquired >= pd.Timestamp(history_start)).to_numpy()
     return mask if mask.sum() >= MIN_FIT_CUSTOMERS else everyone

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import ibis
 import numpy as np
@@ -48,6 +48,10 @@ FACTOR = f"decimal(18, {FACTOR_PLACES})"
 #: places needs more than 18 digits (DuckDB multiplies two 18-digit decimals in 18 digits and
 #: raises "Overflow in multiplication of DECIMAL(18)"); exact either way.
 WIDE = f"decimal(38, {FACTOR_PLACES})"
+#: Below this size a product of money (18 digits, 2 places) and a factor (10 places) fits 18
+#: digits with 12 places: DuckDB then multiplies and rounds it in 64-bit integers, a hundred
+#: times faster than rounding a 38-digit product (0.9 s per 1.5 million rows).
+NARROW_PRODUCT = Decimal(999_999)
 
 #: The columns of ``clv-history`` after the customer's territory and rep, in order.
 COLUMNS = ["customer_id", "year", "period", "purchases_value", "margin_value", "purchase_days",
@@ -85,6 +89,16 @@ def _decimal(value: float | Decimal, places: int = FACTOR_PLACES) -> Decimal:
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+def _times(money: ibis.Value, factor: ibis.Value, largest: Decimal) -> ibis.Value:
+    """``money x factor`` rounded to the cent (half away from zero), exactly: in 18 digits where
+    ``|money| x largest`` (``largest``: the greatest value ``factor`` takes) stays below
+    :data:`NARROW_PRODUCT`, else in 38 (:data:`WIDE`). Both give the same cents."""
+    narrow = (money * factor).round(CENT_PLACES).cast(MONEY)
+    wide = (money.cast(WIDE) * factor).round(CENT_PLACES).cast(MONEY)
+    limit = (NARROW_PRODUCT / max(largest, Decimal(1))).to_integral_value(rounding=ROUND_FLOOR)
+    return ibis.ifelse(money.abs() < ibis.literal(limit, MONEY), narrow, wide)
+
+
 def _year_rows(days: ibis.Table, as_of: dt.date, weights: np.ndarray,
                factors: dict[int, Decimal]) -> ibis.Table:
     """Per customer and year of ``days`` (already cut to the window): the sums, ``period``,
@@ -107,14 +121,24 @@ def _year_rows(days: ibis.Table, as_of: dt.date, weights: np.ndarray,
     return per_year.mutate(
         period=ibis.ifelse(age == 0, per_year.year.cast("string") + " YTD", per_year.year.cast("string")),
         discount_factor=factor.cast("float64"),
-        margin_discounted=(per_year.margin_value.cast(WIDE) * factor).round(CENT_PLACES).cast(MONEY),
+        margin_discounted=_times(per_year.margin_value, factor, max(factors.values())),
         weight_=weight,
     )
 
 
 def _weighted(per_year: ibis.Table) -> ibis.Value:
-    """Kumar & Reinartz (2012), past customer value: w_k margin_k (1 + d)^k, in exact decimals."""
-    return per_year.margin_discounted.cast(WIDE) * per_year.weight_
+    """Kumar & Reinartz (2012), past customer value: w_k margin_k (1 + d)^k, in exact decimals:
+    38 digits, and the 12 places of the product (2 + 10; DuckDB keeps them, and rounds a sum
+    of them to the cent far faster than one of 20 places)."""
+    return per_year.margin_discounted.cast(f"decimal(38, {CENT_PLACES})") * per_year.weight_.cast(WIDE)
+
+
+def _to_cent(exact: ibis.Value) -> ibis.Value:
+    """A sum of :func:`_weighted` (12 places) rounded to the cent, half away from zero: in 18
+    digits where it fits them (64-bit integers on DuckDB; see :data:`NARROW_PRODUCT`), else in 38."""
+    narrow = exact.cast(f"decimal(18, {CENT_PLACES + FACTOR_PLACES})").round(CENT_PLACES).cast(MONEY)
+    return ibis.ifelse(exact.abs() < ibis.literal(NARROW_PRODUCT, MONEY), narrow,
+                       exact.round(CENT_PLACES).cast(MONEY))
 
 
 def _total_rows(per_year: ibis.Table) -> ibis.Table:
@@ -126,7 +150,7 @@ def _total_rows(per_year: ibis.Table) -> ibis.Table:
         margin_value=ibis.ifelse(unknown, ibis.null(MONEY), per_year.margin_value.sum().cast(MONEY)),
         purchase_days=per_year.purchase_days.sum(),
         margin_discounted=ibis.ifelse(unknown, ibis.null(MONEY), per_year.margin_discounted.sum().cast(MONEY)),
-        weighted_profit=ibis.ifelse(unknown, ibis.null(MONEY), _weighted(per_year).sum().round(CENT_PLACES).cast(MONEY)),
+        weighted_profit=ibis.ifelse(unknown, ibis.null(MONEY), _to_cent(_weighted(per_year).sum())),
     )
     # ranked among the customers with a weighted profit only (those without one first sorted last)
     order = ibis.row_number().over(order_by=[total.weighted_profit.isnull(), total.weighted_profit.desc(),
@@ -226,8 +250,9 @@ def history(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, *, years: 
     d = d.filter((d.date >= dt.date(first_year, 1, 1)) & (d.date <= as_of))
     per_year = _year_rows(d, as_of, w, factors)
     total = _total_rows(per_year)
+    # w_k margin_k (1 + d)^k of the year, to the cent (= _weighted rounded; the weights are <= 1)
     per_year = per_year.mutate(weight=per_year.weight_.cast("float64"),
-                               weighted_profit=_weighted(per_year).round(CENT_PLACES).cast(MONEY),
+                               weighted_profit=_times(per_year.margin_discounted, per_year.weight_, Decimal(1)),
                                rank_by_weighted_profit=ibis.null("int64"))
     per_year, total = _with_coverage(per_year, total, as_of, w, first_day)
     rows = ibis.union(per_year.select(COLUMNS), total.select(COLUMNS))

@@ -91,22 +91,24 @@ def _checked(transactions: ir.Table, *, customer: str, date: str, value: str,
     )
 
 
-def _per_customer(days: ir.Table, cal_lit: ir.Value | None) -> ir.Table:
+def _per_customer(days: ir.Table, cal_lit: ir.Value | None, extra: dict | None = None) -> ir.Table:
     """Per customer (``c_``) of the customer-days ``c_, d_, v_``: first day and its value, last
     day, days and value in the calibration period (to ``cal_lit``; None: all of it) and, with a
-    calibration end, the holdout days and value; only customers first seen in the calibration."""
+    calibration end, the holdout days and value; only customers first seen in the calibration.
+    ``extra``: more aggregates over all the days, ``name -> function(days) -> value``."""
+    more = {name: agg(days) for name, agg in (extra or {}).items()}
     # One pass over the purchase days, no join: a customer's first day is her first in the
     # calibration period whenever she has one there (days after it are all later), so the repeat
     # purchases are the calibration days less one and their value the total less the first day's.
     if cal_lit is None:
         return days.group_by("c_").aggregate(
             first_=days.d_.min(), first_value=days.v_.argmin(days.d_), last_=days.d_.max(),
-            days_=days.d_.count(), value_=days.v_.sum())
+            days_=days.d_.count(), value_=days.v_.sum(), **more)
     in_cal = days.d_ <= cal_lit
     per = days.group_by("c_").aggregate(
         first_=days.d_.min(), first_value=days.v_.argmin(days.d_), last_=days.d_.max(where=in_cal),
         days_=days.d_.count(where=in_cal), value_=days.v_.sum(where=in_cal),
-        frequency_holdout=days.d_.count(where=~in_cal), holdout_value=days.v_.sum(where=~in_cal))
+        frequency_holdout=days.d_.count(where=~in_cal), holdout_value=days.v_.sum(where=~in_cal), **more)
     return per.filter(per.first_ <= cal_lit)
 
 
@@ -169,6 +171,19 @@ def rfm_summary(
         (float64) [, ``frequency_holdout``, ``monetary_value_holdout``, ``duration_holdout``],
         ordered by customer.
     """
+    return _summary(transactions, customer=customer, date=date, value=value, observation_end=observation_end,
+                    calibration_end=calibration_end, time_unit=time_unit,
+                    unique_days=unique_days).order_by(customer)
+
+
+def _summary(transactions: ir.Table, *, customer: str, date: str, value: str, observation_end: dt.date | str,
+             calibration_end: dt.date | str | None, time_unit: str, unique_days: bool,
+             carry: tuple[str, ...] = (), extra: dict | None = None) -> ir.Table:
+    """:func:`rfm_summary` in no order, with the aggregates ``extra`` (``name -> function(days)
+    -> value``, over every customer-day up to the observation end) of the columns ``carry`` of
+    ``transactions`` beside its own (customer-days only: ``unique_days``)."""
+    if carry and not unique_days:
+        raise ValueError("rfm_summary: carried columns need unique_days=True")
     obs, cal, day = _checked(transactions, customer=customer, date=date, value=value,
                              observation_end=observation_end, calibration_end=calibration_end,
                              time_unit=time_unit)
@@ -182,7 +197,8 @@ def rfm_summary(
     exact = raw_value.type().is_decimal()
     zero = ibis.literal(0, raw_value.type()) if exact else ibis.literal(0.0)
     lines = transactions.select(
-        c_=transactions[customer], d_=day, v_=raw_value if exact else raw_value.cast("float64")
+        c_=transactions[customer], d_=day, v_=raw_value if exact else raw_value.cast("float64"),
+        **{c: transactions[c] for c in carry},
     ).filter(lambda t: t.c_.notnull() & t.d_.notnull() & (t.d_ <= obs_lit))
     # same-day purchases count once, with their values summed (a day whose values are all NULL
     # is worth 0)
@@ -190,7 +206,7 @@ def rfm_summary(
         days = lines.mutate(v_=lines.v_.coalesce(zero))
     else:
         days = lines.group_by(["c_", "d_"]).aggregate(v_=lambda t: t.v_.sum().coalesce(zero))
-    per = _per_customer(days, None if calibration_end is None else cal_lit)
+    per = _per_customer(days, None if calibration_end is None else cal_lit, extra)
     per = per.mutate(frequency=per.days_ - 1,
                      repeat_value=(per.value_.coalesce(zero) - per.first_value).cast("float64"))
     columns = {
@@ -204,10 +220,11 @@ def rfm_summary(
     }
     if calibration_end is not None:
         columns |= _holdout_columns(per, (obs - cal).days / unit)
-    return per.select(**columns).order_by(customer)
+    return per.select(**columns, **{name: per[name] for name in extra or {}})
 
 
-def model_summary(days: ir.Table, as_of: dt.date, calibration_end: dt.date | None = None) -> pd.DataFrame:
+def model_summary(days: ir.Table, as_of: dt.date, calibration_end: dt.date | None = None, *,
+                  joined: tuple[ir.Table, ...] = ()) -> pd.DataFrame:
     """:func:`rfm_summary` of the purchase days' margins (weeks), in memory, sorted by customer.
 
     ``days`` are purchase days (:func:`saleskpi.analyses.clv.days.purchase_days`: one row per
@@ -215,16 +232,23 @@ def model_summary(days: ir.Table, as_of: dt.date, calibration_end: dt.date | Non
     of :func:`rfm_summary` (with the holdout ones when ``calibration_end`` is given) the frame
     has ``first_purchase`` (a date), ``first_margin`` (the margin of the first purchase day) and
     ``margin_known`` (every purchase day of the customer up to the as-of date has its margin).
+
+    ``joined`` are tables of at most one row per customer (a column ``customer_id``) whose other
+    columns the frame gains, empty where a customer has no row: joined and sorted in the engine,
+    so that the one per-customer frame is converted once (a pandas merge on a million text ids
+    takes about a second each).
     """
     # one row per customer and day already: no same-day sum (rfm_summary's unique_days)
-    summary = rfm_summary(days, customer="customer_id", date="date", value="margin",
-                          observation_end=as_of, calibration_end=calibration_end, time_unit="W",
-                          unique_days=True)
-    first = days.group_by("customer_id").aggregate(
-        first_margin=days.margin.argmin(days.date),
-        margin_known=days.margin_known.cast("int64").min() == 1)
-    summary = summary.left_join(first, summary.customer_id == first.customer_id).drop("customer_id_right")
-    frame = summary.to_pyarrow().to_pandas().sort_values("customer_id", ignore_index=True)
+    # and in the same pass over the days, the first day's margin and whether every day has one
+    summary = _summary(days, customer="customer_id", date="date", value="margin",
+                       observation_end=as_of, calibration_end=calibration_end, time_unit="W",
+                       unique_days=True, carry=("margin", "margin_known"),
+                       extra={"first_margin": lambda d: d.margin.argmin(d.d_),
+                              "margin_known": lambda d: d.margin_known.cast("int64").min() == 1})
+    for table in joined:
+        other = table.rename(joined_id_="customer_id")
+        summary = summary.left_join(other, summary.customer_id == other.joined_id_).drop("joined_id_")
+    frame = summary.order_by("customer_id").to_pyarrow().to_pandas()
     frame["margin_known"] = frame["margin_known"].fillna(False).astype(bool)
     week = TIME_UNIT_DAYS["W"]
     cal = as_of if calibration_end is None else calibration_end

@@ -114,7 +114,9 @@ def validation(days: ibis.Table, customers: ibis.Table, as_of: dt.date, *,
     """
     calibration_end = as_of - dt.timedelta(weeks=holdout_weeks)
     what = f"the clv holdout calibration (to {calibration_end})"
-    summary = model_summary(days, as_of, calibration_end)
+    summary = model_summary(days, as_of, calibration_end,
+                            joined=(customers.select("customer_id", "acquired_on"),)
+                            if "acquired_on" in customers.columns else ())
     start = history_start or (summary["first_purchase"].min().date() if len(summary) else calibration_end)
     mask = fit_population(summary, customers, start, fit_customers)
     fits = fit_all(summary, mask, model=model, penalizer=penalizer, what=what)

@@ -28,7 +28,7 @@ from saleskpi.models import GammaGamma
 
 __all__ = ["BASIS_FIRST", "BASIS_FIRST_OWN", "BASIS_MODEL", "BASIS_OWN", "BASIS_POPULATION", "HORIZONS",
            "NOTE_NO_MARGIN", "WEEKS_PER_MONTH", "annuity", "discounted_purchases", "margin_per_purchase",
-           "margin_rates", "offer_budget", "opportunity", "p_alive", "predict", "scores"]
+           "margin_rate_table", "margin_rates", "offer_budget", "opportunity", "p_alive", "predict", "scores"]
 
 #: Weeks in an average month (a Julian year of 365.25 days / 12 / 7 days): the models' time unit
 #: is the week, the horizons are months.
@@ -258,7 +258,7 @@ def predict(summary: pd.DataFrame, purchases, spend: GammaGamma | None, *,
     return out
 
 
-def margin_rates(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None = None) -> pd.DataFrame:
+def margin_rate_table(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None = None) -> ibis.Table:
     """Per customer: margin / net value over the last 12 months, else over the whole history.
 
     Columns ``customer_id, margin_rate``; NULL where the customer's net value is not positive.
@@ -276,7 +276,12 @@ def margin_rates(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None =
         v12=d.value.sum(where=recent), m12=d.margin.sum(where=recent), v=d.value.sum(), m=d.margin.sum())
     rate = ibis.cases((agg.v12 > 0, agg.m12.cast("float64") / agg.v12.cast("float64")),
                       (agg.v > 0, agg.m.cast("float64") / agg.v.cast("float64")), else_=ibis.null("float64"))
-    return agg.select("customer_id", margin_rate=rate).to_pyarrow().to_pandas()
+    return agg.select("customer_id", margin_rate=rate)
+
+
+def margin_rates(sales: ibis.Table, as_of: dt.date, *, days: ibis.Table | None = None) -> pd.DataFrame:
+    """:func:`margin_rate_table` in memory."""
+    return margin_rate_table(sales, as_of, days=days).to_pyarrow().to_pandas()
 
 
 def _predictions(summary: pd.DataFrame, fits: Fits, monthly_rate: float) -> pd.DataFrame:
@@ -297,16 +302,22 @@ def _predictions(summary: pd.DataFrame, fits: Fits, monthly_rate: float) -> pd.D
     return out
 
 
-def _with_opportunity(out: pd.DataFrame, wallet: ibis.Table | None, settings) -> pd.DataFrame:
-    """``out`` with each customer's share of wallet and potential (the ``wallet`` result's row
-    over all business lines; NaN without it), the opportunity per horizon and the offer budget."""
-    if wallet is not None:
-        w = wallet.filter(wallet.business_line.isnull()).select(
-            "customer_id", "share_of_wallet_by_value", "potential_value").to_pyarrow().to_pandas()
-        out = out.merge(w.drop_duplicates("customer_id"), on="customer_id", how="left")
-    else:
-        out["share_of_wallet_by_value"] = np.nan
-        out["potential_value"] = np.nan
+#: The columns of the ``wallet`` result that the opportunity reads.
+WALLET_COLUMNS = ("share_of_wallet_by_value", "potential_value")
+
+
+def _wallet_rows(wallet: ibis.Table) -> ibis.Table:
+    """The ``wallet`` result's row of each customer over all business lines (its key is customer
+    and business line: one row), with :data:`WALLET_COLUMNS`."""
+    return wallet.filter(wallet.business_line.isnull()).select("customer_id", *WALLET_COLUMNS)
+
+
+def _with_opportunity(out: pd.DataFrame, shares: pd.DataFrame | None, settings) -> pd.DataFrame:
+    """``out`` with each customer's share of wallet and potential (``shares``: a frame in the
+    order of ``out`` with :data:`WALLET_COLUMNS` from :func:`_wallet_rows`; NaN without it), the
+    opportunity per horizon and the offer budget."""
+    for col in WALLET_COLUMNS:
+        out[col] = np.nan if shares is None else shares[col].to_numpy(dtype=float)
     out["target_share"] = settings.target_share
     for m in HORIZONS:
         out[f"opportunity_{m}m"] = opportunity(
@@ -348,7 +359,11 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     model (model ``check``, whose ``note`` says what it means when the model finds no drop-out).
     """
     stored = customer_days(sales, days)
-    summary = model_summary(purchase_days(sales, as_of, days=stored), as_of)
+    # what the frame takes from other tables per customer, joined in the engine (model_summary)
+    info = customers.select("customer_id", "territory_id", "rep_id",
+                            *(["acquired_on"] if "acquired_on" in customers.columns else []))
+    joined = (info, margin_rate_table(sales, as_of, days=stored), *([] if wallet is None else [_wallet_rows(wallet)]))
+    summary = model_summary(purchase_days(sales, as_of, days=stored), as_of, joined=joined)
     start = history_start(stored)
     start = as_of if start is None else pd.Timestamp(start).date()
     mask = fit_population(summary, customers, start, settings.fit_customers)
@@ -361,10 +376,9 @@ def scores(sales: ibis.Table, customers: ibis.Table, as_of: dt.date, settings, *
     out.insert(3, "recency_weeks", summary["recency"].to_numpy())
     out.insert(4, "T_weeks", summary["T"].to_numpy())
     out.insert(5, "in_fit", mask)
-    info = customers.select("customer_id", "territory_id", "rep_id").to_pyarrow().to_pandas()
-    out = out.merge(info, on="customer_id", how="left")
-    out = out.merge(margin_rates(sales, as_of, days=stored), on="customer_id", how="left")
-    out = _with_opportunity(out, wallet, settings)
+    for col in ("territory_id", "rep_id", "margin_rate"):
+        out[col] = summary[col].to_numpy()
+    out = _with_opportunity(out, None if wallet is None else summary, settings)
     for col in MONEY_COLUMNS:
         out[col] = out[col].round(CENT_PLACES)
     _add_rank(out)
@@ -380,11 +394,20 @@ def _check_rows(stored: ibis.Table, summary: pd.DataFrame, out: pd.DataFrame, as
     """The ``clv-params`` rows of what the models left out and of the drop-out check."""
     params = left_out_rows("main", left_out(stored, summary, as_of, fit_mask))
     if fits.purchases is not None:
-        # aligned with summary by customer (out was merged and may be in another order)
-        alive = out.set_index("customer_id")["p_alive"].reindex(summary["customer_id"]).to_numpy(dtype=float)
+        alive = _aligned(out, "p_alive", summary["customer_id"]).astype(float)
         check = drop_out_check(summary, alive, MODEL_NAMES[settings.model])
         params = pd.concat([params, check.row("main")], ignore_index=True)
     return params
+
+
+def _aligned(frame: pd.DataFrame, column: str, ids: pd.Series) -> np.ndarray:
+    """``frame[column]`` of the customers ``ids``, in their order (missing: NaN). ``frame`` in
+    that order already (the clv frame is built in the summary's order) is read as it is: an
+    index lookup of a million text ids takes seconds."""
+    own = frame["customer_id"].to_numpy()
+    if len(own) == len(ids) and np.array_equal(own, ids.to_numpy()):
+        return frame[column].to_numpy()
+    return frame.set_index("customer_id")[column].reindex(ids).to_numpy()
 
 
 def _with_basis(out: pd.DataFrame, summary: pd.DataFrame, sales: ibis.Table, as_of: dt.date, settings,
@@ -393,6 +416,6 @@ def _with_basis(out: pd.DataFrame, summary: pd.DataFrame, sales: ibis.Table, as_
     margin_basis; :data:`saleskpi.analyses.clv.days.BASIS_LABELS`), empty where it is not known."""
     if settings.margin_basis == "assumed":
         return out.merge(basis_of_customers(sales, as_of, products), on="customer_id", how="left")
-    known = summary.set_index("customer_id")["margin_known"].reindex(out["customer_id"]).fillna(False).to_numpy()
+    known = pd.Series(_aligned(summary, "margin_known", out["customer_id"])).fillna(False).to_numpy()
     out["margin_basis"] = np.where(known, BASIS_LABELS[settings.margin_basis], None)
     return out
