@@ -50,7 +50,7 @@ import sys
 import time
 from pathlib import Path
 
-from _measure import measured, phase_command
+from _measure import load as load_average, measured, phase_command
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -435,6 +435,151 @@ def run_lifetimes(pareto_customers: int, pareto_runs: int) -> dict:
     return out
 
 
+# --- 3c. end to end, as a user meets it: a Parquet file of invoice lines to CLV and P(alive) --------
+
+#: The end-to-end input: the lines as a sales file of the data contract (docs/data-contract.md),
+#: one invoice per customer and day, with a margin on every line; both sides read this one file.
+SALES_FILE_NAME = "clv_sales.parquet"
+MARGIN_RATE = 0.35  # every line's margin, as a share of its net value (rounded to the cent)
+
+SALES_FILE_SQL = f"""
+COPY (
+  SELECT 'I' || customer_id || '-' || strftime(date, '%Y%m%d') AS invoice_id,
+         row_number() OVER (PARTITION BY customer_id, date ORDER BY value) AS line_no,
+         date, customer_id, 'P' || lpad(CAST(hash(customer_id, date, value) % 40 AS VARCHAR), 2, '0') AS product_id,
+         1 + CAST(hash(value, customer_id) % 5 AS INTEGER) AS quantity,
+         CAST(value AS DECIMAL(18, 2)) AS net_value,
+         CAST(round(value * {MARGIN_RATE}, 2) AS DECIMAL(18, 2)) AS margin
+  FROM read_parquet('{{lines}}') ORDER BY date, customer_id, line_no
+) TO '{{out}}' (FORMAT parquet, ROW_GROUP_SIZE 1048576)
+"""
+
+
+def sales_file() -> Path:
+    """The lines written once as a sales file of the contract (SALES_FILE_SQL), beside LINES."""
+    out = OUT / SALES_FILE_NAME
+    if not out.exists() or out.stat().st_mtime < LINES.stat().st_mtime:
+        import duckdb
+
+        duckdb.connect().execute(SALES_FILE_SQL.format(lines=LINES, out=out))
+    return out
+
+
+def run_e2e_ours(workspace: Path) -> dict:
+    """saleskpi as a user runs it, each command a process of its own under bench/_measure.py:
+    ``init``, ``import ... sales FILE --create-missing``, ``compute --only clv --as-of``. Then
+    (not timed) the stored clv result is read for the comparison."""
+    import shutil
+
+    cli = str(Path(sys.executable).with_name("saleskpi"))
+    if workspace.exists():
+        shutil.rmtree(workspace)
+    steps = {
+        "init": [cli, "init", str(workspace)],
+        "import": [cli, "import", str(workspace), "sales", str(OUT / SALES_FILE_NAME), "--create-missing"],
+        "compute": [cli, "compute", str(workspace), "--only", "clv", "--as-of", OBSERVATION_END],
+    }
+    out: dict = {"steps": {}}
+    for name, cmd in steps.items():
+        r = measured(cmd)
+        out["steps"][name] = {"wall": r["wall"], "cpu": r["cpu"], "rss_mb": r["rss_mb"]}
+    return out
+
+
+def read_e2e_ours(workspace: Path) -> dict:
+    """The clv result saleskpi stored (customer, P(alive), 12-month CLV), to e2e_ours.parquet."""
+    import pyarrow.parquet as pq
+
+    from saleskpi import results
+    from saleskpi.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    table = results.read(ws, "clv").select("customer_id", "p_alive", "clv_12m").order_by("customer_id")
+    frame = table.to_pyarrow()
+    pq.write_table(frame, OUT / "e2e_ours.parquet")
+    return {"rows": frame.num_rows}
+
+
+def run_e2e_lifetimes() -> dict:
+    """lifetimes end to end in this one process: read the file, the summary (freq "D",
+    freq_multiplier 7: the published convention, as saleskpi), BG/NBD and Gamma-Gamma fits (on the
+    repeat buyers with a positive margin), the 12-month CLV and P(alive) of every customer."""
+    import warnings
+
+    import pandas as pd
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    warnings.simplefilter("ignore")
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    lines = pd.read_parquet(OUT / SALES_FILE_NAME, columns=["customer_id", "date", "margin"])
+    lines["margin"] = lines["margin"].astype(float)
+    times["read"] = time.perf_counter() - t
+    t = time.perf_counter()
+    s = summary_data_from_transaction_data(lines, "customer_id", "date", monetary_value_col="margin",
+                                           observation_period_end=OBSERVATION_END, freq="D", freq_multiplier=7)
+    times["summary"] = time.perf_counter() - t
+    del lines
+    t = time.perf_counter()
+    bgf = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    times["bgnbd_fit"] = time.perf_counter() - t
+    t = time.perf_counter()
+    rep = s[(s.frequency > 0) & (s.monetary_value > 0)]
+    ggf = GammaGammaFitter().fit(rep["frequency"], rep["monetary_value"])
+    times["gamma_gamma_fit"] = time.perf_counter() - t
+    t = time.perf_counter()
+    clv = ggf.customer_lifetime_value(bgf, s["frequency"], s["recency"], s["T"], s["monetary_value"],
+                                      time=12, discount_rate=MONTHLY_RATE, freq="W")
+    alive = bgf.conditional_probability_alive(s["frequency"], s["recency"], s["T"])
+    times["clv_p_alive"] = time.perf_counter() - t
+    t = time.perf_counter()
+    pd.DataFrame({"customer_id": s.index.astype(str), "p_alive": alive, "clv_12m": clv.to_numpy()}).to_parquet(
+        OUT / "e2e_lifetimes.parquet")
+    times["write"] = time.perf_counter() - t
+    return {"times": times, "rows": len(s),
+            "bgnbd": {k: float(v) for k, v in bgf.params_.items()},
+            "gamma_gamma": {{"v": "gamma"}.get(k, k): float(v) for k, v in ggf.params_.items()}}
+
+
+def report_e2e(rounds: list[tuple[dict, dict]], compared: dict, loads: list[tuple[str, str]]) -> None:
+    """The end-to-end table: each round's saleskpi steps and lifetimes, then min / median / max."""
+    def fmt(xs):
+        xs = sorted(xs)
+        return f"{xs[0]:.1f} / {statistics.median(xs):.1f} / {xs[-1]:.1f}"
+
+    ours_wall = [sum(s["wall"] for s in o["steps"].values()) for o, _ in rounds]
+    ours_rss = [max(s["rss_mb"] for s in o["steps"].values()) for o, _ in rounds]
+    their_wall = [t["process_wall"] for _, t in rounds]
+    their_rss = [t["peak_rss_mb"] for _, t in rounds]
+    for i, ((o, t), (before, after)) in enumerate(zip(rounds, loads), 1):
+        steps = ", ".join(f"{k} {v['wall']:.1f} s / {v['rss_mb']:,.0f} MB" for k, v in o["steps"].items())
+        inner = ", ".join(f"{k} {v:.1f}" for k, v in t["times"].items())
+        print(f"round {i} (load {before} -> {after}): saleskpi {ours_wall[i - 1]:.1f} s ({steps}); "
+              f"lifetimes {their_wall[i - 1]:.1f} s, {their_rss[i - 1]:,.0f} MB ({inner} s)", flush=True)
+    print(f"saleskpi  wall min/median/max {fmt(ours_wall)} s, peak RSS {fmt(ours_rss)} MB")
+    print(f"lifetimes wall min/median/max {fmt(their_wall)} s, peak RSS {fmt(their_rss)} MB")
+    print(f"ratio of medians: time {statistics.median(their_wall) / statistics.median(ours_wall):.2f}x, "
+          f"memory {statistics.median(their_rss) / statistics.median(ours_rss):.2f}x")
+    print("compared:", json.dumps(compared))
+
+
+def compare_e2e() -> dict:
+    """saleskpi's stored P(alive) and 12-month CLV against lifetimes' for the same customers."""
+    import numpy as np
+    import pandas as pd
+
+    a = pd.read_parquet(OUT / "e2e_ours.parquet").set_index("customer_id")
+    b = pd.read_parquet(OUT / "e2e_lifetimes.parquet").set_index("customer_id").reindex(a.index)
+    alive = np.abs(a["p_alive"].to_numpy(float) - b["p_alive"].to_numpy(float))
+    ours, theirs = a["clv_12m"].to_numpy(float), b["clv_12m"].to_numpy(float)
+    big = np.abs(theirs) > 1.0
+    rel = np.abs(ours[big] - theirs[big]) / np.abs(theirs[big])
+    return {"customers": len(a), "missing_in_lifetimes": int(b["p_alive"].isna().sum()),
+            "p_alive_max_abs_diff": float(np.nanmax(alive)),
+            "clv_12m_median_rel_diff": float(np.nanmedian(rel)), "clv_12m_max_rel_diff": float(np.nanmax(rel))}
+
+
 # --- orchestration ---------------------------------------------------------------------------------
 
 
@@ -554,8 +699,13 @@ def main() -> None:
     ap.add_argument("--bgnbd-only", action="store_true",
                     help="only the BG/NBD fit on the stored summary, saleskpi and lifetimes alternately "
                          "(--repeats rounds of one process each)")
+    ap.add_argument("--end-to-end", action="store_true",
+                    help="only end to end: the lines as a Parquet sales file to 12-month CLV and P(alive), "
+                         "saleskpi (init + import + compute --only clv, processes) against lifetimes "
+                         "(read, summary, fits, CLV), alternately, --repeats rounds")
     ap.add_argument("--child", choices=["generate", "ours", "days", "raw", "lifetimes", "lifetimes_summary",
-                                        "bgnbd", "lifetimes_bgnbd"],
+                                        "bgnbd", "lifetimes_bgnbd", "e2e_file", "e2e_read", "e2e_lifetimes",
+                                        "e2e_compare"],
                     help=argparse.SUPPRESS)
     args = ap.parse_args()
     use_folder(args.out)
@@ -576,6 +726,18 @@ def main() -> None:
         return
     if args.child in ("bgnbd", "lifetimes_bgnbd"):
         print(json.dumps(run_bgnbd(1, args.child == "lifetimes_bgnbd")))
+        return
+    if args.child == "e2e_file":
+        print(json.dumps({"file": str(sales_file())}))
+        return
+    if args.child == "e2e_read":
+        print(json.dumps(read_e2e_ours(OUT / "e2e-workspace")))
+        return
+    if args.child == "e2e_lifetimes":
+        print(json.dumps(run_e2e_lifetimes()))
+        return
+    if args.child == "e2e_compare":
+        print(json.dumps(compare_e2e()))
         return
     if args.child == "lifetimes_summary":
         print(json.dumps(run_lifetimes_summary(args.repeats)))
@@ -602,6 +764,18 @@ def main() -> None:
         print("params lifetimes", theirs["params"])
         after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
         print(f"machine load at the end: {after}")
+        return
+    if args.end_to_end:
+        run_phase(sys.executable, "e2e_file", args)
+        rounds, loads = [], []
+        for _ in range(args.repeats):
+            before = load_average()
+            ours = run_e2e_ours(OUT / "e2e-workspace")
+            theirs = run_phase(python, "e2e_lifetimes", args)
+            rounds.append((ours, theirs))
+            loads.append((before, load_average()))
+        run_phase(sys.executable, "e2e_read", args)
+        report_e2e(rounds, run_phase(sys.executable, "e2e_compare", args), loads)
         return
     if args.summary_only:
         print(f"machine load at the start: {start}")
