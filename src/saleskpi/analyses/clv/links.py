@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from saleskpi.analyses.clv.history import CENT_PLACES
 
@@ -30,6 +29,7 @@ def _correlations(share: np.ndarray, clv12: np.ndarray) -> dict[str, float | Non
     """Pearson's r and Spearman's rho (Spearman 1904, Am. J. Psychology 15(1): Pearson's r of the
     average ranks) of share and ``clv_12m``, over the customers with both; None with fewer than
     :data:`MIN_CORRELATION_PAIRS` of them or when either does not vary."""
+    from scipy.stats import rankdata  # scipy.stats takes a second to import: only when used
     out = {"pearson_share_clv_12m": None, "spearman_share_clv_12m": None}
     both = np.isfinite(clv12) & np.isfinite(share)
     s, c = share[both], clv12[both]

@@ -19,7 +19,6 @@ import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from scipy import stats
 
 from saleskpi.analyses import Analysis, Context
 from saleskpi.analyses.competencies.model import EXAMPLE_MODEL, MODEL_FILE, CompetencyModel, check_kpis, load_model
@@ -95,6 +94,7 @@ def _fisher(r: float, n: int, se_factor: float, z: float) -> tuple[float, float]
 def association(x, y, *, level: float = 0.95, min_reps: int = 10) -> dict:
     """Spearman's ρ and Pearson's r of ``x`` and ``y`` (paired, missing pairs dropped) with
     their Fisher-z intervals, the p-value of ρ and the conclusion."""
+    from scipy import stats  # scipy.stats takes a second to import: only when used
     x, y = np.asarray(x, float), np.asarray(y, float)
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from saleskpi.errors import UsageError
 
@@ -72,6 +71,7 @@ def did(frame: pd.DataFrame, *, outcome: str, treated: str, post: str, controls:
     times: cluster on the unit). Rows with a missing outcome or control are dropped. Raises
     UsageError when a column is missing, a cell of the 2x2 design is empty, or there are too
     few rows or clusters for a standard error."""
+    from scipy import stats  # scipy.stats takes a second to import: only when used
     import statsmodels.api as sm
 
     if not (isinstance(level, (int, float)) and 0 < level < 1):

@@ -18,7 +18,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from saleskpi.analyses.satisfaction.drivers import importance
 from saleskpi.analyses.satisfaction.estimates import DETRACTOR_UP_TO, PROMOTER_FROM, difference_test, nps
@@ -178,6 +177,7 @@ def links(latest: pd.DataFrame, behaviour: pd.DataFrame, *, level: float, signif
     """The rows of ``satisfaction-links``: Spearman's rank correlation of the latest NPS answer with
     each behaviour, with a Fisher-z interval (SE 1.03/√(n − 3): Fieller, Hartley & Pearson 1957,
     "Tests for Rank Correlation Coefficients. I", Biometrika 44: 470–481) and the t test of ρ = 0."""
+    from scipy import stats  # scipy.stats takes a second to import: only when used
     m = latest[["customer_id", "nps"]].merge(behaviour, on="customer_id", how="left")
     z = stats.norm.ppf(0.5 + level / 2)
     rows = []

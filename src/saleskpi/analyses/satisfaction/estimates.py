@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from saleskpi.errors import UsageError
 
@@ -38,6 +37,7 @@ class Estimate:
 
 
 def _level(level: float, caller: str) -> float:
+    from scipy import stats  # scipy.stats takes a second to import: only when used
     if not (isinstance(level, (int, float)) and 0 < level < 1):
         raise UsageError(f"The 'level' parameter of {caller} must be a float in (0, 1). Got {level!r} instead.")
     return float(stats.norm.ppf(0.5 + level / 2))
@@ -134,6 +134,7 @@ def mean_score(scores: ArrayLike, *, low: float, high: float, weights: ArrayLike
                level: float = 0.95) -> Estimate:
     """Mean score (CES: mean effort 1–7) with the t interval mean ± t(n − 1)·s/√n (Student 1908);
     weighted: the weighted mean and variance, n = Kish's n_eff. NaN figures below two answers."""
+    from scipy import stats  # scipy.stats takes a second to import: only when used
     _level(level, "mean_score")
     v, w = _answers(scores, weights, "mean_score", low, high)
     total = float(w.sum())
@@ -154,6 +155,7 @@ def difference_test(later: Estimate, earlier: Estimate) -> tuple[float, float, f
     independent estimates add, z = (x₁ − x₂) / √(SE₁² + SE₂²), a two-sample z test on the
     variances above (for two NPS: Rocks 2016's variance of each).
     NaN where either has no standard error."""
+    from scipy import stats  # scipy.stats takes a second to import: only when used
     se = math.hypot(later.se, earlier.se)
     change = later.value - earlier.value
     if not (se > 0) or math.isnan(change):

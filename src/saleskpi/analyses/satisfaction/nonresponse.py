@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from saleskpi.analyses.satisfaction.estimates import top_box_share
 from saleskpi.analyses.satisfaction.scores import UNKNOWN
@@ -38,6 +37,7 @@ def rates(inv: pd.DataFrame, period: int, level: float) -> pd.DataFrame:
 
 def responders_test(inv: pd.DataFrame, period: int, significance: float) -> pd.DataFrame:
     """The rows of ``nonresponse-test``: each CRM figure, responders against non-responders."""
+    from scipy import stats  # scipy.stats takes a second to import: only when used
     rows = []
     answered = inv["responded"].to_numpy(dtype=bool)
     for col in FIGURES:

@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 __all__ = ["kruskal_wallis", "cost_to_serve", "principles", "profit_by_segment", "moves", "PRINCIPLES"]
 
@@ -24,6 +23,7 @@ def kruskal_wallis(groups: list) -> tuple[float, float, float, int]:
     distribution (Kruskal & Wallis 1952, JASA 47: 583–621; scipy's tie-corrected H, p from χ² with
     k − 1 degrees of freedom). Effect size ε² = H / ((n² − 1) / (n + 1)) = H / (n − 1)
     (Tomczak & Tomczak 2014, Trends in Sport Sciences 21: 19–25)."""
+    from scipy import stats  # scipy.stats takes a second to import: only when used
     groups = [np.asarray(g, dtype=float) for g in groups if len(g)]
     n = sum(len(g) for g in groups)
     if len(groups) < 2 or n < 3 or np.ptp(np.concatenate(groups)) == 0:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ibis
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import rankdata
 
 from saleskpi.analyses import Analysis, Context
 from saleskpi.analyses.shared import POTENTIAL_FIX, ratio_or_null
@@ -90,6 +89,7 @@ def average_ranks(scores: ArrayLike, *, axis: int = -1) -> np.ndarray:
     >>> average_ranks([9, 7, 9, 5])
     array([1.5, 3. , 1.5, 4. ])
     """
+    from scipy.stats import rankdata  # scipy.stats takes a second to import: only when used
     s = np.asarray(scores, dtype=float)
     # "average" is the tie rule of the Wallet Allocation Rule; negate so 1 = highest score.
     return rankdata(-s, method="average", axis=axis, nan_policy="omit")
