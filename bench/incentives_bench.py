@@ -90,15 +90,21 @@ def child_build(ws_dir: Path, spec_json: str) -> dict:
     return {"rows": rows, "reps": reps, "monthly_targets": monthly.num_rows, "build_s": time.perf_counter() - t0}
 
 
-def _configure(ws_dir: Path, period: str, whatif_periods: str) -> None:
+def _configure(ws_dir: Path, period: str, whatif_periods: str, memory_limit: str = "auto") -> None:
     """The workspace reporting and paying per ``period`` (year: the example plans as shipped;
-    month: made monthly), replaying ``whatif_periods`` past periods."""
+    month: made monthly), replaying ``whatif_periods`` past periods, with ``[compute]
+    memory_limit``."""
     from saleskpi.analyses.incentives import EXAMPLE_PLAN
     from saleskpi.analyses.incentives.whatif import EXAMPLE_PROPOSED_PLAN
 
     settings = ws_dir / "settings.toml"
     text = re.sub(r'(?m)^period = "year"', f'period = "{period}"', settings.read_text(), count=1)
-    settings.write_text(re.sub(r"(?m)^whatif_periods = \d+", f"whatif_periods = {whatif_periods}", text))
+    text = re.sub(r"(?m)^whatif_periods = \d+", f"whatif_periods = {whatif_periods}", text)
+    text, found = re.subn(r'(?m)^\[compute\]\n((?:#.*\n)*)memory_limit = ".*"',
+                          lambda m: f'[compute]\n{m[1]}memory_limit = "{memory_limit}"', text)
+    if not found:  # a workspace cached before the setting existed
+        text += f'\n[compute]\nmemory_limit = "{memory_limit}"\n'
+    settings.write_text(text)
     plans = ws_dir / "plans"
     (plans / "proposed").mkdir(parents=True, exist_ok=True)
     plan, proposed = EXAMPLE_PLAN.read_text(), EXAMPLE_PROPOSED_PLAN.read_text()
@@ -108,14 +114,14 @@ def _configure(ws_dir: Path, period: str, whatif_periods: str) -> None:
     (plans / "proposed" / "field-sales.toml").write_text(proposed)
 
 
-def child_compute(ws_dir: Path, period: str, whatif_periods: str) -> dict:
+def child_compute(ws_dir: Path, period: str, whatif_periods: str, memory_limit: str = "auto") -> dict:
     """``compute(only=["incentives"])`` with the wall time of each analysis and of the pieces of
     incentives (its statements, the what-if replay, the gaming checks)."""
     import saleskpi.analyses.incentives as inc
     from saleskpi.compute import compute
     from saleskpi.workspace import Workspace
 
-    _configure(ws_dir, period, whatif_periods)
+    _configure(ws_dir, period, whatif_periods, memory_limit)
     pieces: dict[str, float] = {}
 
     def timed(name, f):
@@ -143,7 +149,7 @@ def run_child(argv: list[str]) -> None:
     if kind == "build":
         out = child_build(Path(rest[0]), rest[1])
     elif kind == "compute":
-        out = child_compute(Path(rest[0]), rest[1], rest[2])
+        out = child_compute(Path(rest[0]), rest[1], rest[2], *rest[3:])
     else:
         raise SystemExit(f"unknown child phase {kind}")
     print(json.dumps(out, default=str))
@@ -167,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--runs", default="month:12,year:3,month:36", help=(
         "the cases measured, comma-separated PERIOD:N: the workspace reports and pays per PERIOD and the "
         "what-if replays N past periods"))
+    ap.add_argument("--memory-limit", default="auto", help='[compute] memory_limit of the measured computes ("auto": DuckDB\'s own)')
     args = ap.parse_args(argv)
 
     spec = {"customers": args.customers, "years": args.years, "seed": args.seed, "basket_scale": args.basket_scale,
@@ -191,12 +198,13 @@ def main(argv: list[str] | None = None) -> None:
             shutil.rmtree(scratch, ignore_errors=True)
             shutil.copytree(ws_dir, scratch, ignore=shutil.ignore_patterns("templates"))
             load = os.getloadavg()[0]
-            r = measured(child("compute", str(scratch), period, n))
+            r = measured(child("compute", str(scratch), period, n, args.memory_limit))
             out = json.loads(r["stdout"])
             inc = out["analyses"].get("incentives", float("nan"))
             pieces = out["pieces"]
             statements = inc - sum(pieces.values())
-            print(f"per {period}, what-if over {n} {period}s, run {i + 1} (load {load:.1f} at start): "
+            print(f"per {period}, what-if over {n} {period}s, [compute] memory_limit {args.memory_limit}, run {i + 1} "
+                  f"(load {load:.1f} at start): "
                   + "  ".join(f"{a} {t:.1f} s" for a, t in out["analyses"].items())
                   + f"  | incentives {inc:.1f} s = the current {period}'s statements {statements:.1f} s + what-if "
                   f"{pieces.get('what-if', 0):.1f} s + gaming {pieces.get('gaming', 0):.1f} s; whole process "

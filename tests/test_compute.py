@@ -88,3 +88,32 @@ def test_keep_runs_setting_deletes_the_older_runs_after_each_compute(ws):
     assert results.runs_of(ws.con, "customer-count") == [2, 3]
     assert ws.table("meta_runs").run_id.to_pyarrow().to_pylist() == [2, 3]
     ws.close()
+
+
+def test_compute_runs_within_its_memory_limit_and_restores_the_engines(ws, monkeypatch):
+    # [compute] memory_limit holds DuckDB to it while the analyses run (it spills beyond it), and
+    # the connection has its own limit again afterwards; "auto" leaves DuckDB's own
+    def limit():
+        return raw(ws.con).execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    own = limit()
+    seen = []
+    store = results.store
+
+    def watched(con, name, expr, **kw):
+        seen.append(limit())
+        return store(con, name, expr, **kw)
+
+    monkeypatch.setattr(results, "store", watched)
+    compute_module.compute(ws, as_of=dt.date(2025, 12, 31))
+    assert seen == [own, own] and limit() == own
+    settings = ws.path / "settings.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        'memory_limit = "auto"', 'memory_limit = "512MB"', 1), encoding="utf-8")
+    ws.close()
+    ws = Workspace.open(ws.path)
+    assert ws.settings.compute.memory_limit == "512MB"
+    seen.clear()
+    compute_module.compute(ws, as_of=dt.date(2025, 12, 31))
+    assert seen == ["488.2 MiB", "488.2 MiB"] and limit() == own  # DuckDB shows 512 MB in MiB
+    ws.close()

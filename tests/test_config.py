@@ -157,3 +157,13 @@ def test_wrong_values_name_the_rule_and_the_default_as_an_example():
     ]
     lower = parse_settings({"currencies": {"usd": 1.1}, "abc": {"actions": {"cac": "call"}}}, source="s.toml")
     assert lower.currencies == {"USD": 1.1} and lower.abc.actions == {"CAC": "call"}
+
+
+def test_the_compute_memory_limit_is_auto_or_an_amount():
+    from saleskpi.config import parse_settings
+
+    assert parse_settings({}, source="s").compute.memory_limit == "auto"
+    assert parse_settings({"compute": {"memory_limit": "4gb"}}, source="s").compute.memory_limit == "4GB"
+    with pytest.raises(ConfigError) as info:
+        parse_settings({"compute": {"memory_limit": "lots"}}, source="ws/settings.toml")
+    assert "[compute] memory_limit: must be \"auto\" or an amount of memory of at least 256MB" in str(info.value)

@@ -433,8 +433,8 @@ def test_an_engine_out_of_memory_names_the_setting():
     found = user_error(raised.value)
     assert found is not None and found.exit_code == 3
     assert str(found).startswith("DuckDB ran out of memory (Out of Memory Error: ")
-    assert str(found).endswith("Raise [import] memory_limit in settings.toml (e.g. memory_limit = \"4GB\"), or close "
-                               "other programs and try again.")
+    assert str(found).endswith("Raise [import] memory_limit (or, computing, [compute] memory_limit) in settings.toml "
+                               "(e.g. memory_limit = \"4GB\"), or close other programs and try again.")
     assert user_error(RuntimeError("boom")) is None
 
 

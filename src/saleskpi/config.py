@@ -119,6 +119,19 @@ class ImportSection(Definitions):
         default="1GB", description="Memory the engine may use while importing; it spills to disk beyond this.")
 
 
+def _compute_memory(text: str) -> str:
+    return text if text == "auto" else _normal_memory(text)
+
+
+class ComputeSection(Definitions):
+    memory_limit: Annotated[str, Check(
+        "\"auto\" or an amount of memory of at least 256MB in KB, MB, GB, TB (or KiB, MiB, GiB, TiB)",
+        lambda v: v == "auto" or (memory_bytes(v) or 0) >= MIN_MEMORY, convert=_compute_memory,
+        example="4GB")] = Field(default="auto", description=(
+            "Memory the engine may use while computing (DuckDB); it spills to disk beyond this. auto: "
+            "the engine's own limit (DuckDB: 80 % of the machine's memory)."))
+
+
 class SalesSection(Definitions):
     period: Literal["year", "quarter", "month"] = Field(default="year", description=(
         "The period the sales analysis reports on. It is the period that holds the as-of date, to "
@@ -394,6 +407,7 @@ class Settings(Definitions):
     workspace: WorkspaceSection = WorkspaceSection()
     # "import" is a Python keyword; the TOML section keeps the user's word.
     import_: ImportSection = Field(default=ImportSection(), alias="import")
+    compute: ComputeSection = ComputeSection()
     sales: SalesSection = SalesSection()
     potential: PotentialSection = PotentialSection()
     abc: AbcSection = AbcSection()

@@ -145,6 +145,13 @@ class Engine:
     def _open(self, *, read_only: bool, memory_limit: str | None):
         raise NotImplementedError
 
+    @contextmanager
+    def memory_limited(self, con, limit: str | None) -> Iterator[None]:
+        """Run the block with the engine's own work held to ``limit`` of memory (spilling to
+        disk beyond it), where the engine has such a limit per connection (DuckDB); None, or
+        another engine: as it is."""
+        yield
+
     def disconnect(self, con) -> None:
         """Close a connection. Tables the analyses cached (``expr.cache()``) are released first:
         Ibis would otherwise drop them when they are garbage-collected, on a connection already

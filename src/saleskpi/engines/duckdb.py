@@ -53,6 +53,23 @@ class DuckDB(SQLEngine):
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")
         return con
 
+    @contextmanager
+    def memory_limited(self, con, limit: str | None) -> Iterator[None]:
+        if not limit:
+            yield
+            return
+        shown = "SELECT current_setting('memory_limit')"
+        before = con.con.execute(shown).fetchone()[0]
+        con.raw_sql(f"SET memory_limit = '{limit}'")
+        try:
+            yield
+        finally:
+            # DuckDB's default exactly (its shown value, set again, is rounded); a limit of the
+            # connection's own, as shown
+            con.raw_sql("RESET memory_limit")
+            if con.con.execute(shown).fetchone()[0] != before:
+                con.raw_sql(f"SET memory_limit = '{before}'")
+
     @classmethod
     def user_error(cls, exc: BaseException):
         duckdb = sys.modules.get("duckdb")
@@ -64,8 +81,9 @@ class DuckDB(SQLEngine):
                              "of this workspace, or one of an older version); try again when it ends.")
         if isinstance(exc, duckdb.OutOfMemoryException):
             first = str(exc).strip().splitlines()[0]
-            return ConfigError(f"DuckDB ran out of memory ({first}). Raise [import] memory_limit in "
-                               "settings.toml (e.g. memory_limit = \"4GB\"), or close other programs and try again.")
+            return ConfigError(f"DuckDB ran out of memory ({first}). Raise [import] memory_limit (or, "
+                               "computing, [compute] memory_limit) in settings.toml (e.g. memory_limit = "
+                               "\"4GB\"), or close other programs and try again.")
         return None
 
     def recover(self) -> None:
