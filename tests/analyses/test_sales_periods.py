@@ -117,3 +117,68 @@ def test_years_and_quarters_of_a_monthly_workspace_too(monthly, granularity):
             ctx, customer_product_grain(ctx, p), p, 1.0, market, first_day, known, levels=levels, by_line=False))),
             key=lambda r: (r["period"], r["level"], r["key"] or "", r["business_line"] or ""))
         assert many == alone and many
+
+
+COUNTED = {"customers_active", "products_bought", "categories_bought", "assortment_breadth"}
+
+
+@pytest.mark.parametrize("granularity", ["month", "quarter", "year"])
+def test_a_grain_without_counts_gives_the_same_sums_and_leaves_the_counts_empty(monthly, granularity):
+    # what a replay reads whose plans pay on no distinct count: a grain per node, not per customer x
+    # product; a period to date (its windows end mid-bucket) too
+    from saleskpi.analyses.periods import periods
+
+    ctx = monthly
+    first_day = first_sales_day(ctx.table("sales"))
+    ps = past_periods(ctx.as_of, granularity, 30 if granularity == "month" else 8, first_day)
+    market = market_by_node(ctx.result("potential"), ctx.table("reps"))
+    known = target_products_known(ctx.table("products"))
+    levels = ("company", "territory", "team", "rep")
+    to_date = periods(ps[-1].current.start + dt.timedelta(days=13), granularity)
+    compared = 0
+    for group in [*_groups(ps, first_day).values(), [to_date]]:
+        nodes = ("territory_id", "team_id", "rep_id")
+        slim = _rows(sales_by_node(ctx, periods_grain(ctx, group, nodes=nodes, granularity=granularity, counts=False),
+                                   group, 1.0, market, first_day, known, levels=levels, by_line=False))
+        full = _rows(sales_by_node(ctx, periods_grain(ctx, group, nodes=nodes, granularity=granularity),
+                                   group, 1.0, market, first_day, known, levels=levels, by_line=False))
+        assert len(slim) == len(full) and slim
+        assert all(r[c] is None for r in slim for c in COUNTED)
+        assert any(r["customers_active"] for r in full)
+        assert [{k: v for k, v in r.items() if k not in COUNTED} for r in slim] == [
+            {k: v for k, v in r.items() if k not in COUNTED} for r in full]
+        compared += len(slim)
+    assert compared > len(ps) * 10
+
+
+def test_a_grain_without_counts_has_no_customer_rows(monthly):
+    ctx = monthly
+    ps = past_periods(ctx.as_of, "month", 3, first_sales_day(ctx.table("sales")))
+    with pytest.raises(ValueError, match="no customer rows"):
+        periods_grain(ctx, ps, nodes=("customer_id", "rep_id"), counts=False)
+
+
+def test_the_replay_reads_the_counts_only_for_a_plan_that_pays_on_one(monthly):
+    from saleskpi.analyses.incentives.plans import EXAMPLE_PLAN, load_plan
+    from saleskpi.analyses.incentives.whatif import needs_counts, rep_measures
+
+    plan = load_plan(EXAMPLE_PLAN)
+    assert plan.measures() == {"turnover_value", "target_products_value"}
+    assert plan.measures(contests_of="quarter") == {"turnover_value"}
+    assert not needs_counts(plan.measures()) and needs_counts(None)
+    assert needs_counts({"turnover_value", "assortment_breadth"}) and needs_counts({"customers_active"})
+    ctx = monthly
+    first_day = first_sales_day(ctx.table("sales"))
+    ps = past_periods(ctx.as_of, "month", 14, first_day)
+    slim, full = rep_measures(ctx, ps, first_day, measures=plan.measures()), rep_measures(ctx, ps, first_day)
+    assert slim.keys() == full.keys()
+    for label in full:
+        (rs, ns), (rf, nf) = slim[label], full[label]
+        assert rs.keys() == rf.keys() and rf
+        for rid in rf:
+            assert rs[rid]["customers_active"] is None and rf[rid]["customers_active"] is not None
+            assert {k: v for k, v in rs[rid].items() if k not in COUNTED} == {
+                k: v for k, v in rf[rid].items() if k not in COUNTED}
+        assert {lv: {k: {c: v for c, v in r.items() if c not in COUNTED} for k, r in rows.items()}
+                for lv, rows in ns.items()} == {lv: {k: {c: v for c, v in r.items() if c not in COUNTED}
+                                                     for k, r in rows.items()} for lv, rows in nf.items()}

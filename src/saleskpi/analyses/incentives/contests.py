@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from saleskpi.analyses.incentives.curve import CENT, to_decimal
 from saleskpi.analyses.incentives.plans import SPLIT_MEASURES, Contest, Plan
-from saleskpi.analyses.incentives.whatif import rep_measures
+from saleskpi.analyses.incentives.whatif import needs_counts, rep_measures
 from saleskpi.analyses.periods import Window, periods, whole_period
 
 __all__ = ["Round", "contest_prizes", "contest_rounds", "contest_rows"]
@@ -91,34 +91,39 @@ def contest_rounds(ctx, plan: Plan, window: Window, first_day: dt.date | None,
             end = min(whole.end, window.end)
             spans.append((periods(end, granularity), end < whole.end, whole.end))
             day = whole.end + dt.timedelta(days=1)
-        missing = [(p, to_date) for p, to_date, _ in spans if (p.label, p.current.end) not in memo]
-        for p, figures in _round_figures(ctx, missing, first_day, granularity).items():
+        # the rounds' distinct counts only when a contest ranks on one (a round read without them
+        # is read again for a plan that needs them)
+        counts = needs_counts(plan.measures(contests_of=granularity))
+        missing = [(p, to_date) for p, to_date, _ in spans
+                   if (p.label, p.current.end) not in memo or (counts and not memo[(p.label, p.current.end)][3])]
+        for p, figures in _round_figures(ctx, missing, first_day, granularity, counts).items():
             memo[(p.label, p.current.end)] = figures
         out[granularity] = [Round(p.label, p.current, ends, *memo[(p.label, p.current.end)][:2], to_date,
                                   memo[(p.label, p.current.end)][2]) for p, to_date, ends in spans]
     return out
 
 
-def _round_figures(ctx, rounds: list, first_day: dt.date | None, granularity: str) -> dict:
-    """Per period ``p`` of ``rounds`` ((p, to_date) pairs) its (rep rows, rep targets, note), by
-    :func:`rep_measures` (the periods in one query)."""
+def _round_figures(ctx, rounds: list, first_day: dt.date | None, granularity: str, counts: bool) -> dict:
+    """Per period ``p`` of ``rounds`` ((p, to_date) pairs) its (rep rows, rep targets, note,
+    ``counts``), by :func:`rep_measures` (the periods in one query; the distinct counts only
+    with ``counts``)."""
     from saleskpi.analyses.sales import seasonal_share
 
     out, read = {}, []
     for p, to_date in rounds:
         if first_day is None or first_day > p.current.end:
             since = "there are no sales" if first_day is None else f"the sales data begin on {first_day}"
-            out[p] = ({}, {}, f"{since}, after {p.label}: no figures")
+            out[p] = ({}, {}, f"{since}, after {p.label}: no figures", True)
         else:
             read.append((p, seasonal_share(ctx, p, first_day) if to_date else 1.0))
     if read:
         figures = rep_measures(ctx, [p for p, _ in read], first_day, granularity=granularity,
-                               seasonal_shares={p.label: share for p, share in read})
+                               seasonal_shares={p.label: share for p, share in read}, measures=None if counts else ())
         targets = _rep_targets(ctx, [p.label for p, _ in read])
         for p, _ in read:
             note = (f"the sales data begin on {first_day}, within {p.label}: its figures are partial"
                     if first_day > p.current.start else None)
-            out[p] = (figures[p.label][0], targets.get(p.label, {}), note)
+            out[p] = (figures[p.label][0], targets.get(p.label, {}), note, counts)
     return out
 
 

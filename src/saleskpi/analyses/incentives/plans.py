@@ -387,6 +387,20 @@ class Plan(Definitions):
                                      "customer")
         return v
 
+    def measures(self, *, contests_of: str | None = None) -> set[str]:
+        """The measures the plan reads of a rep or a pool's unit: its components', contests',
+        pools' (the funding measure, split_on, the measures split_formula names). ``contests_of``
+        (a period): only the measures of the contests run per that period."""
+        if contests_of is not None:
+            return {k.measure for k in self.contest if k.period == contests_of}
+        names = split_formula_names()
+        out = {c.measure for c in self.component} | {k.measure for k in self.contest}
+        for pool in self.pool:
+            out |= {pool.measure, pool.split_on or pool.measure}
+            if pool.split_formula:
+                out |= {names[n][0] for n in measures_of(pool.split_formula)}
+        return out
+
     def target_pay_of(self, rep_id: str) -> Decimal:
         return to_decimal(self.target_pay_by_rep.get(rep_id, self.target_pay), "target_pay")
 

@@ -85,8 +85,18 @@ def past_periods(as_of: dt.date, granularity: str, count: int, first_day: dt.dat
 POOL_LEVELS = ("team", "territory", "company")
 
 
+def needs_counts(measures) -> bool:
+    """Whether any of ``measures`` (names of :data:`MEASURES`; None: every one) is a distinct
+    count of the ``sales`` result (:data:`saleskpi.analyses.sales.COUNT_COLUMNS`), which only a
+    grain per customer × product gives."""
+    from saleskpi.analyses.sales import COUNT_COLUMNS
+
+    return measures is None or any(MEASURES[m].result == "sales" and MEASURES[m].column in COUNT_COLUMNS
+                                   for m in measures if m in MEASURES)
+
+
 def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granularity: str | None = None,
-                 seasonal_shares: dict[str, float] | None = None
+                 seasonal_shares: dict[str, float] | None = None, measures=None
                  ) -> dict[str, tuple[dict[str, dict], dict[str, dict[str, dict]]]]:
     """Per period of ``ps`` (by label): per rep its row of the ``sales`` result (over all business
     lines) for the period, and per pool level (team, territory, company) its rows by key (the
@@ -99,7 +109,12 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
 
     The periods are read in one query each group of them whose comparison windows the data cover
     alike (:func:`saleskpi.analyses.sales.periods_grain`; the sales analysis's definitions, only
-    the levels read here, over all lines): one scan of the lines for the many periods."""
+    the levels read here, over all lines): one scan of the lines for the many periods.
+
+    ``measures``: the names of the measures the reader pays on (:meth:`.plans.Plan.measures`;
+    None: all). When none of them is a distinct count (:func:`needs_counts`), the grain is per
+    node instead of per customer × product (``periods_grain(counts=False)``), computed once for
+    every group and kept while the groups read it: the same sums, the counts left empty."""
     from saleskpi.analyses.periods import coverage
     from saleskpi.analyses.sales import periods_grain, sales_by_node, target_products_known
     from saleskpi.analyses.shared import market_by_node
@@ -115,23 +130,33 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
         groups.setdefault(key, []).append(p)
     known = target_products_known(ctx.table("products"))
     out = {p.label: ({}, {level: {} for level in POOL_LEVELS}) for p in ps}
+    nodes = ("territory_id", "team_id", "rep_id")
+
+    def read(grain, group, share):
+        rows = sales_by_node(ctx, grain, group, share, market, first_day, known, levels=("rep", *POOL_LEVELS),
+                             by_line=False)
+        rows = rows.select("period", "level", "key", *(c for c in columns if c != "rep_id"), rep_id=rows.key)
+        for r in rows.to_pyarrow().to_pylist():
+            rep_rows, node_rows = out[r.pop("period")]
+            level = r.pop("level")
+            if level == "rep":
+                r.pop("key")
+                rep_rows[r["rep_id"]] = r
+            else:
+                r.pop("rep_id")
+                node_rows[level][r["key"] or ""] = r
+
+    if not needs_counts(measures):
+        # a few rows per node and period: computed once for every group
+        with periods_grain(ctx, ps, nodes=nodes, granularity=granularity, counts=False).cache() as grain:
+            for (_, _, share), group in groups.items():
+                read(grain.filter(grain.period.isin([p.label for p in group])), group, share)
+        return out
     for (_, _, share), group in groups.items():
         # the grain is read by every level's roll-up, all in one query: computed once there (cached
         # where the engine would compute it per roll-up, engines.Engine.read_once)
-        grain = periods_grain(ctx, group, nodes=("territory_id", "team_id", "rep_id"), granularity=granularity)
-        with engine_of(ctx.con).read_once(grain) as grain:
-            rows = sales_by_node(ctx, grain, group, share, market, first_day, known, levels=("rep", *POOL_LEVELS),
-                                 by_line=False)
-            rows = rows.select("period", "level", "key", *(c for c in columns if c != "rep_id"), rep_id=rows.key)
-            for r in rows.to_pyarrow().to_pylist():
-                rep_rows, node_rows = out[r.pop("period")]
-                level = r.pop("level")
-                if level == "rep":
-                    r.pop("key")
-                    rep_rows[r["rep_id"]] = r
-                else:
-                    r.pop("rep_id")
-                    node_rows[level][r["key"] or ""] = r
+        with engine_of(ctx.con).read_once(periods_grain(ctx, group, nodes=nodes, granularity=granularity)) as grain:
+            read(grain, group, share)
     return out
 
 
@@ -242,7 +267,8 @@ def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, sta
             by_period.setdefault((r["period"], r["level"]), {})[(r["key"] or "", r["kpi"])] = float(r["target"])
     # the nodes' potential is the same in every past period: computed once, read by each
     with market_by_node(ctx.result("potential"), ctx.table("reps")).cache() as market:
-        measures = rep_measures(ctx, past, first_day, market)
+        measures = rep_measures(ctx, past, first_day, market, measures=set().union(
+            *(plan.measures() for pair in proposed.values() for plan in pair)))
 
     def targets_of(label: str, level: str = "rep") -> dict:
         return dict(by_period.get((label, level), {}))
