@@ -30,7 +30,7 @@ from saleskpi.analyses.incentives.plans import (
     load_plan,
     load_plans,
 )
-from saleskpi.analyses.incentives.contests import Round, contest_prizes, contest_rounds, contest_rows
+from saleskpi.analyses.incentives.contests import Round, contest_prizes, contest_rounds, contest_rows, prefetch_rounds
 from saleskpi.analyses.incentives.pools import (apply_credit_splits, credited_columns, credited_sums, pool_shares,
                                                 split_amount, split_rounds)
 from saleskpi.analyses.incentives.results import RESULTS, STATEMENTS, TEAM_TOTALS, TOTALS
@@ -511,7 +511,8 @@ def run(ctx: Context) -> dict[str, ibis.Table]:
             TEAM_TOTALS.name: _table(teams, _TEAM_TOTAL_TYPES),
             WHATIF.name: _table(replay(ctx, plans, reps, currency, check_plan=_check_plan,
                                        statements=lambda plan, **kw: statements(
-                                           plan, **kw, contest_rounds=rounds_of(plan, kw["window"]))), WHATIF_TYPES),
+                                           plan, **kw, contest_rounds=rounds_of(plan, kw["window"])),
+                                       prefetch=rounds_of.prefetch), WHATIF_TYPES),
             GAMING.name: _table(gaming(ctx, plans, reps, currency), GAMING_TYPES)}
 
 
@@ -523,13 +524,25 @@ def _rounds_of(ctx: Context, team_of: dict[str, str | None]):
     memo: dict = {}
     first_day: list = []
 
-    def rounds_of(plan: Plan, window: Window) -> dict:
+    def needed(plan: Plan) -> bool:
         if all(k.period in (None, plan.period) for k in plan.contest):
-            return {}
+            return False
         if not first_day:
             first_day.append(first_sales_day(ctx.table("sales")))
+        return True
+
+    def rounds_of(plan: Plan, window: Window) -> dict:
+        if not needed(plan):
+            return {}
         return split_rounds(ctx, plan, contest_rounds(ctx, plan, window, first_day[0], memo), team_of)
 
+    def prefetch(pairs: list[tuple[Plan, Window]]) -> None:
+        # the rounds of many windows (the replay's past periods) read together
+        pairs = [(plan, window) for plan, window in pairs if needed(plan)]
+        if pairs:
+            prefetch_rounds(ctx, pairs, first_day[0], memo)
+
+    rounds_of.prefetch = prefetch
     return rounds_of
 
 

@@ -22,7 +22,7 @@ from saleskpi.analyses.incentives.plans import SPLIT_MEASURES, Contest, Plan
 from saleskpi.analyses.incentives.whatif import needs_counts, rep_measures
 from saleskpi.analyses.periods import Window, periods, whole_period
 
-__all__ = ["Round", "contest_prizes", "contest_rounds", "contest_rows"]
+__all__ = ["Round", "contest_prizes", "contest_rounds", "contest_rows", "prefetch_rounds"]
 
 
 @dataclass(frozen=True)
@@ -76,30 +76,56 @@ def _rep_targets(ctx, labels: list[str]) -> dict[str, dict[tuple[str, str], floa
     return out
 
 
+def _short_periods(plan: Plan) -> list[str]:
+    """The periods shorter than the plan's that its contests run per."""
+    return list(dict.fromkeys(k.period for k in plan.contest if k.period not in (None, plan.period)))
+
+
+def _spans(window: Window, granularity: str) -> list:
+    """The rounds per ``granularity`` of ``window``: (periods on the round's last day computed, to
+    date or not, the round's whole last day), oldest first."""
+    spans, day = [], window.start
+    while day <= window.end:
+        whole = whole_period(day, granularity)
+        end = min(whole.end, window.end)
+        spans.append((periods(end, granularity), end < whole.end, whole.end))
+        day = whole.end + dt.timedelta(days=1)
+    return spans
+
+
+def prefetch_rounds(ctx, pairs: list[tuple[Plan, Window]], first_day: dt.date | None, memo: dict) -> None:
+    """The figures of every contest round of the (plan, window) ``pairs`` not yet in ``memo``
+    computed into it, in one :func:`rep_measures` per contest period (and need of the distinct
+    counts): the replay's rounds of every past period in one query rather than one per period."""
+    wanted: dict[tuple[str, bool], dict] = {}
+    for plan, window in pairs:
+        for granularity in _short_periods(plan):
+            # the rounds' distinct counts only when a contest ranks on one (a round read without
+            # them is read again for a plan that needs them)
+            counts = needs_counts(plan.measures(contests_of=granularity))
+            for p, to_date, _ in _spans(window, granularity):
+                key = (p.label, p.current.end)
+                if key not in memo or (counts and not memo[key][3]):
+                    wanted.setdefault((granularity, counts), {})[key] = (p, to_date)
+    for (granularity, counts), rounds in wanted.items():
+        for p, figures in _round_figures(ctx, list(rounds.values()), first_day, granularity, counts).items():
+            memo[(p.label, p.current.end)] = figures
+
+
 def contest_rounds(ctx, plan: Plan, window: Window, first_day: dt.date | None,
                    memo: dict | None = None) -> dict[str, list[Round]]:
     """Per contest period shorter than the plan's (``quarter``, ``month``), the rounds of
     ``window`` (the plan's period to its last day computed, ``window.end``): every such period
     that began by then, oldest first. ``memo`` (label, last day) -> figures is shared by the
-    callers that compute the same periods (the plans of a run, the replay's two plans)."""
+    callers that compute the same periods (the plans of a run, the replay's two plans;
+    :func:`prefetch_rounds` fills it for many windows at once)."""
     memo = {} if memo is None else memo
+    prefetch_rounds(ctx, [(plan, window)], first_day, memo)
     out: dict[str, list[Round]] = {}
-    for granularity in dict.fromkeys(k.period for k in plan.contest if k.period not in (None, plan.period)):
-        spans, day = [], window.start
-        while day <= window.end:
-            whole = whole_period(day, granularity)
-            end = min(whole.end, window.end)
-            spans.append((periods(end, granularity), end < whole.end, whole.end))
-            day = whole.end + dt.timedelta(days=1)
-        # the rounds' distinct counts only when a contest ranks on one (a round read without them
-        # is read again for a plan that needs them)
-        counts = needs_counts(plan.measures(contests_of=granularity))
-        missing = [(p, to_date) for p, to_date, _ in spans
-                   if (p.label, p.current.end) not in memo or (counts and not memo[(p.label, p.current.end)][3])]
-        for p, figures in _round_figures(ctx, missing, first_day, granularity, counts).items():
-            memo[(p.label, p.current.end)] = figures
+    for granularity in _short_periods(plan):
         out[granularity] = [Round(p.label, p.current, ends, *memo[(p.label, p.current.end)][:2], to_date,
-                                  memo[(p.label, p.current.end)][2]) for p, to_date, ends in spans]
+                                  memo[(p.label, p.current.end)][2])
+                            for p, to_date, ends in _spans(window, granularity)]
     return out
 
 

@@ -120,7 +120,10 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
     from saleskpi.analyses.shared import market_by_node
 
     if market is None:
-        market = market_by_node(ctx.result("potential"), ctx.table("reps"))
+        # read by each group's query: computed once
+        with market_by_node(ctx.result("potential"), ctx.table("reps")).cache() as market:
+            return rep_measures(ctx, ps, first_day, market, granularity=granularity, seasonal_shares=seasonal_shares,
+                                measures=measures)
     shares = seasonal_shares or {}
     columns = sorted({"rep_id", *(c for m in MEASURES.values() if m.result == "sales"
                                   for c in (m.column, m.target_column, m.attainment_column) if c)})
@@ -243,9 +246,12 @@ def _summary(rows: list[dict], partial: bool, first_day) -> dict:
             "note": "; ".join(notes) or None}
 
 
-def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, statements, check_plan) -> list[dict]:
+def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, statements, check_plan,
+           prefetch=None) -> list[dict]:
     """The plan-whatif rows of every proposed plan (``statements``, ``check_plan``: the incentives
-    package's statement function and plan check, passed in as it imports this module)."""
+    package's statement function and plan check, passed in as it imports this module;
+    ``prefetch(pairs)``: reads the contest rounds of those (plan, window) pairs together, before
+    the periods are paid one by one)."""
     from saleskpi.analyses.shared import market_by_node
 
     proposed = load_proposed(Path(ctx.ws.path), plans)
@@ -291,9 +297,13 @@ def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, sta
                           currency=currency, node_rows=node_rows, credit_notes=notes,
                           node_targets={level: targets_of(label, level) for level in POOL_LEVELS})[1]
 
+    for source, (_, new) in proposed.items():
+        check_plan(new, source, ctx, reps)
+    if prefetch is not None:
+        prefetch([(plan, Window(p.current.start, p.current.end)) for pair in proposed.values() for plan in pair
+                  for p in past])
     out = []
     for source, (current, new) in proposed.items():
-        check_plan(new, source, ctx, reps)
         out += whatif_rows(current, new, pay_of=pay_of, reps=reps, periods_=past,
                            measures_of=lambda p: measures[p.label][0], targets_of=targets_of, currency=currency,
                            first_day=first_day)
