@@ -62,8 +62,7 @@ def compute(ws, *, only: list[str] | None = None, as_of: dt.date | None = None,
     ctx = Context(ws=ws, run_id=run_id, as_of=as_of, stored=report.stored, warnings=report.warnings)
     limit = ws.settings.compute.memory_limit
     try:
-        # [compute] memory_limit: the engine spills beyond it (a 36-month incentives replay of a
-        # 13M-line company peaks at 2.6 GB with "2GB", at 6.4 GB with DuckDB's own limit)
+        # [compute] memory_limit: the engine spills to disk beyond it (docs/workspace.md)
         with engine_of(ws.con).memory_limited(ws.con, None if limit == "auto" else limit):
             for i, name in enumerate(chosen):
                 if progress:

@@ -95,7 +95,7 @@ def needs_counts(measures) -> bool:
                                    for m in measures if m in MEASURES)
 
 
-def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granularity: str | None = None,
+def rep_measures(ctx, ps: list, first_day: dt.date | None, *, granularity: str | None = None,
                  seasonal_shares: dict[str, float] | None = None, measures=None
                  ) -> dict[str, tuple[dict[str, dict], dict[str, dict[str, dict]]]]:
     """Per period of ``ps`` (by label): per rep its row of the ``sales`` result (over all business
@@ -104,12 +104,13 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
     so its whole target is due (seasonal share 1); a period to date passes the share of its target
     due in ``seasonal_shares`` (label -> share, :func:`saleskpi.analyses.sales.seasonal_share`).
     ``granularity``: the periods' (default the workspace's reporting period; a quarterly contest
-    of a yearly plan reads quarters); ``market``: the nodes' potential (:func:`market_by_node`),
-    when the caller has it.
+    of a yearly plan reads quarters).
 
     The periods are read in one query each group of them whose comparison windows the data cover
     alike (:func:`saleskpi.analyses.sales.periods_grain`; the sales analysis's definitions, only
-    the levels read here, over all lines): one scan of the lines for the many periods.
+    the levels read here, over all lines): one scan of the lines for the many periods. The nodes'
+    potential (:func:`~saleskpi.analyses.shared.market_by_node`), the same in every period, is
+    computed once for all of them.
 
     ``measures``: the names of the measures the reader pays on (:meth:`.plans.Plan.measures`;
     None: all). When none of them is a distinct count (:func:`needs_counts`), the grain is per
@@ -119,11 +120,6 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
     from saleskpi.analyses.sales import periods_grain, sales_by_node, target_products_known
     from saleskpi.analyses.shared import market_by_node
 
-    if market is None:
-        # read by each group's query: computed once
-        with market_by_node(ctx.result("potential"), ctx.table("reps")).cache() as market:
-            return rep_measures(ctx, ps, first_day, market, granularity=granularity, seasonal_shares=seasonal_shares,
-                                measures=measures)
     shares = seasonal_shares or {}
     columns = sorted({"rep_id", *(c for m in MEASURES.values() if m.result == "sales"
                                   for c in (m.column, m.target_column, m.attainment_column) if c)})
@@ -135,7 +131,7 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
     out = {p.label: ({}, {level: {} for level in POOL_LEVELS}) for p in ps}
     nodes = ("territory_id", "team_id", "rep_id")
 
-    def read(grain, group, share):
+    def read(grain, group, share, market):
         rows = sales_by_node(ctx, grain, group, share, market, first_day, known, levels=("rep", *POOL_LEVELS),
                              by_line=False)
         rows = rows.select("period", "level", "key", *(c for c in columns if c != "rep_id"), rep_id=rows.key)
@@ -149,17 +145,19 @@ def rep_measures(ctx, ps: list, first_day: dt.date | None, market=None, *, granu
                 r.pop("rep_id")
                 node_rows[level][r["key"] or ""] = r
 
-    if not needs_counts(measures):
-        # a few rows per node and period: computed once for every group
-        with periods_grain(ctx, ps, nodes=nodes, granularity=granularity, counts=False).cache() as grain:
-            for (_, _, share), group in groups.items():
-                read(grain.filter(grain.period.isin([p.label for p in group])), group, share)
-        return out
-    for (_, _, share), group in groups.items():
-        # the grain is read by every level's roll-up, all in one query: computed once there (cached
-        # where the engine would compute it per roll-up, engines.Engine.read_once)
-        with engine_of(ctx.con).read_once(periods_grain(ctx, group, nodes=nodes, granularity=granularity)) as grain:
-            read(grain, group, share)
+    with market_by_node(ctx.result("potential"), ctx.table("reps")).cache() as market:
+        if not needs_counts(measures):
+            # a few rows per node and period: computed once for every group
+            with periods_grain(ctx, ps, nodes=nodes, granularity=granularity, counts=False).cache() as grain:
+                for (_, _, share), group in groups.items():
+                    read(grain.filter(grain.period.isin([p.label for p in group])), group, share, market)
+            return out
+        for (_, _, share), group in groups.items():
+            # the grain is read by every level's roll-up, all in one query: computed once there
+            # (cached where the engine would compute it per roll-up, engines.Engine.read_once)
+            grain = periods_grain(ctx, group, nodes=nodes, granularity=granularity)
+            with engine_of(ctx.con).read_once(grain) as grain:
+                read(grain, group, share, market)
     return out
 
 
@@ -252,8 +250,6 @@ def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, sta
     package's statement function and plan check, passed in as it imports this module;
     ``prefetch(pairs)``: reads the contest rounds of those (plan, window) pairs together, before
     the periods are paid one by one)."""
-    from saleskpi.analyses.shared import market_by_node
-
     proposed = load_proposed(Path(ctx.ws.path), plans)
     if not proposed:
         return []
@@ -271,10 +267,8 @@ def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, sta
     for r in rows.to_pyarrow().to_pylist():
         if r["target"] is not None:
             by_period.setdefault((r["period"], r["level"]), {})[(r["key"] or "", r["kpi"])] = float(r["target"])
-    # the nodes' potential is the same in every past period: computed once, read by each
-    with market_by_node(ctx.result("potential"), ctx.table("reps")).cache() as market:
-        measures = rep_measures(ctx, past, first_day, market, measures=set().union(
-            *(plan.measures() for pair in proposed.values() for plan in pair)))
+    measures = rep_measures(ctx, past, first_day, measures=set().union(
+        *(plan.measures() for pair in proposed.values() for plan in pair)))
 
     def targets_of(label: str, level: str = "rep") -> dict:
         return dict(by_period.get((label, level), {}))
@@ -300,8 +294,7 @@ def replay(ctx, plans: dict[Path, Plan], reps: list[dict], currency: str, *, sta
     for source, (_, new) in proposed.items():
         check_plan(new, source, ctx, reps)
     if prefetch is not None:
-        prefetch([(plan, Window(p.current.start, p.current.end)) for pair in proposed.values() for plan in pair
-                  for p in past])
+        prefetch([(plan, p.current) for pair in proposed.values() for plan in pair for p in past])
     out = []
     for source, (current, new) in proposed.items():
         out += whatif_rows(current, new, pay_of=pay_of, reps=reps, periods_=past,

@@ -156,9 +156,9 @@ def periods_grain(ctx: Context, ps: list[Periods], nodes: tuple[str, ...] = ("te
     windows = ibis.memtable(rows, schema=ibis.schema({"period": "string", "is_cur": "boolean", "is_prev": "boolean",
                                                       "is_ly": "boolean", "bucket": "date", "w_start": "date",
                                                       "w_end": "date"}))
-    s = ctx.table("sales")
     if not counts:
         return _node_grain(ctx, ps, windows, min(r["w_start"] for r in rows), nodes, unit)
+    s = ctx.table("sales")
     lines = s.filter(s.date.between(min(r["w_start"] for r in rows), max(r["w_end"] for r in rows)))
     lines = lines.mutate(bucket=lines.date.truncate(unit))
     j = lines.inner_join(windows, [lines.bucket == windows.bucket, lines.date >= windows.w_start,
