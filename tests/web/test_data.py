@@ -43,12 +43,13 @@ def test_rows_looked_up_through_the_index_are_the_rows_of_the_scoped_read(two_ru
     import ibis
 
     from saleskpi import results, users
-    from saleskpi.web.data import rows_of
+    from saleskpi.web.data import _scoped, rows_of
     from saleskpi.web.snapshot import Snapshots
 
     user = users.get_user(two_runs, login)
     plain = ibis.duckdb.connect(str(two_runs / "saleskpi.duckdb"), read_only=True)
-    snapshots = Snapshots(two_runs, lookups=(("result_abc", "customer_id"), ("result_sales", "customer_id")))
+    snapshots = Snapshots(two_runs, lookups=(("result_abc", "customer_id"), ("result_sales", "customer_id"),
+                                              ("customers", "customer_id")))
     try:
         assert results.runs_of(plain, "abc") == [1, 2]
         with snapshots.reading() as copy:
@@ -61,6 +62,14 @@ def test_rows_looked_up_through_the_index_are_the_rows_of_the_scoped_read(two_ru
                     fenced = rows_of(copy, name, user, equal=me)
                     assert fenced == rows_of(plain, name, user, equal=me)
                     seen += len(fenced)
+                    # the few columns a page shows, the picked rows narrowed to what the SQL names
+                    few = ("turnover_value_12m", "cell") if name == "abc" else ("business_line", "target_value")
+                    assert rows_of(copy, name, user, equal=me, columns=few) == rows_of(
+                        plain, name, user, equal=me, columns=few)
+                # a rep's and a manager's customers are matched on the customers row of that
+                # customer alone, picked like the result's rows
+                sql = _scoped(copy, "sales", user).select(pick=("customer_id", customer), columns=("key",))
+                assert ('"picked_' in sql) == (login in ("rep", "manager", "nobody")), sql
                 history = rows_of(copy, "abc", user, equal=me, every_run=True, sort=["-run_id"])
                 assert history == rows_of(plain, "abc", user, equal=me, every_run=True, sort=["-run_id"])
                 # every finished run, newest first, each as the run alone gives it

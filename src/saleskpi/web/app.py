@@ -49,7 +49,9 @@ class WebSettings:
     failures per login and per client address within ``throttle_window`` seconds), the
     default and largest page of ``/api/results``, whether the session cookie is sent over
     HTTPS only (behind a TLS proxy), and the bytes of rendered pages kept
-    (:mod:`saleskpi.web.cache`; 0 keeps none)."""
+    (:mod:`saleskpi.web.cache`; 0 keeps none), and the most memory the database may hold for
+    each snapshot copy it reads (:mod:`saleskpi.web.snapshot`; two copies are open while one
+    replaces the other)."""
 
     session_max_age: int = 8 * 3600
     throttle_limit: int = 5
@@ -58,6 +60,7 @@ class WebSettings:
     max_limit: int = 1000
     https_only: bool = False
     page_cache_bytes: int = 256 * 2**20
+    copy_memory: str = "768MB"
 
 
 def load_secret(path: Path, *, secret: str | None = None, dev: bool = False) -> str:
@@ -164,7 +167,9 @@ def create_app(path, *, secret: str | None = None, dev: bool = False, settings: 
     from saleskpi.web.pages import LOOKUPS
 
     snapshots = Snapshots(path, on_retire=cache.forget,
-                          lookups=tuple((table_name(name), "customer_id") for name in LOOKUPS))
+                          lookups=(*((table_name(name), "customer_id") for name in LOOKUPS),
+                                   ("customers", "customer_id")),
+                          memory=settings.copy_memory)
 
     @asynccontextmanager
     async def lifespan(_app):
