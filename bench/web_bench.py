@@ -14,7 +14,8 @@ with its bridge, the JSON API) in a loop, one request after the other (``--think
 own: both share the machine's cores, as on a small office server.
 
 Prints, per page and overall: requests, errors, p50 / p95 / p99 / max latency in ms; requests
-per second; the server's peak RSS (VmHWM of its process) and the load average before and after.
+per second; the server's CPU time over the timed load (and per request); the server's peak RSS
+(VmHWM of its process) and the load average before and after.
 """
 
 from __future__ import annotations
@@ -41,6 +42,15 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) the process ``pid`` has used so far."""
+    import os
+
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def people(ws: Path, concurrent: int) -> list[tuple[str, str, str | None]]:
@@ -187,6 +197,7 @@ def main() -> None:
                     if args.think:
                         time.sleep(rng.uniform(0.5, 1.5) * args.think)
 
+        cpu_before = cpu_seconds(server.pid)
         started = time.perf_counter()
         threads = [threading.Thread(target=user, args=(i, *c)) for i, c in enumerate(clients)]
         for t in threads:
@@ -194,6 +205,7 @@ def main() -> None:
         for t in threads:
             t.join()
         wall = time.perf_counter() - started
+        server_cpu = cpu_seconds(server.pid) - cpu_before
         with open(f"/proc/{server.pid}/status") as status:
             hwm = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM"))
     finally:
@@ -208,7 +220,8 @@ def main() -> None:
     for name, ts in list(times.items()) + [("ALL", every)]:
         bad = len(errors.get(name, [])) if name != "ALL" else sum(map(len, errors.values()))
         print(f"{name:<28} {len(ts):>8} {bad:>6} {q(ts, 50):7.0f} {q(ts, 95):7.0f} {q(ts, 99):7.0f} {max(ts):7.0f}")
-    print(f"{len(every)} requests in {wall:.1f} s = {len(every) / wall:.1f} per second; server peak RSS "
+    print(f"{len(every)} requests in {wall:.1f} s = {len(every) / wall:.1f} per second; server CPU "
+          f"{server_cpu:.1f} s ({server_cpu / len(every) * 1000:.1f} ms a request); server peak RSS "
           f"{hwm:,.0f} MB; load after: {load()}")
     for name, bad in errors.items():
         print(f"errors on {name}: {bad[:3]}")
