@@ -131,6 +131,9 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.0,
                         help="Seconds a user waits between pages (default 0: each user asks again at once, "
                              "the server saturated; a person reads a page for a few seconds).")
+    parser.add_argument("--report", action="store_true",
+                        help="After the load, download the whole company's Excel report (/report.xlsx) as a "
+                             "director and print its time and size, and the server's peak RSS after it.")
     args = parser.parse_args()
     import httpx
 
@@ -208,6 +211,15 @@ def main() -> None:
         server_cpu = cpu_seconds(server.pid) - cpu_before
         with open(f"/proc/{server.pid}/status") as status:
             hwm = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM"))
+        if args.report:
+            director = next(c for c, role, _key in clients if role == "director")
+            began = time.perf_counter()
+            workbook = director.get("/report.xlsx?lang=en", timeout=600)
+            took = time.perf_counter() - began
+            with open(f"/proc/{server.pid}/status") as status:
+                after = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM"))
+            print(f"Excel report of the whole company from the dashboard: status {workbook.status_code}, "
+                  f"{took:.1f} s, {len(workbook.content) / 2**20:,.1f} MB; server peak RSS after it {after:,.0f} MB")
     finally:
         server.terminate()
         server.wait(timeout=30)

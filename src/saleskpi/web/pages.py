@@ -10,6 +10,8 @@ language; values are formatted by :mod:`saleskpi.web.format`.
 
 
 import io
+import threading
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -21,7 +23,7 @@ __all__ = ["DRILL", "LOOKUPS", "WORDS", "register"]
 
 #: The words of the pages, beside those of the foundation (app.WORDS).
 WORDS = {
-    "en": {"overview": "Overview", "customers": "Customers", "sales": "Sales", "data": "Data",
+    "en": {"overview": "Overview", "customers": "Customers", "sales": "Sales", "data": "Data", "excel": "Excel",
            "rows": "{first}–{last} of {total} rows", "no_rows": "No rows.", "previous": "Previous",
            "next": "Next", "filter": "Filter", "filter_help": "COLUMN=VALUE, or !=, <, <=, >, >=; one a line",
            "apply": "Apply", "csv": "Download CSV", "run": "Run {run}, as of {as_of}",
@@ -44,7 +46,7 @@ WORDS = {
            "styles": "Survey answers: response styles", "share_customers": "Share of customers",
            "share_turnover": "Cumulative share of turnover", "limit_ab": "A/B limit", "limit_bc": "B/C limit",
            "limit_at": "{name}: {customers} of customers hold {turnover} of the turnover", "within": "within the {level} {key}", "down": "down to the {level}"},
-    "bg": {"overview": "Обзор", "customers": "Клиенти", "sales": "Продажби", "data": "Данни",
+    "bg": {"overview": "Обзор", "customers": "Клиенти", "sales": "Продажби", "data": "Данни", "excel": "Excel",
            "rows": "{first}–{last} от {total} реда", "no_rows": "Няма редове.", "previous": "Предишна",
            "next": "Следваща", "filter": "Филтър", "filter_help": "КОЛОНА=СТОЙНОСТ, или !=, <, <=, >, >=; по един на ред",
            "apply": "Приложи", "csv": "Изтегли CSV", "run": "Изчисление {run}, към {as_of}",
@@ -264,6 +266,48 @@ def register(app, page, templates, CurrentUser, current_user, LoginRequired, *, 
             users.audit(path, user.login, "export", f"{name} csv where={';'.join(where) or '-'} rows={n}")
         return Response(text, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+    # --- the Excel report ---------------------------------------------------------------------
+
+    #: one workbook at a time (the whole company's takes about 40 s of both cores on the
+    #: 100,000-customer demo); the next download waits for it
+    one_report = threading.Lock()
+
+    @app.get("/report.xlsx")
+    def report_xlsx(request: Request, user: CurrentUser, lang: str | None = None):
+        """The Excel report (docs/report.md) of what the user may see: the workbook of
+        ``saleskpi report DIR --xlsx FILE --user LOGIN --lang LANG``, read from the current
+        snapshot under the user's scope (the one reader and the one scoping layer, as every
+        sheet of the command's), in the user's language unless ``lang`` names the other.
+        Written in a private temporary folder of its own, sent, then removed; audited."""
+        import shutil
+        import tempfile
+
+        from starlette.background import BackgroundTask
+        from starlette.responses import FileResponse
+
+        from saleskpi.report import write_xlsx
+        from saleskpi.report.xlsx import LANGS
+
+        lang = lang or user.lang
+        if lang not in LANGS:
+            raise HTTPException(400, f"lang is {' or '.join(LANGS)}; got '{lang}'.")
+        folder = Path(tempfile.mkdtemp(prefix="saleskpi-report-"))  # the owner's only (0700)
+        try:
+            with one_report, app.state.snapshots.reading() as con:
+                written = write_xlsx(_CopyWorkspace(path, con, folder), folder / "report.xlsx", scope=user.scope,
+                                     lang=lang, user=user.login)
+        except Unavailable:
+            shutil.rmtree(folder, ignore_errors=True)
+            return page(request, "busy.html", user, status=503)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        users.audit(path, user.login, "export", f"report xlsx lang={lang}: {len(written.rows)} sheet(s), "
+                                                f"{sum(written.rows.values()):,} rows")
+        return FileResponse(folder / "report.xlsx", filename=f"saleskpi-{lang}.xlsx",
+                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
     # --- the overview -------------------------------------------------------------------------
 
@@ -513,3 +557,27 @@ def _num(value):
     from saleskpi.web.format import is_unknown
 
     return None if is_unknown(value) else float(value)
+
+
+class _CopyWorkspace:
+    """What :func:`saleskpi.report.write_xlsx` reads of a workspace, for the snapshot copy
+    ``con`` the server reads (:mod:`saleskpi.web.snapshot`): the workspace's folder and settings,
+    the copy's tables through an Ibis connection of the report's own (on a cursor of the copy's
+    database, so the report's Ibis work never waits for the pages' or holds them up), and
+    ``temp_dir`` for the workbook's row files."""
+
+    def __init__(self, path: Path, con, temp_dir: Path) -> None:
+        from saleskpi.config import workspace_settings
+
+        self.path, self.temp_dir = Path(path), Path(temp_dir)
+        self.settings = workspace_settings(self.path)
+        raw = getattr(con, "con", None)
+        if raw is not None and hasattr(raw, "cursor"):  # DuckDB: a copy's (or a workspace's) connection
+            import ibis
+
+            self.con = ibis.duckdb.from_connection(raw.cursor())
+        else:
+            self.con = con
+
+    def list_tables(self) -> list[str]:
+        return sorted(self.con.list_tables())
