@@ -29,8 +29,8 @@ Prints figures; it is not a test. What it does (bench/README.md has the results)
    ``ParetoNBDFitter`` (``--lifetimes-pareto-runs`` times: its fit is not reproducible) on
    saleskpi's summary (the same summary for both fitters);
    Before those, in a process of its own (``run_raw``): ``rfm_summary`` on the raw lines and
-   the hand-written DuckDB query ``HAND_SQL`` alternately, on a pandas frame, the Parquet file
-   and a DuckDB table;
+   the hand-written DuckDB query ``HAND_SQL`` alternately, on a pandas frame (handed over as it
+   is, and as an Ibis memtable made of it), the Parquet file and a DuckDB table;
 5. compares: wall and CPU times, speed-ups, parameters (relative differences), the two
    summaries, the 12-month values, and each subprocess's peak RSS (``bench/_measure.py``: the
    subprocess's own, read by a tiny parent through ``RUSAGE_CHILDREN``).
@@ -273,7 +273,8 @@ FROM days GROUP BY c ORDER BY c
 
 def run_raw(repeats: int) -> dict:
     """``rfm_summary`` on the raw lines against HAND_SQL, on the same input in three forms: a
-    pandas frame (an Ibis memtable for saleskpi, the frame itself for DuckDB), the Parquet file
+    pandas frame (for saleskpi the frame itself, and an Ibis memtable of it; the frame itself for
+    DuckDB), the Parquet file
     and a DuckDB table. The two alternate run by run (same load); results checked equal."""
     import ibis
     import numpy as np
@@ -289,7 +290,10 @@ def run_raw(repeats: int) -> dict:
     end = dt.date.fromisoformat(OBSERVATION_END)
     kw = {"customer": "customer_id", "date": "date", "value": "value", "observation_end": end}
     inputs = {
-        "pandas": (lambda: ibis.memtable(frame), "frame"),
+        # the frame itself, as lifetimes takes it (rfm_summary converts it through Arrow), and the
+        # frame made an Ibis memtable by the caller
+        "frame": (lambda: frame, "frame"),
+        "memtable": (lambda: ibis.memtable(frame), "frame"),
         "parquet": (lambda: con.read_parquet(LINES), f"read_parquet('{LINES}')"),
         "table": (lambda: con.table("lines"), "lines"),
     }
@@ -367,7 +371,7 @@ def report_raw(raw: dict, lifetimes: dict) -> None:
           f"{lt['median']:.3f} s median of {', '.join(f'{r:.3f}' for r in lt['runs'])}")
     print(f"{'input':<9}{'saleskpi min/med/max':>24}{'hand SQL min/med/max':>24}{'/ hand':>8}{'x lifetimes':>13}"
           f"   equal")
-    for form in ("pandas", "parquet", "table"):
+    for form in ("frame", "memtable", "parquet", "table"):
         a, b = raw["times"][f"{form}_saleskpi"], raw["times"][f"{form}_hand"]
         fmt = lambda t: f"{min(t['runs']):.3f}/{t['median']:.3f}/{max(t['runs']):.3f}"  # noqa: E731
         eq = raw["equal"][form]

@@ -83,6 +83,24 @@ def test_timestamps_are_cut_to_days(con):
     assert (out.frequency[0], out.recency[0], out["T"][0], out.monetary_value[0]) == (1, 3.0, 7.0, 4.0)
 
 
+def test_a_pandas_or_arrow_frame_gives_the_same_summary(transactions):
+    """The transactions as lifetimes takes them (a pandas frame, here with datetime.date objects
+    and a column the summary does not read) or as an Arrow table: the same rows as the table."""
+    import pyarrow as pa
+
+    kw = dict(customer="cust", date="when", value="amount", observation_end="2020-02-29",
+              calibration_end="2020-01-31", time_unit="D")
+    expected = rfm_summary(transactions, **kw).to_pandas()
+    frame = transactions.to_pandas().assign(note="x")
+    assert isinstance(frame["when"].iloc[0], dt.date)
+    pd.testing.assert_frame_equal(rfm_summary(frame, **kw).to_pandas(), expected)
+    pd.testing.assert_frame_equal(rfm_summary(pa.Table.from_pandas(frame), **kw).to_pandas(), expected)
+    with pytest.raises(UsageError, match=r"no column 'customer'; the columns are cust, when, amount, note\."):
+        rfm_summary(frame, **(kw | {"customer": "customer"}))
+    with pytest.raises(UsageError, match="must be an Ibis table, a pandas DataFrame or a pyarrow Table. Got list"):
+        rfm_summary([("A", dt.date(2020, 1, 1), 1.0)], **kw)
+
+
 def test_bad_arguments_are_refused(transactions):
     with pytest.raises(UsageError, match=r"^The 'time_unit' parameter of rfm_summary must be one of 'D', 'W', 'M'\. Got 'Y' instead\.$"):
         rfm_summary(transactions, customer="cust", date="when", value="amount",
