@@ -25,7 +25,8 @@ is that phase's own:
    ``SELECT customer_id, sum(net_value), sum(quantity), count(*) FROM sales GROUP BY 1``.
 
 Targets: the four analyses under 30 s wall (checked on the whole compute process, start-up
-included) and under 4 GB peak RSS on 2 cores; aim: the four analyses <= 10 x the bare scan.
+included) and under 4 GB peak RSS on 2 cores; aim: the four analyses <= 20 x the bare scan (issue 15).
+``--rerun`` computes a second time on the same copy (unchanged data: the peer fits reused) and compares the two runs.
 Figures measured on the project machines are in bench/README.md. This is a command that
 prints figures, not a test.
 """
@@ -46,7 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "bench" / "out" / "value-core"
 ANALYSES = ("sales", "potential", "wallet", "abc")
 BARE_SCAN = "SELECT customer_id, sum(net_value), sum(quantity), count(*) FROM sales GROUP BY 1"
-TARGET_WALL_S, TARGET_RSS_MB, TARGET_RATIO = 30.0, 4096.0, 10.0
+# the ratio aimed at: at most 20 x the scan (issue 15; first 10 x)
+TARGET_WALL_S, TARGET_RSS_MB, TARGET_RATIO = 30.0, 4096.0, 20.0
 
 def child(*args: str, src: Path | None = None) -> list[str]:
     """A phase as a command; ``src``: run it with the saleskpi package of another source tree."""
@@ -103,12 +105,39 @@ def child_scan(db_file: Path, repeat: int) -> dict:
     return {"best_s": min(times), "times": times, "customers": len(out["customer_id"]), "lines": lines}
 
 
+def child_compare(db_file: Path) -> dict:
+    """Runs 1 and 2 of the workspace side by side: per result table, the rows of either run
+    that the other lacks (``EXCEPT ALL`` both ways, run_id left out). Doubles are compared to 4
+    decimals at or above 1 and 10 below it: DuckDB sums doubles in parallel in no fixed order,
+    so a sum of a million rows moves in its last bits from run to run, cache or not."""
+    import duckdb
+
+    con = duckdb.connect(str(db_file), read_only=True)
+    out = {}
+    for (table,) in con.execute("SELECT table_name FROM information_schema.tables "
+                                "WHERE table_name LIKE 'result_%' ORDER BY 1").fetchall():
+        cols = ", ".join(
+            f'CASE WHEN abs("{c}") >= 1 THEN round("{c}", 4) ELSE round("{c}", 10) END' if kind in ("DOUBLE", "FLOAT")
+            else f'"{c}"'
+            for c, kind in con.execute(
+                f"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{table}' "
+                "AND column_name <> 'run_id' ORDER BY ordinal_position").fetchall())
+        one, two = (f'SELECT {cols} FROM "{table}" WHERE run_id = {r}' for r in (1, 2))
+        rows = con.execute(f"SELECT count(*) FROM ({one})").fetchone()[0]
+        diff = con.execute(f"SELECT (SELECT count(*) FROM ({one} EXCEPT ALL {two})) + "
+                           f"(SELECT count(*) FROM ({two} EXCEPT ALL {one}))").fetchone()[0]
+        out[table] = {"rows": rows, "different": diff}
+    return out
+
+
 def run_child(argv: list[str]) -> None:
     kind, rest = argv[0], argv[1:]
     if kind == "build":
         out = child_build(Path(rest[0]), rest[1])
     elif kind == "compute":
         out = child_compute(Path(rest[0]))
+    elif kind == "compare":
+        out = child_compare(Path(rest[0]))
     elif kind == "scan":
         out = child_scan(Path(rest[0]), int(rest[1]))
     else:
@@ -134,6 +163,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rebuild", action="store_true", help="build the company again even if cached")
     ap.add_argument("--repeat", type=int, default=1, help="measured compute runs")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument("--rerun", action="store_true",
+                    help="after each run, compute again on the same data (the peer fits reused) and compare the "
+                         "two runs' results")
     ap.add_argument("--src", type=Path, help="compute with the saleskpi package of this source folder (e.g. an "
                     "older version unpacked with 'git archive REV src | tar -x -C DIR': DIR/src), for before/after")
     args = ap.parse_args(argv)
@@ -154,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         print(f"reusing {ws_dir} ({json.loads(done.read_text())['rows']['sales']:,} sales lines)")
 
-    runs = []
+    runs, reruns = [], []
     for i in range(args.repeat):
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.copytree(ws_dir, scratch, ignore=shutil.ignore_patterns("templates"))
@@ -167,6 +199,19 @@ def main(argv: list[str] | None = None) -> None:
               f"wall {r['cpu']:5.1f} s CPU, peak RSS {r['rss_mb']:6.0f} MB (load {load:.1f} at start)", flush=True)
         if args.src:
             print(f"    (saleskpi imported from {info['package']})")
+        if args.rerun:
+            load = os.getloadavg()[0]
+            r = measured(child("compute", str(scratch), src=args.src.resolve() if args.src else None))
+            info = json.loads(r["stdout"])
+            reruns.append({"wall": r["wall"], "cpu": r["cpu"], "rss_mb": r["rss_mb"], "load": load, **info})
+            per = "  ".join(f"{a} {info['analyses'][a]:5.1f} s" for a in ANALYSES)
+            print(f"   rerun {i + 1}: {per}  | four analyses {info['compute_s']:5.1f} s; process {r['wall']:5.1f} s "
+                  f"wall {r['cpu']:5.1f} s CPU, peak RSS {r['rss_mb']:6.0f} MB (load {load:.1f} at start)", flush=True)
+            same = json.loads(measured(child("compare", str(scratch / "saleskpi.duckdb")))["stdout"])
+            # abc-migration compares each run with the previous one: the second run's differs by design
+            off = {t: v for t, v in same.items() if v["different"] and t != "result_abc_migration"}
+            print(f"   runs 1 and 2: {len(same)} result tables, {sum(v['rows'] for v in same.values()):,} rows each; "
+                  + ("identical" if not off else f"DIFFERENT in {off}"), flush=True)
     shutil.rmtree(scratch, ignore_errors=True)
 
     s = measured(child("scan", str(ws_dir / "saleskpi.duckdb"), "3"))
@@ -181,6 +226,10 @@ def main(argv: list[str] | None = None) -> None:
           f"{best['wall']:.1f} s; peak RSS {peak:.0f} MB. Target (process < {TARGET_WALL_S:.0f} s, "
           f"< {TARGET_RSS_MB:.0f} MB): {'met' if ok else 'NOT met'}; ratio <= {TARGET_RATIO:.0f}: "
           f"{'met' if ratio <= TARGET_RATIO else 'not met'}")
+    if reruns:
+        again = min(reruns, key=lambda x: x["wall"])
+        print(f"best rerun: the four analyses {again['compute_s']:.1f} s "
+              f"({again['compute_s'] / scan['best_s']:.0f} x the bare scan)")
     if args.json:
         args.json.write_text(json.dumps({"spec": spec, "runs": runs, "scan": scan, "ratio": ratio}, indent=1))
 

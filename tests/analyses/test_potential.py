@@ -10,7 +10,7 @@ from saleskpi.analyses import Context
 from saleskpi.analyses.periods import last_12_months
 from saleskpi.analyses.potential import (
     calibrate, carry_forward, choose_driver, choose_methods, debias, drivers_estimate, reconcile, stated)
-from saleskpi.analyses.potential.peer import peer_estimate
+from saleskpi.analyses.potential.peer import FITS_DIR, PeerFits, peer_estimate
 from saleskpi.analyses.potential.topdown import buying_power_index, territory_markets, topdown_estimate
 from saleskpi.config import PotentialSection
 from saleskpi.engines import raw
@@ -112,6 +112,47 @@ def test_peer_wallet_needs_features_that_tell_customers_apart():
     peer = peer_estimate(varied, ["driver_x"], 0.8).peer_value
     assert peer.notna().all() and peer.nunique() > 10
     assert 0.6 < (varied.turnover_value_12m < peer).mean() < 0.95
+
+
+def test_peer_fits_are_reused_while_what_they_were_fitted_on_is_unchanged(tmp_path):
+    """PeerFits: a second run on the same data reads the kept predictions (no fit) and gives the
+    same figures to the bit; changed spend fits again; each run keeps only what it used; the
+    files are the owner's only; an unreadable file is fitted again."""
+    rng = np.random.default_rng(5)
+    n = 300
+    x = rng.uniform(1, 100, n)
+    f = frame(turnover_value_12m=list(10 * x * rng.lognormal(0, 0.3, n)), industry=[None] * n, size_band=[None] * n)
+    f = f.assign(driver_x=x, turnover_volume_12m=f.turnover_value_12m / 10)
+    folder = tmp_path / FITS_DIR
+    first = PeerFits(folder)
+    fresh = peer_estimate(f, ["driver_x"], 0.8, first)
+    first.prune()
+    assert (first.fitted, first.reused) == (2, 0)  # value and volume
+    kept = sorted(folder.glob("*.npy"))
+    assert len(kept) == 2 and all(p.stat().st_mode & 0o777 == 0o600 for p in kept)
+    assert folder.stat().st_mode & 0o777 == 0o700 and folder.parent.stat().st_mode & 0o777 == 0o700
+    again = PeerFits(folder)
+    pd.testing.assert_frame_equal(peer_estimate(f, ["driver_x"], 0.8, again), fresh)
+    assert (again.fitted, again.reused) == (0, 2)
+    pd.testing.assert_frame_equal(peer_estimate(f, ["driver_x"], 0.8), fresh)  # no cache: the same fit
+    # one customer bought more: both fits again (volume too), and the old predictions go
+    changed = f.copy()
+    changed.loc[changed.index[0], ["turnover_value_12m", "turnover_volume_12m"]] *= 2
+    third = PeerFits(folder)
+    peer_estimate(changed, ["driver_x"], 0.8, third)
+    third.prune()
+    assert (third.fitted, third.reused) == (2, 0)
+    assert set(folder.glob("*.npy")).isdisjoint(kept) and len(list(folder.glob("*.npy"))) == 2
+    # another quantile is another fit
+    assert PeerFits(folder).key(np.ones((2, 1)), np.ones(2, bool), np.zeros(2), [False], 0.8) != \
+        PeerFits(folder).key(np.ones((2, 1)), np.ones(2, bool), np.zeros(2), [False], 0.9)
+    # an unreadable kept file: fitted again, the same figures
+    for p in folder.glob("*.npy"):
+        p.write_bytes(b"not an array")
+    fourth = PeerFits(folder)
+    redone = peer_estimate(changed, ["driver_x"], 0.8, fourth)
+    assert (fourth.fitted, fourth.reused) == (2, 0)
+    pd.testing.assert_frame_equal(redone, peer_estimate(changed, ["driver_x"], 0.8))
 
 
 def test_reconcile_prefers_stated_never_goes_below_purchases_and_flags_disagreement():

@@ -49,7 +49,7 @@ from ibis import _
 
 from saleskpi.analyses import Analysis, Context, frame_table
 from saleskpi.analyses.periods import last_12_months
-from saleskpi.analyses.potential.peer import MIN_PEER_BUYERS, peer_estimate
+from saleskpi.analyses.potential.peer import FITS_DIR, MIN_PEER_BUYERS, PeerFits, peer_estimate
 from saleskpi.analyses.potential.results import RESULTS
 from saleskpi.analyses.potential.topdown import ALL_LINES, topdown_estimate
 from saleskpi.analyses.shared import POTENTIAL_FIX, market_by_node, product_attributes
@@ -497,7 +497,10 @@ def estimate(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     drivers = [c for c in frame.columns if c.startswith("driver_")]
     markets, territories = _inputs(ctx)
     frame = frame.join(drivers_estimate(frame, drivers, settings))
-    frame = frame.join(peer_estimate(frame, drivers, settings.quantile))
+    # the peer fits of earlier runs, reused while what they were fitted on is unchanged
+    fits = PeerFits(ctx.ws.path / FITS_DIR)
+    frame = frame.join(peer_estimate(frame, drivers, settings.quantile, fits))
+    fits.prune()
     frame = frame.join(topdown_estimate(frame, drivers, markets, territories, settings))
     frame, quality = calibrate(frame, settings)
     chosen = choose_methods(quality, frame, settings)

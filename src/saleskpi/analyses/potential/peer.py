@@ -5,8 +5,15 @@ rho_tau(r) = tau*r - r*1(r < 0) on log spend by gradient-boosted trees."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
+from saleskpi.lock import PRIVATE_FILE, private_dir
 
 #: The peer-wallet model is fitted on at least this many buying customers of a line.
 MIN_PEER_BUYERS = 50
@@ -14,6 +21,75 @@ MIN_PEER_BUYERS = 50
 #: of rounds and a fixed seed, so that the same data always give the same estimate.
 PEER_MODEL = dict(max_iter=150, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20, early_stopping=False,
                   random_state=0)
+
+
+#: The workspace's folder of peer-wallet predictions kept between runs (:class:`PeerFits`).
+FITS_DIR = Path(".saleskpi-cache") / "peer"
+#: Bumped when what a kept prediction means changes (the features, the target, the model).
+FITS_VERSION = 1
+
+
+class PeerFits:
+    """The peer-wallet predictions of earlier runs, reused while what they were fitted on is
+    unchanged: a fit's key is a SHA-256 of everything that decides its prediction (the
+    features of every customer of the line, which of them trained it and their log spend, the
+    categorical flags, the quantile, :data:`PEER_MODEL`, the scikit-learn and numpy versions,
+    :data:`FITS_VERSION`), its value the predicted wallet of each customer (a ``.npy`` file of
+    float64, read without pickle). The trees are fitted with a fixed seed on one thread, so a
+    kept prediction is the one a new fit would give, to the bit. Each run keeps only the
+    predictions it used (:meth:`prune`); ``folder`` None keeps nothing."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.used: set[str] = set()
+        self.reused = self.fitted = 0
+
+    def key(self, x: np.ndarray, train: np.ndarray, target: np.ndarray, categorical: list[bool],
+            quantile: float) -> str:
+        import sklearn
+
+        head = {"version": FITS_VERSION, "sklearn": sklearn.__version__, "numpy": np.__version__,
+                "model": PEER_MODEL, "quantile": float(quantile), "categorical": categorical, "shape": x.shape}
+        digest = hashlib.sha256(json.dumps(head, sort_keys=True).encode())
+        for array in (x, train, target):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()
+
+    def get(self, key: str, rows: int) -> np.ndarray | None:
+        """The kept prediction of ``key`` (``rows`` values), or None."""
+        self.used.add(key)
+        if self.folder is None:
+            return None
+        try:
+            values = np.load(self.folder / f"{key}.npy", allow_pickle=False)
+        except (OSError, ValueError):  # not kept, or unreadable: fit again
+            return None
+        if values.dtype != np.float64 or values.shape != (rows,):
+            return None
+        self.reused += 1
+        return values
+
+    def put(self, key: str, values: np.ndarray) -> None:
+        """Keep ``values`` under ``key``: written to a private file beside it, then renamed."""
+        self.fitted += 1
+        if self.folder is None:
+            return
+        private_dir(self.folder.parent)  # both owner-only (mkdir gives the mode to the last folder only)
+        private_dir(self.folder)
+        partial = self.folder / f"{key}.partial"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, np.asarray(values, dtype=np.float64), allow_pickle=False)
+        os.replace(partial, self.folder / f"{key}.npy")
+
+    def prune(self) -> None:
+        """Remove the kept predictions this run did not use (the folder holds only saleskpi's own
+        files: nothing a user made)."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            if path.suffix in (".npy", ".partial") and path.stem not in self.used:
+                path.unlink(missing_ok=True)
 
 
 def _features(part: pd.DataFrame, drivers: list[str]) -> np.ndarray:
@@ -25,12 +101,18 @@ def _features(part: pd.DataFrame, drivers: list[str]) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((len(part), 0))
 
 
-def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float) -> pd.DataFrame:
-    """Perlich et al. (2007) wallet: the tau-quantile of log spend given firmographics."""
+def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float,
+                  fits: PeerFits | None = None) -> pd.DataFrame:
+    """Perlich et al. (2007) wallet: the tau-quantile of log spend given firmographics.
+    ``fits``: predictions kept from earlier runs, reused where their inputs are the same
+    (:class:`PeerFits`)."""
+    fits = fits if fits is not None else PeerFits(None)
+    out = pd.DataFrame(np.nan, index=frame.index, columns=["peer_value", "peer_volume"])
+    if not drivers and frame["industry"].isna().all() and frame["size_band"].isna().all():
+        return out  # no firmographics at all: nothing to fit (and scikit-learn not imported, 1-2 s)
     from sklearn.ensemble import HistGradientBoostingRegressor
     from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
-    out = pd.DataFrame(np.nan, index=frame.index, columns=["peer_value", "peer_volume"])
     n_cat = 2
     # One OpenMP thread: each boosting iteration runs many short parallel regions whose
     # threads wait for each other when other work holds a core (a fit took 10x longer with two
@@ -52,10 +134,15 @@ def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float) -> p
                 train = y > 0
                 if train.sum() < MIN_PEER_BUYERS:
                     continue
-                model = HistGradientBoostingRegressor(loss="quantile", quantile=quantile,
-                                                      categorical_features=categorical, **PEER_MODEL)
-                model.fit(x[train], np.log(y[train]))
-                wallet = np.exp(_predict_distinct(model, x))
+                target_log = np.log(y[train])
+                key = fits.key(x, train, target_log, categorical, quantile)
+                wallet = fits.get(key, len(x))
+                if wallet is None:
+                    model = HistGradientBoostingRegressor(loss="quantile", quantile=quantile,
+                                                          categorical_features=categorical, **PEER_MODEL)
+                    model.fit(x[train], target_log)
+                    wallet = np.exp(_predict_distinct(model, x))
+                    fits.put(key, wallet)
                 # features that vary but explain nothing give trees without a split: one
                 # constant for everybody again, no estimate of anyone's wallet
                 if not np.allclose(wallet, wallet[0]):
