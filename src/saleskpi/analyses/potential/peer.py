@@ -101,52 +101,69 @@ def _features(part: pd.DataFrame, drivers: list[str]) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((len(part), 0))
 
 
+def _fit_predict(x: np.ndarray, train: np.ndarray, target_log: np.ndarray, categorical: list[bool],
+                 quantile: float) -> np.ndarray:
+    """One peer model fitted on the rows ``train`` of ``x`` (log spend ``target_log``) and the
+    wallet it predicts for every row, on one OpenMP thread of the calling thread: each boosting
+    iteration runs many short parallel regions whose threads wait for each other when other work
+    holds a core (a fit took 10x longer with two threads than with one on 2 busy cores). The
+    fitted trees are the same on any number of threads."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = HistGradientBoostingRegressor(loss="quantile", quantile=quantile,
+                                              categorical_features=categorical, **PEER_MODEL)
+        model.fit(x[train], target_log)
+        return np.exp(_predict_distinct(model, x))
+
+
 def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float,
                   fits: PeerFits | None = None) -> pd.DataFrame:
     """Perlich et al. (2007) wallet: the tau-quantile of log spend given firmographics.
     ``fits``: predictions kept from earlier runs, reused where their inputs are the same
-    (:class:`PeerFits`)."""
+    (:class:`PeerFits`). The fits that are not kept (a line's value and volume, each line) run
+    side by side, one per core (:func:`_fit_predict`: scikit-learn's trees release the GIL)."""
     fits = fits if fits is not None else PeerFits(None)
     out = pd.DataFrame(np.nan, index=frame.index, columns=["peer_value", "peer_volume"])
     if not drivers and frame["industry"].isna().all() and frame["size_band"].isna().all():
         return out  # no firmographics at all: nothing to fit (and scikit-learn not imported, 1-2 s)
-    from sklearn.ensemble import HistGradientBoostingRegressor
-    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
-
     n_cat = 2
-    # One OpenMP thread: each boosting iteration runs many short parallel regions whose
-    # threads wait for each other when other work holds a core (a fit took 10x longer with two
-    # threads than with one on 2 busy cores). The fitted trees are the same.
     used = ["business_line", "industry", "size_band", "turnover_value_12m", "turnover_volume_12m", *drivers]
-    with threadpool_limits(limits=1, user_api="openmp"):
-        for line, part in frame[used].groupby("business_line", sort=True):
-            x = _features(part, drivers)
-            categorical = [False] * len(drivers) + [True] * n_cat
-            # a feature with one value (or none: no industry, no size band) tells peers apart in
-            # nothing; without any feature that does, the quantile is one constant for every
-            # customer, which is no estimate of a customer's wallet
-            informative = [j for j in range(x.shape[1]) if np.unique(x[~np.isnan(x[:, j]), j]).size >= 2]
-            if not informative:
+    jobs = []  # (customers' index, column, kept or None, the fit's arguments, key)
+    for line, part in frame[used].groupby("business_line", sort=True):
+        x = _features(part, drivers)
+        categorical = [False] * len(drivers) + [True] * n_cat
+        # a feature with one value (or none: no industry, no size band) tells peers apart in
+        # nothing; without any feature that does, the quantile is one constant for every
+        # customer, which is no estimate of a customer's wallet
+        informative = [j for j in range(x.shape[1]) if np.unique(x[~np.isnan(x[:, j]), j]).size >= 2]
+        if not informative:
+            continue
+        x, categorical = x[:, informative], [categorical[j] for j in informative]
+        for target, column in (("turnover_value_12m", "peer_value"), ("turnover_volume_12m", "peer_volume")):
+            y = part[target].to_numpy(dtype=float)
+            train = y > 0
+            if train.sum() < MIN_PEER_BUYERS:
                 continue
-            x, categorical = x[:, informative], [categorical[j] for j in informative]
-            for target, column in (("turnover_value_12m", "peer_value"), ("turnover_volume_12m", "peer_volume")):
-                y = part[target].to_numpy(dtype=float)
-                train = y > 0
-                if train.sum() < MIN_PEER_BUYERS:
-                    continue
-                target_log = np.log(y[train])
-                key = fits.key(x, train, target_log, categorical, quantile)
-                wallet = fits.get(key, len(x))
-                if wallet is None:
-                    model = HistGradientBoostingRegressor(loss="quantile", quantile=quantile,
-                                                          categorical_features=categorical, **PEER_MODEL)
-                    model.fit(x[train], target_log)
-                    wallet = np.exp(_predict_distinct(model, x))
-                    fits.put(key, wallet)
-                # features that vary but explain nothing give trees without a split: one
-                # constant for everybody again, no estimate of anyone's wallet
-                if not np.allclose(wallet, wallet[0]):
-                    out.loc[part.index, column] = wallet
+            target_log = np.log(y[train])
+            key = fits.key(x, train, target_log, categorical, quantile)
+            jobs.append((part.index, column, fits.get(key, len(x)), (x, train, target_log, categorical, quantile), key))
+    todo = [job for job in jobs if job[2] is None]
+    if todo:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
+            fitted = list(pool.map(lambda job: _fit_predict(*job[3]), todo))
+        for job, wallet in zip(todo, fitted):
+            fits.put(job[4], wallet)
+        done = iter(fitted)
+        jobs = [job if job[2] is not None else (*job[:2], next(done), *job[3:]) for job in jobs]
+    for index, column, wallet, _, _ in jobs:
+        # features that vary but explain nothing give trees without a split: one constant for
+        # everybody again, no estimate of anyone's wallet
+        if not np.allclose(wallet, wallet[0]):
+            out.loc[index, column] = wallet
     return out
 
 
