@@ -273,7 +273,9 @@ def target_gaps(ctx: Context, abc: ibis.Table, wallet: ibis.Table) -> ibis.Table
     targets = attributes.filter(attributes.is_target)
     targets = targets.join(products.select("product_id", product_name=products.name), "product_id")
     lines = ctx.table("sales")
-    lines = lines.filter((lines.date >= start) & (lines.date <= end))
+    # only the target products' lines count (the offers and the buyers' share are of those):
+    # summed per customer x target product, not per customer x product
+    lines = lines.filter((lines.date >= start) & (lines.date <= end) & lines.product_id.isin(targets.product_id))
     bought = lines.group_by("customer_id", "product_id").aggregate(value=lines.net_value.sum())
     bought = bought.filter(bought.value > 0).select(b_customer_id=bought.customer_id, b_product_id=bought.product_id)
     active = abc.filter(abc.turnover_value_12m > 0).select("customer_id", "territory_id", "rep_id", "class_by_value",
