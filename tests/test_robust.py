@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from saleskpi import results
+from saleskpi.analyses.potential.peer import FITS_DIR
 from saleskpi.lock import LOCK_FILE, TEMP_DIR
 from saleskpi.workspace import Workspace
 
@@ -401,10 +402,14 @@ def test_demo_replace_removes_only_what_saleskpi_made(tmp_path):
     demo = tmp_path / "demo"
     assert saleskpi("demo", str(demo), "--customers", "100", "--years", "1").returncode == 0
     (demo / "notes.md").write_text("my notes\n", encoding="utf-8")
+    kept_fit = demo / FITS_DIR / "0123.npy"  # what a compute keeps for the next (the peer fits)
+    kept_fit.parent.mkdir(parents=True)
+    kept_fit.write_bytes(b"")
     again = saleskpi("demo", str(demo), "--replace", "--customers", "100", "--years", "1", "--seed", "8")
     assert again.returncode == 0, again.stderr  # a demo workspace is replaced without a question
     assert f"Kept in {demo} (not made by saleskpi): notes.md" in again.stderr
     assert (demo / "notes.md").read_text(encoding="utf-8") == "my notes\n"
+    assert not (demo / FITS_DIR.parts[0]).exists()  # saleskpi's own cache goes with the workspace
     assert json.loads((demo / ".saleskpi-demo").read_text(encoding="utf-8"))["seed"] == 8
 
     mine = tmp_path / "mine"

@@ -24,6 +24,8 @@ from saleskpi.errors import BusyError, UsageError
 LOCK_FILE = ".saleskpi.lock"
 #: The workspace's private folder of temporary files (spill files, re-encoded copies, staged batches).
 TEMP_DIR = ".saleskpi-tmp"
+#: The workspace's private folder of what a compute keeps for the next one (the peer fits).
+CACHE_DIR = ".saleskpi-cache"
 #: Owner-only modes of what a workspace creates: folders, files.
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 

@@ -20,7 +20,7 @@ from saleskpi.config import SETTINGS_FILE
 from saleskpi.data.schema import TABLES
 from saleskpi.demo.generator import INPUT_TABLES, TRUTH_TABLES, DemoSpec, generate
 from saleskpi.errors import ConfigError, UsageError
-from saleskpi.lock import LOCK_FILE, TEMP_DIR, write_private
+from saleskpi.lock import CACHE_DIR, LOCK_FILE, TEMP_DIR, write_private
 from saleskpi.workspace import TEMPLATES_DIR, Workspace
 
 #: The file that marks a workspace as built by ``saleskpi demo`` (its imports are the demo's own).
@@ -160,7 +160,7 @@ def _remove_unchanged_examples(path: Path) -> None:
 
 def remove_workspace(path: Path) -> list[Path]:
     """Remove what saleskpi created in the workspace folder ``path`` -- settings, database,
-    lock, temporary folder, demo marker, the templates and the demo's example definitions still as
+    lock, temporary and cache folders, demo marker, the templates and the demo's example definitions still as
     written (a file the user changed stays) -- and nothing else. Returns what stays
     in the folder."""
     backend = Workspace.open(path, read_only=True).backend
@@ -170,7 +170,9 @@ def remove_workspace(path: Path) -> list[Path]:
     for target in ours:
         if target.is_file() or target.is_symlink():
             target.unlink()
-    shutil.rmtree(path / TEMP_DIR, ignore_errors=True)
+    for folder in (TEMP_DIR, CACHE_DIR):
+        if not (path / folder).is_symlink():
+            shutil.rmtree(path / folder, ignore_errors=True)
     _remove_unchanged_examples(path)
     templates = path / TEMPLATES_DIR
     if templates.is_dir() and not templates.is_symlink():

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from saleskpi.lock import PRIVATE_FILE, private_dir
+from saleskpi.lock import CACHE_DIR, PRIVATE_FILE, private_dir
 
 #: The peer-wallet model is fitted on at least this many buying customers of a line.
 MIN_PEER_BUYERS = 50
@@ -24,7 +24,7 @@ PEER_MODEL = dict(max_iter=150, learning_rate=0.1, max_leaf_nodes=15, min_sample
 
 
 #: The workspace's folder of peer-wallet predictions kept between runs (:class:`PeerFits`).
-FITS_DIR = Path(".saleskpi-cache") / "peer"
+FITS_DIR = Path(CACHE_DIR) / "peer"
 #: Bumped when what a kept prediction means changes (the features, the target, the model).
 FITS_VERSION = 1
 
