@@ -186,27 +186,25 @@ def main(argv: list[str] | None = None) -> None:
     else:
         print(f"reusing {ws_dir} ({json.loads(done.read_text())['rows']['sales']:,} sales lines)")
 
+    def measured_compute(label: str) -> dict:
+        """One ``compute`` of the scratch copy in a child process, printed as ``label``."""
+        load = os.getloadavg()[0]
+        r = measured(child("compute", str(scratch), src=args.src.resolve() if args.src else None))
+        info = json.loads(r["stdout"])
+        per = "  ".join(f"{a} {info['analyses'][a]:5.1f} s" for a in ANALYSES)
+        print(f"{label}: {per}  | four analyses {info['compute_s']:5.1f} s; process {r['wall']:5.1f} s "
+              f"wall {r['cpu']:5.1f} s CPU, peak RSS {r['rss_mb']:6.0f} MB (load {load:.1f} at start)", flush=True)
+        if args.src:
+            print(f"    (saleskpi imported from {info['package']})")
+        return {"wall": r["wall"], "cpu": r["cpu"], "rss_mb": r["rss_mb"], "load": load, **info}
+
     runs, reruns = [], []
     for i in range(args.repeat):
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.copytree(ws_dir, scratch, ignore=shutil.ignore_patterns("templates"))
-        load = os.getloadavg()[0]
-        r = measured(child("compute", str(scratch), src=args.src.resolve() if args.src else None))
-        info = json.loads(r["stdout"])
-        runs.append({"wall": r["wall"], "cpu": r["cpu"], "rss_mb": r["rss_mb"], "load": load, **info})
-        per = "  ".join(f"{a} {info['analyses'][a]:5.1f} s" for a in ANALYSES)
-        print(f"compute run {i + 1}: {per}  | four analyses {info['compute_s']:5.1f} s; process {r['wall']:5.1f} s "
-              f"wall {r['cpu']:5.1f} s CPU, peak RSS {r['rss_mb']:6.0f} MB (load {load:.1f} at start)", flush=True)
-        if args.src:
-            print(f"    (saleskpi imported from {info['package']})")
+        runs.append(measured_compute(f"compute run {i + 1}"))
         if args.rerun:
-            load = os.getloadavg()[0]
-            r = measured(child("compute", str(scratch), src=args.src.resolve() if args.src else None))
-            info = json.loads(r["stdout"])
-            reruns.append({"wall": r["wall"], "cpu": r["cpu"], "rss_mb": r["rss_mb"], "load": load, **info})
-            per = "  ".join(f"{a} {info['analyses'][a]:5.1f} s" for a in ANALYSES)
-            print(f"   rerun {i + 1}: {per}  | four analyses {info['compute_s']:5.1f} s; process {r['wall']:5.1f} s "
-                  f"wall {r['cpu']:5.1f} s CPU, peak RSS {r['rss_mb']:6.0f} MB (load {load:.1f} at start)", flush=True)
+            reruns.append(measured_compute(f"   rerun {i + 1}"))
             same = json.loads(measured(child("compare", str(scratch / "saleskpi.duckdb")))["stdout"])
             # abc-migration compares each run with the previous one: the second run's differs by design
             off = {t: v for t, v in same.items() if v["different"] and t != "result_abc_migration"}

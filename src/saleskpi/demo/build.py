@@ -171,8 +171,7 @@ def remove_workspace(path: Path) -> list[Path]:
         if target.is_file() or target.is_symlink():
             target.unlink()
     for folder in (TEMP_DIR, CACHE_DIR):
-        if not (path / folder).is_symlink():
-            shutil.rmtree(path / folder, ignore_errors=True)
+        shutil.rmtree(path / folder, ignore_errors=True)
     _remove_unchanged_examples(path)
     templates = path / TEMPLATES_DIR
     if templates.is_dir() and not templates.is_symlink():

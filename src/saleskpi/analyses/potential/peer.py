@@ -130,7 +130,7 @@ def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float,
         return out  # no firmographics at all: nothing to fit (and scikit-learn not imported, 1-2 s)
     n_cat = 2
     used = ["business_line", "industry", "size_band", "turnover_value_12m", "turnover_volume_12m", *drivers]
-    jobs = []  # (customers' index, column, kept or None, the fit's arguments, key)
+    jobs = []  # (customers of the line, column, the fit's arguments, key)
     for line, part in frame[used].groupby("business_line", sort=True):
         x = _features(part, drivers)
         categorical = [False] * len(drivers) + [True] * n_cat
@@ -147,19 +147,18 @@ def peer_estimate(frame: pd.DataFrame, drivers: list[str], quantile: float,
             if train.sum() < MIN_PEER_BUYERS:
                 continue
             target_log = np.log(y[train])
-            key = fits.key(x, train, target_log, categorical, quantile)
-            jobs.append((part.index, column, fits.get(key, len(x)), (x, train, target_log, categorical, quantile), key))
-    todo = [job for job in jobs if job[2] is None]
+            jobs.append((part.index, column, (x, train, target_log, categorical, quantile),
+                         fits.key(x, train, target_log, categorical, quantile)))
+    wallets = [fits.get(key, len(args[0])) for _, _, args, key in jobs]
+    todo = [i for i, wallet in enumerate(wallets) if wallet is None]
     if todo:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
-            fitted = list(pool.map(lambda job: _fit_predict(*job[3]), todo))
-        for job, wallet in zip(todo, fitted):
-            fits.put(job[4], wallet)
-        done = iter(fitted)
-        jobs = [job if job[2] is not None else (*job[:2], next(done), *job[3:]) for job in jobs]
-    for index, column, wallet, _, _ in jobs:
+            for i, wallet in zip(todo, pool.map(lambda i: _fit_predict(*jobs[i][2]), todo)):
+                wallets[i] = wallet
+                fits.put(jobs[i][3], wallet)
+    for (index, column, _, _), wallet in zip(jobs, wallets):
         # features that vary but explain nothing give trees without a split: one constant for
         # everybody again, no estimate of anyone's wallet
         if not np.allclose(wallet, wallet[0]):
