@@ -38,6 +38,31 @@ def test_cdnow_fit_matches_the_published_parameters(ggf, cdnow_summary):
     assert ggf.log_likelihood_ >= _loglik([6.2488, 3.7446, 15.4477], x, z)
 
 
+def test_large_data_fit_from_the_preconditioned_warm_start_reaches_the_plain_optimum():
+    # 60,000 simulated repeat buyers with continuous mean spends (Gamma(p x, nu) / x, nu ~
+    # Gamma(q, gamma)): more distinct rows than the warm start's 2 x 20,000, so the fit starts
+    # at the subsample's optimum in its curvature's coordinates, as BG/NBD's does
+    from saleskpi.models.base import WARM_START_ROWS, Encoded
+
+    rng = np.random.default_rng(25)
+    n = 60_000
+    x = rng.integers(1, 12, n).astype(float)
+    nu = rng.gamma(3.5, 1 / 20.0, n)
+    zbar = rng.gamma(6.0 * x, 1.0 / nu) / x
+    data = {"frequency": x, "monetary_value": zbar}
+    enc = Encoded([x, zbar])
+    assert len(enc) > 2 * WARM_START_ROWS
+
+    warm = GammaGamma().fit(data)
+    plain = GammaGamma()
+    plain._fit_params(plain._make_loglik(enc), float(enc.weights.sum()))  # from (1, 1, 1)
+    assert warm.params_ == pytest.approx(plain.params_, rel=1e-6)
+    assert warm.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-12)
+    assert warm.log_likelihood_ == pytest.approx(_loglik(list(warm.params_.values()), x, zbar), rel=1e-12)
+    assert warm.params_ == pytest.approx({"p": 6.0, "q": 3.5, "gamma": 20.0}, rel=0.1)
+    assert warm.n_iterations_ < plain.n_iterations_
+
+
 def test_expected_spend_is_the_weighted_mean_of_population_and_customer():
     model = GammaGamma()
     model.params_ = {"p": 6.0, "q": 4.0, "gamma": 15.0}

@@ -16,7 +16,7 @@ from scipy.special import digamma, gammaln
 
 from saleskpi.errors import UsageError
 from saleskpi.models._special import dot, log_gamma_ratio
-from saleskpi.models.base import LifetimeModel, aggregate, read_columns, refuse
+from saleskpi.models.base import Encoded, LifetimeModel, read_columns, refuse
 
 __all__ = ["GammaGamma"]
 
@@ -88,7 +88,21 @@ class GammaGamma(LifetimeModel):
                 "spend to fit."
             )
         w_in = cols["weights"][keep] if "weights" in cols else None
-        (x, zbar), w = aggregate(cols["frequency"][keep], cols["monetary_value"][keep], weights=w_in)
+        enc = Encoded([cols["frequency"][keep], cols["monetary_value"][keep]], w_in)
+        # on large data, first a rough fit on evenly spread subsamples (LifetimeModel._fit_params)
+        warm = [(self._make_loglik(enc, rows), float(enc.weights[rows].sum()))
+                for rows in enc.warm_start_subsamples()]
+        self._fit_params(self._make_loglik(enc), float(enc.weights.sum()), warm)
+        return self
+
+    @staticmethod
+    def _make_loglik(enc: Encoded, rows: np.ndarray | None = None):
+        """The log-likelihood of :meth:`fit` and its gradient on the distinct rows of ``enc``
+        (``rows`` of them only, when given)."""
+        x, zbar = enc.columns
+        w = enc.weights
+        if rows is not None:
+            x, zbar, w = x[rows], zbar[rows], w[rows]
         log_z = np.log(zbar)
         xz = x * zbar
         log_xz = np.log(xz)
@@ -107,8 +121,7 @@ class GammaGamma(LifetimeModel):
             g_g = q / g * total_w - dot(w, (px + q) / (g + xz))
             return float(ll), np.array([g_p, g_q, g_g])
 
-        self._fit_params(loglik, float(w.sum()))
-        return self
+        return loglik
 
     def score_samples(self, data: object) -> np.ndarray:
         """Each customer's log-likelihood of her mean spend at the fitted parameters (the
