@@ -5,6 +5,7 @@
     .venv/bin/python bench/clv_bench.py --customers 100000 --pareto-customers 20000
     .venv/bin/python bench/clv_bench.py --summary-only --reuse   # rfm_summary vs HAND_SQL vs lifetimes
     .venv/bin/python bench/clv_bench.py --bgnbd-only --reuse     # the BG/NBD fit alone
+    .venv/bin/python bench/clv_bench.py --end-to-end --reuse     # Parquet file to stored CLV, vs lifetimes
 
 Prints figures; it is not a test. What it does (bench/README.md has the results):
 
@@ -34,6 +35,11 @@ Prints figures; it is not a test. What it does (bench/README.md has the results)
 5. compares: wall and CPU times, speed-ups, parameters (relative differences), the two
    summaries, the 12-month values, and each subprocess's peak RSS (``bench/_measure.py``: the
    subprocess's own, read by a tiny parent through ``RUSAGE_CHILDREN``).
+
+``--end-to-end`` runs saleskpi's ``init``, ``import`` and ``compute --only clv`` as a user does,
+each a process, against lifetimes from the same Parquet file, and then the floors of that path
+(bench/_floor.py): the file loaded into DuckDB as it is, and the rows compute stored copied as
+they are.
 
 The 12-month value uses lifetimes' month of 4.345 weeks on both sides so the numbers compare.
 """
@@ -546,7 +552,25 @@ def run_e2e_lifetimes() -> dict:
             "gamma_gamma": {{"v": "gamma"}.get(k, k): float(v) for k, v in ggf.params_.items()}}
 
 
-def report_e2e(rounds: list[tuple[dict, dict]], compared: dict, loads: list[tuple[str, str]]) -> None:
+def e2e_floor(workspace: Path) -> dict:
+    """The floors of the end-to-end path (bench/_floor.py), on this machine now: the sales file
+    loaded as it is, and the rows the last ``compute --only clv`` stored (its clv results, and
+    every result it stored: the wallet and potential that clv depends on too)."""
+    import duckdb
+    from _floor import load_floor, stored_rows_floor
+
+    db = workspace / "saleskpi.duckdb"
+    con = duckdb.connect(str(db), read_only=True)
+    run_id = con.execute("SELECT max(run_id) FROM meta_runs").fetchone()[0]
+    clv_tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_name LIKE 'result_clv%' ORDER BY 1").fetchall()]
+    con.close()
+    return {"load": load_floor(OUT / SALES_FILE_NAME), "clv_rows": stored_rows_floor(db, run_id, clv_tables),
+            "all_rows": stored_rows_floor(db, run_id)}
+
+
+def report_e2e(rounds: list[tuple[dict, dict]], compared: dict, loads: list[tuple[str, str]],
+               floor: dict | None = None) -> None:
     """The end-to-end table: each round's saleskpi steps and lifetimes, then min / median / max."""
     def fmt(xs):
         xs = sorted(xs)
@@ -565,6 +589,12 @@ def report_e2e(rounds: list[tuple[dict, dict]], compared: dict, loads: list[tupl
     print(f"lifetimes wall min/median/max {fmt(their_wall)} s, peak RSS {fmt(their_rss)} MB")
     print(f"ratio of medians: time {statistics.median(their_wall) / statistics.median(ours_wall):.2f}x, "
           f"memory {statistics.median(their_rss) / statistics.median(ours_rss):.2f}x")
+    if floor:
+        load, clv, every = floor["load"], floor["clv_rows"], floor["all_rows"]
+        print(f"floor: the file loaded as it is (no check, no conversion) {load['seconds']:.1f} s for {load['rows']:,} "
+              f"lines; the rows compute stored, copied as they are: clv {clv['seconds']:.1f} s ({clv['rows']:,} rows "
+              f"in {clv['tables']} tables), every result {every['seconds']:.1f} s ({every['rows']:,} rows); "
+              f"3x lifetimes' median is {statistics.median(their_wall) / 3:.1f} s for the whole path")
     print("compared:", json.dumps(compared))
 
 
@@ -709,7 +739,7 @@ def main() -> None:
                          "(read, summary, fits, CLV), alternately, --repeats rounds")
     ap.add_argument("--child", choices=["generate", "ours", "days", "raw", "lifetimes", "lifetimes_summary",
                                         "bgnbd", "lifetimes_bgnbd", "e2e_file", "e2e_read", "e2e_lifetimes",
-                                        "e2e_compare"],
+                                        "e2e_compare", "e2e_floor"],
                     help=argparse.SUPPRESS)
     args = ap.parse_args()
     use_folder(args.out)
@@ -742,6 +772,9 @@ def main() -> None:
         return
     if args.child == "e2e_compare":
         print(json.dumps(compare_e2e()))
+        return
+    if args.child == "e2e_floor":
+        print(json.dumps(e2e_floor(OUT / "e2e-workspace")))
         return
     if args.child == "lifetimes_summary":
         print(json.dumps(run_lifetimes_summary(args.repeats)))
@@ -779,7 +812,8 @@ def main() -> None:
             rounds.append((ours, theirs))
             loads.append((before, load_average()))
         run_phase(sys.executable, "e2e_read", args)
-        report_e2e(rounds, run_phase(sys.executable, "e2e_compare", args), loads)
+        report_e2e(rounds, run_phase(sys.executable, "e2e_compare", args), loads,
+                   run_phase(sys.executable, "e2e_floor", args))
         return
     if args.summary_only:
         print(f"machine load at the start: {start}")

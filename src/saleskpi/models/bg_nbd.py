@@ -251,6 +251,16 @@ class _BetaGeoFamily(LifetimeModel):
         num = self._expected_if_alive(x, big_t, t, self.params_["b"] + self._shift)
         return num * expit(-self._log_odds_dead(x, tx, big_t))
 
+    def expected_purchases_if_alive(self, data: object, *, t: float | np.ndarray) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T]: the numerator of :meth:`expected_purchases` (FHL 2005 eq.
+        (10)), which is this times :meth:`p_alive`, value for value. It depends on x and T
+        only, so a caller can evaluate it once per distinct (x, T) pair; ``recency`` is checked,
+        not used."""
+        self._check_fitted()
+        x, _, big_t = self._rfm(data, "expected_purchases_if_alive")
+        t = _check_t(t, type(self).__name__)
+        return self._expected_if_alive(x, big_t, t, self.params_["b"] + self._shift)
+
     def expected_purchases_new(self, t: float | np.ndarray) -> np.ndarray:
         """E[X(t)]: expected repeat purchases in (0, t] of a customer who has just bought first.
 

@@ -199,6 +199,14 @@ def _row_terms(params, prep: _Prepared) -> tuple[np.ndarray, np.ndarray]:
     return log_c_x[prep.ix] + m + np.log(total), e1 / total
 
 
+def _if_alive(params, x: np.ndarray, big_t: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """E[Y(t) | alive at T, x, T] = (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)],
+    F&H (2005) eq. (41) without its P(alive); the limit s = 1, a logarithm, is taken without 0/0."""
+    r, alpha, s, beta = params
+    log_q = np.log(beta + big_t) - np.log(beta + big_t + t)
+    return (r + x) * (beta + big_t) / (alpha + big_t) * expm1_ratio(s - 1.0, log_q)
+
+
 def _total(params, prep: _Prepared) -> tuple[float, np.ndarray]:
     """The weighted total log-likelihood sum_i w_i log L_i (F&H 2005 eq. (18)) and its gradient
     in (r, alpha, s, beta).
@@ -330,13 +338,18 @@ class ParetoNBD(LifetimeModel):
         (2005) eq. (41); the limit s = 1, a logarithm, is taken without 0/0.
         """
         params = self._params()
-        r, alpha, s, beta = params
         prep = self._prepared(data, "expected_purchases")
         t = _check_t(t, "ParetoNBD")
-        p_alive = _row_terms(params, prep)[1]
-        x, big_t = prep.x, prep.big_t
-        log_q = np.log(beta + big_t) - np.log(beta + big_t + t)
-        return (r + x) * (beta + big_t) / (alpha + big_t) * expm1_ratio(s - 1.0, log_q) * p_alive
+        return _if_alive(params, prep.x, prep.big_t, t) * _row_terms(params, prep)[1]
+
+    def expected_purchases_if_alive(self, data: object, *, t: float | np.ndarray) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T] = (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]:
+        :meth:`expected_purchases` is this times :meth:`p_alive`, value for value (F&H 2005 eq.
+        (41)). It depends on x and T only, so a caller can evaluate it once per distinct (x, T)
+        pair; ``recency`` is checked, not used."""
+        params = self._params()
+        prep = self._prepared(data, "expected_purchases_if_alive")
+        return _if_alive(params, prep.x, prep.big_t, _check_t(t, "ParetoNBD"))
 
     def expected_purchases_new(self, t: float | np.ndarray) -> np.ndarray:
         """E[X(t)] = r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)], F&H (2005) eq. (27)."""

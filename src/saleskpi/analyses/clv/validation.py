@@ -17,7 +17,7 @@ import pandas as pd
 
 from saleskpi.analyses.clv.fits import Fits, fit_all, fit_population
 from saleskpi.analyses.clv.summary import model_summary
-from saleskpi.analyses.clv.value import margin_per_purchase
+from saleskpi.analyses.clv.value import expected_purchases, margin_per_purchase
 from saleskpi.config import ClvSection as _CLV
 
 __all__ = ["DECILES", "DEFAULT_HOLDOUT_WEEKS", "deciles", "validation"]
@@ -52,7 +52,7 @@ def _holdout_frame(summary: pd.DataFrame, fits: Fits, mask: np.ndarray) -> pd.Da
     margin, and the decile of the predicted purchases."""
     x, tx, big_t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     duration = float(summary["duration_holdout"].iloc[0])
-    predicted = fits.purchases.expected_purchases({"frequency": x, "recency": tx, "T": big_t}, t=duration)
+    predicted = expected_purchases(fits.purchases, x, tx, big_t, t=duration)
     known = summary["margin_known"].to_numpy(dtype=bool)
     if fits.spend is None:
         margin = np.full(len(x), np.nan)

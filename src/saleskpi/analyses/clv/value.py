@@ -27,7 +27,8 @@ from saleskpi.errors import UsageError
 from saleskpi.models import GammaGamma
 
 __all__ = ["BASIS_FIRST", "BASIS_FIRST_OWN", "BASIS_MODEL", "BASIS_OWN", "BASIS_POPULATION", "HORIZONS",
-           "NOTE_NO_MARGIN", "WEEKS_PER_MONTH", "annuity", "discounted_purchases", "margin_per_purchase",
+           "NOTE_NO_MARGIN", "WEEKS_PER_MONTH", "annuity", "discounted_purchases", "distinct_pairs",
+           "expected_purchases", "margin_per_purchase",
            "margin_rate_table", "margin_rates", "offer_budget", "opportunity", "p_alive", "predict", "scores"]
 
 #: Weeks in an average month (a Julian year of 365.25 days / 12 / 7 days): the models' time unit
@@ -127,6 +128,30 @@ def margin_per_purchase(spend: GammaGamma, frequency: np.ndarray, monetary_value
     return out, basis.astype(str)
 
 
+def distinct_pairs(frequency, T) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The distinct (x, T) pairs of the customers, as a model's input (recency T where x > 0,
+    else 0: a valid summary row), and each customer's pair (an index into them)."""
+    x = np.asarray(frequency, dtype=float)
+    big_t = np.asarray(T, dtype=float)
+    u_t, i_t = np.unique(big_t, return_inverse=True)
+    u_x, i_x = np.unique(x, return_inverse=True)
+    u_key, i_pair = np.unique(i_x.astype(np.int64) * len(u_t) + i_t, return_inverse=True)
+    px, pt = u_x[u_key // len(u_t)], u_t[u_key % len(u_t)]
+    return {"frequency": px, "recency": np.where(px > 0, pt, 0.0), "T": pt}, i_pair
+
+
+def expected_purchases(model, frequency, recency, T, *, t: float,
+                       alive: np.ndarray | None = None) -> np.ndarray:
+    """E[Y(t) | x, t_x, T] of each customer, value for value ``model.expected_purchases``: the
+    factor that carries the series (``expected_purchases_if_alive``, FHL 2005 eq. (10); F&H
+    2005 note 009 eq. (41)) evaluated once per distinct (x, T) pair (:func:`distinct_pairs`),
+    times each customer's P(alive) (``alive`` when the caller has it already)."""
+    pairs, i_pair = distinct_pairs(frequency, T)
+    if alive is None:
+        alive = p_alive(model, frequency, recency, T)
+    return model.expected_purchases_if_alive(pairs, t=t)[i_pair] * np.asarray(alive, dtype=float)
+
+
 def discounted_purchases(model, frequency, recency, T, *, months: Sequence[int] = HORIZONS,
                          monthly_rate: float = DEFAULT_MONTHLY_RATE, weeks_per_month: float = WEEKS_PER_MONTH,
                          alive: np.ndarray | None = None) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -144,8 +169,8 @@ def discounted_purchases(model, frequency, recency, T, *, months: Sequence[int] 
     week.
 
     E factorises as P(alive | x, t_x, T) * g(x, T, t) in the three models (FHL 2005 eq. (10);
-    Fader & Hardie 2005 note 009 eq. (41)), so g is computed once per distinct (x, T) pair,
-    as E / P(alive) at t_x = T (at t_x = 0 where x = 0), and P(alive) once per customer:
+    Fader & Hardie 2005 note 009 eq. (41)), so g (``expected_purchases_if_alive``) is computed
+    once per distinct (x, T) pair (:func:`distinct_pairs`) and P(alive) once per customer:
     ``alive`` when the caller has it already (:func:`p_alive` of the same customers), else here.
     """
     if not monthly_rate > -1 or not math.isfinite(monthly_rate):
@@ -159,18 +184,12 @@ def discounted_purchases(model, frequency, recency, T, *, months: Sequence[int] 
     tx = np.asarray(recency, dtype=float)
     big_t = np.asarray(T, dtype=float)
     n = len(x)
-    # distinct (x, T) pairs
-    u_t, i_t = np.unique(big_t, return_inverse=True)
-    u_x, i_x = np.unique(x, return_inverse=True)
-    u_key, i_pair = np.unique(i_x.astype(np.int64) * len(u_t) + i_t, return_inverse=True)
-    px, pt = u_x[u_key // len(u_t)], u_t[u_key % len(u_t)]
-    pairs = {"frequency": px, "recency": np.where(px > 0, pt, 0.0), "T": pt}
-    alive_pairs = model.p_alive(pairs)
+    pairs, i_pair = distinct_pairs(x, big_t)
     out_pairs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    previous = np.zeros(len(px))
-    det = np.zeros(len(px))
+    previous = np.zeros(len(pairs["T"]))
+    det = np.zeros(len(pairs["T"]))
     for m in range(1, horizons[-1] + 1):
-        cumulative = model.expected_purchases(pairs, t=m * weeks_per_month) / alive_pairs
+        cumulative = model.expected_purchases_if_alive(pairs, t=m * weeks_per_month)
         det += (cumulative - previous) / (1.0 + monthly_rate) ** m
         previous = cumulative
         if m in horizons:
