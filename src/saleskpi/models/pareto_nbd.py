@@ -343,10 +343,9 @@ class ParetoNBD(LifetimeModel):
         return _if_alive(params, prep.x, prep.big_t, t) * _row_terms(params, prep)[1]
 
     def expected_purchases_if_alive(self, data: object, *, t: float | np.ndarray) -> np.ndarray:
-        """E[Y(t) | alive at T, x, T] = (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]:
-        :meth:`expected_purchases` is this times :meth:`p_alive`, value for value (F&H 2005 eq.
-        (41)). It depends on x and T only, so a caller can evaluate it once per distinct (x, T)
-        pair; ``recency`` is checked, not used."""
+        """E[Y(t) | alive at T, x, T] (:func:`_if_alive`): :meth:`expected_purchases` is this times
+        :meth:`p_alive`, value for value. It depends on x and T only, so a caller can evaluate it
+        once per distinct (x, T) pair; ``recency`` is checked, not used."""
         params = self._params()
         prep = self._prepared(data, "expected_purchases_if_alive")
         return _if_alive(params, prep.x, prep.big_t, _check_t(t, "ParetoNBD"))

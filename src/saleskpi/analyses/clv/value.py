@@ -140,16 +140,13 @@ def distinct_pairs(frequency, T) -> tuple[dict[str, np.ndarray], np.ndarray]:
     return {"frequency": px, "recency": np.where(px > 0, pt, 0.0), "T": pt}, i_pair
 
 
-def expected_purchases(model, frequency, recency, T, *, t: float,
-                       alive: np.ndarray | None = None) -> np.ndarray:
+def expected_purchases(model, frequency, recency, T, *, t: float) -> np.ndarray:
     """E[Y(t) | x, t_x, T] of each customer, value for value ``model.expected_purchases``: the
     factor that carries the series (``expected_purchases_if_alive``, FHL 2005 eq. (10); F&H
     2005 note 009 eq. (41)) evaluated once per distinct (x, T) pair (:func:`distinct_pairs`),
-    times each customer's P(alive) (``alive`` when the caller has it already)."""
+    times each customer's P(alive) (:func:`p_alive`)."""
     pairs, i_pair = distinct_pairs(frequency, T)
-    if alive is None:
-        alive = p_alive(model, frequency, recency, T)
-    return model.expected_purchases_if_alive(pairs, t=t)[i_pair] * np.asarray(alive, dtype=float)
+    return model.expected_purchases_if_alive(pairs, t=t)[i_pair] * p_alive(model, frequency, recency, T)
 
 
 def discounted_purchases(model, frequency, recency, T, *, months: Sequence[int] = HORIZONS,
